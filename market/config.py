@@ -1,0 +1,45 @@
+"""Configuration from the environment, with safe defaults for a local embedded-SQLite run."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = Path(os.environ.get("MARKET_INSTANCE_DIR", PROJECT_ROOT / "instance"))
+
+
+def default_database_url() -> str:
+    """The database from MARKET_DATABASE_URL, else an SQLite file under instance/."""
+    url = os.environ.get("MARKET_DATABASE_URL")
+    if url:
+        return url
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{INSTANCE_DIR / 'market.sqlite3'}"
+
+
+def secret_key() -> str:
+    """MARKET_SECRET_KEY from the environment, else one generated once and kept in instance/."""
+    key = os.environ.get("MARKET_SECRET_KEY")
+    if key:
+        return key
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    path = INSTANCE_DIR / "secret_key"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def load_config() -> dict:
+    """Settings for create_app when no explicit config is passed."""
+    return {
+        "DATABASE_URL": default_database_url(),
+        "SECRET_KEY": secret_key(),
+        "SESSION_COOKIE_SECURE": os.environ.get("MARKET_HTTPS", "") == "1",
+        "RATELIMIT_STORAGE_URI": os.environ.get("MARKET_REDIS_URL", "memory://"),
+    }

@@ -1,0 +1,48 @@
+"""Engine and session set-up: SQLite gets WAL, foreign keys, a busy timeout and BEGIN IMMEDIATE."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from sqlalchemy.engine import Engine
+
+
+def make_engine(url: str, **kwargs) -> Engine:
+    """Create an engine; on SQLite apply the pysqlite recipe so writes cannot deadlock or lose updates."""
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(
+            url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs
+        )
+        _configure_sqlite(engine)
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
+
+
+def make_session_factory(engine: Engine) -> so.sessionmaker[so.Session]:
+    """Sessions that keep loaded objects usable after commit (views render after services commit)."""
+    return so.sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    # SQLAlchemy's documented pysqlite recipe: take control of BEGIN away from the driver,
+    # then start every transaction with BEGIN IMMEDIATE so read-then-write code holds the
+    # write lock from its first read.
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def is_postgresql(session_or_engine) -> bool:
+    """Whether we talk to PostgreSQL (for FOR UPDATE and dialect-specific SQL)."""
+    bind = session_or_engine.get_bind() if isinstance(session_or_engine, so.Session) else session_or_engine
+    return bind.dialect.name == "postgresql"

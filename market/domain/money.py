@@ -1,0 +1,78 @@
+"""Money is integer fen. Parse people's input strictly at the edge; format for display."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+FEN_PER_YUAN = 100
+# ¥10 trillion: larger than any single IP-pledge loan or disposal we can imagine.
+MAX_FEN = 10**15
+
+_AMOUNT = re.compile(r"^(?P<sign>[+-]?)(?P<whole>\d+)(?:\.(?P<frac>\d*))?$")
+
+
+class InvalidAmount(ValueError):
+    """An amount a person typed cannot be read as money; the message says why and how to fix it."""
+
+    code = "invalid_amount"
+
+
+def parse_yuan(
+    text: str | int | Decimal | None,
+    *,
+    allow_zero: bool = False,
+    max_fen: int = MAX_FEN,
+) -> int:
+    """Parse a yuan amount such as "1,234.50" or "¥1234.5" into fen, or raise InvalidAmount."""
+    if text is None:
+        raise InvalidAmount("Enter an amount in yuan, e.g. 1234.50.")
+    if isinstance(text, bool) or isinstance(text, float):
+        # floats have already lost exactness; the caller must pass the text the person typed
+        raise InvalidAmount("Amounts must be given as text such as \"1234.50\", not as a float.")
+    raw = str(text).strip().replace(",", "").replace("，", "").lstrip("¥￥").strip()
+    if not raw:
+        raise InvalidAmount("Enter an amount in yuan, e.g. 1234.50.")
+    match = _AMOUNT.match(raw)
+    if match is None:
+        raise InvalidAmount(
+            f"\"{_shorten(str(text))}\" is not an amount: use digits with at most two decimals, e.g. 1234.50."
+        )
+    whole, frac = match["whole"], match["frac"] or ""
+    if len(frac) > 2:
+        raise InvalidAmount("Amounts have at most two decimals (fen); round to 0.01 yuan.")
+    if len(whole.lstrip("0")) > 16:
+        raise InvalidAmount(f"That amount is too large; the ceiling is {format_yuan(max_fen)}.")
+    fen = int(whole) * FEN_PER_YUAN + int(frac.ljust(2, "0"))
+    if match["sign"] == "-" and fen != 0:
+        raise InvalidAmount("The amount must be positive.")
+    if fen == 0 and not allow_zero:
+        raise InvalidAmount("The amount must be greater than zero.")
+    if fen > max_fen:
+        raise InvalidAmount(f"That amount is too large; the ceiling is {format_yuan(max_fen)}.")
+    return fen
+
+
+def fen_to_decimal_string(fen: int) -> str:
+    """Render fen as a plain decimal yuan string for APIs: 123450 -> "1234.50"."""
+    sign = "-" if fen < 0 else ""
+    whole, part = divmod(abs(int(fen)), FEN_PER_YUAN)
+    return f"{sign}{whole}.{part:02d}"
+
+
+def format_yuan(fen: int | None, symbol: str = "¥") -> str:
+    """Render fen for people: 123456789 -> "¥1,234,567.89"."""
+    if fen is None:
+        return "—"
+    sign = "-" if fen < 0 else ""
+    whole, part = divmod(abs(int(fen)), FEN_PER_YUAN)
+    return f"{sign}{symbol}{whole:,}.{part:02d}"
+
+
+def yuan_to_fen(yuan: int | float) -> int:
+    """Convert a configured yuan figure (scenario or setting, not user input) to fen, rounding half up."""
+    return int((Decimal(str(yuan)) * FEN_PER_YUAN).to_integral_value(rounding="ROUND_HALF_UP"))
+
+
+def _shorten(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,30 @@
+"""SQLAlchemy 2.0 typed models, split by meaning; import them from here."""
+
+from market.models.auctions import *  # noqa: F403
+from market.models.base import Base, UTCDateTime, utcnow
+from market.models.cases import DisposalCase, FirstRefusalHolder, case_asset
+from market.models.channels import *  # noqa: F403
+from market.models.core import (
+    PPM,
+    ApiToken,
+    AuditEvent,
+    IdempotencyRecord,
+    Enterprise,
+    Institution,
+    IPAsset,
+    IPKind,
+    LegalStatus,
+    Loan,
+    LoanStatus,
+    LoginSession,
+    Pledge,
+    User,
+    pledge_asset,
+)
+from market.models.settlement import *  # noqa: F403
+
+__all__ = [
+    "PPM", "ApiToken", "AuditEvent", "Base", "DisposalCase", "Enterprise", "FirstRefusalHolder", "IdempotencyRecord",
+    "IPAsset", "IPKind", "Institution", "LegalStatus", "Loan", "LoanStatus", "LoginSession",
+    "Pledge", "User", "UTCDateTime", "case_asset", "pledge_asset", "utcnow",
+]

@@ -1,0 +1,5 @@
+"""Models for the settlement area (filled in by its issue)."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,116 @@
+"""Logins, bearer tokens, security headers and error pages: the security baseline of every request."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from flask import Flask, jsonify, render_template, request
+from flask_login import UserMixin
+from werkzeug.exceptions import HTTPException
+
+from market.extensions import csrf, login_manager
+from market.models import User
+from market.services import accounts
+from market.web.context import db
+
+DEFAULTS = {
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_NAME": "ipd_session",
+    "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+    "BABEL_DEFAULT_LOCALE": "zh",
+    "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "LOGIN_RATE_LIMIT": "10 per minute",
+    "CLOCK": lambda: datetime.now(UTC),
+    "JSON_SORT_KEYS": False,
+}
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+
+
+class SignedInUser(UserMixin):
+    """The Flask-Login face of a User: identified by its revocable login (or API token)."""
+
+    def __init__(self, record: User, login_token: str | None = None, via_api: bool = False):
+        self.record = record
+        self.login_token = login_token
+        self.via_api = via_api
+
+    def get_id(self) -> str | None:
+        return self.login_token
+
+    @property
+    def is_active(self) -> bool:
+        return self.record.active
+
+    def __getattr__(self, name):
+        return getattr(self.record, name)
+
+
+@login_manager.user_loader
+def _load_login(token: str) -> SignedInUser | None:
+    user = accounts.user_for_login_session(db(), token)
+    return SignedInUser(user, login_token=token) if user else None
+
+
+@login_manager.request_loader
+def _load_bearer(req) -> SignedInUser | None:
+    header = req.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return None
+    user = accounts.user_for_api_token(db(), header.removeprefix("Bearer ").strip())
+    return SignedInUser(user, via_api=True) if user else None
+
+
+def wants_json() -> bool:
+    """Whether the caller is an API client (JSON errors instead of pages)."""
+    return request.path.startswith("/api/")
+
+
+def init_app(app: Flask) -> None:
+    """Install login settings, security headers and error handlers."""
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "basic"
+    login_manager.login_message = None
+
+    @login_manager.unauthorized_handler
+    def _unauthorized():
+        if wants_json():
+            return jsonify(error="unauthorized", message="Send Authorization: Bearer <token>."), 401
+        from flask import redirect, url_for
+
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        if wants_json():
+            code = (error.name or "error").lower().replace(" ", "_")
+            return jsonify(error=code, message=error.description), error.code
+        return render_template("errors/error.html", error=error), error.code
+
+    @app.errorhandler(Exception)
+    def _server_error(error: Exception):
+        app.logger.exception("Unhandled error")
+        if wants_json():
+            return jsonify(error="server_error", message="Something went wrong on our side."), 500
+        return render_template("errors/error.html", error=None), 500
+

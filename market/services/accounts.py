@@ -1,0 +1,125 @@
+"""Accounts: passwords (argon2id), browser logins that logout really ends, and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from market.domain.roles import ROLE_OF_INSTITUTION, Role
+from market.models import ApiToken, Institution, LoginSession, User, utcnow
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# Verified against when the email is unknown, so both paths cost the same time.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+class AccountError(ValueError):
+    """An account operation cannot be done; the message says why."""
+
+
+def hash_password(password: str) -> str:
+    """Hash a password with argon2id."""
+    return _hasher.hash(password)
+
+
+def create_user(
+    session: so.Session,
+    *,
+    email: str,
+    password: str,
+    institution: Institution,
+    display_name: str = "",
+    role: Role | None = None,
+) -> User:
+    """Create a user for an institution; the role follows the institution's kind unless given."""
+    email = email.strip().lower()
+    if "@" not in email:
+        raise AccountError("Enter a valid email address.")
+    if len(password) < 10:
+        raise AccountError("Passwords have at least 10 characters.")
+    if session.scalar(sa.select(User.id).where(User.email == email)):
+        raise AccountError(f"A user with the email {email} already exists.")
+    user = User(
+        email=email,
+        password_hash=hash_password(password),
+        role=role or ROLE_OF_INSTITUTION[institution.kind],
+        institution=institution,
+        display_name=display_name or email.split("@")[0],
+    )
+    session.add(user)
+    session.commit()
+    return user
+
+
+def authenticate(session: so.Session, email: str, password: str) -> User | None:
+    """The active user with this email and password, or None."""
+    user = session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or not user.active:
+        return None
+    return user
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_login_session(session: so.Session, user: User) -> str:
+    """Open a login for the user; returns the secret kept in the signed session cookie."""
+    token = secrets.token_urlsafe(32)
+    session.add(LoginSession(token_hash=_digest(token), user_id=user.id))
+    session.commit()
+    return token
+
+
+def user_for_login_session(session: so.Session, token: str) -> User | None:
+    """The user of a login that has not been revoked, or None."""
+    return session.scalar(
+        sa.select(User)
+        .join(LoginSession, LoginSession.user_id == User.id)
+        .where(
+            LoginSession.token_hash == _digest(token),
+            LoginSession.revoked_at.is_(None),
+            User.active.is_(True),
+        )
+    )
+
+
+def end_login_session(session: so.Session, token: str, now: datetime | None = None) -> None:
+    """Revoke a login so its cookie no longer works anywhere."""
+    session.execute(
+        sa.update(LoginSession)
+        .where(LoginSession.token_hash == _digest(token), LoginSession.revoked_at.is_(None))
+        .values(revoked_at=now or utcnow())
+    )
+    session.commit()
+
+
+def create_api_token(session: so.Session, user: User, label: str = "") -> str:
+    """Issue a bearer token for the user; only its hash is stored, so show it once."""
+    token = "ipd_" + secrets.token_urlsafe(32)
+    session.add(ApiToken(token_hash=_digest(token), user_id=user.id, label=label))
+    session.commit()
+    return token
+
+
+def user_for_api_token(session: so.Session, token: str) -> User | None:
+    """The active user behind a bearer token that has not been revoked, or None."""
+    return session.scalar(
+        sa.select(User)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(
+            ApiToken.token_hash == _digest(token),
+            ApiToken.revoked_at.is_(None),
+            User.active.is_(True),
+        )
+    )

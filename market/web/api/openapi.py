@@ -1,0 +1,70 @@
+"""The OpenAPI 3.1 document, assembled from what each area's API module declares."""
+
+from __future__ import annotations
+
+from flask import jsonify
+
+from market.web.api import bp
+
+PATHS: dict[str, dict] = {}
+COMPONENTS: dict[str, dict] = {
+    "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+    "schemas": {
+        "Error": {
+            "type": "object",
+            "required": ["error", "message"],
+            "properties": {"error": {"type": "string"}, "message": {"type": "string"}},
+        },
+        "Amount": {"type": "string", "pattern": r"^\d+(\.\d{1,2})?$", "examples": ["1234.50"]},
+    },
+}
+
+
+def document(
+    path: str,
+    method: str,
+    *,
+    summary: str,
+    responses: dict[str, str | dict],
+    parameters: list[dict] | None = None,
+    request_body: dict | None = None,
+    public: bool = False,
+) -> None:
+    """Declare one operation; responses map a status to a description or a full response object."""
+    operation: dict = {"summary": summary, "responses": {}}
+    for status, spec in responses.items():
+        if isinstance(spec, str):
+            spec = {"description": spec}
+            if status >= "400":
+                spec["content"] = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+        operation["responses"][status] = spec
+    if parameters:
+        operation["parameters"] = parameters
+    if request_body:
+        operation["requestBody"] = request_body
+    operation["security"] = [] if public else [{"bearer": []}]
+    PATHS.setdefault(path, {})[method] = operation
+
+
+def spec() -> dict:
+    """The whole OpenAPI document."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "IP disposal marketplace API",
+            "version": "1.0.0",
+            "description": "Amounts are decimal strings in yuan (e.g. \"1234.50\"); times are UTC ISO 8601.",
+        },
+        "servers": [{"url": "/api/v1"}],
+        "paths": PATHS,
+        "components": COMPONENTS,
+    }
+
+
+@bp.get("/openapi.json")
+def openapi_json():
+    """Serve the OpenAPI document."""
+    return jsonify(spec())
+
+
+document("/openapi.json", "get", summary="This document", responses={"200": "OpenAPI 3.1"}, public=True)

@@ -1,0 +1,1 @@
+"""Pages of the channels area (filled in by its issue). Expose a Blueprint named `bp` here."""

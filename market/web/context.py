@@ -1,0 +1,37 @@
+"""What views need from the request: the database session, the clock and the current user."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy.orm as so
+from flask import abort, current_app, g
+from flask_login import current_user
+
+from market.models import User
+
+
+def db() -> so.Session:
+    """The request's database session (opened on first use, closed at teardown)."""
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["market.sessions"]()
+    return g.db_session
+
+
+def close_db(_exc: BaseException | None = None) -> None:
+    """Close the request's session, rolling back anything left uncommitted."""
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()
+
+
+def now() -> datetime:
+    """Server time (UTC); tests inject a clock through the CLOCK setting."""
+    return current_app.config["CLOCK"]()
+
+
+def user() -> User:
+    """The logged-in user (views behind login_required only)."""
+    if not current_user.is_authenticated:
+        abort(401)
+    return current_user.record

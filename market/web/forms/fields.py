@@ -1,0 +1,38 @@
+"""Form fields shared by every area."""
+
+from __future__ import annotations
+
+from wtforms import StringField
+from wtforms.validators import ValidationError
+
+from market.domain.money import InvalidAmount, format_yuan, parse_yuan
+
+
+class YuanField(StringField):
+    """An amount typed in yuan, parsed strictly into integer fen (`field.data` is fen)."""
+
+    def __init__(self, label=None, validators=None, allow_zero: bool = False, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.allow_zero = allow_zero
+        self.parse_error: str | None = None
+
+    def process_formdata(self, valuelist):
+        self.parse_error = None
+        self.raw_text = valuelist[0] if valuelist else ""
+        if not self.raw_text.strip():
+            self.data = None
+            return
+        try:
+            self.data = parse_yuan(self.raw_text, allow_zero=self.allow_zero)
+        except InvalidAmount as error:
+            self.data = None
+            self.parse_error = str(error)
+
+    def pre_validate(self, form):
+        if self.parse_error:
+            raise ValidationError(self.parse_error)
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return format_yuan(self.data, symbol="").replace(",", "") if self.data is not None else ""

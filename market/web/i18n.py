@@ -1,0 +1,49 @@
+"""Language and time zone: Simplified Chinese by default, English on request; Asia/Shanghai."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask, request, session
+from flask_babel import format_date, format_datetime
+
+from market.domain.money import format_yuan
+
+LANGUAGES = ("zh", "en")
+
+
+def select_locale() -> str:
+    """The language chosen with the switch (kept in the session), else Chinese."""
+    lang = request.args.get("lang")
+    if lang in LANGUAGES:
+        session["lang"] = lang
+    return session.get("lang", "zh")
+
+
+def select_timezone() -> str:
+    """Everyone works in China Standard Time."""
+    return "Asia/Shanghai"
+
+
+def init_app(app: Flask) -> None:
+    """Template filters for money and local dates."""
+    app.jinja_env.filters["yuan"] = format_yuan
+    app.jinja_env.filters["local_dt"] = _local_dt
+    app.jinja_env.filters["local_date"] = _local_date
+    app.jinja_env.filters["pct"] = lambda ppm: f"{(ppm or 0) / 10_000:.2f}%"
+
+    @app.context_processor
+    def _language():
+        return {
+            "current_lang": session.get("lang", "zh"),
+            "languages": LANGUAGES,
+            "has_endpoint": lambda name: name in app.view_functions,
+        }
+
+
+def _local_dt(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
+    return format_datetime(value, fmt) if value else "—"
+
+
+def _local_date(value: date | None) -> str:
+    return format_date(value, "yyyy-MM-dd") if value else "—"

@@ -1,0 +1,101 @@
+"""A NumPy twin of market/domain/loss.py: the same rule, to the fen, on arrays of loans.
+
+tests/sim/test_compensation_twin.py checks it against the scalar rule on thousands of random cases.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+
+from market.domain.loss import LAYERS, CompensationPolicy, LayerShares
+
+INT = np.int64
+
+
+def to_fen(amount: np.ndarray | float) -> np.ndarray:
+    """Round float amounts (already in fen) half up to whole fen; both engines convert money this one way."""
+    return np.floor(np.asarray(amount, dtype=np.float64) + 0.5).astype(INT)
+
+
+def mul_div_floor(a: np.ndarray, num: np.ndarray | int, den: np.ndarray | int) -> tuple[np.ndarray, np.ndarray]:
+    """Exact floor(a x num / den) and its remainder for non-negative int64, even when a x num overflows 64 bits."""
+    a = np.asarray(a, dtype=INT)
+    num = np.asarray(num, dtype=INT)
+    den = np.asarray(den, dtype=INT)
+    # a float estimate is within one of the quotient for quotients below 2**50 (any real amount of fen);
+    # the remainder is small, so computing it with wrapping int64 arithmetic gives it exactly
+    q = np.floor(a.astype(np.float64) * num.astype(np.float64) / den.astype(np.float64)).astype(INT)
+    with np.errstate(over="ignore"):
+        r = a * num - q * den
+    for _ in range(4):
+        low, high = r < 0, r >= den
+        if not (low.any() or high.any()):
+            return q, r
+        q = q - low + high
+        r = r + np.where(low, den, 0) - np.where(high, den, 0)
+    raise ArithmeticError("mul_div_floor: amounts too large to compute exactly")
+
+
+def fen_share(amount: np.ndarray, share: Fraction) -> np.ndarray:
+    """A share of each amount, rounded down to the fen (loss.fen_share)."""
+    return mul_div_floor(amount, share.numerator, share.denominator)[0]
+
+
+def apply_recovery(
+    proceeds: np.ndarray, costs: np.ndarray, unpaid_interest: np.ndarray, principal: np.ndarray
+) -> np.ndarray:
+    """Principal loss after proceeds pay costs, then interest, then principal (loss.apply_recovery)."""
+    left = np.maximum(proceeds - np.minimum(proceeds, costs), 0)
+    left = left - np.minimum(left, unpaid_interest)
+    return principal - np.minimum(left, principal)
+
+
+def largest_remainder(total: np.ndarray, numerators: np.ndarray, denominator: np.ndarray | int) -> np.ndarray:
+    """Split each total by weights numerators/denominator (rows sum to 1); ties go to the earlier column."""
+    total = np.asarray(total, dtype=INT)
+    den = np.asarray(denominator, dtype=INT)
+    den = den[:, None] if den.ndim else den
+    parts, rem = mul_div_floor(total[:, None], numerators, den)
+    left = total - parts.sum(axis=1)
+    order = np.argsort(-rem, axis=1, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(order.shape[1])[None, :], axis=1)
+    return parts + (rank < left[:, None])
+
+
+def split_by_layer(loss: np.ndarray, shares: LayerShares) -> np.ndarray:
+    """Each loss split over the four layers by largest remainder: shape (n, 4), rows sum to the loss."""
+    fractions = [shares.of(layer) for layer in LAYERS]
+    common = math.lcm(*(f.denominator for f in fractions))
+    numerators = np.array([f.numerator * (common // f.denominator) for f in fractions], dtype=INT)
+    return largest_remainder(loss, numerators[None, :], common)
+
+
+def compute_claims(loss: np.ndarray, shares: LayerShares, policy: CompensationPolicy) -> np.ndarray:
+    """Claims per layer for each principal loss, after per-layer and per-loan caps: shape (n, 4)."""
+    loss = np.asarray(loss, dtype=INT)
+    losses = split_by_layer(loss, shares)
+    claims = np.empty_like(losses)
+    for j, layer in enumerate(LAYERS):
+        base = fen_share(losses[:, j], 1 - shares.passed_on(layer))
+        claims[:, j] = fen_share(base, policy.ratio_of(layer))
+        cap = policy.cap_of(layer)
+        if cap is not None:
+            np.minimum(claims[:, j], cap, out=claims[:, j])
+    cap = policy.cap_per_loan_fen
+    if cap is not None:
+        total = claims.sum(axis=1)
+        over = total > cap
+        if over.any():
+            capped = np.full(int(over.sum()), cap, dtype=INT)
+            claims[over] = largest_remainder(capped, claims[over], total[over])
+    return claims
+
+
+def interest_subsidy(interest_paid: np.ndarray, share: Fraction, cap_fen: int | None) -> np.ndarray:
+    """A share of each firm's interest paid, within the yearly cap (loss.interest_subsidy_fen, nothing yet subsidised)."""
+    subsidy = fen_share(interest_paid, share)
+    return subsidy if cap_fen is None else np.minimum(subsidy, cap_fen)

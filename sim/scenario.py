@@ -1,0 +1,346 @@
+"""A scenario: the portfolio, defaults, recovery, auctions, layers, compensation and subsidies, read from TOML."""
+
+from __future__ import annotations
+
+import csv
+import math
+import tomllib
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+from market.domain.loss import (
+    LAYERS,
+    CompensationPolicy,
+    LayerShares,
+    LossRuleBroken,
+    Shortfall,
+)
+from market.domain.money import yuan_to_fen
+from market.domain.rules import DEFAULT_RULES, RuleBroken, check_start_price
+from sim.distributions import Distribution
+from sim.errors import ScenarioError
+from sim.reader import Table
+
+__all__ = ["Scenario", "ScenarioError", "load", "parse"]
+
+
+@dataclass(frozen=True)
+class LoanRow:
+    """One loan of a portfolio file."""
+
+    principal_fen: int
+    segment: str
+    rate: float
+    pledge_rate: float
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    """The initial book (generated from a principal distribution, or rows of a file) and its growth."""
+
+    loans: int
+    principal_yuan: Distribution | None
+    rows: tuple[LoanRow, ...] | None
+    rate: float
+    term_years: int
+    pledge_rate: float
+    growth: float
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A group of loans with one annual probability of default (industry, IP type)."""
+
+    name: str
+    share: Fraction
+    pd_annual: float
+
+
+@dataclass(frozen=True)
+class DefaultModel:
+    """One-factor Gaussian copula: the segments' PDs and the asset correlation R."""
+
+    segments: tuple[Segment, ...]
+    asset_correlation: float
+
+
+@dataclass(frozen=True)
+class RecoveryModel:
+    """How a defaulted loan turns into cash: a recovery-rate distribution or a simulated auction."""
+
+    model: str  # "rate" or "auction"
+    rate: Distribution
+    costs_rate: Fraction
+    delay_days: Distribution
+
+
+@dataclass(frozen=True)
+class AuctionModel:
+    """The trading centre's disposal: rounds, cuts, bidders, timings and what happens after failure."""
+
+    start_share: float
+    cut: float
+    rounds: int
+    bidders_mean: float
+    bidder_count: str  # "poisson" or "fixed"
+    values: str  # "lognormal" or "uniform"
+    value_sigma: float
+    macro_sensitivity: float
+    filing_days: float
+    notice_days: float
+    renotice_days: float
+    round_days: float
+    negotiated_days: float  # 0: no negotiated sale after the last round
+    fallback: str  # "licence", "conversion" or "none"
+    fallback_share: float
+    fallback_days: float
+    operators: int | None  # None: unlimited capacity
+
+
+@dataclass(frozen=True)
+class CompensationModel:
+    """The fund: policy, budget, balance, shortfall policy and claim timing."""
+
+    policy: CompensationPolicy
+    annual_budget_fen: int | None  # None: no budget limit
+    initial_balance_fen: int | None  # None: no balance limit
+    annual_contribution_fen: int
+    shortfall: Shortfall
+    claim_days: float | None  # None: claims are filed when the disposal completes
+    payment_lag_days: float
+    settlements_per_year: int
+
+
+@dataclass(frozen=True)
+class SubsidyModel:
+    """The interest subsidy: a share of the interest paid, capped per firm per year."""
+
+    interest_share: Fraction
+    interest_cap_fen: int | None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Everything one simulation needs; built only by `load`/`parse`, so it is always valid."""
+
+    name: str
+    horizon_years: int
+    seed: int
+    portfolio: Portfolio
+    default: DefaultModel
+    recovery: RecoveryModel
+    auction: AuctionModel
+    layers: LayerShares
+    compensation: CompensationModel
+    subsidy: SubsidyModel
+
+
+def load(path: str | Path) -> Scenario:
+    """Read and validate a scenario file; any problem is a ScenarioError naming the key."""
+    path = Path(path)
+    if not path.is_file():
+        raise ScenarioError("file", f"no such scenario file: {path}")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError("file", f"{path} is not valid TOML ({exc})") from exc
+    return parse(data, base_dir=path.parent, default_name=path.stem)
+
+
+def parse(data: dict, base_dir: Path = Path("."), default_name: str = "scenario") -> Scenario:
+    """Build a Scenario from an already-parsed TOML document."""
+    top = Table(data, "")
+    name = top.text("name", default_name)
+    horizon = top.integer("horizon_years", 1, low=1, high=50)
+    seed = top.integer("seed", 0, low=0, high=2**63)
+    default = _default(top.table("default"))
+    scenario = Scenario(
+        name=name,
+        horizon_years=horizon,
+        seed=seed,
+        portfolio=_portfolio(top.table("portfolio"), default, base_dir),
+        default=default,
+        recovery=_recovery(top.table("recovery")),
+        auction=_auction(top.table("auction")),
+        layers=_layers(top.table("layers")),
+        compensation=_compensation(top.table("compensation")),
+        subsidy=_subsidy(top.table("subsidy")),
+    )
+    top.done()
+    return scenario
+
+
+def _portfolio(t: Table, default: DefaultModel, base_dir: Path) -> Portfolio:
+    if t.has("loans") == t.has("file"):
+        raise ScenarioError(t.key("loans"), "give either loans (a number) or file (a CSV), not both or neither")
+    rate = t.number("rate", 0.0, low=0, high=1)
+    pledge_rate = t.number("pledge_rate", 0.5, low=0, high=1, low_open=True)
+    rows = None
+    principal = None
+    if t.has("file"):
+        rows = _read_loans(t, base_dir / t.text("file"), default, rate, pledge_rate)
+        loans = len(rows)
+    else:
+        loans = t.integer("loans", low=1, high=10**8)
+        principal = t.distribution("principal_yuan", low=0.01)
+    portfolio = Portfolio(
+        loans=loans,
+        principal_yuan=principal,
+        rows=rows,
+        rate=rate,
+        term_years=t.integer("term_years", 1, low=1, high=30),
+        pledge_rate=pledge_rate,
+        growth=t.number("growth", 0.0, low=0, high=10),
+    )
+    t.done()
+    return portfolio
+
+
+def _read_loans(t: Table, path: Path, default: DefaultModel, rate: float, pledge_rate: float) -> tuple[LoanRow, ...]:
+    key = t.key("file")
+    if not path.is_file():
+        raise ScenarioError(key, f"no such loan file: {path}")
+    names = {segment.name for segment in default.segments}
+    rows = []
+    with path.open(newline="", encoding="utf-8") as handle:
+        for number, row in enumerate(csv.DictReader(handle), start=2):
+            try:
+                principal = float(row["principal_yuan"])
+                loan_rate = float(row.get("rate") or rate)
+                loan_pledge = float(row.get("pledge_rate") or pledge_rate)
+            except (KeyError, TypeError, ValueError) as exc:
+                raise ScenarioError(key, f"line {number}: needs a numeric principal_yuan column") from exc
+            segment = row.get("segment") or default.segments[0].name
+            if segment not in names or (not row.get("segment") and len(names) > 1):
+                raise ScenarioError(key, f"line {number}: segment {segment!r} is not one of [default] segments")
+            if not (principal > 0 and 0 <= loan_rate <= 1 and 0 < loan_pledge <= 1):
+                raise ScenarioError(key, f"line {number}: principal must be > 0, rate in [0, 1], pledge_rate in (0, 1]")
+            rows.append(LoanRow(yuan_to_fen(principal), segment, loan_rate, loan_pledge))
+    if not rows:
+        raise ScenarioError(key, f"{path} holds no loans")
+    return tuple(rows)
+
+
+def _default(t: Table) -> DefaultModel:
+    if t.has("pd_annual") == t.has("segments"):
+        raise ScenarioError(t.key("pd_annual"), "give either pd_annual or [[default.segments]], not both or neither")
+    if t.has("pd_annual"):
+        segments: tuple[Segment, ...] = (Segment("all", Fraction(1), t.number("pd_annual", low=0, high=1)),)
+    else:
+        raw = t.raw("segments")
+        if not isinstance(raw, list) or not raw:
+            raise ScenarioError(t.key("segments"), "must be a non-empty list of tables")
+        segments = tuple(_segment(Table(item, f"{t.key('segments')}[{i}]")) for i, item in enumerate(raw))
+        if sum(s.share for s in segments) != 1:
+            raise ScenarioError(t.key("segments"), f"shares add up to {float(sum(s.share for s in segments)):g}, not 1")
+        if len({s.name for s in segments}) < len(segments):
+            raise ScenarioError(t.key("segments"), "segment names must be unique")
+    model = DefaultModel(segments, t.number("asset_correlation", 0.0, low=0, high=1, high_open=True))
+    t.done()
+    return model
+
+
+def _segment(t: Table) -> Segment:
+    segment = Segment(t.text("name"), t.share("share"), t.number("pd_annual", low=0, high=1))
+    t.done()
+    return segment
+
+
+def _recovery(t: Table) -> RecoveryModel:
+    model = RecoveryModel(
+        model=t.choice("model", ("auction", "rate"), "rate"),
+        rate=t.distribution("rate", {"dist": "fixed", "value": 0.0}, low=0, high=1),
+        costs_rate=t.share("costs_rate", 0),
+        delay_days=t.distribution("delay_days", {"dist": "fixed", "value": 0}, low=0, high=36500),
+    )
+    t.done()
+    return model
+
+
+def _auction(t: Table) -> AuctionModel:
+    rules = DEFAULT_RULES
+    operators = t.raw("operators", "unlimited")
+    if operators != "unlimited" and (isinstance(operators, bool) or not isinstance(operators, int) or operators < 1):
+        raise ScenarioError(t.key("operators"), f'must be a whole number >= 1 or "unlimited" (got {operators!r})')
+    model = AuctionModel(
+        start_share=t.number("start_share", float(rules.min_start_share), low=0, high=10, low_open=True),
+        cut=t.number("cut", float(rules.max_price_cut), low=0, high=1, high_open=True),
+        rounds=t.integer("rounds", rules.failed_rounds_before_negotiated_sale, low=1, high=10),
+        bidders_mean=t.number("bidders_mean", 2.5, low=0, high=1000),
+        bidder_count=t.choice("bidder_count", ("poisson", "fixed"), "poisson"),
+        values=t.choice("values", ("lognormal", "uniform"), "lognormal"),
+        value_sigma=t.number("value_sigma", 0.5, low=0, high=5),
+        macro_sensitivity=t.number("macro_sensitivity", 0.2, low=0, high=5),
+        filing_days=t.number("filing_days", 30, low=0, high=3650),
+        notice_days=t.number("notice_days", rules.notice_days, low=0, high=3650),
+        renotice_days=t.number("renotice_days", 15, low=0, high=3650),
+        round_days=t.number("round_days", 1 + rules.winner_payment_days, low=0, high=3650),
+        negotiated_days=t.number("negotiated_days", rules.negotiated_sale_days, low=0, high=3650),
+        fallback=t.choice("fallback", ("licence", "conversion", "none"), "licence"),
+        fallback_share=t.number("fallback_share", 0.1, low=0, high=1),
+        fallback_days=t.number("fallback_days", 180, low=0, high=3650),
+        operators=None if operators == "unlimited" else operators,
+    )
+    if model.bidder_count == "fixed" and model.bidders_mean != int(model.bidders_mean):
+        raise ScenarioError(t.key("bidders_mean"), "must be a whole number when bidder_count is fixed")
+    _check_against_rules(t, model)
+    t.done()
+    return model
+
+
+def _check_against_rules(t: Table, model: AuctionModel) -> None:
+    """The simulated centre follows market/domain/rules.py: the same start floor and cut limit."""
+    appraised = 10**8
+    first = math.ceil(appraised * model.start_share)
+    try:
+        check_start_price(first, appraised_value_fen=appraised, previous_start_fen=None)
+    except RuleBroken as exc:
+        raise ScenarioError(t.key("start_share"), str(exc)) from exc
+    try:
+        check_start_price(math.ceil(first * (1 - model.cut)), appraised_value_fen=appraised, previous_start_fen=first)
+    except RuleBroken as exc:
+        raise ScenarioError(t.key("cut"), str(exc)) from exc
+
+
+def _layers(t: Table) -> LayerShares:
+    names = ("bank", "guarantor", "insurer", "agency", "reguarantee", "reinsurance")
+    values = {name: t.share(name, 0) for name in names}
+    try:
+        shares = LayerShares(**values)
+    except LossRuleBroken as exc:
+        raise ScenarioError(t.prefix, str(exc)) from exc
+    t.done()
+    return shares
+
+
+def _compensation(t: Table) -> CompensationModel:
+    ratio_raw = t.raw("ratio", 0)
+    if isinstance(ratio_raw, dict):
+        ratios = t.table("ratio")
+        ratio = {layer: ratios.share(layer.value, 0) for layer in LAYERS}
+        ratios.done()
+    else:
+        ratio = {layer: t.share("ratio") for layer in LAYERS}
+    caps = t.table("cap_per_layer_yuan")
+    per_layer = {layer: caps.yuan(layer.value) for layer in LAYERS if caps.has(layer.value)}
+    caps.done()
+    claim_days = t.raw("claim_days", None)
+    model = CompensationModel(
+        policy=CompensationPolicy(ratio, per_layer, cap_per_loan_fen=t.yuan("cap_per_loan_yuan", None)),
+        annual_budget_fen=t.yuan("annual_budget_yuan", None),
+        initial_balance_fen=t.yuan("initial_balance_yuan", None),
+        annual_contribution_fen=t.yuan("annual_contribution_yuan", 0) or 0,
+        shortfall=Shortfall(t.choice("shortfall", ("wait", "lapse"), "wait")),
+        claim_days=None if claim_days is None else t.number("claim_days", low=0, high=3650),
+        payment_lag_days=t.number("payment_lag_days", 0, low=0, high=3650),
+        settlements_per_year=t.integer("settlements_per_year", 4, low=1, high=365),
+    )
+    t.done()
+    return model
+
+
+def _subsidy(t: Table) -> SubsidyModel:
+    model = SubsidyModel(t.share("interest_share", 0), t.yuan("interest_cap_yuan", None))
+    t.done()
+    return model
