@@ -290,37 +290,73 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_first_refusal_holder_case_id'), ['case_id'], unique=False)
 
     # ### end Alembic commands ###
-    forbid_audit_changes()
+    op.create_table('ledger_transaction',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('movement', sa.String(length=40), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=True),
+    sa.Column('institution_id', sa.Integer(), nullable=True),
+    sa.Column('reference', sa.String(length=80), nullable=True),
+    sa.Column('memo', sa.Text(), nullable=False),
+    sa.Column('occurred_at', market.models.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['disposal_case.id'], name=op.f('fk_ledger_transaction_case_id_disposal_case')),
+    sa.ForeignKeyConstraint(['institution_id'], ['institution.id'], name=op.f('fk_ledger_transaction_institution_id_institution')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_transaction')),
+    sa.UniqueConstraint('reference', name=op.f('uq_ledger_transaction_reference'))
+    )
+    op.create_index(op.f('ix_ledger_transaction_case_id'), 'ledger_transaction', ['case_id'], unique=False)
+    op.create_index(op.f('ix_ledger_transaction_institution_id'), 'ledger_transaction', ['institution_id'], unique=False)
+    op.create_index(op.f('ix_ledger_transaction_movement'), 'ledger_transaction', ['movement'], unique=False)
+    op.create_table('ledger_posting',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('transaction_id', sa.Integer(), nullable=False),
+    sa.Column('account', sa.String(length=80), nullable=False),
+    sa.Column('amount_fen', sa.BigInteger(), nullable=False),
+    sa.CheckConstraint('amount_fen <> 0', name=op.f('ck_ledger_posting_amount_not_zero')),
+    sa.ForeignKeyConstraint(['transaction_id'], ['ledger_transaction.id'], name=op.f('fk_ledger_posting_transaction_id_ledger_transaction')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_posting'))
+    )
+    op.create_index(op.f('ix_ledger_posting_account'), 'ledger_posting', ['account'], unique=False)
+    op.create_index(op.f('ix_ledger_posting_transaction_id'), 'ledger_posting', ['transaction_id'], unique=False)
+    forbid_changes_to_append_only_tables()
 
 
-def forbid_audit_changes() -> None:
-    """The audit trail is append-only in the database itself, not just in the code."""
+APPEND_ONLY = ("audit_event", "ledger_transaction", "ledger_posting")
+
+
+def forbid_changes_to_append_only_tables() -> None:
+    """The audit trail and the ledger are append-only in the database itself, not just in the code."""
     bind = op.get_bind()
-    if bind.dialect.name == "sqlite":
-        for verb in ("UPDATE", "DELETE"):
+    if bind.dialect.name == "postgresql":
+        op.execute(
+            "CREATE FUNCTION forbid_change() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            "BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$"
+        )
+    for table in APPEND_ONLY:
+        if bind.dialect.name == "sqlite":
+            for verb in ("UPDATE", "DELETE"):
+                op.execute(
+                    f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+                    f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+                )
+        else:
             op.execute(
-                f"CREATE TRIGGER audit_event_no_{verb.lower()} BEFORE {verb} ON audit_event "
-                "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END"
+                f"CREATE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION forbid_change()"
             )
-    else:
-        op.execute(
-            "CREATE FUNCTION audit_event_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            "BEGIN RAISE EXCEPTION 'audit_event is append-only'; END $$"
-        )
-        op.execute(
-            "CREATE TRIGGER audit_event_no_change BEFORE UPDATE OR DELETE ON audit_event "
-            "FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()"
-        )
 
 
 def downgrade() -> None:
     bind = op.get_bind()
-    if bind.dialect.name == "sqlite":
-        op.execute("DROP TRIGGER IF EXISTS audit_event_no_update")
-        op.execute("DROP TRIGGER IF EXISTS audit_event_no_delete")
-    else:
-        op.execute("DROP TRIGGER IF EXISTS audit_event_no_change ON audit_event")
-        op.execute("DROP FUNCTION IF EXISTS audit_event_append_only()")
+    for table in APPEND_ONLY:
+        if bind.dialect.name == "sqlite":
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_no_update")
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_no_delete")
+        else:
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_no_change ON {table}")
+    if bind.dialect.name == "postgresql":
+        op.execute("DROP FUNCTION IF EXISTS forbid_change()")
+    op.drop_table("ledger_posting")
+    op.drop_table("ledger_transaction")
     # ### commands auto generated by Alembic - please adjust! ###
     with op.batch_alter_table('first_refusal_holder', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_first_refusal_holder_case_id'))

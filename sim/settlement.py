@@ -1,0 +1,159 @@
+"""The fund's calendar and a NumPy twin of the fund rule (loss.pay_claims, loss.clawback) over many paths.
+
+The bureau settles in batches: `settlements_per_year` dates a year, the last on the year's final day.
+At each date, in this order: a new year resets the budget (and adds the contribution); late recoveries
+revise claims (excess already paid is clawed back into the balance, waiting amounts shrink); newly
+approved claims join the queue; the queue is paid in order of approval while budget and balance last.
+Both engines follow this calendar, so they differ only in how cases reach it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from market.domain.loss import LAYERS, Shortfall
+from sim.scenario import CompensationModel
+
+DAYS_PER_YEAR = 365.0
+UNLIMITED_FEN = 2**61  # stands for "no limit" in int64 arithmetic; far above any real budget
+NEVER = np.iinfo(np.int32).max  # the settlement batch of something that never happens
+
+
+def settlement_batch(days: np.ndarray | float, per_year: int) -> np.ndarray:
+    """The first settlement date (1, 2, ...) on or after each time in days."""
+    batch = np.ceil(np.asarray(days, dtype=np.float64) * per_year / DAYS_PER_YEAR)
+    return np.maximum(batch, 1).astype(np.int64)
+
+
+def settlement_day(batch: int, per_year: int) -> float:
+    """The day of a settlement date."""
+    return batch * DAYS_PER_YEAR / per_year
+
+
+@dataclass(frozen=True)
+class FundRules:
+    """The fund's numbers as int64-safe figures, with limits that do not apply set very high."""
+
+    budget_fen: int
+    initial_balance_fen: int
+    contribution_fen: int
+    shortfall: Shortfall
+    per_year: int
+    years: int
+
+    @classmethod
+    def of(cls, compensation: CompensationModel, years: int) -> FundRules:
+        """The rules a scenario's [compensation] table sets."""
+        budget, balance = compensation.annual_budget_fen, compensation.initial_balance_fen
+        return cls(
+            budget_fen=UNLIMITED_FEN if budget is None else budget,
+            initial_balance_fen=UNLIMITED_FEN if balance is None else balance,
+            contribution_fen=compensation.annual_contribution_fen,
+            shortfall=compensation.shortfall,
+            per_year=compensation.settlements_per_year,
+            years=years,
+        )
+
+
+@dataclass(frozen=True)
+class ClaimTable:
+    """One row per (loan, layer) claim, sorted by path, then approval time, then loan, then layer."""
+
+    path: np.ndarray
+    layer: np.ndarray
+    approve_batch: np.ndarray
+    revise_batch: np.ndarray  # NEVER when the claim was filed on the final loss
+    due_first: np.ndarray  # the claim as filed (> 0)
+    due_final: np.ndarray  # after the recovery; never above due_first
+
+
+@dataclass(frozen=True)
+class FundTotals:
+    """What the fund did on each path, per year and (for payouts) per layer."""
+
+    payout_fen: np.ndarray  # (paths, years, layers)
+    clawback_fen: np.ndarray  # (paths, years)
+    claims_fen: np.ndarray  # (paths, years): claims approved, at their amount on approval
+    balance_end_fen: np.ndarray  # (paths, years)
+    budget_exhausted: np.ndarray  # (paths, years): some payable claim was left unpaid at a settlement
+    waiting_fen: np.ndarray  # (paths,): approved and still owed at the horizon
+    lapsed_fen: np.ndarray  # (paths,)
+    pending_fen: np.ndarray  # (paths,): claims on the horizon's defaults approved after it
+
+
+def settle(claims: ClaimTable, n_paths: int, rules: FundRules) -> FundTotals:
+    """Run the fund's settlement calendar over every path at once (the twin of loss.pay_claims)."""
+    years, per_year, n_layers = rules.years, rules.per_year, len(LAYERS)
+    path, layer = claims.path, claims.layer
+    due = claims.due_first.copy()
+    paid = np.zeros_like(due)
+    closed = np.zeros(due.shape, dtype=bool)
+    balance = np.full(n_paths, rules.initial_balance_fen, dtype=np.int64)
+    budget_left = np.zeros(n_paths, dtype=np.int64)
+    payout = np.zeros((n_paths, years, n_layers), dtype=np.int64)
+    clawback = np.zeros((n_paths, years), dtype=np.int64)
+    demand = np.zeros((n_paths, years), dtype=np.int64)
+    balance_end = np.zeros((n_paths, years), dtype=np.int64)
+    short = np.zeros((n_paths, years), dtype=bool)
+    for batch in range(1, years * per_year + 1):
+        year = (batch - 1) // per_year
+        if (batch - 1) % per_year == 0:
+            budget_left[:] = rules.budget_fen
+            balance += rules.contribution_fen if year else 0
+        revised = np.flatnonzero(claims.revise_batch == batch)
+        if revised.size:
+            due[revised] = claims.due_final[revised]
+            excess = np.maximum(paid[revised] - due[revised], 0)
+            paid[revised] -= excess
+            back = _sum_by(path[revised], excess, n_paths)
+            balance += back
+            clawback[:, year] += back
+        new = claims.approve_batch == batch
+        demand[:, year] += _sum_by(path[new], due[new], n_paths)
+        queue = np.flatnonzero((claims.approve_batch <= batch) & ~closed & (due > paid))
+        if queue.size:
+            owed = due[queue] - paid[queue]
+            queue_path = path[queue]
+            before = _exclusive_cumsum_by_run(owed, queue_path)
+            available = np.maximum(np.minimum(balance, budget_left), 0)
+            pay = np.clip(available[queue_path] - before, 0, owed)
+            paid[queue] += pay
+            spent = _sum_by(queue_path, pay, n_paths)
+            balance -= spent
+            budget_left -= spent
+            payout[:, year, :] += _sum_by(queue_path * n_layers + layer[queue], pay, n_paths * n_layers).reshape(
+                n_paths, n_layers
+            )
+            short[:, year] |= _sum_by(queue_path, (owed > pay).astype(np.int64), n_paths) > 0
+        if rules.shortfall is Shortfall.LAPSE:
+            closed |= new
+        balance_end[:, year] = balance
+    approved = claims.approve_batch <= years * per_year
+    still_owed = np.where(approved & ~closed, due - paid, 0)
+    lapsed = np.where(closed, np.maximum(due - paid, 0), 0)
+    return FundTotals(
+        payout_fen=payout,
+        clawback_fen=clawback,
+        claims_fen=demand,
+        balance_end_fen=balance_end,
+        budget_exhausted=short,
+        waiting_fen=_sum_by(path, still_owed, n_paths),
+        lapsed_fen=_sum_by(path, lapsed, n_paths),
+        pending_fen=_sum_by(path, np.where(approved, 0, claims.due_final), n_paths),
+    )
+
+
+def _sum_by(group: np.ndarray, amount: np.ndarray, n_groups: int) -> np.ndarray:
+    """Exact int64 sums of amounts per group (bincount's float64 is exact below 2**53 fen per group)."""
+    return np.rint(np.bincount(group, weights=amount, minlength=n_groups)).astype(np.int64)
+
+
+def _exclusive_cumsum_by_run(amount: np.ndarray, run_key: np.ndarray) -> np.ndarray:
+    """For rows grouped in runs of equal key: the sum of the earlier rows of the same run."""
+    total = np.cumsum(amount)
+    exclusive = total - amount
+    starts = np.flatnonzero(np.r_[True, run_key[1:] != run_key[:-1]])
+    run_index = np.repeat(np.arange(starts.size), np.diff(np.r_[starts, amount.size]))
+    return exclusive - exclusive[starts][run_index]
