@@ -9,7 +9,7 @@ FEN_PER_YUAN = 100
 # ¥10 trillion: larger than any single IP-pledge loan or disposal we can imagine.
 MAX_FEN = 10**15
 
-_AMOUNT = re.compile(r"^(?P<sign>[+-]?)(?P<whole>\d+)(?:\.(?P<frac>\d*))?$")
+_AMOUNT = re.compile(r"^(?P<sign>[+-]?)(?P<whole>[0-9]+)(?:\.(?P<frac>[0-9]*))?$", re.ASCII)
 
 
 class InvalidAmount(ValueError):

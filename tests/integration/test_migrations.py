@@ -1,0 +1,61 @@
+"""Migrations build the schema from nothing, on SQLite and PostgreSQL, and match the models."""
+
+import os
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from market.db import make_engine
+from market.migrate import upgrade_to_head
+from market.models import Base
+
+PG_URL = os.environ.get("MARKET_TEST_DATABASE_URL")
+
+
+def _engines(tmp_path):
+    yield "sqlite", make_engine(f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+    if PG_URL:
+        name = f"ipd_mig_{uuid.uuid4().hex[:8]}"
+        admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        url = sa.engine.make_url(PG_URL).set(database=name)
+        engine = make_engine(url.render_as_string(hide_password=False))
+        try:
+            yield "postgresql", engine
+        finally:
+            engine.dispose()
+            with admin.connect() as connection:
+                connection.execute(sa.text(f'DROP DATABASE "{name}"'))
+            admin.dispose()
+
+
+def test_migrations_build_a_schema_that_matches_the_models_from_an_empty_database(tmp_path):
+    for _name, engine in _engines(tmp_path):
+        upgrade_to_head(engine)
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            differences = compare_metadata(context, Base.metadata)
+        engine.dispose()
+        assert differences == [], f"models and migrations differ on {_name}: {differences}"
+
+
+def test_migrating_twice_changes_nothing(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'twice.sqlite3'}")
+    upgrade_to_head(engine)
+    upgrade_to_head(engine)
+    with engine.connect() as connection:
+        assert connection.scalar(sa.text("SELECT count(*) FROM alembic_version")) == 1
+    engine.dispose()
+
+
+@pytest.mark.skipif(bool(PG_URL), reason="SQLite pragmas only")
+def test_sqlite_connections_use_wal_and_enforce_foreign_keys(app):
+    engine = app.extensions["market.engine"]
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 1000
