@@ -6,10 +6,23 @@ from datetime import date, datetime
 
 from flask import Flask, request, session
 from flask_babel import format_date, format_datetime
+from flask_babel import lazy_gettext as _l
 
 from market.domain.money import format_yuan
+from market.domain.roles import Role
 
 LANGUAGES = ("zh", "en")
+
+ROLE_NAMES = {
+    Role.OPERATOR: _l("Trading centre"),
+    Role.BANK: _l("Bank"),
+    Role.GUARANTOR: _l("Guarantor"),
+    Role.INSURER: _l("Insurer"),
+    Role.AGENCY: _l("IP service agency"),
+    Role.BUREAU: _l("Finance bureau"),
+    Role.AIC: _l("Financial asset investment company"),
+    Role.SYSTEM: _l("System"),
+}
 
 
 def select_locale() -> str:
@@ -28,6 +41,7 @@ def select_timezone() -> str:
 def init_app(app: Flask) -> None:
     """Template filters for money and local dates."""
     app.jinja_env.filters["yuan"] = format_yuan
+    app.jinja_env.filters["role_name"] = lambda role: ROLE_NAMES.get(Role(str(role)), str(role))
     app.jinja_env.filters["local_dt"] = _local_dt
     app.jinja_env.filters["local_date"] = _local_date
     app.jinja_env.filters["pct"] = lambda ppm: f"{(ppm or 0) / 10_000:.2f}%"
