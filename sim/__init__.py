@@ -1,8 +1,8 @@
 """The fund simulator: one scenario model (sim.scenario), two engines (vector, event) that agree.
 
-    import sim
-    result = sim.run(sim.scenario.load("sim/scenarios/example.toml"), paths=2000)
-    result.summary()
+import sim
+result = sim.run(sim.scenario.load("sim/scenarios/example.toml"), paths=2000)
+result.summary()
 """
 
 from sim import scenario

@@ -97,7 +97,9 @@ def negotiated_sale(
     return first * scale >= price
 
 
-def run_auctions(rng: np.random.Generator, scale: np.ndarray, design: AuctionDesign) -> AuctionOutcome:
+def run_auctions(
+    rng: np.random.Generator, scale: np.ndarray, design: AuctionDesign
+) -> AuctionOutcome:
     """All rounds (and the negotiated sale) for assets whose bidders' values are scaled by `scale`."""
     size = scale.size
     price = np.zeros(size)

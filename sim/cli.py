@@ -23,23 +23,52 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {args.scenario}: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     started = time.perf_counter()
-    result = run(scenario, args.paths, seed=args.seed, engine=args.engine, chunk_paths=args.chunk_paths)
+    result = run(
+        scenario, args.paths, seed=args.seed, engine=args.engine, chunk_paths=args.chunk_paths
+    )
     print(format_summary(result, args.confidence, time.perf_counter() - started))
     return 0
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m sim", description="Simulate a risk-compensation fund.")
+    parser = argparse.ArgumentParser(
+        prog="python -m sim", description="Simulate a risk-compensation fund."
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     run_cmd = commands.add_parser("run", help="run a scenario file and print a summary")
     run_cmd.add_argument("scenario", help="scenario TOML file")
     run_cmd.add_argument("--paths", type=_positive, default=1000, help="number of simulated paths")
     run_cmd.add_argument("--engine", choices=ENGINES, default="vector")
-    run_cmd.add_argument("--seed", type=int, default=None, help="overrides the scenario's seed")
-    run_cmd.add_argument("--chunk-paths", type=_positive, default=DEFAULT_CHUNK_PATHS,
-                         help="paths per seed block (part of what fixes the random draws)")
-    run_cmd.add_argument("--confidence", type=float, default=0.95, help="for expected shortfall and budget needed")
+    run_cmd.add_argument(
+        "--seed", type=_non_negative, default=None, help="overrides the scenario's seed"
+    )
+    run_cmd.add_argument(
+        "--chunk-paths",
+        type=_positive,
+        default=DEFAULT_CHUNK_PATHS,
+        help="paths per seed block (part of what fixes the random draws)",
+    )
+    run_cmd.add_argument(
+        "--confidence",
+        type=_probability,
+        default=0.95,
+        help="for expected shortfall and budget needed",
+    )
     return parser
+
+
+def _non_negative(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
+def _probability(text: str) -> float:
+    value = float(text)
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError("must lie strictly between 0 and 1")
+    return value
 
 
 def _positive(text: str) -> int:
@@ -56,17 +85,43 @@ def format_summary(result: SimResult, confidence: float, seconds: float) -> str:
         f"scenario {s.name!r}: {s.portfolio.loans} loans, {s.horizon_years} year(s), "
         f"engine {result.engine}, {result.paths} paths, seed {result.seed} ({seconds:.2f} s)",
     ]
-    if result.engine == "vector" and s.recovery.model == "auction" and s.auction.operators is not None:
-        lines.append("note: the vector engine does not model trading-centre capacity; use --engine event for queues")
+    if (
+        result.engine == "vector"
+        and s.recovery.model == "auction"
+        and s.auction.operators is not None
+    ):
+        lines.append(
+            "note: the vector engine does not model trading-centre capacity; use --engine event for queues"
+        )
     pct = f"{confidence:.0%}"
-    header = ("", "defaults", "loss", "payout mean", "p95", "p99", f"ES{pct}", "subsidy", "P(short)", f"budget@{pct}")
+    header = (
+        "",
+        "defaults",
+        "loss",
+        "payout mean",
+        "p95",
+        "p99",
+        f"ES{pct}",
+        "subsidy",
+        "P(short)",
+        f"budget@{pct}",
+    )
     rows = [header]
     for f in result.summary(confidence):
-        rows.append((
-            f.label, f"{f.mean_defaults:.1f}", _yuan(f.mean_loss_fen), _yuan(f.mean_payout_fen),
-            _yuan(f.payout_p95_fen), _yuan(f.payout_p99_fen), _yuan(f.payout_es_fen), _yuan(f.mean_subsidy_fen),
-            f"{f.p_budget_exhausted:.3f}", _yuan(f.budget_needed_fen),
-        ))
+        rows.append(
+            (
+                f.label,
+                f"{f.mean_defaults:.1f}",
+                _yuan(f.mean_loss_fen),
+                _yuan(f.mean_payout_fen),
+                _yuan(f.payout_p95_fen),
+                _yuan(f.payout_p99_fen),
+                _yuan(f.payout_es_fen),
+                _yuan(f.mean_subsidy_fen),
+                f"{f.p_budget_exhausted:.3f}",
+                _yuan(f.budget_needed_fen),
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines += ["  ".join(cell.rjust(w) for cell, w in zip(row, widths, strict=True)) for row in rows]
     t = result.totals
@@ -79,4 +134,5 @@ def format_summary(result: SimResult, confidence: float, seconds: float) -> str:
 
 
 def _yuan(fen: float) -> str:
-    return format_yuan(int(round(fen)), symbol="¥").removesuffix(".00")
+    """Whole yuan for a summary table: 123456789.4 fen -> "¥1,234,568"."""
+    return format_yuan(int(round(fen / 100)) * 100).removesuffix(".00")

@@ -20,7 +20,9 @@ def to_fen(amount: np.ndarray | float) -> np.ndarray:
     return np.floor(np.asarray(amount, dtype=np.float64) + 0.5).astype(INT)
 
 
-def mul_div_floor(a: np.ndarray, num: np.ndarray | int, den: np.ndarray | int) -> tuple[np.ndarray, np.ndarray]:
+def mul_div_floor(
+    a: np.ndarray, num: np.ndarray | int, den: np.ndarray | int
+) -> tuple[np.ndarray, np.ndarray]:
     """Exact floor(a x num / den) and its remainder for non-negative int64, even when a x num overflows 64 bits."""
     a = np.asarray(a, dtype=INT)
     num = np.asarray(num, dtype=INT)
@@ -53,7 +55,9 @@ def apply_recovery(
     return principal - np.minimum(left, principal)
 
 
-def largest_remainder(total: np.ndarray, numerators: np.ndarray, denominator: np.ndarray | int) -> np.ndarray:
+def largest_remainder(
+    total: np.ndarray, numerators: np.ndarray, denominator: np.ndarray | int
+) -> np.ndarray:
     """Split each total by weights numerators/denominator (rows sum to 1); ties go to the earlier column."""
     total = np.asarray(total, dtype=INT)
     den = np.asarray(denominator, dtype=INT)

@@ -15,9 +15,13 @@ class Distribution(Protocol):
     """Something a scenario draws from: has a mean and samples with a numpy Generator."""
 
     @property
-    def mean(self) -> float: ...
+    def mean(self) -> float:
+        """The expected value."""
+        ...
 
-    def sample(self, rng: np.random.Generator, size: int | tuple[int, ...]) -> np.ndarray: ...
+    def sample(self, rng: np.random.Generator, size: int | tuple[int, ...]) -> np.ndarray:
+        """Independent draws, using only `rng`."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -88,24 +92,40 @@ class Uniform:
         return rng.uniform(self.low, self.high, size)
 
 
-def parse_distribution(spec: object, key: str, *, low: float = 0.0, high: float = math.inf) -> Distribution:
+def parse_distribution(
+    spec: object, key: str, *, low: float = 0.0, high: float = math.inf
+) -> Distribution:
     """Read {dist = ..., ...} (or a bare number, meaning fixed) and check its support lies in [low, high]."""
     if isinstance(spec, int | float) and not isinstance(spec, bool):
         spec = {"dist": "fixed", "value": spec}
     if not isinstance(spec, dict) or "dist" not in spec:
         raise ScenarioError(key, 'must be a number or a table such as {dist = "fixed", value = 1}')
-    kinds = {"fixed": ("value",), "lognormal": ("median", "sigma"), "beta": ("mean", "sd"), "uniform": ("low", "high")}
+    kinds = {
+        "fixed": ("value",),
+        "lognormal": ("median", "sigma"),
+        "beta": ("mean", "sd"),
+        "uniform": ("low", "high"),
+    }
     kind = spec["dist"]
     if kind not in kinds:
-        raise ScenarioError(f"{key}.dist", f"unknown distribution {kind!r}; use one of {', '.join(kinds)}")
+        raise ScenarioError(
+            f"{key}.dist", f"unknown distribution {kind!r}; use one of {', '.join(kinds)}"
+        )
     wanted = kinds[kind]
     for name in spec:
         if name != "dist" and name not in wanted:
-            raise ScenarioError(f"{key}.{name}", f"unknown key for a {kind} distribution (it takes {', '.join(wanted)})")
+            raise ScenarioError(
+                f"{key}.{name}",
+                f"unknown key for a {kind} distribution (it takes {', '.join(wanted)})",
+            )
     values = {}
     for name in wanted:
         value = spec.get(name)
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
             raise ScenarioError(f"{key}.{name}", "is missing or not a finite number")
         values[name] = float(value)
     dist: Distribution

@@ -16,6 +16,7 @@ import simpy
 from market.domain.loss import LAYERS, compute_claims
 from sim.auction import auction_round, negotiated_sale, start_share_of_round
 from sim.compensation import to_fen
+from sim.model import Scenario
 from sim.office import FundOffice
 from sim.portfolio import LoanBook, default_threshold
 from sim.recovery import (
@@ -27,10 +28,9 @@ from sim.recovery import (
     unpaid_interest_fen,
 )
 from sim.results import PathTotals
-from sim.scenario import Scenario
 from sim.settlement import DAYS_PER_YEAR, FundRules, settlement_batch, settlement_day
 
-STREAMS = ("factor", "defaults", "timing", "recovery")
+STREAMS = ("factor", "defaults", "timing")
 
 
 @dataclass
@@ -40,6 +40,8 @@ class World:
     scenario: Scenario
     book: LoanBook
     rng: dict[str, np.random.Generator]
+    # each case draws from its own child: queues do not reorder draws
+    case_seeds: np.random.SeedSequence
     centre: simpy.Resource | None
     office: FundOffice
     years: int
@@ -52,12 +54,18 @@ class World:
     cases: int = 0
 
     def __post_init__(self) -> None:
-        self.defaults, self.exposure, self.loss, self.subsidy = (np.zeros(self.years, dtype=np.int64) for _ in range(4))
+        self.defaults, self.exposure, self.loss, self.subsidy = (
+            np.zeros(self.years, dtype=np.int64) for _ in range(4)
+        )
 
 
-def run_block(scenario: Scenario, book: LoanBook, seed: np.random.SeedSequence, n_paths: int) -> PathTotals:
+def run_block(
+    scenario: Scenario, book: LoanBook, seed: np.random.SeedSequence, n_paths: int
+) -> PathTotals:
     """Simulate a block of paths, each with its own seeds spawned from the block's."""
-    return PathTotals.concat([run_path(scenario, book, path_seed) for path_seed in seed.spawn(n_paths)])
+    return PathTotals.concat(
+        [run_path(scenario, book, path_seed) for path_seed in seed.spawn(n_paths)]
+    )
 
 
 def run_path(scenario: Scenario, book: LoanBook, seed: np.random.SeedSequence) -> PathTotals:
@@ -67,7 +75,10 @@ def run_path(scenario: Scenario, book: LoanBook, seed: np.random.SeedSequence) -
     world = World(
         scenario=scenario,
         book=book,
-        rng=dict(zip(STREAMS, (np.random.default_rng(s) for s in seed.spawn(len(STREAMS))), strict=True)),
+        rng=dict(
+            zip(STREAMS, (np.random.default_rng(s) for s in seed.spawn(len(STREAMS))), strict=True)
+        ),
+        case_seeds=seed.spawn(1)[0],
         centre=None if operators is None else simpy.Resource(env, capacity=operators),
         office=FundOffice(FundRules.of(scenario.compensation, scenario.horizon_years)),
         years=scenario.horizon_years,
@@ -106,7 +117,9 @@ def economy(env: simpy.Environment, world: World):
         performing = np.r_[performing, np.flatnonzero(book.vintage == year)]
         world.exposure[year] = book.principal_fen[performing].sum()
         factor = world.rng["factor"].standard_normal()
-        asset = np.sqrt(r) * factor + np.sqrt(1 - r) * world.rng["defaults"].standard_normal(performing.size)
+        asset = np.sqrt(r) * factor + np.sqrt(1 - r) * world.rng["defaults"].standard_normal(
+            performing.size
+        )
         defaulted = asset < threshold[performing]
         for loan in performing[defaulted]:
             day = DAYS_PER_YEAR * (year + world.rng["timing"].random())
@@ -116,35 +129,47 @@ def economy(env: simpy.Environment, world: World):
         world.subsidy[year] = book.annual_subsidy_fen[performing].sum()
 
 
-def defaulted_loan(env: simpy.Environment, world: World, loan: int, year: int, day: float, factor: float):
-    """A loan from its default to its loss: the trading centre disposes of it, the bank claims on the fund."""
+def defaulted_loan(
+    env: simpy.Environment, world: World, loan: int, year: int, day: float, factor: float
+):
+    """A loan from default to loss: the centre disposes of it, the bank claims (early, or on the loss)."""
     yield env.timeout(day - env.now)
     world.cases += 1
-    case = world.cases
-    comp, book = world.scenario.compensation, world.book
-    principal = int(book.principal_fen[loan])
+    case, comp = world.cases, world.scenario.compensation
     early = None
     if comp.claim_days is not None:
-        early = env.process(bank_files_before_recovery(env, world, case, principal, day + comp.claim_days))
-    proceeds = yield env.process(trading_centre(env, world, loan, factor))
+        principal = int(world.book.principal_fen[loan])
+        filing_day = day + comp.claim_days
+        early = env.process(bank_files_before_recovery(env, world, case, principal, filing_day))
+    rng = np.random.default_rng(world.case_seeds.spawn(1)[0])
+    proceeds = yield env.process(trading_centre(env, world, rng, loan, factor))
     world.disposal_days.append(env.now - day)
-    interest = unpaid_interest_fen(np.array([principal]), book.rate[loan], np.array([day / DAYS_PER_YEAR - year]))
-    loss = int(principal_loss_fen(world.scenario, np.array([proceeds]), interest, np.array([principal]))[0])
+    loss = loss_after_disposal(world, loan, year, day, proceeds)
     world.loss[year] += loss
     claims = compute_claims(loss, world.scenario.layers, comp.policy).by_layer()
     filed_early = early is not None and not early.is_alive and early.value
     if early is not None and early.is_alive:
         early.interrupt()  # the disposal ended first: the claim is filed on the final loss
     if filed_early:
-        for j, layer in enumerate(LAYERS):  # filed on the whole principal: revise at the next settlement
-            if (case, j) in world.office.due:
-                new_due = min(claims[layer], world.office.due[(case, j)])
-                world.office.revise((case, j), new_due, int(settlement_batch(env.now, comp.settlements_per_year)))
+        batch = int(settlement_batch(env.now, comp.settlements_per_year))
+        for j, layer in enumerate(LAYERS):
+            if (case, j) in world.office.due:  # lower the claim filed on the whole principal
+                world.office.revise((case, j), claims[layer], batch)
     else:
         bank_files(world, case, claims, env.now)
 
 
-def bank_files_before_recovery(env: simpy.Environment, world: World, case: int, principal: int, filing_day: float):
+def loss_after_disposal(world: World, loan: int, year: int, day: float, proceeds: int) -> int:
+    """Principal loss once the proceeds have paid costs, then the interest accrued this year, then principal."""
+    principal = world.book.principal_fen[loan : loan + 1]
+    year_fraction = np.array([day / DAYS_PER_YEAR - year])
+    interest = unpaid_interest_fen(principal, world.book.rate[loan], year_fraction)
+    return int(principal_loss_fen(world.scenario, np.array([proceeds]), interest, principal)[0])
+
+
+def bank_files_before_recovery(
+    env: simpy.Environment, world: World, case: int, principal: int, filing_day: float
+):
     """The bank files its claim `claim_days` after default if nothing has been recovered by then."""
     try:
         yield env.timeout(filing_day - env.now)
@@ -152,7 +177,9 @@ def bank_files_before_recovery(env: simpy.Environment, world: World, case: int, 
     except simpy.Interrupt:
         return False
     policy = world.scenario.compensation.policy
-    bank_files(world, case, compute_claims(principal, world.scenario.layers, policy).by_layer(), env.now)
+    bank_files(
+        world, case, compute_claims(principal, world.scenario.layers, policy).by_layer(), env.now
+    )
     return True
 
 
@@ -166,9 +193,11 @@ def bank_files(world: World, case: int, claims: dict, day: float) -> None:
             world.office.file((case, j), j, claims[layer], batch, order=(approve_day, case, j))
 
 
-def trading_centre(env: simpy.Environment, world: World, loan: int, factor: float):
+def trading_centre(
+    env: simpy.Environment, world: World, rng: np.random.Generator, loan: int, factor: float
+):
     """Dispose of a loan's pledged IP; the process's value is the gross proceeds in fen."""
-    scenario, rng = world.scenario, world.rng["recovery"]
+    scenario = world.scenario
     principal = world.book.principal_fen[loan : loan + 1]
     appraised = world.book.appraised_fen(np.array([loan]))
     if scenario.recovery.model == "rate":
@@ -179,18 +208,18 @@ def trading_centre(env: simpy.Environment, world: World, loan: int, factor: floa
     yield env.timeout(auction.filing_days)
     asked = env.now
     if world.centre is None:
-        price_share = yield env.process(operator(env, world, factor))
+        price_share = yield env.process(operator(env, world, rng, factor))
     else:
         with world.centre.request() as turn:
             yield turn
             world.queue_days.append(env.now - asked)
-            price_share = yield env.process(operator(env, world, factor))
+            price_share = yield env.process(operator(env, world, rng, factor))
     return int(to_fen(price_share * appraised[0]))
 
 
-def operator(env: simpy.Environment, world: World, factor: float):
+def operator(env: simpy.Environment, world: World, rng: np.random.Generator, factor: float):
     """An operator works a case: notice, auction rounds, negotiated sale, then licence or conversion."""
-    auction, rng = world.scenario.auction, world.rng["recovery"]
+    auction = world.scenario.auction
     design = auction_design(auction)
     scale = macro_scale(np.array([factor]), auction.macro_sensitivity)
     yield env.timeout(auction.notice_days)

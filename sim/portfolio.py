@@ -4,7 +4,7 @@ The book is drawn once per run (from its own random stream) and is the same on e
 renewed at maturity (one-year IP-pledge loans are rolled over), so a loan leaves the book only by
 defaulting; each year from the second a new vintage adds `growth` x the loans originated so far, the
 bank's volume target. Generated loans draw their principal from the scenario; a file's book is grown
-by resampling its rows.
+by resampling its rows (with principals from principal_yuan when the scenario gives one).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from scipy.special import ndtr, ndtri
 
 from market.domain.loss import largest_remainder
 from sim.compensation import interest_subsidy, to_fen
-from sim.scenario import Scenario
+from sim.model import Scenario
 
 
 @dataclass(frozen=True)
@@ -70,15 +70,23 @@ def build_book(scenario: Scenario, rng: np.random.Generator) -> LoanBook:
     portfolio, segments = scenario.portfolio, scenario.default.segments
     names = [segment.name for segment in segments]
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
-    for vintage, size in enumerate(vintage_sizes(portfolio.loans, portfolio.growth, scenario.horizon_years)):
+    for vintage, size in enumerate(
+        vintage_sizes(portfolio.loans, portfolio.growth, scenario.horizon_years)
+    ):
         if portfolio.rows is not None:
-            rows = portfolio.rows if vintage == 0 else [portfolio.rows[i] for i in rng.integers(0, len(portfolio.rows), size)]
+            rows = (
+                portfolio.rows
+                if vintage == 0
+                else [portfolio.rows[i] for i in rng.integers(0, len(portfolio.rows), size)]
+            )
             principal = np.array([row.principal_fen for row in rows], dtype=np.int64)
+            if vintage and portfolio.principal_yuan is not None:
+                principal = np.maximum(to_fen(portfolio.principal_yuan.sample(rng, size) * 100), 1)
             rate = np.array([row.rate for row in rows])
             pledge = np.array([row.pledge_rate for row in rows])
             segment = np.array([names.index(row.segment) for row in rows], dtype=np.int64)
         else:
-            assert portfolio.principal_yuan is not None
+            assert portfolio.principal_yuan is not None  # the reader requires it without a file
             principal = np.maximum(to_fen(portfolio.principal_yuan.sample(rng, size) * 100), 1)
             rate = np.full(size, portfolio.rate)
             pledge = np.full(size, portfolio.pledge_rate)
@@ -88,16 +96,32 @@ def build_book(scenario: Scenario, rng: np.random.Generator) -> LoanBook:
     vintage = np.concatenate([np.full(p[0].size, v) for v, p in enumerate(parts)])
     principal, rate, pledge, segment = (np.concatenate([p[i] for p in parts]) for i in range(4))
     order = np.lexsort((segment, vintage))
-    principal, rate, pledge, segment, vintage = (a[order] for a in (principal, rate, pledge, segment, vintage))
+    principal, rate, pledge, segment, vintage = (
+        a[order] for a in (principal, rate, pledge, segment, vintage)
+    )
     interest = to_fen(principal * rate)
-    subsidy = interest_subsidy(interest, scenario.subsidy.interest_share, scenario.subsidy.interest_cap_fen)
-    return LoanBook(principal, rate, pledge, segment, vintage, _cells(principal, rate, pledge, segment, vintage),
-                    interest, subsidy)
+    subsidy = interest_subsidy(
+        interest, scenario.subsidy.interest_share, scenario.subsidy.interest_cap_fen
+    )
+    return LoanBook(
+        principal,
+        rate,
+        pledge,
+        segment,
+        vintage,
+        _cells(principal, rate, pledge, segment, vintage),
+        interest,
+        subsidy,
+    )
 
 
 def _cells(principal, rate, pledge, segment, vintage) -> tuple[Cell, ...]:
     key = vintage * 1_000_000 + segment
-    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if key.size else np.array([], dtype=np.int64)
+    starts = (
+        np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+        if key.size
+        else np.array([], dtype=np.int64)
+    )
     ends = np.r_[starts[1:], key.size]
     cells = []
     for start, end in zip(starts.tolist(), ends.tolist(), strict=True):

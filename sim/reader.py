@@ -42,19 +42,38 @@ class Table:
         return default
 
     def number(
-        self, name: str, default: Any = _MISSING, *, low: float = -math.inf, high: float = math.inf,
-        high_open: bool = False, low_open: bool = False,
+        self,
+        name: str,
+        default: Any = _MISSING,
+        *,
+        low: float = -math.inf,
+        high: float = math.inf,
+        high_open: bool = False,
+        low_open: bool = False,
     ) -> float:
         """A finite number within [low, high] (or open at either end)."""
         value = self.raw(name, default)
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
             raise ScenarioError(self.key(name), f"must be a number (got {value!r})")
-        if value < low or value > high or (low_open and value == low) or (high_open and value == high):
+        if (
+            value < low
+            or value > high
+            or (low_open and value == low)
+            or (high_open and value == high)
+        ):
             left, right = "(" if low_open else "[", ")" if high_open else "]"
-            raise ScenarioError(self.key(name), f"must lie in {left}{low:g}, {high:g}{right} (got {value:g})")
+            raise ScenarioError(
+                self.key(name), f"must lie in {left}{low:g}, {high:g}{right} (got {value:g})"
+            )
         return float(value)
 
-    def integer(self, name: str, default: Any = _MISSING, *, low: int = 0, high: int = 10**12) -> int:
+    def integer(
+        self, name: str, default: Any = _MISSING, *, low: int = 0, high: int = 10**12
+    ) -> int:
         """A whole number within [low, high]."""
         value = self.raw(name, default)
         if isinstance(value, bool) or not isinstance(value, int):
@@ -69,22 +88,33 @@ class Table:
         try:
             return exact_share(value, self.key(name))
         except LossRuleBroken as exc:
-            raise ScenarioError(self.key(name), f"must be a number between 0 and 1 (got {value!r})") from exc
+            raise ScenarioError(
+                self.key(name), f"must be a number between 0 and 1 (got {value!r})"
+            ) from exc
 
     def yuan(self, name: str, default: Any = _MISSING) -> int | None:
         """A non-negative amount of yuan, returned in fen (None when optional and absent)."""
         value = self.raw(name, default)
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
-            raise ScenarioError(self.key(name), f"must be a non-negative amount of yuan (got {value!r})")
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+            or value < 0
+        ):
+            raise ScenarioError(
+                self.key(name), f"must be a non-negative amount of yuan (got {value!r})"
+            )
         return yuan_to_fen(value)
 
     def choice(self, name: str, choices: tuple[str, ...], default: Any = _MISSING) -> str:
         """One of a few words."""
         value = self.raw(name, default)
         if value not in choices:
-            raise ScenarioError(self.key(name), f"must be one of {', '.join(map(repr, choices))} (got {value!r})")
+            raise ScenarioError(
+                self.key(name), f"must be one of {', '.join(map(repr, choices))} (got {value!r})"
+            )
         return value
 
     def text(self, name: str, default: Any = _MISSING) -> str:
@@ -94,7 +124,9 @@ class Table:
             raise ScenarioError(self.key(name), f"must be a non-empty string (got {value!r})")
         return value
 
-    def distribution(self, name: str, default: Any = _MISSING, *, low: float = 0.0, high: float = math.inf) -> Distribution:
+    def distribution(
+        self, name: str, default: Any = _MISSING, *, low: float = 0.0, high: float = math.inf
+    ) -> Distribution:
         """A distribution table, or a bare number meaning fixed."""
         return parse_distribution(self.raw(name, default), self.key(name), low=low, high=high)
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from sim.auction import AuctionDesign, Bidding, run_auctions
 from sim.compensation import apply_recovery, fen_share, to_fen
-from sim.scenario import AuctionModel, Scenario
+from sim.model import AuctionModel, Scenario
 
 ROUTE_RATE = -1  # the plain recovery-rate model
 ROUTE_WRITTEN_OFF = 0
@@ -22,8 +22,12 @@ ROUTE_WRITTEN_OFF = 0
 
 def auction_design(auction: AuctionModel) -> AuctionDesign:
     """The auction rules and bidders a scenario's [auction] table describes."""
-    bidding = Bidding(auction.bidders_mean, auction.bidder_count == "fixed", auction.values, auction.value_sigma)
-    return AuctionDesign(auction.start_share, auction.cut, auction.rounds, bidding, auction.negotiated_days > 0)
+    bidding = Bidding(
+        auction.bidders_mean, auction.bidder_count == "fixed", auction.values, auction.value_sigma
+    )
+    return AuctionDesign(
+        auction.start_share, auction.cut, auction.rounds, bidding, auction.negotiated_days > 0
+    )
 
 
 def macro_scale(factor: np.ndarray, sensitivity: float) -> np.ndarray:
@@ -43,11 +47,17 @@ def fallback_price_share(auction: AuctionModel, scale: np.ndarray) -> np.ndarray
 
 def operator_days(auction: AuctionModel, rounds_held: np.ndarray, route: np.ndarray) -> np.ndarray:
     """How long an operator works a case: notice, rounds, negotiated sale, licence or conversion."""
-    days = auction.notice_days + auction.round_days + (rounds_held - 1) * (auction.renotice_days + auction.round_days)
+    days = (
+        auction.notice_days
+        + auction.round_days
+        + (rounds_held - 1) * (auction.renotice_days + auction.round_days)
+    )
     after_rounds = (route == 0) | (route > auction.rounds)
     tried_negotiation = after_rounds & (auction.negotiated_days > 0)
-    tried_fallback = ((route == 0) | (route == fallback_route(auction))) & (auction.fallback != "none")
-    return days + tried_negotiation * auction.negotiated_days + tried_fallback * auction.fallback_days
+    tried_fallback = route == fallback_route(auction)  # only set when a fallback is configured
+    return (
+        days + tried_negotiation * auction.negotiated_days + tried_fallback * auction.fallback_days
+    )
 
 
 @dataclass(frozen=True)
@@ -55,7 +65,8 @@ class Disposals:
     """Per defaulted loan: gross proceeds and how long it took."""
 
     proceeds_fen: np.ndarray
-    filing_days: np.ndarray  # default until the centre takes the case (or until cash, for the rate model)
+    # default until the centre takes the case (or until cash, for the rate model)
+    filing_days: np.ndarray
     operator_days: np.ndarray  # time an operator works the case (0 for the rate model)
     route: np.ndarray
 
@@ -73,7 +84,9 @@ def dispose(
     if recovery.model == "rate":
         rate = recovery.rate.sample(rng, size)
         delay = recovery.delay_days.sample(rng, size)
-        return Disposals(to_fen(rate * principal_fen), delay, np.zeros(size), np.full(size, ROUTE_RATE))
+        return Disposals(
+            to_fen(rate * principal_fen), delay, np.zeros(size), np.full(size, ROUTE_RATE)
+        )
     scale = macro_scale(factor, auction.macro_sensitivity)
     outcome = run_auctions(rng, scale, auction_design(auction))
     price_share = outcome.price_share
@@ -90,13 +103,19 @@ def dispose(
     )
 
 
-def unpaid_interest_fen(principal_fen: np.ndarray, rate: np.ndarray, year_fraction: np.ndarray) -> np.ndarray:
+def unpaid_interest_fen(
+    principal_fen: np.ndarray, rate: np.ndarray, year_fraction: np.ndarray
+) -> np.ndarray:
     """Interest accrued since the last (annual) payment when the loan defaults."""
     return to_fen(principal_fen * rate * year_fraction)
 
 
-def principal_loss_fen(scenario: Scenario, proceeds_fen: np.ndarray, unpaid_interest: np.ndarray,
-                       principal_fen: np.ndarray) -> np.ndarray:
+def principal_loss_fen(
+    scenario: Scenario,
+    proceeds_fen: np.ndarray,
+    unpaid_interest: np.ndarray,
+    principal_fen: np.ndarray,
+) -> np.ndarray:
     """Principal loss after disposal costs, then interest, then principal are paid from the proceeds."""
     costs = fen_share(proceeds_fen, scenario.recovery.costs_rate)
     return apply_recovery(proceeds_fen, costs, unpaid_interest, principal_fen)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from market.domain.loss import LAYERS, Layer
-from sim.scenario import Scenario
+from sim.model import Scenario
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,8 @@ class PathTotals:
     waiting_fen: np.ndarray  # (paths,): approved, still owed at the horizon
     lapsed_fen: np.ndarray  # (paths,): lost under the "lapse" policy
     pending_fen: np.ndarray  # (paths,): claims on the horizon's defaults approved after the horizon
-    disposals: np.ndarray  # (paths,): defaulted loans disposed of (all, including after the horizon)
+    # (paths,): defaulted loans disposed of (all, including after the horizon)
+    disposals: np.ndarray
     disposal_days: np.ndarray  # (paths,): sum over those of the days from default to cash
     queue_days: np.ndarray  # (paths,): sum of the days cases waited for a trading-centre operator
 
@@ -100,7 +101,10 @@ class SimResult:
         return PathRecord(
             defaults=tuple(int(x) for x in t.defaults[index]),
             principal_loss_fen=tuple(int(x) for x in t.principal_loss_fen[index]),
-            payout_fen=tuple({layer: int(year[j]) for j, layer in enumerate(LAYERS)} for year in t.payout_fen[index]),
+            payout_fen=tuple(
+                {layer: int(year[j]) for j, layer in enumerate(LAYERS)}
+                for year in t.payout_fen[index]
+            ),
             clawback_fen=tuple(int(x) for x in t.clawback_fen[index]),
             subsidy_fen=tuple(int(x) for x in t.subsidy_fen[index]),
             budget_exhausted=tuple(bool(x) for x in t.budget_exhausted[index]),
@@ -113,12 +117,28 @@ class SimResult:
         """Figures per year, then for the whole horizon (label "all")."""
         t = self.totals
         per_year = [
-            _figures(f"year {y + 1}", t.defaults[:, y], t.principal_loss_fen[:, y], self.net_payout_fen[:, y],
-                     t.subsidy_fen[:, y], t.budget_exhausted[:, y], t.claims_fen[:, y], confidence)
+            _figures(
+                f"year {y + 1}",
+                t.defaults[:, y],
+                t.principal_loss_fen[:, y],
+                self.net_payout_fen[:, y],
+                t.subsidy_fen[:, y],
+                t.budget_exhausted[:, y],
+                t.claims_fen[:, y],
+                confidence,
+            )
             for y in range(t.defaults.shape[1])
         ]
-        whole = _figures("all", t.defaults.sum(1), t.principal_loss_fen.sum(1), self.net_payout_fen.sum(1),
-                         t.subsidy_fen.sum(1), t.budget_exhausted.any(1), t.claims_fen.max(1), confidence)
+        whole = _figures(
+            "all",
+            t.defaults.sum(1),
+            t.principal_loss_fen.sum(1),
+            self.net_payout_fen.sum(1),
+            t.subsidy_fen.sum(1),
+            t.budget_exhausted.any(1),
+            t.claims_fen.max(1),
+            confidence,
+        )
         return [*per_year, whole]
 
 

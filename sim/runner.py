@@ -25,8 +25,10 @@ def run(
 ) -> SimResult:
     """Simulate `paths` paths; the same seed, engine and chunk_paths always give the same result.
 
-    Block b of `chunk_paths` paths draws from SeedSequence(seed) child b, whoever computes it, so
-    splitting the blocks across workers cannot change the result.
+    A generated book is drawn from the scenario's own seed, so every run of a scenario sees the same
+    loans; `seed` (default: the scenario's) drives the paths. Block b of `chunk_paths` paths draws from
+    its own child of that seed whoever computes it, so splitting blocks across workers cannot change the
+    result.
     """
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)
@@ -35,7 +37,10 @@ def run(
     if paths < 1 or chunk_paths < 1:
         raise ValueError("paths and chunk_paths must be at least 1")
     seed = scenario.seed if seed is None else seed
-    book_seed, paths_seed = np.random.SeedSequence(seed).spawn(2)
+    book_seed = np.random.SeedSequence(scenario.seed).spawn(2)[
+        0
+    ]  # the book belongs to the scenario
+    paths_seed = np.random.SeedSequence(seed).spawn(2)[1]
     book = build_book(scenario, np.random.default_rng(book_seed))
     run_block = vector.run_block if engine == "vector" else event.run_block
     block_seeds = paths_seed.spawn(math.ceil(paths / chunk_paths))

@@ -1,139 +1,44 @@
-"""A scenario: the portfolio, defaults, recovery, auctions, layers, compensation and subsidies, read from TOML."""
+"""Read a scenario from TOML: every key typed and checked, every problem a ScenarioError naming the key."""
 
 from __future__ import annotations
 
 import csv
 import math
 import tomllib
-from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from market.domain.loss import (
-    LAYERS,
-    CompensationPolicy,
-    LayerShares,
-    LossRuleBroken,
-    Shortfall,
-)
+from market.domain.loss import LAYERS, CompensationPolicy, LayerShares, LossRuleBroken, Shortfall
 from market.domain.money import yuan_to_fen
 from market.domain.rules import DEFAULT_RULES, RuleBroken, check_start_price
-from sim.distributions import Distribution
 from sim.errors import ScenarioError
+from sim.model import (
+    AuctionModel,
+    CompensationModel,
+    DefaultModel,
+    LoanRow,
+    Portfolio,
+    RecoveryModel,
+    Scenario,
+    Segment,
+    SubsidyModel,
+)
 from sim.reader import Table
 
-__all__ = ["Scenario", "ScenarioError", "load", "parse"]
-
-
-@dataclass(frozen=True)
-class LoanRow:
-    """One loan of a portfolio file."""
-
-    principal_fen: int
-    segment: str
-    rate: float
-    pledge_rate: float
-
-
-@dataclass(frozen=True)
-class Portfolio:
-    """The initial book (generated from a principal distribution, or rows of a file) and its growth."""
-
-    loans: int
-    principal_yuan: Distribution | None
-    rows: tuple[LoanRow, ...] | None
-    rate: float
-    term_years: int
-    pledge_rate: float
-    growth: float
-
-
-@dataclass(frozen=True)
-class Segment:
-    """A group of loans with one annual probability of default (industry, IP type)."""
-
-    name: str
-    share: Fraction
-    pd_annual: float
-
-
-@dataclass(frozen=True)
-class DefaultModel:
-    """One-factor Gaussian copula: the segments' PDs and the asset correlation R."""
-
-    segments: tuple[Segment, ...]
-    asset_correlation: float
-
-
-@dataclass(frozen=True)
-class RecoveryModel:
-    """How a defaulted loan turns into cash: a recovery-rate distribution or a simulated auction."""
-
-    model: str  # "rate" or "auction"
-    rate: Distribution
-    costs_rate: Fraction
-    delay_days: Distribution
-
-
-@dataclass(frozen=True)
-class AuctionModel:
-    """The trading centre's disposal: rounds, cuts, bidders, timings and what happens after failure."""
-
-    start_share: float
-    cut: float
-    rounds: int
-    bidders_mean: float
-    bidder_count: str  # "poisson" or "fixed"
-    values: str  # "lognormal" or "uniform"
-    value_sigma: float
-    macro_sensitivity: float
-    filing_days: float
-    notice_days: float
-    renotice_days: float
-    round_days: float
-    negotiated_days: float  # 0: no negotiated sale after the last round
-    fallback: str  # "licence", "conversion" or "none"
-    fallback_share: float
-    fallback_days: float
-    operators: int | None  # None: unlimited capacity
-
-
-@dataclass(frozen=True)
-class CompensationModel:
-    """The fund: policy, budget, balance, shortfall policy and claim timing."""
-
-    policy: CompensationPolicy
-    annual_budget_fen: int | None  # None: no budget limit
-    initial_balance_fen: int | None  # None: no balance limit
-    annual_contribution_fen: int
-    shortfall: Shortfall
-    claim_days: float | None  # None: claims are filed when the disposal completes
-    payment_lag_days: float
-    settlements_per_year: int
-
-
-@dataclass(frozen=True)
-class SubsidyModel:
-    """The interest subsidy: a share of the interest paid, capped per firm per year."""
-
-    interest_share: Fraction
-    interest_cap_fen: int | None
-
-
-@dataclass(frozen=True)
-class Scenario:
-    """Everything one simulation needs; built only by `load`/`parse`, so it is always valid."""
-
-    name: str
-    horizon_years: int
-    seed: int
-    portfolio: Portfolio
-    default: DefaultModel
-    recovery: RecoveryModel
-    auction: AuctionModel
-    layers: LayerShares
-    compensation: CompensationModel
-    subsidy: SubsidyModel
+__all__ = [
+    "AuctionModel",
+    "CompensationModel",
+    "DefaultModel",
+    "LoanRow",
+    "Portfolio",
+    "RecoveryModel",
+    "Scenario",
+    "ScenarioError",
+    "Segment",
+    "SubsidyModel",
+    "load",
+    "parse",
+]
 
 
 def load(path: str | Path) -> Scenario:
@@ -143,8 +48,10 @@ def load(path: str | Path) -> Scenario:
         raise ScenarioError("file", f"no such scenario file: {path}")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ScenarioError("file", f"{path} is not valid TOML ({exc})") from exc
+    except OSError as exc:
+        raise ScenarioError("file", f"cannot read {path} ({exc.strerror})") from exc
     return parse(data, base_dir=path.parent, default_name=path.stem)
 
 
@@ -173,14 +80,18 @@ def parse(data: dict, base_dir: Path = Path("."), default_name: str = "scenario"
 
 def _portfolio(t: Table, default: DefaultModel, base_dir: Path) -> Portfolio:
     if t.has("loans") == t.has("file"):
-        raise ScenarioError(t.key("loans"), "give either loans (a number) or file (a CSV), not both or neither")
+        raise ScenarioError(
+            t.key("loans"), "give either loans (a number) or file (a CSV), not both or neither"
+        )
     rate = t.number("rate", 0.0, low=0, high=1)
     pledge_rate = t.number("pledge_rate", 0.5, low=0, high=1, low_open=True)
     rows = None
-    principal = None
     if t.has("file"):
         rows = _read_loans(t, base_dir / t.text("file"), default, rate, pledge_rate)
         loans = len(rows)
+        principal = (
+            t.distribution("principal_yuan", None, low=0.01) if t.has("principal_yuan") else None
+        )
     else:
         loans = t.integer("loans", low=1, high=10**8)
         principal = t.distribution("principal_yuan", low=0.01)
@@ -197,7 +108,9 @@ def _portfolio(t: Table, default: DefaultModel, base_dir: Path) -> Portfolio:
     return portfolio
 
 
-def _read_loans(t: Table, path: Path, default: DefaultModel, rate: float, pledge_rate: float) -> tuple[LoanRow, ...]:
+def _read_loans(
+    t: Table, path: Path, default: DefaultModel, rate: float, pledge_rate: float
+) -> tuple[LoanRow, ...]:
     key = t.key("file")
     if not path.is_file():
         raise ScenarioError(key, f"no such loan file: {path}")
@@ -210,12 +123,19 @@ def _read_loans(t: Table, path: Path, default: DefaultModel, rate: float, pledge
                 loan_rate = float(row.get("rate") or rate)
                 loan_pledge = float(row.get("pledge_rate") or pledge_rate)
             except (KeyError, TypeError, ValueError) as exc:
-                raise ScenarioError(key, f"line {number}: needs a numeric principal_yuan column") from exc
+                raise ScenarioError(
+                    key, f"line {number}: needs a numeric principal_yuan column"
+                ) from exc
             segment = row.get("segment") or default.segments[0].name
             if segment not in names or (not row.get("segment") and len(names) > 1):
-                raise ScenarioError(key, f"line {number}: segment {segment!r} is not one of [default] segments")
+                raise ScenarioError(
+                    key, f"line {number}: segment {segment!r} is not one of [default] segments"
+                )
             if not (principal > 0 and 0 <= loan_rate <= 1 and 0 < loan_pledge <= 1):
-                raise ScenarioError(key, f"line {number}: principal must be > 0, rate in [0, 1], pledge_rate in (0, 1]")
+                raise ScenarioError(
+                    key,
+                    f"line {number}: principal must be > 0, rate in [0, 1], pledge_rate in (0, 1]",
+                )
             rows.append(LoanRow(yuan_to_fen(principal), segment, loan_rate, loan_pledge))
     if not rows:
         raise ScenarioError(key, f"{path} holds no loans")
@@ -224,19 +144,30 @@ def _read_loans(t: Table, path: Path, default: DefaultModel, rate: float, pledge
 
 def _default(t: Table) -> DefaultModel:
     if t.has("pd_annual") == t.has("segments"):
-        raise ScenarioError(t.key("pd_annual"), "give either pd_annual or [[default.segments]], not both or neither")
+        raise ScenarioError(
+            t.key("pd_annual"), "give either pd_annual or [[default.segments]], not both or neither"
+        )
     if t.has("pd_annual"):
-        segments: tuple[Segment, ...] = (Segment("all", Fraction(1), t.number("pd_annual", low=0, high=1)),)
+        segments: tuple[Segment, ...] = (
+            Segment("all", Fraction(1), t.number("pd_annual", low=0, high=1)),
+        )
     else:
         raw = t.raw("segments")
         if not isinstance(raw, list) or not raw:
             raise ScenarioError(t.key("segments"), "must be a non-empty list of tables")
-        segments = tuple(_segment(Table(item, f"{t.key('segments')}[{i}]")) for i, item in enumerate(raw))
+        segments = tuple(
+            _segment(Table(item, f"{t.key('segments')}[{i}]")) for i, item in enumerate(raw)
+        )
         if sum(s.share for s in segments) != 1:
-            raise ScenarioError(t.key("segments"), f"shares add up to {float(sum(s.share for s in segments)):g}, not 1")
+            raise ScenarioError(
+                t.key("segments"),
+                f"shares add up to {float(sum(s.share for s in segments)):g}, not 1",
+            )
         if len({s.name for s in segments}) < len(segments):
             raise ScenarioError(t.key("segments"), "segment names must be unique")
-    model = DefaultModel(segments, t.number("asset_correlation", 0.0, low=0, high=1, high_open=True))
+    model = DefaultModel(
+        segments, t.number("asset_correlation", 0.0, low=0, high=1, high_open=True)
+    )
     t.done()
     return model
 
@@ -261,10 +192,16 @@ def _recovery(t: Table) -> RecoveryModel:
 def _auction(t: Table) -> AuctionModel:
     rules = DEFAULT_RULES
     operators = t.raw("operators", "unlimited")
-    if operators != "unlimited" and (isinstance(operators, bool) or not isinstance(operators, int) or operators < 1):
-        raise ScenarioError(t.key("operators"), f'must be a whole number >= 1 or "unlimited" (got {operators!r})')
+    if operators != "unlimited" and (
+        isinstance(operators, bool) or not isinstance(operators, int) or operators < 1
+    ):
+        raise ScenarioError(
+            t.key("operators"), f'must be a whole number >= 1 or "unlimited" (got {operators!r})'
+        )
     model = AuctionModel(
-        start_share=t.number("start_share", float(rules.min_start_share), low=0, high=10, low_open=True),
+        start_share=t.number(
+            "start_share", float(rules.min_start_share), low=0, high=10, low_open=True
+        ),
         cut=t.number("cut", float(rules.max_price_cut), low=0, high=1, high_open=True),
         rounds=t.integer("rounds", rules.failed_rounds_before_negotiated_sale, low=1, high=10),
         bidders_mean=t.number("bidders_mean", 2.5, low=0, high=1000),
@@ -283,7 +220,9 @@ def _auction(t: Table) -> AuctionModel:
         operators=None if operators == "unlimited" else operators,
     )
     if model.bidder_count == "fixed" and model.bidders_mean != int(model.bidders_mean):
-        raise ScenarioError(t.key("bidders_mean"), "must be a whole number when bidder_count is fixed")
+        raise ScenarioError(
+            t.key("bidders_mean"), "must be a whole number when bidder_count is fixed"
+        )
     _check_against_rules(t, model)
     t.done()
     return model
@@ -298,7 +237,11 @@ def _check_against_rules(t: Table, model: AuctionModel) -> None:
     except RuleBroken as exc:
         raise ScenarioError(t.key("start_share"), str(exc)) from exc
     try:
-        check_start_price(math.ceil(first * (1 - model.cut)), appraised_value_fen=appraised, previous_start_fen=first)
+        check_start_price(
+            math.ceil(first * (1 - model.cut)),
+            appraised_value_fen=appraised,
+            previous_start_fen=first,
+        )
     except RuleBroken as exc:
         raise ScenarioError(t.key("cut"), str(exc)) from exc
 
@@ -327,7 +270,12 @@ def _compensation(t: Table) -> CompensationModel:
     caps.done()
     claim_days = t.raw("claim_days", None)
     model = CompensationModel(
-        policy=CompensationPolicy(ratio, per_layer, cap_per_loan_fen=t.yuan("cap_per_loan_yuan", None)),
+        policy=CompensationPolicy(
+            ratio,
+            per_layer,
+            cap_per_loan_fen=t.yuan("cap_per_loan_yuan", None),
+            cap_per_institution_year_fen=t.yuan("cap_per_institution_year_yuan", None),
+        ),
         annual_budget_fen=t.yuan("annual_budget_yuan", None),
         initial_balance_fen=t.yuan("initial_balance_yuan", None),
         annual_contribution_fen=t.yuan("annual_contribution_yuan", 0) or 0,

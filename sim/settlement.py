@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from market.domain.loss import LAYERS, Shortfall
-from sim.scenario import CompensationModel
+from sim.model import CompensationModel
 
 DAYS_PER_YEAR = 365.0
 UNLIMITED_FEN = 2**61  # stands for "no limit" in int64 arithmetic; far above any real budget
@@ -42,6 +42,7 @@ class FundRules:
     shortfall: Shortfall
     per_year: int
     years: int
+    institution_year_cap_fen: int | None = None  # each layer is one institution on a path
 
     @classmethod
     def of(cls, compensation: CompensationModel, years: int) -> FundRules:
@@ -54,6 +55,7 @@ class FundRules:
             shortfall=compensation.shortfall,
             per_year=compensation.settlements_per_year,
             years=years,
+            institution_year_cap_fen=compensation.policy.cap_per_institution_year_fen,
         )
 
 
@@ -77,7 +79,8 @@ class FundTotals:
     clawback_fen: np.ndarray  # (paths, years)
     claims_fen: np.ndarray  # (paths, years): claims approved, at their amount on approval
     balance_end_fen: np.ndarray  # (paths, years)
-    budget_exhausted: np.ndarray  # (paths, years): some payable claim was left unpaid at a settlement
+    # (paths, years): some payable claim was left unpaid at a settlement
+    budget_exhausted: np.ndarray
     waiting_fen: np.ndarray  # (paths,): approved and still owed at the horizon
     lapsed_fen: np.ndarray  # (paths,)
     pending_fen: np.ndarray  # (paths,): claims on the horizon's defaults approved after it
@@ -97,20 +100,30 @@ def settle(claims: ClaimTable, n_paths: int, rules: FundRules) -> FundTotals:
     demand = np.zeros((n_paths, years), dtype=np.int64)
     balance_end = np.zeros((n_paths, years), dtype=np.int64)
     short = np.zeros((n_paths, years), dtype=bool)
+    approved_this_year = np.zeros(
+        n_paths * n_layers, dtype=np.int64
+    )  # per institution (path, layer)
     for batch in range(1, years * per_year + 1):
         year = (batch - 1) // per_year
         if (batch - 1) % per_year == 0:
             budget_left[:] = rules.budget_fen
             balance += rules.contribution_fen if year else 0
+            approved_this_year[:] = 0
         revised = np.flatnonzero(claims.revise_batch == batch)
         if revised.size:
-            due[revised] = claims.due_final[revised]
+            due[revised] = np.minimum(due[revised], claims.due_final[revised])
             excess = np.maximum(paid[revised] - due[revised], 0)
             paid[revised] -= excess
             back = _sum_by(path[revised], excess, n_paths)
             balance += back
             clawback[:, year] += back
         new = claims.approve_batch == batch
+        institution = path[new] * n_layers + layer[new]
+        if rules.institution_year_cap_fen is not None:
+            due[new] = _within_yearly_cap(
+                due[new], institution, approved_this_year, rules.institution_year_cap_fen
+            )
+        approved_this_year += _sum_by(institution, due[new], n_paths * n_layers)
         demand[:, year] += _sum_by(path[new], due[new], n_paths)
         queue = np.flatnonzero((claims.approve_batch <= batch) & ~closed & (due > paid))
         if queue.size:
@@ -123,9 +136,9 @@ def settle(claims: ClaimTable, n_paths: int, rules: FundRules) -> FundTotals:
             spent = _sum_by(queue_path, pay, n_paths)
             balance -= spent
             budget_left -= spent
-            payout[:, year, :] += _sum_by(queue_path * n_layers + layer[queue], pay, n_paths * n_layers).reshape(
-                n_paths, n_layers
-            )
+            payout[:, year, :] += _sum_by(
+                queue_path * n_layers + layer[queue], pay, n_paths * n_layers
+            ).reshape(n_paths, n_layers)
             short[:, year] |= _sum_by(queue_path, (owed > pay).astype(np.int64), n_paths) > 0
         if rules.shortfall is Shortfall.LAPSE:
             closed |= new
@@ -143,6 +156,22 @@ def settle(claims: ClaimTable, n_paths: int, rules: FundRules) -> FundTotals:
         lapsed_fen=_sum_by(path, lapsed, n_paths),
         pending_fen=_sum_by(path, np.where(approved, 0, claims.due_final), n_paths),
     )
+
+
+def _within_yearly_cap(
+    amount: np.ndarray, institution: np.ndarray, approved: np.ndarray, cap: int
+) -> np.ndarray:
+    """Claims in order of approval cut to what still fits under each institution's yearly cap.
+
+    Claim by claim (loss.cap_for_institution_year) the approved total after claim i is
+    min(cap, approved + the sum of claims up to i), so claim i keeps the difference of two such minima.
+    """
+    order = np.argsort(institution, kind="stable")
+    amount_sorted, key = amount[order], institution[order]
+    upto = approved[key] + _exclusive_cumsum_by_run(amount_sorted, key) + amount_sorted
+    capped = np.empty_like(amount)
+    capped[order] = np.minimum(cap, upto) - np.minimum(cap, upto - amount_sorted)
+    return capped
 
 
 def _sum_by(group: np.ndarray, amount: np.ndarray, n_groups: int) -> np.ndarray:

@@ -12,18 +12,22 @@ import numpy as np
 
 from market.domain.loss import LAYERS
 from sim.compensation import compute_claims
+from sim.model import Scenario
 from sim.portfolio import LoanBook, conditional_pd
 from sim.recovery import dispose, principal_loss_fen, unpaid_interest_fen
 from sim.results import PathTotals
-from sim.scenario import Scenario
 from sim.settlement import DAYS_PER_YEAR, NEVER, ClaimTable, FundRules, settle, settlement_batch
 
 STREAMS = ("factor", "defaults", "picks", "timing", "recovery")
 
 
-def run_block(scenario: Scenario, book: LoanBook, seed: np.random.SeedSequence, n_paths: int) -> PathTotals:
+def run_block(
+    scenario: Scenario, book: LoanBook, seed: np.random.SeedSequence, n_paths: int
+) -> PathTotals:
     """Simulate one block of paths; the block's seed fixes every draw."""
-    rng = dict(zip(STREAMS, (np.random.default_rng(s) for s in seed.spawn(len(STREAMS))), strict=True))
+    rng = dict(
+        zip(STREAMS, (np.random.default_rng(s) for s in seed.spawn(len(STREAMS))), strict=True)
+    )
     years = scenario.horizon_years
     factor = rng["factor"].standard_normal((n_paths, years))
     counts = default_counts(scenario, book, factor, rng["defaults"])  # (cells, paths, years)
@@ -31,20 +35,25 @@ def run_block(scenario: Scenario, book: LoanBook, seed: np.random.SeedSequence, 
     loan = pick_defaulters(book, cell * n_paths + path, cell, rng["picks"])
     day = DAYS_PER_YEAR * (year + rng["timing"].random(loan.size))
     principal = book.principal_fen[loan]
-    disposals = dispose(rng["recovery"], scenario, principal, book.appraised_fen(loan), factor[path, year])
+    disposals = dispose(
+        rng["recovery"], scenario, principal, book.appraised_fen(loan), factor[path, year]
+    )
     cash_day = day + disposals.filing_days + disposals.operator_days
     interest = unpaid_interest_fen(principal, book.rate[loan], day / DAYS_PER_YEAR - year)
     loss = principal_loss_fen(scenario, disposals.proceeds_fen, interest, principal)
     claims = claim_table(scenario, path, day, cash_day, principal, loss)
     fund = settle(claims, n_paths, FundRules.of(scenario.compensation, years))
     by_path_year = path * years + year
-    defaulted_principal = _by(by_path_year, principal, n_paths, years)
-    exposure = np.array([book.exposure_fen(y) for y in range(years)], dtype=np.int64)
+    originated = np.array([book.exposure_fen(y) for y in range(years)], dtype=np.int64)
+    defaulted = _by(by_path_year, principal, n_paths, years)
+    defaulted_before = np.cumsum(defaulted, axis=1) - defaulted
     lost_subsidy = _by(by_path_year, book.annual_subsidy_fen[loan], n_paths, years).cumsum(axis=1)
-    book_subsidy = np.array([book.annual_subsidy_fen[book.vintage <= y].sum() for y in range(years)], dtype=np.int64)
+    book_subsidy = np.array(
+        [book.annual_subsidy_fen[book.vintage <= y].sum() for y in range(years)], dtype=np.int64
+    )
     return PathTotals(
         defaults=counts.sum(axis=0),
-        exposure_fen=exposure - np.c_[np.zeros(n_paths, dtype=np.int64), defaulted_principal.cumsum(axis=1)[:, :-1]],
+        exposure_fen=originated - defaulted_before,
         principal_loss_fen=_by(by_path_year, loss, n_paths, years),
         claims_fen=fund.claims_fen,
         payout_fen=fund.payout_fen,
@@ -61,7 +70,9 @@ def run_block(scenario: Scenario, book: LoanBook, seed: np.random.SeedSequence, 
     )
 
 
-def default_counts(scenario: Scenario, book: LoanBook, factor: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def default_counts(
+    scenario: Scenario, book: LoanBook, factor: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
     """Defaults per (cell, path, year): binomial in the loans still performing, given the year's Z."""
     segments, correlation = scenario.default.segments, scenario.default.asset_correlation
     n_paths, years = factor.shape
@@ -78,7 +89,9 @@ def default_counts(scenario: Scenario, book: LoanBook, factor: np.ndarray, rng: 
     return counts
 
 
-def pick_defaulters(book: LoanBook, group: np.ndarray, cell: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def pick_defaulters(
+    book: LoanBook, group: np.ndarray, cell: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
     """Which loans default: distinct loans of the cell within each (cell, path) group, uniformly.
 
     The years of a group take its picks in order, so a loan defaults at most once."""
@@ -92,7 +105,9 @@ def pick_defaulters(book: LoanBook, group: np.ndarray, cell: np.ndarray, rng: np
     return start[cell] + index
 
 
-def distinct_uniform(rng: np.random.Generator, group: np.ndarray, population: np.ndarray) -> np.ndarray:
+def distinct_uniform(
+    rng: np.random.Generator, group: np.ndarray, population: np.ndarray
+) -> np.ndarray:
     """For rows grouped by `group`, indices in [0, population) that are distinct within each group.
 
     Draw with replacement, redraw the later of any two equal draws in a group, repeat: every ordered
@@ -115,8 +130,14 @@ def distinct_uniform(rng: np.random.Generator, group: np.ndarray, population: np
     return index
 
 
-def claim_table(scenario: Scenario, path: np.ndarray, day: np.ndarray, cash_day: np.ndarray,
-                principal: np.ndarray, loss: np.ndarray) -> ClaimTable:
+def claim_table(
+    scenario: Scenario,
+    path: np.ndarray,
+    day: np.ndarray,
+    cash_day: np.ndarray,
+    principal: np.ndarray,
+    loss: np.ndarray,
+) -> ClaimTable:
     """One claim per (defaulted loan, layer) with a positive amount, in order of approval on each path."""
     comp, layers = scenario.compensation, scenario.layers
     per_year = comp.settlements_per_year
@@ -125,7 +146,8 @@ def claim_table(scenario: Scenario, path: np.ndarray, day: np.ndarray, cash_day:
     revise = np.full(loss.size, NEVER, dtype=np.int64)
     file_day = cash_day
     if comp.claim_days is not None:
-        early = day + comp.claim_days < cash_day  # filed before the recovery, on the whole principal
+        # filed before the recovery, on the whole principal; revised when the cash comes in
+        early = day + comp.claim_days < cash_day
         file_day = np.where(early, day + comp.claim_days, cash_day)
         first[early] = compute_claims(principal[early], layers, comp.policy)
         final = np.minimum(final, first)
@@ -133,19 +155,22 @@ def claim_table(scenario: Scenario, path: np.ndarray, day: np.ndarray, cash_day:
     approve_day = file_day + comp.payment_lag_days
     order = np.lexsort((approve_day, path))
     n_layers = len(LAYERS)
-    rows = np.repeat(order, n_layers)
-    layer = np.tile(np.arange(n_layers), order.size)
-    keep = first[rows, layer] > 0
-    rows, layer = rows[keep], layer[keep]
+    due_first = first[order].ravel()  # row by row: each loan's layers in layer order
+    keep = due_first > 0
+    rows = np.repeat(order, n_layers)[keep]
     return ClaimTable(
         path=path[rows],
-        layer=layer,
+        layer=np.tile(np.arange(n_layers), order.size)[keep],
         approve_batch=settlement_batch(approve_day, per_year)[rows],
         revise_batch=revise[rows],
-        due_first=first[rows, layer],
-        due_final=final[rows, layer],
+        due_first=due_first[keep],
+        due_final=final[order].ravel()[keep],
     )
 
 
 def _by(group: np.ndarray, amount: np.ndarray, n_paths: int, years: int) -> np.ndarray:
-    return np.rint(np.bincount(group, weights=amount, minlength=n_paths * years)).astype(np.int64).reshape(n_paths, years)
+    return (
+        np.rint(np.bincount(group, weights=amount, minlength=n_paths * years))
+        .astype(np.int64)
+        .reshape(n_paths, years)
+    )

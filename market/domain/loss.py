@@ -60,7 +60,9 @@ def exact_share(value: ShareLike, name: str = "share") -> Fraction:
     try:
         share = Fraction(str(value)) if isinstance(value, float | Decimal) else Fraction(value)
     except (ValueError, TypeError, ZeroDivisionError) as exc:
-        raise InvalidShare(f"{name} must be an exact number such as 0.3 or 3/10, not {value!r}.") from exc
+        raise InvalidShare(
+            f"{name} must be an exact number such as 0.3 or 3/10, not {value!r}."
+        ) from exc
     if not 0 <= share <= 1:
         raise InvalidShare(f"{name} must lie between 0 and 1, not {value}.")
     return share
@@ -92,18 +94,27 @@ def apply_recovery(
     proceeds_fen: int, costs_fen: int, unpaid_interest_fen: int, principal_fen: int
 ) -> RecoveryApplied:
     """Apply proceeds to costs, then unpaid interest, then principal; the rest is surplus."""
-    _non_negative(proceeds=proceeds_fen, costs=costs_fen, interest=unpaid_interest_fen, principal=principal_fen)
+    _non_negative(
+        proceeds=proceeds_fen,
+        costs=costs_fen,
+        interest=unpaid_interest_fen,
+        principal=principal_fen,
+    )
     to_costs = min(proceeds_fen, costs_fen)
     to_interest = min(proceeds_fen - to_costs, unpaid_interest_fen)
     to_principal = min(proceeds_fen - to_costs - to_interest, principal_fen)
     surplus = proceeds_fen - to_costs - to_interest - to_principal
-    return RecoveryApplied(to_costs, to_interest, to_principal, surplus, principal_fen - to_principal)
+    return RecoveryApplied(
+        to_costs, to_interest, to_principal, surplus, principal_fen - to_principal
+    )
 
 
 def largest_remainder(total_fen: int, weights: Iterable[Fraction]) -> list[int]:
     """Split a total by weights summing to 1 so the parts add up exactly; ties go to the earlier weight."""
     _non_negative(total=total_fen)
     weights = list(weights)
+    if sum(weights) != 1:
+        raise SharesDoNotSumToOne(f"Weights add up to {sum(weights)}, not 1.")
     exact = [total_fen * w for w in weights]
     parts = [int(x) for x in exact]  # floor: weights and total are non-negative
     left = total_fen - sum(parts)
@@ -117,8 +128,6 @@ def split_largest_remainder(total_fen: int, shares: Mapping[Layer, ShareLike]) -
     """Split a total across layers by exact shares summing to 1; the parts add up to the total to the fen."""
     layers = [layer for layer in LAYERS if layer in shares]
     weights = [exact_share(shares[layer], layer.value) for layer in layers]
-    if sum(weights) != 1:
-        raise SharesDoNotSumToOne(f"Layer shares add up to {sum(weights)}, not 1.")
     return dict(zip(layers, largest_remainder(total_fen, weights), strict=True))
 
 
@@ -152,7 +161,9 @@ class LayerShares:
 
     def passed_on(self, layer: Layer) -> Fraction:
         """The fraction of this layer's loss passed on (re-guarantee, reinsurance), outside the base."""
-        return {Layer.GUARANTOR: self.reguarantee, Layer.INSURER: self.reinsurance}.get(layer, Fraction(0))
+        return {Layer.GUARANTOR: self.reguarantee, Layer.INSURER: self.reinsurance}.get(
+            layer, Fraction(0)
+        )
 
 
 @dataclass(frozen=True)
@@ -167,8 +178,12 @@ class CompensationPolicy:
     def __post_init__(self) -> None:
         ratio = {layer: exact_share(r, f"ratio.{layer.value}") for layer, r in self.ratio.items()}
         object.__setattr__(self, "ratio", MappingProxyType(ratio))
-        object.__setattr__(self, "cap_per_layer_fen", MappingProxyType(dict(self.cap_per_layer_fen)))
-        _non_negative(cap_per_loan=self.cap_per_loan_fen, cap_per_year=self.cap_per_institution_year_fen)
+        object.__setattr__(
+            self, "cap_per_layer_fen", MappingProxyType(dict(self.cap_per_layer_fen))
+        )
+        _non_negative(
+            cap_per_loan=self.cap_per_loan_fen, cap_per_year=self.cap_per_institution_year_fen
+        )
         _non_negative(**{f"cap.{k.value}": v for k, v in self.cap_per_layer_fen.items()})
 
     @classmethod
@@ -187,7 +202,9 @@ class CompensationPolicy:
 
 def compensation_base(layer_losses: Mapping[Layer, int], shares: LayerShares) -> dict[Layer, int]:
     """Each layer's loss minus what it passed on (re-guarantee, reinsurance), rounded down to the fen."""
-    return {layer: fen_share(loss, 1 - shares.passed_on(layer)) for layer, loss in layer_losses.items()}
+    return {
+        layer: fen_share(loss, 1 - shares.passed_on(layer)) for layer, loss in layer_losses.items()
+    }
 
 
 @dataclass(frozen=True)
@@ -225,7 +242,9 @@ class ClaimBreakdown:
         return {line.layer: line.claim_fen for line in self.lines}
 
 
-def compute_claims(principal_loss_fen: int, shares: LayerShares, policy: CompensationPolicy) -> ClaimBreakdown:
+def compute_claims(
+    principal_loss_fen: int, shares: LayerShares, policy: CompensationPolicy
+) -> ClaimBreakdown:
     """Split a principal loss over the layers and compute each claim: min(ratio x base, cap), then the loan cap."""
     losses = split_largest_remainder(principal_loss_fen, shares.by_layer())
     bases = compensation_base(losses, shares)
@@ -254,7 +273,9 @@ def compute_claims(principal_loss_fen: int, shares: LayerShares, policy: Compens
     return ClaimBreakdown(principal_loss_fen, lines)
 
 
-def cap_for_institution_year(claim_fen: int, approved_this_year_fen: int, policy: CompensationPolicy) -> int:
+def cap_for_institution_year(
+    claim_fen: int, approved_this_year_fen: int, policy: CompensationPolicy
+) -> int:
     """What of a claim fits under the institution's yearly cap, given what was already approved this year."""
     cap = policy.cap_per_institution_year_fen
     return claim_fen if cap is None else max(0, min(claim_fen, cap - approved_this_year_fen))
@@ -292,7 +313,9 @@ class Fund:
     def start_year(self, budget_fen: int, contribution_fen: int = 0) -> Fund:
         """A new budget year: the budget is reset and the year's contribution is added to the balance."""
         _non_negative(budget=budget_fen, contribution=contribution_fen)
-        return replace(self, budget_left_fen=budget_fen, balance_fen=self.balance_fen + contribution_fen)
+        return replace(
+            self, budget_left_fen=budget_fen, balance_fen=self.balance_fen + contribution_fen
+        )
 
     def receive(self, amount_fen: int) -> Fund:
         """Money coming back into the fund (a clawback); it adds to the balance, not to the budget."""
@@ -337,7 +360,9 @@ class Settlement:
         return any(p.waiting_fen or p.lapsed_fen for p in self.payments)
 
 
-def pay_claims(fund: Fund, claims: Iterable[ApprovedClaim], shortfall: Shortfall = Shortfall.WAIT) -> Settlement:
+def pay_claims(
+    fund: Fund, claims: Iterable[ApprovedClaim], shortfall: Shortfall = Shortfall.WAIT
+) -> Settlement:
     """Pay the waiting claims, then the new ones, in order of approval, as far as budget and balance allow."""
     available = max(0, min(fund.balance_fen, fund.budget_left_fen))
     paid_total, waiting, payments = 0, [], []
@@ -369,7 +394,10 @@ class Clawback:
 
 
 def clawback(
-    paid: Mapping[Layer, int], principal_loss_fen: int, shares: LayerShares, policy: CompensationPolicy
+    paid: Mapping[Layer, int],
+    principal_loss_fen: int,
+    shares: LayerShares,
+    policy: CompensationPolicy,
 ) -> Clawback:
     """Recompute a loan's claims with the new (smaller) loss; claw back what was paid above the new claim."""
     claims = compute_claims(principal_loss_fen, shares, policy)

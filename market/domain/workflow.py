@@ -1,88 +1,79 @@
-"""The disposal case as a state machine: a transition table, one apply function, named rule breaks."""
+"""The disposal case as a state machine: a transition table, one apply function, named rule breaks.
+
+Hand-offs (other areas call these through market.services.cases.move_case, which audits):
+  auctions    OPEN_AUCTION(start_price_fen, due_at=None)    notice published / awaiting channel -> auction
+              AUCTION_FAILED                                -> awaiting channel, or negotiated sale after the last round
+              AUCTION_WON(price_fen, buyer_institution_id=None, buyer_name="")      -> awaiting payment
+              BUYER_PAID                                    -> disposed (the recovery is the sale price)
+              BUYER_DEFAULTED                               auction: counts as a failed round; negotiated sale: reopens it
+  channels    START_LICENSING / START_CONVERSION / START_CLAIM_TRANSFER(due_at=None)
+              LICENCE_GRANTED / CONVERSION_EXECUTED / CLAIM_TRANSFERRED(recovery_fen, buyer_institution_id=None,
+              buyer_name="") -> disposed;  LICENSING_FAILED / CONVERSION_ABANDONED / CLAIM_TRANSFER_FAILED(reason)
+  settlement  SETTLE (disposed -> settled), RECORD_TRANSFER (-> transfer recorded), CLOSE (-> closed)
+Every move also returns `due_at` (the deadline of the new state) and `listed` (shown in the public catalogue).
+"""
 
 from __future__ import annotations
 
-import enum
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, time, timedelta
 
+from market.domain.case_errors import (  # noqa: F401 (re-exported: the workflow's named rule breaks)
+    ActionNotAllowed,
+    AuctionRoundsExhausted,
+    BuyerMissing,
+    ChannelOutOfOrder,
+    CoOwnerConsentMissing,
+    DeadlineNotReached,
+    DeadlinePassed,
+    DisclosureIncomplete,
+    FirstRefusalHolderMissing,
+    LegalStatusNotValid,
+    NegotiatedPriceTooLow,
+    NegotiatedSaleOver,
+    NegotiatedSaleTooEarly,
+    NoticePeriodRunning,
+    NotYourAction,
+    PledgeeConsentMissing,
+    PriceBelowStart,
+    ReasonRequired,
+    ResultMissing,
+    ReviewIncomplete,
+    ValuationMissing,
+    ValuationStale,
+    WithdrawalAmountMissing,
+)
+from market.domain.case_guards import GUARDS
+from market.domain.case_states import (  # noqa: F401 (re-exported)
+    FACT_FIELDS,
+    REVIEW_CHECKS,
+    CaseAction,
+    CaseFacts,
+    CaseState,
+    Channel,
+    SuspensionGrounds,
+    words,
+)
 from market.domain.roles import Role
-from market.domain.rules import DEFAULT_RULES, DisposalRules, RuleBroken, check_start_price
-
-
-class CaseState(enum.StrEnum):
-    """Where a disposal case stands."""
-
-    FILED = "filed"
-    UNDER_REVIEW = "under_review"
-    RETURNED = "returned"
-    REJECTED = "rejected"
-    VERIFIED = "verified"  # title and pledge verified, awaiting valuation
-    VALUED = "valued"
-    NOTICE_PUBLISHED = "notice_published"
-    AUCTION = "auction"
-    AWAITING_CHANNEL = "awaiting_channel"  # between channels, e.g. after a failed round
-    NEGOTIATED_SALE = "negotiated_sale"
-    LICENSING = "licensing"
-    CONVERSION = "conversion"
-    CLAIM_TRANSFER = "claim_transfer"
-    AWAITING_PAYMENT = "awaiting_payment"
-    DISPOSED = "disposed"  # the channel produced its result; ready for settlement
-    SETTLED = "settled"
-    TRANSFER_RECORDED = "transfer_recorded"
-    CLOSED = "closed"
-    WITHDRAWN = "withdrawn"
-    SUSPENDED = "suspended"
-
-
-class Channel(enum.StrEnum):
-    """How the pledged IP is turned into money."""
-
-    AUCTION = "auction"
-    NEGOTIATED_SALE = "negotiated_sale"
-    LICENSING = "licensing"
-    CONVERSION = "conversion"
-    CLAIM_TRANSFER = "claim_transfer"
-
-
-class CaseAction(enum.StrEnum):
-    """What someone (or the clock) does to a case."""
-
-    START_REVIEW = "start_review"
-    RETURN_TO_BANK = "return_to_bank"
-    RESUBMIT = "resubmit"
-    REJECT = "reject"
-    VERIFY = "verify"
-    RECORD_VALUATION = "record_valuation"
-    PUBLISH_NOTICE = "publish_notice"
-    OPEN_AUCTION = "open_auction"
-    AUCTION_FAILED = "auction_failed"
-    AUCTION_WON = "auction_won"
-    BUYER_PAID = "buyer_paid"
-    BUYER_DEFAULTED = "buyer_defaulted"
-    START_NEGOTIATED_SALE = "start_negotiated_sale"
-    NEGOTIATED_SALE_AGREED = "negotiated_sale_agreed"
-    NEGOTIATED_SALE_LAPSED = "negotiated_sale_lapsed"
-    START_LICENSING = "start_licensing"
-    LICENCE_GRANTED = "licence_granted"
-    LICENSING_FAILED = "licensing_failed"
-    START_CONVERSION = "start_conversion"
-    CONVERSION_EXECUTED = "conversion_executed"
-    CONVERSION_ABANDONED = "conversion_abandoned"
-    START_CLAIM_TRANSFER = "start_claim_transfer"
-    CLAIM_TRANSFERRED = "claim_transferred"
-    CLAIM_TRANSFER_FAILED = "claim_transfer_failed"
-    SETTLE = "settle"
-    RECORD_TRANSFER = "record_transfer"
-    CLOSE = "close"
-    WITHDRAW = "withdraw"
-    SUSPEND = "suspend"
-    RESUME = "resume"
-
+from market.domain.rules import (  # noqa: F401 (re-exported)
+    DEFAULT_RULES,
+    DepositOutOfRange,
+    DisposalRules,
+    NoticeTooShort,
+    PriceCutTooDeep,
+    RuleBroken,
+    StartPriceTooLow,
+)
 
 S, A = CaseState, CaseAction
 CHANNEL_ENTRY = (S.NOTICE_PUBLISHED, S.AWAITING_CHANNEL)
 TERMINAL = frozenset({S.REJECTED, S.WITHDRAWN, S.CLOSED})
+# Published: shown in the public catalogue (withdrawn and rejected cases never are).
+PUBLIC_STATES = frozenset(
+    {S.NOTICE_PUBLISHED, S.AUCTION, S.AWAITING_CHANNEL, S.NEGOTIATED_SALE, S.LICENSING, S.CONVERSION,
+     S.CLAIM_TRANSFER, S.AWAITING_PAYMENT, S.DISPOSED, S.SETTLED, S.TRANSFER_RECORDED, S.CLOSED}
+)
+IN_DISPOSAL = frozenset({S.AUCTION, S.NEGOTIATED_SALE, S.LICENSING, S.CONVERSION, S.CLAIM_TRANSFER})
 # A debtor may still pay and end the case until a channel has produced its result.
 WITHDRAWABLE = frozenset(
     {S.FILED, S.UNDER_REVIEW, S.RETURNED, S.VERIFIED, S.VALUED, S.NOTICE_PUBLISHED,
@@ -92,7 +83,7 @@ WITHDRAWABLE = frozenset(
 SUSPENDABLE = frozenset(set(S) - TERMINAL - {S.SUSPENDED})
 
 # (state, action) -> next state. Actions whose next state depends on facts map to None and are
-# resolved in apply(); every pair not in the table raises ActionNotAllowed.
+# resolved by their guard; every pair not in the table raises ActionNotAllowed.
 TRANSITIONS: dict[tuple[CaseState, CaseAction], CaseState | None] = {
     (S.FILED, A.START_REVIEW): S.UNDER_REVIEW,
     (S.UNDER_REVIEW, A.RETURN_TO_BANK): S.RETURNED,
@@ -101,12 +92,14 @@ TRANSITIONS: dict[tuple[CaseState, CaseAction], CaseState | None] = {
     (S.RETURNED, A.RESUBMIT): S.FILED,
     (S.VERIFIED, A.RECORD_VALUATION): S.VALUED,
     (S.VALUED, A.RECORD_VALUATION): S.VALUED,
+    # a valuation that went stale while waiting is redone; the notice is then published again
+    (S.NOTICE_PUBLISHED, A.RECORD_VALUATION): S.VALUED,
+    (S.AWAITING_CHANNEL, A.RECORD_VALUATION): S.VALUED,
     (S.VALUED, A.PUBLISH_NOTICE): S.NOTICE_PUBLISHED,
     (S.AUCTION, A.AUCTION_FAILED): None,
     (S.AUCTION, A.AUCTION_WON): S.AWAITING_PAYMENT,
     (S.AWAITING_PAYMENT, A.BUYER_PAID): S.DISPOSED,
     (S.AWAITING_PAYMENT, A.BUYER_DEFAULTED): None,
-    (S.AWAITING_CHANNEL, A.START_NEGOTIATED_SALE): S.NEGOTIATED_SALE,
     (S.NEGOTIATED_SALE, A.NEGOTIATED_SALE_AGREED): S.AWAITING_PAYMENT,
     (S.NEGOTIATED_SALE, A.NEGOTIATED_SALE_LAPSED): S.AWAITING_CHANNEL,
     (S.LICENSING, A.LICENCE_GRANTED): S.DISPOSED,
@@ -122,6 +115,7 @@ TRANSITIONS: dict[tuple[CaseState, CaseAction], CaseState | None] = {
 }
 for _entry in CHANNEL_ENTRY:
     TRANSITIONS[(_entry, A.OPEN_AUCTION)] = S.AUCTION
+    TRANSITIONS[(_entry, A.START_NEGOTIATED_SALE)] = S.NEGOTIATED_SALE
     TRANSITIONS[(_entry, A.START_LICENSING)] = S.LICENSING
     TRANSITIONS[(_entry, A.START_CONVERSION)] = S.CONVERSION
     TRANSITIONS[(_entry, A.START_CLAIM_TRANSFER)] = S.CLAIM_TRANSFER
@@ -138,94 +132,21 @@ CHANNEL_OF_STATE = {
     S.CLAIM_TRANSFER: Channel.CLAIM_TRANSFER,
 }
 
-_SYSTEM_OR_OPERATOR = frozenset({Role.OPERATOR, Role.SYSTEM})
-# Who may take each action; everything not listed is the operator's (or the clock's).
+_OPERATOR_OR_SYSTEM = frozenset({Role.OPERATOR, Role.SYSTEM})
+_OPERATOR = frozenset({Role.OPERATOR})
+# Who may take each action; everything not listed is the operator's or the clock's (a channel's close).
 ACTORS: dict[CaseAction, frozenset[Role]] = {
     A.RESUBMIT: frozenset({Role.BANK}),
     A.WITHDRAW: frozenset({Role.BANK, Role.OPERATOR}),
+    # human judgements: never the clock
+    A.START_REVIEW: _OPERATOR, A.RETURN_TO_BANK: _OPERATOR, A.REJECT: _OPERATOR, A.VERIFY: _OPERATOR,
+    A.RECORD_VALUATION: _OPERATOR, A.PUBLISH_NOTICE: _OPERATOR, A.START_NEGOTIATED_SALE: _OPERATOR,
+    A.NEGOTIATED_SALE_AGREED: _OPERATOR, A.RESUME: _OPERATOR,
 }
 REASON_REQUIRED = frozenset(
     {A.RETURN_TO_BANK, A.REJECT, A.SUSPEND, A.RESUME, A.WITHDRAW, A.LICENSING_FAILED,
      A.CONVERSION_ABANDONED, A.CLAIM_TRANSFER_FAILED}
 )
-
-
-class ActionNotAllowed(RuleBroken):
-    """The action cannot be taken in the case's current state."""
-
-    code = "action_not_allowed"
-
-
-class NotYourAction(RuleBroken):
-    """The user's role may not take this action."""
-
-    code = "not_your_action"
-
-
-class ReasonRequired(RuleBroken):
-    """A human decision must say why."""
-
-    code = "reason_required"
-
-
-class ReviewIncomplete(RuleBroken):
-    """Title, pledge registration, legal status and consents must all be verified."""
-
-    code = "review_incomplete"
-
-
-class ValuationMissing(RuleBroken):
-    """An appraised value, a report reference and a date are needed."""
-
-    code = "valuation_missing"
-
-
-class ValuationStale(RuleBroken):
-    """The valuation is older than the trading centre accepts; it must be redone."""
-
-    code = "valuation_stale"
-
-
-class NoticePeriodRunning(RuleBroken):
-    """Bidding cannot open before the public notice period has run."""
-
-    code = "notice_period_running"
-
-
-class NegotiatedSaleTooEarly(RuleBroken):
-    """A negotiated sale comes only after the configured number of failed auction rounds."""
-
-    code = "negotiated_sale_too_early"
-
-
-class AuctionRoundsExhausted(RuleBroken):
-    """All auction rounds have failed; the next step is a negotiated sale, licensing or conversion."""
-
-    code = "auction_rounds_exhausted"
-
-
-class WithdrawalAmountMissing(RuleBroken):
-    """A withdrawal records what the debtor paid."""
-
-    code = "withdrawal_amount_missing"
-
-
-@dataclass(frozen=True)
-class CaseFacts:
-    """What the rules need to know about a case (a snapshot; the database row stays in services)."""
-
-    state: CaseState
-    appraised_value_fen: int | None = None
-    valuation_report_ref: str | None = None
-    valued_on: date | None = None
-    notice_ends_at: datetime | None = None
-    failed_rounds: int = 0
-    last_start_price_fen: int | None = None
-    suspended_from: CaseState | None = None
-    checks: frozenset[str] = frozenset()
-
-
-REVIEW_CHECKS = ("title", "pledge_registration", "legal_status", "co_owner_consent", "pledgee_consent")
 
 
 @dataclass(frozen=True)
@@ -256,131 +177,61 @@ def apply(
     """Take one action on a case: check who, the table and the rules, and say what changes."""
     if (case.state, action) not in TRANSITIONS:
         raise ActionNotAllowed(
-            f"“{action.value.replace('_', ' ')}” is not possible while the case is "
-            f"{case.state.value.replace('_', ' ')}."
+            f"“{words(action)}” is not possible while the case is {words(case.state)}."
         )
-    if role not in ACTORS.get(action, _SYSTEM_OR_OPERATOR):
-        raise NotYourAction(f"A {role.value} user cannot {action.value.replace('_', ' ')}.")
-    if action in REASON_REQUIRED and not reason.strip():
+    if role not in ACTORS.get(action, _OPERATOR_OR_SYSTEM):
+        raise NotYourAction(f"A {role.value} user cannot {words(action)}.")
+    if action in REASON_REQUIRED and not (reason or "").strip():
         raise ReasonRequired("Give a reason: it is shown to the bank and kept in the audit trail.")
     target = TRANSITIONS[(case.state, action)]
     changes: dict = {}
-    guard = _GUARDS.get(action)
+    guard = GUARDS.get(action)
     if guard is not None:
         target, changes = guard(case, target, now=now, rules=rules, **params)
+    after = advance(case, target, changes)
+    changes["due_at"] = deadline(after, rules)
+    changes["listed"] = is_listed(after)
     return Move(case.state, target, action, changes)
 
 
-def _verify(case, target, *, now, rules, checks=(), **_):
-    missing = [c for c in REVIEW_CHECKS if c not in set(checks) | case.checks]
-    if missing:
-        raise ReviewIncomplete("Still to verify: " + ", ".join(m.replace("_", " ") for m in missing) + ".")
-    return target, {"checks": frozenset(REVIEW_CHECKS)}
+def advance(case: CaseFacts, to_state: CaseState, changes: dict) -> CaseFacts:
+    """The facts after a move (the pure twin of what move_case writes to the row)."""
+    known = {name: value for name, value in changes.items() if name in FACT_FIELDS}
+    return replace(case, state=to_state, **known)
 
 
-def _valuation_is_fresh(valued_on: date | None, now: datetime, rules: DisposalRules) -> bool:
-    return valued_on is not None and now.date() - valued_on <= timedelta(days=rules.valuation_max_age_days)
+def deadline(case: CaseFacts, rules: DisposalRules = DEFAULT_RULES) -> datetime | None:
+    """When the case's current step runs out (what the operator's queue and the tick watch)."""
+    if case.state == S.VALUED and case.valued_on is not None:
+        expires = case.valued_on + timedelta(days=rules.valuation_max_age_days + 1)
+        return datetime.combine(expires, time(), tzinfo=UTC)
+    return {
+        S.NOTICE_PUBLISHED: case.notice_ends_at,
+        S.NEGOTIATED_SALE: case.negotiated_sale_ends_at,
+        S.AWAITING_PAYMENT: case.payment_due_at,
+        S.AUCTION: case.due_at,
+        S.LICENSING: case.due_at,
+        S.CONVERSION: case.due_at,
+        S.CLAIM_TRANSFER: case.due_at,
+    }.get(case.state)
 
 
-def _record_valuation(case, target, *, now, rules, appraised_value_fen=None, report_ref="", valued_on=None, **_):
-    if not appraised_value_fen or appraised_value_fen <= 0 or not report_ref or valued_on is None:
-        raise ValuationMissing("Enter the appraised value, the appraisal report reference and its date.")
-    if valued_on > now.date():
-        raise ValuationMissing("The valuation date cannot be in the future.")
-    if not _valuation_is_fresh(valued_on, now, rules):
-        raise ValuationStale(
-            f"The valuation of {valued_on.isoformat()} is older than {rules.valuation_max_age_days} days; "
-            "commission a new appraisal."
-        )
-    return target, {"appraised_value_fen": appraised_value_fen, "valuation_report_ref": report_ref,
-                    "valued_on": valued_on}
+def is_listed(case: CaseFacts) -> bool:
+    """Whether the public catalogue shows the case (a published case stays listed while suspended)."""
+    if case.state == S.SUSPENDED:
+        return case.suspended_from in PUBLIC_STATES
+    return case.state in PUBLIC_STATES
 
 
-def _publish_notice(case, target, *, now, rules, **_):
-    if not _valuation_is_fresh(case.valued_on, now, rules):
-        raise ValuationStale("The valuation is too old to publish; record a new valuation first.")
-    return target, {"notice_published_at": now, "notice_ends_at": now + rules.notice_period}
-
-
-def _open_auction(case, target, *, now, rules, start_price_fen=None, **_):
-    if case.notice_ends_at is not None and now < case.notice_ends_at:
-        raise NoticePeriodRunning(
-            f"The public notice runs until {case.notice_ends_at.isoformat(timespec='minutes')}; "
-            "bidding can open after that."
-        )
-    if case.failed_rounds >= rules.failed_rounds_before_negotiated_sale:
-        raise AuctionRoundsExhausted(
-            f"{case.failed_rounds} auction rounds have failed; continue with a negotiated sale, "
-            "licensing or conversion."
-        )
-    if start_price_fen is None:
-        raise ValuationMissing("Set the starting price of the round.")
-    if not _valuation_is_fresh(case.valued_on, now, rules):
-        raise ValuationStale("The valuation is too old to start an auction; record a new valuation first.")
-    check_start_price(
-        start_price_fen,
-        appraised_value_fen=case.appraised_value_fen or 0,
-        previous_start_fen=case.last_start_price_fen,
-        rules=rules,
-    )
-    return target, {"last_start_price_fen": start_price_fen, "channel": Channel.AUCTION}
-
-
-def _round_failed(case, target, *, now, rules, **_):
-    failed = case.failed_rounds + 1
-    if failed >= rules.failed_rounds_before_negotiated_sale:
-        return S.NEGOTIATED_SALE, {"failed_rounds": failed, "channel": Channel.NEGOTIATED_SALE}
-    return S.AWAITING_CHANNEL, {"failed_rounds": failed}
-
-
-def _start_negotiated_sale(case, target, *, now, rules, **_):
-    if case.failed_rounds < rules.failed_rounds_before_negotiated_sale:
-        raise NegotiatedSaleTooEarly(
-            f"A negotiated sale follows {rules.failed_rounds_before_negotiated_sale} failed auction "
-            f"rounds; {case.failed_rounds} have failed so far."
-        )
-    return target, {"channel": Channel.NEGOTIATED_SALE}
-
-
-def _enter_channel(channel: Channel):
-    def guard(case, target, *, now, rules, **_):
-        if case.notice_ends_at is not None and now < case.notice_ends_at:
-            raise NoticePeriodRunning(
-                f"The public notice runs until {case.notice_ends_at.isoformat(timespec='minutes')}."
-            )
-        return target, {"channel": channel}
-
-    return guard
-
-
-def _withdraw(case, target, *, now, rules, paid_by_debtor_fen=None, **_):
-    if not paid_by_debtor_fen or paid_by_debtor_fen <= 0:
-        raise WithdrawalAmountMissing("Enter the amount the debtor paid to end the case.")
-    return target, {"withdrawn_amount_fen": paid_by_debtor_fen}
-
-
-def _suspend(case, target, *, now, rules, **_):
-    return target, {"suspended_from": case.state}
-
-
-def _resume(case, target, *, now, rules, **_):
-    if case.suspended_from is None:
-        raise ActionNotAllowed("The case does not remember the state it was suspended from.")
-    return case.suspended_from, {"suspended_from": None}
-
-
-_GUARDS = {
-    A.VERIFY: _verify,
-    A.RECORD_VALUATION: _record_valuation,
-    A.PUBLISH_NOTICE: _publish_notice,
-    A.OPEN_AUCTION: _open_auction,
-    A.AUCTION_FAILED: _round_failed,
-    A.BUYER_DEFAULTED: _round_failed,
-    A.START_NEGOTIATED_SALE: _start_negotiated_sale,
-    A.START_LICENSING: _enter_channel(Channel.LICENSING),
-    A.START_CONVERSION: _enter_channel(Channel.CONVERSION),
-    A.START_CLAIM_TRANSFER: _enter_channel(Channel.CLAIM_TRANSFER),
-    A.WITHDRAW: _withdraw,
-    A.SUSPEND: _suspend,
-    A.RESUME: _resume,
-}
+__all__ = [
+    "A", "ACTORS", "CHANNEL_ENTRY", "CHANNEL_OF_STATE", "FACT_FIELDS", "IN_DISPOSAL", "PUBLIC_STATES",
+    "REASON_REQUIRED", "REVIEW_CHECKS", "S", "SUSPENDABLE", "TERMINAL", "TRANSITIONS", "WITHDRAWABLE",
+    "CaseAction", "CaseFacts", "CaseState", "Channel", "Move", "RuleBroken", "SuspensionGrounds",
+    "advance", "allowed_actions", "apply", "deadline", "is_listed", "words",
+    "ActionNotAllowed", "DepositOutOfRange", "AuctionRoundsExhausted", "BuyerMissing", "ChannelOutOfOrder", "CoOwnerConsentMissing",
+    "DeadlineNotReached", "DeadlinePassed", "DisclosureIncomplete", "FirstRefusalHolderMissing",
+    "LegalStatusNotValid", "NegotiatedPriceTooLow", "NegotiatedSaleOver", "NegotiatedSaleTooEarly",
+    "NoticePeriodRunning", "NoticeTooShort", "NotYourAction", "PledgeeConsentMissing", "PriceBelowStart",
+    "PriceCutTooDeep", "ReasonRequired", "ResultMissing", "ReviewIncomplete", "StartPriceTooLow",
+    "ValuationMissing", "ValuationStale", "WithdrawalAmountMissing",
+]

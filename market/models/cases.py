@@ -38,6 +38,12 @@ class DisposalCase(Base):
     region: so.Mapped[str] = so.mapped_column(sa.String(60))
     list_price_fen: so.Mapped[int | None] = so.mapped_column(Fen)
     summary: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    owner_name: so.Mapped[str] = so.mapped_column(sa.String(200), default="", server_default="")
+    registry_numbers: so.Mapped[str] = so.mapped_column(sa.String(600), default="", server_default="")
+    # lower-cased title, registry numbers, reference and owner: what catalogue search matches
+    search_text: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")
+    listed: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    due_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)  # deadline of the current step
 
     # the claim at filing
     principal_outstanding_fen: so.Mapped[int] = so.mapped_column(Fen)
@@ -57,16 +63,23 @@ class DisposalCase(Base):
     notice_published_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     notice_ends_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     deposit_share_ppm: so.Mapped[int] = so.mapped_column(sa.Integer, default=100_000)
+    encumbrances: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")
     failed_rounds: so.Mapped[int] = so.mapped_column(default=0)
     last_start_price_fen: so.Mapped[int | None] = so.mapped_column(Fen)
     suspended_from: so.Mapped[CaseState | None] = so.mapped_column(
         enum_column(CaseState, name="suspended_from_state")
     )
+    suspended_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     withdrawn_amount_fen: so.Mapped[int | None] = so.mapped_column(Fen)
+    negotiated_sale_ends_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    negotiated_sale_lapsed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    sale_price_fen: so.Mapped[int | None] = so.mapped_column(Fen)  # agreed or hammer price awaiting payment
+    payment_due_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
 
     # the channel's result, in fen, for settlement
     recovery_fen: so.Mapped[int | None] = so.mapped_column(Fen)
     buyer_institution_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("institution.id"))
+    buyer_name: so.Mapped[str] = so.mapped_column(sa.String(200), default="", server_default="")
     disposed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     settled_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     transfer_recorded_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
@@ -94,6 +107,14 @@ class DisposalCase(Base):
         sa.Index("ix_disposal_case_kind_state", "primary_kind", "state"),
         sa.Index("ix_disposal_case_industry_state", "industry", "state"),
         sa.Index("ix_disposal_case_region_state", "region", "state"),
+        # the public catalogue's sort orders, and one open case per loan at a time
+        sa.Index("ix_disposal_case_listed_published", "listed", "notice_published_at"),
+        sa.Index("ix_disposal_case_listed_price", "listed", "list_price_fen"),
+        sa.Index("ix_disposal_case_listed_due", "listed", "due_at"),
+        sa.Index("ix_disposal_case_state_due", "state", "due_at"),
+        sa.Index("uq_disposal_case_open_loan", "loan_id", unique=True,
+                 sqlite_where=sa.text("state NOT IN ('rejected', 'withdrawn')"),
+                 postgresql_where=sa.text("state NOT IN ('rejected', 'withdrawn')")),
     )
 
     @property

@@ -16,16 +16,11 @@ from market.services.audit import Actor, record_event
 
 
 def case_facts(case: DisposalCase) -> CaseFacts:
-    """The snapshot of a case the pure workflow rules work on."""
+    """The snapshot of a case the pure workflow rules work on (every fact is a column of the same name)."""
+    values = {name: getattr(case, name) for name in workflow.FACT_FIELDS - {"checks", "co_owner_consents"}}
     return CaseFacts(
-        state=case.state,
-        appraised_value_fen=case.appraised_value_fen,
-        valuation_report_ref=case.valuation_report_ref,
-        valued_on=case.valued_on,
-        notice_ends_at=case.notice_ends_at,
-        failed_rounds=case.failed_rounds,
-        last_start_price_fen=case.last_start_price_fen,
-        suspended_from=case.suspended_from,
+        **values,
+        co_owner_consents=frozenset(case.co_owner_consents or ()),
         checks=frozenset(case.review_checks or ()),
     )
 

@@ -31,12 +31,14 @@ def run_due(session: so.Session, now: datetime) -> dict[str, int]:
 
 def _load_handlers() -> None:
     # Importing the service modules registers their handlers.
-    import market.services  # noqa: F401
     from importlib import import_module
+
+    import market.services  # noqa: F401
 
     for module in TICKING_MODULES:
         import_module(module)
 
 
 # Service modules that register @due handlers; add yours here.
-TICKING_MODULES: list[str] = []
+TICKING_MODULES: list[str] = ["market.services.closing", "market.services.workflow_deadlines",
+                               "market.services.licensing", "market.services.claim_transfer"]

@@ -18,6 +18,7 @@ MODULES = (
     "market.web.auctions",
     "market.web.channels",
     "market.web.bureau",
+    "market.web.settlement",
     "market.web.api",
 )
 

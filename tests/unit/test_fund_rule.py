@@ -22,7 +22,9 @@ POLICY = CompensationPolicy.uniform("0.3")
 
 def test_claims_are_paid_in_order_of_approval_until_the_budget_runs_out():
     fund = Fund(balance_fen=1_000, budget_left_fen=250)
-    settled = pay_claims(fund, [ApprovedClaim("a", 100), ApprovedClaim("b", 100), ApprovedClaim("c", 100)])
+    settled = pay_claims(
+        fund, [ApprovedClaim("a", 100), ApprovedClaim("b", 100), ApprovedClaim("c", 100)]
+    )
     assert [p.paid_fen for p in settled.payments] == [100, 100, 50]
     assert settled.fund.waiting == (ApprovedClaim("c", 50),)
     assert settled.fund.balance_fen == 750 and settled.fund.budget_left_fen == 0
@@ -58,7 +60,10 @@ def test_a_late_recovery_claws_back_the_excess_pro_rata():
 
 
 def test_a_recovery_on_a_waiting_claim_reduces_what_it_is_still_owed():
-    half_paid = {layer: claim // 2 for layer, claim in compute_claims(1_000_000, SHARES, POLICY).by_layer().items()}
+    half_paid = {
+        layer: claim // 2
+        for layer, claim in compute_claims(1_000_000, SHARES, POLICY).by_layer().items()
+    }
     back = clawback(half_paid, principal_loss_fen=800_000, shares=SHARES, policy=POLICY)
     assert back.total_fen == 0
     fund = Fund(0, 0, waiting=(ApprovedClaim("loan-1/bank", 60_000, Layer.BANK),))
@@ -69,8 +74,16 @@ def test_a_recovery_on_a_waiting_claim_reduces_what_it_is_still_owed():
 amounts = st.integers(min_value=0, max_value=10**9)
 
 
-@given(amounts, amounts, st.lists(amounts, max_size=20), st.lists(amounts, max_size=20), st.sampled_from(Shortfall))
-def test_the_fund_never_pays_more_than_its_balance_or_budget(balance, budget, waiting, new, shortfall):
+@given(
+    amounts,
+    amounts,
+    st.lists(amounts, max_size=20),
+    st.lists(amounts, max_size=20),
+    st.sampled_from(Shortfall),
+)
+def test_the_fund_never_pays_more_than_its_balance_or_budget(
+    balance, budget, waiting, new, shortfall
+):
     fund = Fund(balance, budget, tuple(ApprovedClaim(("w", i), a) for i, a in enumerate(waiting)))
     claims = [ApprovedClaim(("n", i), a) for i, a in enumerate(new)]
     settled = pay_claims(fund, claims, shortfall)
@@ -80,7 +93,10 @@ def test_the_fund_never_pays_more_than_its_balance_or_budget(balance, budget, wa
     assert settled.fund.budget_left_fen == budget - settled.paid_fen >= 0
     for payment, claim in zip(settled.payments, (*fund.waiting, *claims), strict=True):
         assert payment.paid_fen + payment.waiting_fen + payment.lapsed_fen == claim.amount_fen
-    assert settled.fund.waiting_fen + sum(p.lapsed_fen for p in settled.payments) == owed - settled.paid_fen
+    assert (
+        settled.fund.waiting_fen + sum(p.lapsed_fen for p in settled.payments)
+        == owed - settled.paid_fen
+    )
 
 
 @given(
@@ -90,7 +106,9 @@ def test_the_fund_never_pays_more_than_its_balance_or_budget(balance, budget, wa
 )
 def test_after_a_clawback_no_layer_keeps_more_than_its_new_claim(loss, recovered, paid_percent):
     first = compute_claims(loss, SHARES, POLICY).by_layer()
-    paid = {layer: first[layer] * pct // 100 for layer, pct in zip(LAYERS, paid_percent, strict=True)}
+    paid = {
+        layer: first[layer] * pct // 100 for layer, pct in zip(LAYERS, paid_percent, strict=True)
+    }
     back = clawback(paid, max(0, loss - recovered), SHARES, POLICY)
     new = back.claims.by_layer()
     for layer in LAYERS:

@@ -52,14 +52,18 @@ def test_nothing_recovered_means_the_whole_principal_is_lost():
 
 
 def test_proceeds_pay_costs_then_interest_then_principal():
-    applied = apply_recovery(proceeds_fen=1000, costs_fen=100, unpaid_interest_fen=200, principal_fen=500)
+    applied = apply_recovery(
+        proceeds_fen=1000, costs_fen=100, unpaid_interest_fen=200, principal_fen=500
+    )
     assert (applied.to_costs, applied.to_interest, applied.to_principal) == (100, 200, 500)
     assert applied.surplus == 200
     assert applied.principal_loss == 0
 
 
 def test_proceeds_below_costs_leave_the_whole_principal_lost():
-    applied = apply_recovery(proceeds_fen=80, costs_fen=100, unpaid_interest_fen=200, principal_fen=500)
+    applied = apply_recovery(
+        proceeds_fen=80, costs_fen=100, unpaid_interest_fen=200, principal_fen=500
+    )
     assert (applied.to_costs, applied.to_interest, applied.to_principal) == (80, 0, 0)
     assert applied.principal_loss == 500
 
@@ -88,9 +92,21 @@ def test_floats_are_read_by_their_shortest_decimal():
 
 
 def test_largest_remainder_breaks_ties_by_layer_order():
-    thirds = {Layer.BANK: Fraction(1, 3), Layer.GUARANTOR: Fraction(1, 3), Layer.INSURER: Fraction(1, 3)}
-    assert split_largest_remainder(100, thirds) == {Layer.BANK: 34, Layer.GUARANTOR: 33, Layer.INSURER: 33}
-    assert split_largest_remainder(101, thirds) == {Layer.BANK: 34, Layer.GUARANTOR: 34, Layer.INSURER: 33}
+    thirds = {
+        Layer.BANK: Fraction(1, 3),
+        Layer.GUARANTOR: Fraction(1, 3),
+        Layer.INSURER: Fraction(1, 3),
+    }
+    assert split_largest_remainder(100, thirds) == {
+        Layer.BANK: 34,
+        Layer.GUARANTOR: 33,
+        Layer.INSURER: 33,
+    }
+    assert split_largest_remainder(101, thirds) == {
+        Layer.BANK: 34,
+        Layer.GUARANTOR: 34,
+        Layer.INSURER: 33,
+    }
 
 
 def test_the_base_rounds_down_to_the_fen():
@@ -119,7 +135,10 @@ def test_a_per_loan_cap_scales_the_claims_pro_rata():
 def test_the_interest_subsidy_is_a_share_within_the_yearly_cap():
     assert interest_subsidy_fen(1_000_000, "0.4", cap_fen=None) == 400_000
     assert interest_subsidy_fen(1_000_000, "0.4", cap_fen=300_000) == 300_000
-    assert interest_subsidy_fen(1_000_000, "0.4", cap_fen=300_000, subsidised_this_year_fen=250_000) == 50_000
+    assert (
+        interest_subsidy_fen(1_000_000, "0.4", cap_fen=300_000, subsidised_this_year_fen=250_000)
+        == 50_000
+    )
 
 
 # --- properties ---------------------------------------------------------------------------------
@@ -135,7 +154,9 @@ def layer_shares(draw) -> LayerShares:
     cuts = sorted(draw(st.lists(st.integers(0, denominator), min_size=3, max_size=3)))
     parts = [b - a for a, b in zip([0, *cuts], [*cuts, denominator], strict=True)]
     return LayerShares(
-        *(Fraction(p, denominator) for p in parts), reguarantee=draw(hundredths), reinsurance=draw(hundredths)
+        *(Fraction(p, denominator) for p in parts),
+        reguarantee=draw(hundredths),
+        reinsurance=draw(hundredths),
     )
 
 
@@ -154,7 +175,9 @@ def policies(draw) -> CompensationPolicy:
 @given(fen, fen, fen, fen)
 def test_recovery_is_conserved_to_the_fen(proceeds, costs, interest, principal):
     applied = apply_recovery(proceeds, costs, interest, principal)
-    assert applied.to_costs + applied.to_interest + applied.to_principal + applied.surplus == proceeds
+    assert (
+        applied.to_costs + applied.to_interest + applied.to_principal + applied.surplus == proceeds
+    )
     assert 0 <= applied.principal_loss <= principal
     assert applied.principal_loss == principal - applied.to_principal
 
@@ -182,7 +205,9 @@ def test_claims_respect_every_cap(loss, shares, policy):
 
 @given(fen, layer_shares(), policies())
 def test_a_binding_loan_cap_is_paid_in_full_and_no_more(loss, shares, policy):
-    uncapped = compute_claims(loss, shares, CompensationPolicy(policy.ratio, policy.cap_per_layer_fen))
+    uncapped = compute_claims(
+        loss, shares, CompensationPolicy(policy.ratio, policy.cap_per_layer_fen)
+    )
     claims = compute_claims(loss, shares, policy)
     if policy.cap_per_loan_fen is not None:
         assert claims.total_fen == min(uncapped.total_fen, policy.cap_per_loan_fen)

@@ -1,0 +1,350 @@
+"""Auction rounds: opening one for a case, registering bidders (deposits), and reading the live state.
+
+Bidding is in market.services.bidding; closing, first refusal, payment and default in
+market.services.closing. Lock order everywhere: auction row, then case row.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from market.db import is_postgresql
+from market.domain.auction import (
+    BIDDER_ROLES,
+    DEFAULT_AUCTION_RULES,
+    LIVE_STATUSES,
+    AuctionClosed,
+    AuctionKind,
+    AuctionRules,
+    AuctionStatus,
+    Barred,
+    BidState,
+    DepositStatus,
+    InvalidTerms,
+    NotEligible,
+    Terms,
+    check_terms,
+    free_bidder_code,
+    minimum_bid_fen,
+)
+from market.domain.ledger import Movement
+from market.domain.roles import ROLE_OF_INSTITUTION, Role
+from market.domain.rules import RuleBroken
+from market.domain.workflow import CaseAction, CaseState
+from market.models import (
+    Auction,
+    AuctionBar,
+    AuctionBidder,
+    Bid,
+    DisposalCase,
+    FirstRefusalHolder,
+    Institution,
+    User,
+)
+from market.services.audit import Actor, record_event
+from market.services.cases import lock_case, move_case
+from market.services.ledger import record_movement
+
+
+class AuctionNotFound(LookupError):
+    """No such auction, or not one this caller may see."""
+
+
+@dataclass(frozen=True)
+class Playbook:
+    """How an auction of one kind moves its case (None: the case does not move at that step)."""
+
+    live_state: CaseState  # where the case is while bidding runs
+    open: CaseAction
+    awarded_state: CaseState
+    won: CaseAction | None
+    failed: CaseAction
+    paid: CaseAction
+    defaulted: CaseAction
+    payment: Movement
+
+
+PLAYBOOKS: dict[AuctionKind, Playbook] = {
+    AuctionKind.ASSET: Playbook(
+        live_state=CaseState.AUCTION, open=CaseAction.OPEN_AUCTION, awarded_state=CaseState.AWAITING_PAYMENT,
+        won=CaseAction.AUCTION_WON, failed=CaseAction.AUCTION_FAILED, paid=CaseAction.BUYER_PAID,
+        defaulted=CaseAction.BUYER_DEFAULTED, payment=Movement.BUYER_PAYMENT,
+    ),
+    # A claim-rights lot runs inside the claim-transfer channel: the case stays in CLAIM_TRANSFER
+    # until the buyer pays (CLAIM_TRANSFERRED) or the round fails (CLAIM_TRANSFER_FAILED).
+    AuctionKind.CLAIM: Playbook(
+        live_state=CaseState.CLAIM_TRANSFER, open=CaseAction.START_CLAIM_TRANSFER,
+        awarded_state=CaseState.CLAIM_TRANSFER, won=None, failed=CaseAction.CLAIM_TRANSFER_FAILED,
+        paid=CaseAction.CLAIM_TRANSFERRED, defaulted=CaseAction.CLAIM_TRANSFER_FAILED,
+        payment=Movement.CLAIM_PRICE,
+    ),
+}
+
+
+# ---- reading ------------------------------------------------------------------------------------
+
+
+def lock_auction(session: so.Session, auction_id: int) -> Auction | None:
+    """Load an auction for change; on PostgreSQL the row is locked until commit (SQLite: BEGIN IMMEDIATE)."""
+    query = sa.select(Auction).where(Auction.id == auction_id)
+    if is_postgresql(session):
+        query = query.with_for_update()
+    return session.execute(query.execution_options(populate_existing=True)).scalar_one_or_none()
+
+
+def terms_of(auction: Auction) -> Terms:
+    """The fixed terms of a round."""
+    return Terms(auction.starting_price_fen, auction.increment_fen, auction.deposit_fen,
+                 auction.starts_at, auction.scheduled_end_at)
+
+
+def state_of(auction: Auction) -> BidState:
+    """The live state of a round."""
+    return BidState(AuctionStatus(auction.status), auction.ends_at, auction.bid_count,
+                    auction.current_price_fen, auction.leader_institution_id)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a bidder's system or the live page shows of one round at one moment."""
+
+    id: int
+    case_id: int
+    round_no: int
+    kind: AuctionKind
+    title: str
+    status: AuctionStatus
+    starting_price_fen: int
+    increment_fen: int
+    deposit_fen: int
+    starts_at: datetime
+    ends_at: datetime
+    bid_count: int
+    current_price_fen: int | None
+    leader_code: str | None
+    minimum_bid_fen: int
+    your_code: str | None
+    first_refusal_ends_at: datetime | None
+    payment_due_at: datetime | None
+
+
+def snapshot(auction: Auction, your_code: str | None = None) -> Snapshot:
+    """The round as it stands in its row."""
+    return Snapshot(
+        id=auction.id, case_id=auction.case_id, round_no=auction.round_no, kind=AuctionKind(auction.kind),
+        title=auction.title, status=AuctionStatus(auction.status),
+        starting_price_fen=auction.starting_price_fen, increment_fen=auction.increment_fen,
+        deposit_fen=auction.deposit_fen, starts_at=auction.starts_at, ends_at=auction.ends_at,
+        bid_count=auction.bid_count, current_price_fen=auction.current_price_fen,
+        leader_code=auction.leader_code, minimum_bid_fen=minimum_bid_fen(terms_of(auction), state_of(auction)),
+        your_code=your_code, first_refusal_ends_at=auction.first_refusal_ends_at,
+        payment_due_at=auction.payment_due_at,
+    )
+
+
+def may_see(user: User | None, auction: Auction) -> bool:
+    """Asset lots are public; claim-rights lots only for licensed financial institutions and the operator."""
+    if auction.kind != AuctionKind.CLAIM:
+        return True
+    if user is None:
+        return False
+    return user.role == Role.OPERATOR or bool(user.institution.licensed_financial)
+
+
+def visible_auctions(user: User | None) -> sa.ColumnElement[bool]:
+    """A WHERE clause for the auctions a user (or the public, with None) may see."""
+    if user is not None and (user.role == Role.OPERATOR or user.institution.licensed_financial):
+        return sa.true()
+    return Auction.kind == AuctionKind.ASSET
+
+
+def get_visible(session: so.Session, auction_id: int, user: User | None) -> Auction:
+    """The auction, or AuctionNotFound when it does not exist or the caller may not see it."""
+    auction = session.get(Auction, auction_id)
+    if auction is None or not may_see(user, auction):
+        raise AuctionNotFound(f"No auction {auction_id}.")
+    return auction
+
+
+def registration(session: so.Session, auction_id: int, institution_id: int) -> AuctionBidder | None:
+    """An institution's registration (code and deposit) in a round, if it has one."""
+    return session.scalar(
+        sa.select(AuctionBidder).where(
+            AuctionBidder.auction_id == auction_id, AuctionBidder.institution_id == institution_id
+        )
+    )
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    """One accepted bid as everyone sees it: bidders only by code."""
+
+    seq: int
+    code: str
+    amount_fen: int
+    placed_at: datetime
+    by_proxy: bool
+
+
+def bid_history(session: so.Session, auction_id: int, after_seq: int = 0) -> list[HistoryLine]:
+    """Accepted bids in order (optionally only those after a sequence number)."""
+    rows = session.execute(
+        sa.select(Bid.seq, AuctionBidder.code, Bid.amount_fen, Bid.placed_at, Bid.by_proxy)
+        .join(AuctionBidder, AuctionBidder.id == Bid.bidder_id)
+        .where(Bid.auction_id == auction_id, Bid.seq > after_seq)
+        .order_by(Bid.seq)
+    )
+    return [HistoryLine(*row) for row in rows]
+
+
+def live_auction_for_case(session: so.Session, case_id: int) -> Auction | None:
+    """The case's round that is still open, in first refusal or awaiting payment."""
+    return session.scalar(
+        sa.select(Auction).where(Auction.case_id == case_id, Auction.status.in_(LIVE_STATUSES))
+    )
+
+
+# ---- opening a round ----------------------------------------------------------------------------
+
+
+def open_auction(
+    session: so.Session,
+    case_id: int,
+    *,
+    starting_price_fen: int,
+    increment_fen: int,
+    deposit_fen: int,
+    ends_at: datetime,
+    actor: Actor,
+    now: datetime,
+    starts_at: datetime | None = None,
+    kind: AuctionKind = AuctionKind.ASSET,
+    rules: AuctionRules = DEFAULT_AUCTION_RULES,
+) -> Auction:
+    """Open the next auction round of a case (the workflow checks notice, rounds and the start floor)."""
+    starts_at = starts_at or now
+    try:
+        if starts_at < now:
+            raise InvalidTerms("Bidding cannot open in the past.")
+        check_terms(Terms(starting_price_fen, increment_fen, deposit_fen, starts_at, ends_at), rules)
+        case = lock_case(session, case_id)
+        if case is None:
+            raise LookupError(f"No disposal case {case_id}.")
+        if live_auction_for_case(session, case_id) is not None:
+            raise InvalidTerms("This case already has an auction round that has not finished.")
+        playbook = PLAYBOOKS[kind]
+        if case.state != playbook.live_state:
+            move_case(session, case, playbook.open, actor=actor, now=now, rules=rules.disposal,
+                      start_price_fen=starting_price_fen, due_at=ends_at)
+        rounds = session.scalar(sa.select(sa.func.count(Auction.id)).where(Auction.case_id == case_id)) or 0
+        auction = Auction(
+            case_id=case_id, round_no=rounds + 1, kind=kind, title=case.title, status=AuctionStatus.OPEN,
+            starting_price_fen=starting_price_fen, increment_fen=increment_fen, deposit_fen=deposit_fen,
+            starts_at=starts_at, scheduled_end_at=ends_at, ends_at=ends_at,
+            extension_seconds=int(rules.extension.total_seconds()), code_salt=secrets.token_hex(8),
+            bid_count=0, opened_by_user_id=actor.user.id if actor.user else None, created_at=now,
+        )
+        session.add(auction)
+        session.flush()
+        record_event(session, actor=actor, entity="auction", entity_id=auction.id, action="auction_opened",
+                     now=now, to_state=AuctionStatus.OPEN.value,
+                     detail={"case_id": case_id, "round": auction.round_no, "kind": kind.value,
+                             "start_fen": starting_price_fen, "increment_fen": increment_fen,
+                             "deposit_fen": deposit_fen, "ends_at": ends_at.isoformat()})
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return auction
+
+
+# ---- registering to bid (the deposit step) ------------------------------------------------------
+
+
+def eligibility_problem(
+    session: so.Session, auction: Auction, case: DisposalCase, institution: Institution
+) -> RuleBroken | None:
+    """Why an institution may not register for a round, or None when it may."""
+    is_holder = any(h.institution_id == institution.id for h in case.first_refusal_holders)
+    if ROLE_OF_INSTITUTION[institution.kind] not in BIDDER_ROLES and not is_holder:
+        return NotEligible("Only banks, asset investment companies, guarantors and insurers may bid.")
+    if auction.kind == AuctionKind.CLAIM and not institution.licensed_financial:
+        return NotEligible("Claim-rights lots are open only to licensed financial institutions.")
+    barred = session.scalar(
+        sa.select(AuctionBar.id).where(AuctionBar.case_id == case.id, AuctionBar.institution_id == institution.id)
+    )
+    if barred:
+        return Barred("Your institution won an earlier round of this case and did not pay; "
+                      "it may not bid in the re-run.")
+    return None
+
+
+def pay_deposit(
+    session: so.Session,
+    auction_id: int,
+    institution_id: int,
+    *,
+    now: datetime,
+    user: User | None = None,
+    rules: AuctionRules = DEFAULT_AUCTION_RULES,
+) -> tuple[AuctionBidder, bool]:
+    """Register an institution for a round and take its deposit (the filing bank is exempt); idempotent.
+
+    Returns the registration and whether this call created it.
+    """
+    try:
+        auction = lock_auction(session, auction_id)
+        if auction is None:
+            raise AuctionNotFound(f"No auction {auction_id}.")
+        existing = registration(session, auction_id, institution_id)
+        if existing is not None:
+            session.commit()
+            return existing, False
+        if auction.status != AuctionStatus.OPEN or now >= auction.ends_at:
+            raise AuctionClosed("Bidding on this auction has ended; deposits are no longer taken.")
+        bidder = register_bidder(session, auction, institution_id, now=now, user=user, rules=rules)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return bidder, True
+
+
+def register_bidder(
+    session: so.Session, auction: Auction, institution_id: int, *, now: datetime, user: User | None,
+    rules: AuctionRules, check: bool = True,
+) -> AuctionBidder:
+    """Register an institution inside the caller's transaction (the auction row must be locked)."""
+    case = session.get(DisposalCase, auction.case_id)
+    institution = session.get(Institution, institution_id)
+    if check:
+        problem = eligibility_problem(session, auction, case, institution)
+        if problem is not None:
+            raise problem
+    taken = set(session.scalars(sa.select(AuctionBidder.code).where(AuctionBidder.auction_id == auction.id)))
+    exempt = rules.filing_bank_exempt and institution_id == case.bank_id
+    bidder = AuctionBidder(
+        auction_id=auction.id, institution_id=institution_id,
+        code=free_bidder_code(auction.code_salt, institution_id, taken, rules.code_length),
+        deposit_fen=0 if exempt else auction.deposit_fen,
+        deposit_status=DepositStatus.EXEMPT if exempt else DepositStatus.HELD,
+        registered_at=now, registered_by_user_id=user.id if user else None,
+    )
+    session.add(bidder)
+    session.flush()
+    if not exempt:
+        record_movement(session, Movement.DEPOSIT_PAID, amount_fen=auction.deposit_fen, now=now,
+                        case_id=auction.case_id, institution_id=institution_id,
+                        reference=f"auction:{auction.id}:deposit:{institution_id}",
+                        memo=f"Deposit for auction {auction.id} (round {auction.round_no}) by {bidder.code}")
+    return bidder
+
+
+def holders_of(case: DisposalCase) -> list[FirstRefusalHolder]:
+    """The first-refusal holders named in the case's notice."""
+    return list(case.first_refusal_holders)

@@ -1,0 +1,245 @@
+"""Placing bids and hidden maxima, correct under concurrency.
+
+Every accepted bid is one conditional UPDATE of the auction row that states the rule it needs
+(status open, inside the window, not the leader, at least the minimum) and RETURNING the new
+sequence number, followed by an INSERT of the bid with that number, in one transaction. On
+PostgreSQL the UPDATE takes the row lock, and a concurrent bid re-checks the WHERE against the
+committed row after waiting; on SQLite the engine starts every transaction with BEGIN IMMEDIATE,
+so the whole transaction is serialised. The schema backs it up: UNIQUE(auction_id, seq),
+UNIQUE(auction_id, amount_fen), positive amounts, bids append-only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from market.domain.auction import (
+    DEFAULT_AUCTION_RULES,
+    AuctionClosed,
+    AuctionNotStarted,
+    AuctionRules,
+    AuctionStatus,
+    BidState,
+    DepositRequired,
+    Proxy,
+    Terms,
+    check_bid,
+    check_proxy_max,
+    minimum_bid_fen,
+    next_proxy_bid,
+)
+from market.models import Auction, AuctionBidder, Bid, ProxyBid, UTCDateTime
+from market.services.auctions import (
+    AuctionNotFound,
+    Snapshot,
+    lock_auction,
+    registration,
+    snapshot,
+    state_of,
+    terms_of,
+)
+
+_RACE_RETRIES = 5
+_auction = Auction.__table__
+_bid = Bid.__table__
+
+
+@dataclass(frozen=True)
+class Live:
+    """The live state of a round as this transaction wrote it, with the leader's code."""
+
+    state: BidState
+    leader_code: str | None
+
+
+@dataclass(frozen=True)
+class BidPlaced:
+    """The caller's accepted bid and the round as it stands after it (and after any proxy replies)."""
+
+    seq: int
+    amount_fen: int
+    code: str
+    placed_at: datetime
+    auction: Snapshot
+    proxy_bids: int = 0
+
+
+def place_bid(
+    session: so.Session,
+    auction_id: int,
+    *,
+    institution_id: int,
+    amount_fen: int,
+    now: datetime,
+    rules: AuctionRules = DEFAULT_AUCTION_RULES,
+) -> BidPlaced:
+    """Accept one bid at server time `now`, or raise the rule it breaks; hidden maxima reply at once."""
+    try:
+        bidder = registration(session, auction_id, institution_id)
+        auction = _read(session, auction_id)
+        if bidder is None:
+            raise DepositRequired("Pay the deposit for this auction before bidding.")
+        terms = terms_of(auction)
+        extension = timedelta(seconds=auction.extension_seconds)
+        state = state_of(auction)
+        for _attempt in range(_RACE_RETRIES):
+            check_bid(terms, state, institution_id=institution_id, amount_fen=amount_fen, now=now)
+            placed = _append(session, auction_id, bidder, terms, amount_fen, now, extension, by_proxy=False)
+            if placed is not None:
+                break
+            # Another bid committed between our read and our UPDATE (PostgreSQL): re-read, re-judge.
+            state = state_of(_read(session, auction_id))
+        else:
+            raise RuntimeError("The auction kept changing; try again.")
+        seq, live = placed
+        live, replies = _proxies_reply(session, auction_id, terms, live, now, extension)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    view = _with_state(snapshot(auction), live, terms, bidder.code)
+    session.expire(auction)
+    return BidPlaced(seq, amount_fen, bidder.code, now, view, replies)
+
+
+def set_proxy(
+    session: so.Session,
+    auction_id: int,
+    *,
+    institution_id: int,
+    max_fen: int,
+    now: datetime,
+    rules: AuctionRules = DEFAULT_AUCTION_RULES,
+) -> Snapshot:
+    """Set or raise a hidden maximum; unless leading, the system bids the minimum for it at once."""
+    try:
+        auction = lock_auction(session, auction_id)
+        if auction is None:
+            raise AuctionNotFound(f"No auction {auction_id}.")
+        bidder = registration(session, auction_id, institution_id)
+        if bidder is None:
+            raise DepositRequired("Pay the deposit for this auction before bidding.")
+        terms, state = terms_of(auction), state_of(auction)
+        if state.status != AuctionStatus.OPEN or now >= state.ends_at:
+            raise AuctionClosed("Bidding on this auction has ended.")
+        if now < terms.starts_at:
+            raise AuctionNotStarted(f"Bidding opens at {terms.starts_at.isoformat(timespec='minutes')} (UTC).")
+        check_proxy_max(terms, state, institution_id=institution_id, max_fen=max_fen, rules=rules)
+        proxy = session.scalar(
+            sa.select(ProxyBid).where(ProxyBid.auction_id == auction_id, ProxyBid.bidder_id == bidder.id)
+        )
+        if proxy is None:
+            session.add(ProxyBid(auction_id=auction_id, bidder_id=bidder.id, max_fen=max_fen, set_at=now))
+        else:
+            proxy.max_fen, proxy.set_at = max_fen, now
+        session.flush()
+        extension = timedelta(seconds=auction.extension_seconds)
+        live, _replies = _proxies_reply(session, auction_id, terms, Live(state, auction.leader_code), now,
+                                        extension)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    view = _with_state(snapshot(auction), live, terms, bidder.code)
+    session.expire(auction)
+    return view
+
+
+def _read(session: so.Session, auction_id: int) -> Auction:
+    auction = session.execute(
+        sa.select(Auction).where(Auction.id == auction_id).execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if auction is None:
+        raise AuctionNotFound(f"No auction {auction_id}.")
+    return auction
+
+
+def _append(
+    session: so.Session,
+    auction_id: int,
+    bidder: AuctionBidder,
+    terms: Terms,
+    amount_fen: int,
+    now: datetime,
+    extension: timedelta,
+    *,
+    by_proxy: bool,
+) -> tuple[int, Live] | None:
+    """The conditional UPDATE (check and write in one statement) and the bid row; None if the check failed."""
+    at = sa.bindparam("now", now, type_=UTCDateTime())
+    extended = sa.bindparam("extended", now + extension, type_=UTCDateTime())
+    c = _auction.c
+    row = session.execute(
+        sa.update(_auction)
+        .where(
+            c.id == auction_id,
+            c.status == AuctionStatus.OPEN.value,
+            c.starts_at <= at,
+            c.ends_at > at,
+            sa.or_(c.leader_institution_id.is_(None), c.leader_institution_id != bidder.institution_id),
+            sa.or_(
+                sa.and_(c.bid_count == 0, c.starting_price_fen <= amount_fen),
+                c.current_price_fen + c.increment_fen <= amount_fen,
+            ),
+        )
+        .values(
+            bid_count=c.bid_count + 1,
+            current_price_fen=amount_fen,
+            leader_institution_id=bidder.institution_id,
+            leader_code=bidder.code,
+            # anti-sniping: a valid bid in the last minutes moves the end to `extension` after it
+            ends_at=sa.case((c.ends_at < extended, extended), else_=c.ends_at),
+        )
+        .returning(c.bid_count, c.ends_at)
+    ).first()
+    if row is None:
+        return None
+    seq, ends_at = row
+    session.execute(
+        sa.insert(_bid).values(auction_id=auction_id, seq=seq, bidder_id=bidder.id, amount_fen=amount_fen,
+                               placed_at=now, by_proxy=by_proxy)
+    )
+    return seq, Live(BidState(AuctionStatus.OPEN, ends_at, seq, amount_fen, bidder.institution_id), bidder.code)
+
+
+def _proxies_reply(
+    session: so.Session, auction_id: int, terms: Terms, live: Live, now: datetime, extension: timedelta
+) -> tuple[Live, int]:
+    """Let hidden maxima answer, one increment at a time, until none can (we hold the auction row)."""
+    rows = session.execute(
+        sa.select(ProxyBid, AuctionBidder)
+        .join(AuctionBidder, AuctionBidder.id == ProxyBid.bidder_id)
+        .where(ProxyBid.auction_id == auction_id, ProxyBid.max_fen >= minimum_bid_fen(terms, live.state))
+    ).all()
+    if not rows:
+        return live, 0
+    bidders = {b.institution_id: b for _p, b in rows}
+    proxies = [Proxy(b.institution_id, p.max_fen, p.set_at, p.id) for p, b in rows]
+    replies = 0
+    while (nxt := next_proxy_bid(terms, live.state, proxies)) is not None:
+        proxy, amount = nxt
+        placed = _append(session, auction_id, bidders[proxy.institution_id], terms, amount, now, extension,
+                         by_proxy=True)
+        if placed is None:  # cannot happen while we hold the row; refuse rather than guess
+            raise RuntimeError("The auction changed while hidden maxima were answering.")
+        _seq, live = placed
+        replies += 1
+    return live, replies
+
+
+def _with_state(base: Snapshot, live: Live, terms: Terms, your_code: str | None) -> Snapshot:
+    """A snapshot whose live part comes from the rows we just wrote, without reading them back."""
+    return replace(
+        base,
+        status=live.state.status,
+        ends_at=live.state.ends_at,
+        bid_count=live.state.bid_count,
+        current_price_fen=live.state.current_price_fen,
+        leader_code=live.leader_code,
+        minimum_bid_fen=minimum_bid_fen(terms, live.state),
+        your_code=your_code,
+    )

@@ -1,0 +1,173 @@
+"""The centre's decisions on a case (review, valuation, notice, negotiated sale, suspension) and withdrawal.
+
+Each function locks the case, lets the domain check the rules, writes what goes with the move and commits;
+a broken rule rolls everything back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from market.domain.ledger import Movement
+from market.domain.roles import InstitutionKind, Role
+from market.domain.rules import DEFAULT_RULES, DisposalRules
+from market.domain.workflow import ActionNotAllowed, CaseAction, Channel, SuspensionGrounds
+from market.models import DisposalCase, FirstRefusalHolder, Institution, LegalStatus, LoanStatus
+from market.services.access import NotFound
+from market.services.audit import Actor
+from market.services.cases import lock_case, move_case
+from market.services.ledger import record_movement
+
+# What happens to the loan when its case ends without a sale.
+LOAN_STATUS_AFTER = {CaseAction.REJECT: LoanStatus.DEFAULTED, CaseAction.WITHDRAW: LoanStatus.REPAID}
+
+
+@dataclass(frozen=True)
+class FirstRefusal:
+    """A holder named in the notice: co-owner, existing licensee, ..."""
+
+    name: str
+    basis: str
+    institution_id: int | None = None
+
+
+@dataclass(frozen=True)
+class NoticeTerms:
+    """What the published notice discloses beyond the valuation."""
+
+    start_price_fen: int | None
+    deposit_share_ppm: int | None
+    encumbrances: str
+    first_refusal_holders: tuple[FirstRefusal, ...] = ()
+    notice_days: int | None = None
+    summary: str = ""
+
+
+@contextmanager
+def changing(session: so.Session, case_id: int, actor: Actor) -> Iterator[DisposalCase]:
+    """Lock a case the actor may act on; commit what the block did, or roll it all back."""
+    try:
+        case = lock_case(session, case_id)
+        if case is None or (actor.role == Role.BANK and case.bank_id != actor.user.institution_id):
+            raise NotFound("No such case.")
+        yield case
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def take_action(session: so.Session, case_id: int, action: CaseAction, *, actor: Actor, now: datetime,
+                reason: str = "", rules: DisposalRules = DEFAULT_RULES, detail: dict | None = None,
+                **params) -> DisposalCase:
+    """A workflow move whose only side effect is on the loan (review, return, reject, withdraw, hand-offs)."""
+    with changing(session, case_id, actor) as case:
+        move_case(session, case, action, actor=actor, now=now, reason=reason.strip(), rules=rules,
+                  detail=detail, **params)
+        if action in LOAN_STATUS_AFTER:
+            case.loan.status = LOAN_STATUS_AFTER[action]
+    return case
+
+
+def verify_case(session: so.Session, case_id: int, *, checks: tuple[str, ...], actor: Actor,
+                now: datetime) -> DisposalCase:
+    """Record the review checklist; the domain refuses lapsed rights and missing consents."""
+    with changing(session, case_id, actor) as case:
+        co_owners = sorted({name for asset in case.assets for name in (asset.co_owners or ())})
+        lapsed = [a.registry_number for a in case.assets
+                  if a.legal_status != LegalStatus.VALID or (a.expires_on and a.expires_on <= now.date())]
+        move_case(session, case, CaseAction.VERIFY, actor=actor, now=now, checks=tuple(checks),
+                  co_owners=co_owners, lapsed_assets=lapsed, detail={"checks": sorted(checks)})
+    return case
+
+
+def record_valuation(session: so.Session, case_id: int, *, appraised_value_fen: int | None, report_ref: str,
+                     valued_on: date | None, appraiser_id: int | None, actor: Actor, now: datetime,
+                     rules: DisposalRules = DEFAULT_RULES) -> DisposalCase:
+    """Record (or redo) the appraisal: value, report reference, date and agency."""
+    with changing(session, case_id, actor) as case:
+        if appraiser_id is not None and session.get(Institution, appraiser_id) is None:
+            raise NotFound("No such appraisal agency.")
+        move_case(session, case, CaseAction.RECORD_VALUATION, actor=actor, now=now, rules=rules,
+                  appraised_value_fen=appraised_value_fen, report_ref=report_ref, valued_on=valued_on,
+                  appraiser_id=appraiser_id,
+                  detail={"appraised_value_fen": appraised_value_fen, "report_ref": report_ref,
+                          "valued_on": valued_on.isoformat() if valued_on else None})
+    return case
+
+
+def publish_notice(session: so.Session, case_id: int, terms: NoticeTerms, *, actor: Actor, now: datetime,
+                   rules: DisposalRules = DEFAULT_RULES) -> DisposalCase:
+    """Publish the notice with its disclosure; the first-refusal holders named replace any earlier list."""
+    with changing(session, case_id, actor) as case:
+        co_owners = sorted({name for asset in case.assets for name in (asset.co_owners or ())})
+        move_case(session, case, CaseAction.PUBLISH_NOTICE, actor=actor, now=now, rules=rules,
+                  start_price_fen=terms.start_price_fen, deposit_share_ppm=terms.deposit_share_ppm,
+                  encumbrances=terms.encumbrances, notice_days=terms.notice_days, co_owners=co_owners,
+                  first_refusal_holders=[holder.name for holder in terms.first_refusal_holders],
+                  detail={"start_price_fen": terms.start_price_fen, "deposit_share_ppm": terms.deposit_share_ppm,
+                          "first_refusal_holders": [h.name for h in terms.first_refusal_holders]})
+        case.first_refusal_holders = [
+            FirstRefusalHolder(name=h.name.strip(), basis=h.basis.strip(), institution_id=h.institution_id,
+                               rank=rank)
+            for rank, h in enumerate(terms.first_refusal_holders, start=1)
+        ]
+        if terms.summary.strip():
+            case.summary = terms.summary.strip()
+    return case
+
+
+def agree_negotiated_sale(session: so.Session, case_id: int, *, buyer_name: str, buyer_institution_id: int | None,
+                          price_fen: int | None, actor: Actor, now: datetime,
+                          rules: DisposalRules = DEFAULT_RULES) -> DisposalCase:
+    """Record the buyer and price of a negotiated sale; the buyer then has the payment period to pay."""
+    with changing(session, case_id, actor) as case:
+        if buyer_institution_id is not None:
+            buyer = session.get(Institution, buyer_institution_id)
+            if buyer is None:
+                raise NotFound("No such buyer institution.")
+            buyer_name = buyer_name.strip() or buyer.name
+        move_case(session, case, CaseAction.NEGOTIATED_SALE_AGREED, actor=actor, now=now, rules=rules,
+                  price_fen=price_fen, buyer_name=buyer_name, buyer_institution_id=buyer_institution_id,
+                  detail={"price_fen": price_fen, "buyer": buyer_name.strip()})
+    return case
+
+
+def record_buyer_payment(session: so.Session, case_id: int, *, actor: Actor, now: datetime) -> DisposalCase:
+    """The negotiated-sale buyer paid the price into the centre's account: book it, the case is disposed of."""
+    with changing(session, case_id, actor) as case:
+        if case.channel != Channel.NEGOTIATED_SALE:
+            raise ActionNotAllowed("Payments for this channel are recorded on its own desk (e.g. the auction).")
+        price = case.sale_price_fen
+        move_case(session, case, CaseAction.BUYER_PAID, actor=actor, now=now, detail={"amount_fen": price})
+        record_movement(session, Movement.BUYER_PAYMENT, amount_fen=price, now=now, case_id=case.id,
+                        institution_id=case.buyer_institution_id,
+                        reference=f"negotiated-sale:{case.id}:payment", memo=f"{case.reference} negotiated sale")
+    return case
+
+
+def suspend_case(session: so.Session, case_id: int, *, grounds: SuspensionGrounds, reason: str, actor: Actor,
+                 now: datetime) -> DisposalCase:
+    """Pause a case (legal status lapsed, dispute, court order); deadlines stop until it resumes."""
+    return take_action(session, case_id, CaseAction.SUSPEND, actor=actor, now=now, reason=reason,
+                       detail={"grounds": SuspensionGrounds(grounds).value})
+
+
+def withdraw_case(session: so.Session, case_id: int, *, paid_by_debtor_fen: int | None, reason: str,
+                  actor: Actor, now: datetime) -> DisposalCase:
+    """End a case because the debtor paid (the bank for its own case, or the centre)."""
+    return take_action(session, case_id, CaseAction.WITHDRAW, actor=actor, now=now, reason=reason,
+                       paid_by_debtor_fen=paid_by_debtor_fen, detail={"paid_by_debtor_fen": paid_by_debtor_fen})
+
+
+def appraisal_agencies(session: so.Session) -> list[Institution]:
+    """The agencies an operator can name as appraiser."""
+    return list(session.scalars(
+        sa.select(Institution).where(Institution.kind == InstitutionKind.AGENCY).order_by(Institution.name)
+    ))

@@ -1,0 +1,301 @@
+"""Auctions for banks' systems: list, read, pay the deposit, bid (with Idempotency-Key), read the history."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from flask import current_app, jsonify, request
+
+from market.domain.auction import DEFAULT_AUCTION_RULES, AuctionRules, AuctionStatus
+from market.domain.money import InvalidAmount, fen_to_decimal_string, parse_yuan
+from market.domain.rules import RuleBroken
+from market.models import Auction, AuctionBidder
+from market.services.auctions import (
+    AuctionNotFound,
+    HistoryLine,
+    Snapshot,
+    bid_history,
+    get_visible,
+    pay_deposit,
+    registration,
+    snapshot,
+    visible_auctions,
+)
+from market.services.bidding import place_bid, set_proxy
+from market.services.closing import settle_if_due
+from market.web.api import api_error, api_user, bp, json_body
+from market.web.api.idempotency import idempotent
+from market.web.api.openapi import COMPONENTS, document
+from market.web.context import db, now
+
+# What each rule break means for an HTTP client.
+STATUS_OF_CODE = {
+    "closed": 409, "not_started": 409, "outbid": 409, "already_leading": 409,
+    "invalid_amount": 422, "below_minimum": 422, "not_multiple_of_increment": 422, "proxy_too_high": 422,
+    "deposit_required": 403, "not_eligible": 403, "barred": 403,
+}
+
+
+def auction_rules() -> AuctionRules:
+    """The centre's auction settings (config AUCTION_RULES, else the SPC defaults)."""
+    return current_app.config.get("AUCTION_RULES", DEFAULT_AUCTION_RULES)
+
+
+def iso(moment: datetime | None) -> str | None:
+    """UTC ISO 8601 with milliseconds, e.g. 2026-11-22T02:00:00.000Z."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _money(fen: int | None) -> str | None:
+    return None if fen is None else fen_to_decimal_string(fen)
+
+
+def auction_json(view: Snapshot, server_time: datetime) -> dict:
+    """One auction as the API (and the live page) shows it."""
+    return {
+        "id": view.id, "case_id": view.case_id, "round": view.round_no, "kind": view.kind.value,
+        "title": view.title, "status": view.status.value,
+        "starting_price": _money(view.starting_price_fen), "increment": _money(view.increment_fen),
+        "current_price": _money(view.current_price_fen), "minimum_bid": _money(view.minimum_bid_fen),
+        "deposit": _money(view.deposit_fen), "starts_at": iso(view.starts_at), "ends_at": iso(view.ends_at),
+        "bid_count": view.bid_count, "leader": view.leader_code, "your_code": view.your_code,
+        "first_refusal_ends_at": iso(view.first_refusal_ends_at), "payment_due_at": iso(view.payment_due_at),
+        "server_time": iso(server_time),
+    }
+
+
+def history_json(line: HistoryLine) -> dict:
+    """One accepted bid: sequence, bidder code, amount, server time."""
+    return {"seq": line.seq, "bidder": line.code, "amount": fen_to_decimal_string(line.amount_fen),
+            "placed_at": iso(line.placed_at), "by_proxy": line.by_proxy}
+
+
+def _refused(error: RuleBroken):
+    return api_error(STATUS_OF_CODE.get(error.code, 422), error.code, str(error))
+
+
+def _not_found(auction_id: int):
+    return api_error(404, "not_found", f"No auction {auction_id}.")
+
+
+def _current(auction_id: int):
+    """The auction for the caller after doing whatever the clock owes it (closing is race-safe)."""
+    user = api_user()
+    auction = get_visible(db(), auction_id, user)
+    if settle_if_due(db(), auction, now()):
+        auction = get_visible(db(), auction_id, user)
+    mine = registration(db(), auction_id, user.institution_id)
+    return user, auction, mine
+
+
+@bp.get("/auctions")
+def list_auctions():
+    """Auctions the caller may see, soonest end first; ?status=open filters."""
+    user = api_user()
+    query = sa.select(Auction).where(visible_auctions(user)).order_by(Auction.ends_at, Auction.id)
+    status = request.args.get("status")
+    if status is not None:
+        if status not in {s.value for s in AuctionStatus}:
+            return api_error(400, "invalid_status", "status is one of " + ", ".join(s.value for s in AuctionStatus))
+        query = query.where(Auction.status == status)
+    auctions = list(db().scalars(query.limit(500)))
+    codes = dict(db().execute(
+        sa.select(AuctionBidder.auction_id, AuctionBidder.code).where(
+            AuctionBidder.institution_id == user.institution_id,
+            AuctionBidder.auction_id.in_([a.id for a in auctions]))
+    ).all()) if auctions else {}
+    at = now()
+    db().rollback()
+    return jsonify(auctions=[auction_json(snapshot(a, codes.get(a.id)), at) for a in auctions], server_time=iso(at))
+
+
+@bp.get("/auctions/<int:auction_id>")
+def get_auction(auction_id: int):
+    """One auction: price, leader, end (moved by late bids), your code, server time."""
+    try:
+        _user, auction, mine = _current(auction_id)
+    except AuctionNotFound:
+        return _not_found(auction_id)
+    body = auction_json(snapshot(auction, mine.code if mine else None), now())
+    db().rollback()
+    return jsonify(body)
+
+
+@bp.get("/auctions/<int:auction_id>/bids")
+def list_bids(auction_id: int):
+    """The whole bid history in order (?after=<seq> for only the newer ones)."""
+    try:
+        _user, auction, _mine = _current(auction_id)
+    except AuctionNotFound:
+        return _not_found(auction_id)
+    after = request.args.get("after", "0")
+    if not after.isdigit() or int(after) > 2**31:
+        return api_error(400, "invalid_after", "after is a bid sequence number (0 or more).")
+    lines = bid_history(db(), auction_id, int(after))
+    body = {"auction_id": auction_id, "status": AuctionStatus(auction.status).value,
+            "bids": [history_json(line) for line in lines], "server_time": iso(now())}
+    db().rollback()
+    return jsonify(body)
+
+
+@bp.post("/auctions/<int:auction_id>/deposit")
+def post_deposit(auction_id: int):
+    """Pay the deposit and get a bidder code; paying again changes nothing and answers the same."""
+    user = api_user(write=True)
+    session = db()
+    try:
+        get_visible(session, auction_id, user)
+        bidder, _created = pay_deposit(session, auction_id, user.institution_id, now=now(), user=user,
+                                       rules=auction_rules())
+    except AuctionNotFound:
+        return _not_found(auction_id)
+    except RuleBroken as error:
+        return _refused(error)
+    auction = session.get(Auction, auction_id)
+    session.refresh(auction)
+    body = {"deposit": {"code": bidder.code, "amount": fen_to_decimal_string(bidder.deposit_fen),
+                        "status": bidder.deposit_status.value, "paid_at": iso(bidder.registered_at)},
+            "auction": auction_json(snapshot(auction, bidder.code), now())}
+    session.rollback()
+    return jsonify(body), 201
+
+
+def _amount(body: dict, name: str) -> int:
+    value = body.get(name)
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise InvalidAmount(f'Send "{name}" as a decimal string in yuan, e.g. "1234.50".')
+    return parse_yuan(value)
+
+
+@bp.post("/auctions/<int:auction_id>/bids")
+@idempotent
+def post_bid(auction_id: int):
+    """Place a bid at server time; 409 when outbid or closed, 422 for a bad amount."""
+    user = api_user(write=True)
+    body = json_body()
+    session = db()
+    try:
+        get_visible(session, auction_id, user)
+        amount = _amount(body, "amount")
+        placed = place_bid(session, auction_id, institution_id=user.institution_id, amount_fen=amount,
+                           now=now(), rules=auction_rules())
+    except AuctionNotFound:
+        return _not_found(auction_id)
+    except (RuleBroken, InvalidAmount) as error:
+        return _refused(error)
+    bid = {"seq": placed.seq, "amount": fen_to_decimal_string(placed.amount_fen), "bidder": placed.code,
+           "placed_at": iso(placed.placed_at)}
+    return jsonify(bid=bid, auction=auction_json(placed.auction, placed.placed_at)), 201
+
+
+@bp.post("/auctions/<int:auction_id>/proxy")
+@idempotent
+def post_proxy(auction_id: int):
+    """Set or raise a hidden maximum; the system bids for you one increment at a time up to it."""
+    user = api_user(write=True)
+    body = json_body()
+    session = db()
+    try:
+        get_visible(session, auction_id, user)
+        max_fen = _amount(body, "max_amount")
+        at = now()
+        view = set_proxy(session, auction_id, institution_id=user.institution_id, max_fen=max_fen, now=at,
+                         rules=auction_rules())
+    except AuctionNotFound:
+        return _not_found(auction_id)
+    except (RuleBroken, InvalidAmount) as error:
+        return _refused(error)
+    return jsonify(proxy={"max_amount": fen_to_decimal_string(max_fen)}, auction=auction_json(view, at)), 200
+
+
+# ---- the OpenAPI document -----------------------------------------------------------------------
+
+_money_or_null = {"anyOf": [{"$ref": "#/components/schemas/Amount"}, {"type": "null"}]}
+_time = {"type": "string", "format": "date-time"}
+_time_or_null = {"anyOf": [_time, {"type": "null"}]}
+COMPONENTS["schemas"].update({
+    "Auction": {
+        "type": "object",
+        "required": ["id", "case_id", "title", "status", "starting_price", "increment", "current_price",
+                     "deposit", "ends_at", "bid_count", "leader", "your_code", "server_time"],
+        "properties": {
+            "id": {"type": "integer"}, "case_id": {"type": "integer"}, "round": {"type": "integer"},
+            "kind": {"type": "string", "enum": ["asset", "claim"]}, "title": {"type": "string"},
+            "status": {"type": "string", "enum": [s.value for s in AuctionStatus]},
+            "starting_price": {"$ref": "#/components/schemas/Amount"},
+            "increment": {"$ref": "#/components/schemas/Amount"},
+            "current_price": _money_or_null, "minimum_bid": {"$ref": "#/components/schemas/Amount"},
+            "deposit": {"$ref": "#/components/schemas/Amount"}, "starts_at": _time, "ends_at": _time,
+            "bid_count": {"type": "integer", "minimum": 0},
+            "leader": {"type": ["string", "null"]}, "your_code": {"type": ["string", "null"]},
+            "first_refusal_ends_at": _time_or_null, "payment_due_at": _time_or_null, "server_time": _time,
+        },
+    },
+    "BidLine": {
+        "type": "object", "required": ["seq", "bidder", "amount", "placed_at"],
+        "properties": {"seq": {"type": "integer", "minimum": 1}, "bidder": {"type": "string"},
+                       "amount": {"$ref": "#/components/schemas/Amount"}, "placed_at": _time,
+                       "by_proxy": {"type": "boolean"}},
+    },
+})
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+_ref = {"$ref": "#/components/schemas/Auction"}
+_id = [{"name": "auction_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+_key = {"name": "Idempotency-Key", "in": "header", "required": True,
+        "schema": {"type": "string", "minLength": 1, "maxLength": 200}}
+
+
+def _amount_body(name: str) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": {
+        "type": "object", "required": [name],
+        "properties": {name: {"$ref": "#/components/schemas/Amount"}}}}}}
+
+
+document("/auctions", "get", summary="List auctions you may see", parameters=[
+    {"name": "status", "in": "query", "required": False,
+     "schema": {"type": "string", "enum": [s.value for s in AuctionStatus]}}],
+    responses={"200": _json({"type": "object", "required": ["auctions", "server_time"], "properties": {
+        "auctions": {"type": "array", "items": _ref}, "server_time": _time}}, "Auctions"),
+        "400": "Unknown status", "401": "No or bad token"})
+document("/auctions/{auction_id}", "get", summary="One auction", parameters=_id,
+         responses={"200": _json(_ref, "The auction"), "401": "No or bad token", "404": "No such auction"})
+document("/auctions/{auction_id}/bids", "get", summary="The bid history", parameters=_id + [
+    {"name": "after", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 0}}],
+    responses={"200": _json({"type": "object", "required": ["auction_id", "bids", "server_time"], "properties": {
+        "auction_id": {"type": "integer"}, "status": {"type": "string"},
+        "bids": {"type": "array", "items": {"$ref": "#/components/schemas/BidLine"}}, "server_time": _time}},
+        "Accepted bids in order"), "400": "Bad after", "401": "No or bad token", "404": "No such auction"})
+document("/auctions/{auction_id}/deposit", "post", summary="Pay the deposit (idempotent)", parameters=_id,
+         responses={"201": _json({"type": "object", "required": ["deposit", "auction"], "properties": {
+             "deposit": {"type": "object", "required": ["code", "amount", "status"], "properties": {
+                 "code": {"type": "string"}, "amount": {"$ref": "#/components/schemas/Amount"},
+                 "status": {"type": "string"}, "paid_at": _time}},
+             "auction": _ref}}, "Registered; your bidder code"),
+             "401": "No or bad token", "403": "Not eligible or barred", "404": "No such auction",
+             "409": "Bidding has ended"})
+document("/auctions/{auction_id}/bids", "post", summary="Place a bid", parameters=_id + [_key],
+         request_body=_amount_body("amount"),
+         responses={"201": _json({"type": "object", "required": ["bid", "auction"], "properties": {
+             "bid": {"type": "object", "required": ["seq", "amount", "bidder", "placed_at"], "properties": {
+                 "seq": {"type": "integer"}, "amount": {"$ref": "#/components/schemas/Amount"},
+                 "bidder": {"type": "string"}, "placed_at": _time}}, "auction": _ref}}, "Bid accepted"),
+             "400": "Missing Idempotency-Key or not a JSON object", "401": "No or bad token",
+             "403": "No deposit, not eligible or barred", "404": "No such auction",
+             "409": "Outbid (error outbid), already leading, not started, or closed (error closed)",
+             "422": "invalid_amount, below_minimum, not_multiple_of_increment; or the key was used with another body"})
+document("/auctions/{auction_id}/proxy", "post", summary="Set a hidden maximum (proxy bid)",
+         parameters=_id + [_key], request_body=_amount_body("max_amount"),
+         responses={"200": _json({"type": "object", "required": ["proxy", "auction"], "properties": {
+             "proxy": {"type": "object", "properties": {"max_amount": {"$ref": "#/components/schemas/Amount"}}},
+             "auction": _ref}}, "Maximum set; the system has bid for you if needed"),
+             "400": "Missing Idempotency-Key or not a JSON object", "401": "No or bad token",
+             "403": "No deposit", "404": "No such auction", "409": "Outbid or closed",
+             "422": "Bad amount, or the key was used with another body"})

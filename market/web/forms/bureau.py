@@ -1,0 +1,167 @@
+"""Forms of settlement, claims and the fund: input shape only (the services check the rules)."""
+
+from __future__ import annotations
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from market.domain.ledger import BudgetLine
+from market.domain.loss import Shortfall
+from market.domain.settlement import ClaimKind, ReviewDecision
+from market.web.forms.fields import YuanField
+
+_PERCENT = re.compile(r"^\d{1,3}(\.\d{1,4})?$")
+
+
+class PercentField(StringField):
+    """A share typed in percent with at most four decimals ("30", "12.5"); `data` is parts per million."""
+
+    def process_formdata(self, valuelist):
+        self.raw_text = (valuelist[0] if valuelist else "").strip().rstrip("%").strip()
+        self.parse_error = None
+        self.data = None
+        if not self.raw_text:
+            return
+        if not _PERCENT.match(self.raw_text):
+            self.parse_error = _l("Enter a percentage such as 30 or 12.5 (at most four decimals).")
+            return
+        whole, _, frac = self.raw_text.partition(".")
+        ppm = int(whole) * 10_000 + int(frac.ljust(4, "0") or 0)
+        if ppm > 1_000_000:
+            self.parse_error = _l("A share is at most 100%.")
+            return
+        self.data = ppm
+
+    def pre_validate(self, form):
+        if getattr(self, "parse_error", None):
+            raise ValidationError(self.parse_error)
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        return f"{self.data / 10_000:.4f}".rstrip("0").rstrip(".")
+
+
+class ConfirmForm(FlaskForm):
+    """A button that only needs the CSRF token."""
+
+    submit = SubmitField(_l("Confirm"))
+
+
+class SettleForm(FlaskForm):
+    """The disposal costs paid first out of the proceeds (prefilled from the centre's settings)."""
+
+    commission = YuanField(_l("Trading-centre commission (¥)"), allow_zero=True, validators=[InputRequired()])
+    appraisal = YuanField(_l("Appraisal fee (¥)"), allow_zero=True, validators=[InputRequired()])
+    taxes = YuanField(_l("Taxes (¥)"), allow_zero=True, validators=[InputRequired()])
+    other = YuanField(_l("Other disposal costs (¥)"), allow_zero=True, validators=[InputRequired()])
+    submit = SubmitField(_l("Settle the case"))
+
+
+class TransferForm(FlaskForm):
+    """The date the transfer (or licence recordal) was registered and the pledge released."""
+
+    released_on = DateField(_l("Pledge released on"), validators=[DataRequired()])
+    submit = SubmitField(_l("Record the transfer"))
+
+
+class LaterRecoveryForm(FlaskForm):
+    """Money recovered after settlement, e.g. royalties."""
+
+    amount = YuanField(_l("Amount recovered (¥)"), validators=[InputRequired()])
+    memo = StringField(_l("What it is"), validators=[DataRequired(), Length(max=200)])
+    through_centre = BooleanField(_l("Received through the trading centre's account"), default=True)
+    submit = SubmitField(_l("Record and re-run the statement"))
+
+
+class ReviewForm(FlaskForm):
+    """A bureau user's decision on a claim."""
+
+    decision = RadioField(_l("Decision"), choices=[
+        (ReviewDecision.APPROVE.value, _l("Approve")),
+        (ReviewDecision.REDUCE.value, _l("Reduce")),
+        (ReviewDecision.REJECT.value, _l("Reject")),
+    ], validators=[DataRequired()])
+    amount = YuanField(_l("Reduced amount (¥)"), validators=[Optional()])
+    reason = TextAreaField(_l("Reason (required to reduce or reject; the claimant sees it)"),
+                           validators=[Length(max=2000)])
+    submit = SubmitField(_l("Record the decision"))
+
+
+class PolicyForm(FlaskForm):
+    """A new version of the fund's policy."""
+
+    ratio_bank = PercentField(_l("Bank: compensation ratio (%)"), validators=[InputRequired()])
+    ratio_guarantor = PercentField(_l("Guarantor: compensation ratio (%)"), validators=[InputRequired()])
+    ratio_insurer = PercentField(_l("Insurer: compensation ratio (%)"), validators=[InputRequired()])
+    ratio_agency = PercentField(_l("Agency: compensation ratio (%)"), validators=[InputRequired()])
+    cap_bank = YuanField(_l("Bank: cap per loan (¥, blank for none)"), validators=[Optional()])
+    cap_guarantor = YuanField(_l("Guarantor: cap per loan (¥, blank for none)"), validators=[Optional()])
+    cap_insurer = YuanField(_l("Insurer: cap per loan (¥, blank for none)"), validators=[Optional()])
+    cap_agency = YuanField(_l("Agency: cap per loan (¥, blank for none)"), validators=[Optional()])
+    cap_per_loan = YuanField(_l("Cap on the sum of a loan's claims (¥, blank for none)"), validators=[Optional()])
+    cap_per_institution_year = YuanField(_l("Cap per institution per year (¥, blank for none)"),
+                                         validators=[Optional()])
+    annual_budget = YuanField(_l("Annual compensation budget (¥)"), allow_zero=True, validators=[InputRequired()])
+    subsidy_budget = YuanField(_l("Annual subsidy budget (¥)"), allow_zero=True, validators=[InputRequired()])
+    shortfall = SelectField(_l("When the money runs short"), choices=[
+        (Shortfall.WAIT.value, _l("Claims wait in order of approval")),
+        (Shortfall.LAPSE.value, _l("The unpaid part lapses")),
+    ])
+    four_eyes_above = YuanField(_l("Second approval above (¥, blank for never)"), validators=[Optional()])
+    interest_subsidy = PercentField(_l("Interest subsidy: share of interest paid (%)"), validators=[InputRequired()])
+    interest_subsidy_cap = YuanField(_l("Interest subsidy: cap per firm per year (¥)"), validators=[Optional()])
+    appraisal_subsidy = PercentField(_l("Appraisal-fee subsidy: share (%)"), validators=[InputRequired()])
+    appraisal_subsidy_cap = YuanField(_l("Appraisal-fee subsidy: cap per firm per year (¥)"), validators=[Optional()])
+    premium_subsidy = PercentField(_l("Guarantee-fee / premium subsidy: share (%)"), validators=[InputRequired()])
+    premium_subsidy_cap = YuanField(_l("Premium subsidy: cap per firm per year (¥)"), validators=[Optional()])
+    note = TextAreaField(_l("What changed and why"), validators=[DataRequired(), Length(max=2000)])
+    submit = SubmitField(_l("Save as a new version"))
+
+
+class ContributionForm(FlaskForm):
+    """Money put into the fund."""
+
+    amount = YuanField(_l("Amount (¥)"), validators=[InputRequired()])
+    memo = StringField(_l("Source (e.g. municipal appropriation)"), validators=[DataRequired(), Length(max=200)])
+    submit = SubmitField(_l("Record the contribution"))
+
+
+class BudgetForm(FlaskForm):
+    """A year's budget line, or a top-up of it."""
+
+    year = IntegerField(_l("Year"), validators=[DataRequired(), NumberRange(min=2000, max=2100)])
+    line = SelectField(_l("Budget line"), choices=[
+        (BudgetLine.COMPENSATION.value, _l("Compensation")),
+        (BudgetLine.SUBSIDY.value, _l("Subsidies")),
+    ])
+    amount = YuanField(_l("Amount (¥)"), validators=[InputRequired()])
+    memo = StringField(_l("Decision reference"), validators=[Length(max=200)])
+    submit = SubmitField(_l("Grant"))
+
+
+class CloseYearForm(FlaskForm):
+    """Year-end: the rest of a year's budget lapses."""
+
+    year = IntegerField(_l("Year to close"), validators=[DataRequired(), NumberRange(min=2000, max=2100)])
+    submit = SubmitField(_l("Close the year"))
+
+
+class SubsidyForm(FlaskForm):
+    """A subsidy claim for a loan's borrower."""
+
+    loan = SelectField(_l("Loan"), coerce=int, validators=[DataRequired()])
+    kind = SelectField(_l("Subsidy"), choices=[
+        (ClaimKind.INTEREST_SUBSIDY.value, _l("Interest subsidy")),
+        (ClaimKind.APPRAISAL_SUBSIDY.value, _l("Appraisal-fee subsidy")),
+        (ClaimKind.PREMIUM_SUBSIDY.value, _l("Guarantee-fee / premium subsidy")),
+    ])
+    base = YuanField(_l("Interest or fee actually paid (¥)"), validators=[InputRequired()])
+    evidence = StringField(_l("Evidence (statement or invoice number)"), validators=[DataRequired(), Length(max=200)])
+    submit = SubmitField(_l("File the subsidy claim"))

@@ -1,0 +1,123 @@
+"""The scenario model: frozen dataclasses for everything a simulation needs (built by sim.scenario)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from market.domain.loss import CompensationPolicy, LayerShares, Shortfall
+from sim.distributions import Distribution
+
+
+@dataclass(frozen=True)
+class LoanRow:
+    """One loan of a portfolio file."""
+
+    principal_fen: int
+    segment: str
+    rate: float
+    pledge_rate: float
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    """The initial book (generated from a principal distribution, or rows of a file) and its growth.
+
+    A file's book grows by resampling its rows; principal_yuan, if also given, then sets new loans' principal.
+    """
+
+    loans: int
+    principal_yuan: Distribution | None
+    rows: tuple[LoanRow, ...] | None
+    rate: float
+    term_years: int
+    pledge_rate: float
+    growth: float
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A group of loans with one annual probability of default (industry, IP type)."""
+
+    name: str
+    share: Fraction
+    pd_annual: float
+
+
+@dataclass(frozen=True)
+class DefaultModel:
+    """One-factor Gaussian copula: the segments' PDs and the asset correlation R."""
+
+    segments: tuple[Segment, ...]
+    asset_correlation: float
+
+
+@dataclass(frozen=True)
+class RecoveryModel:
+    """How a defaulted loan turns into cash: a recovery-rate distribution or a simulated auction."""
+
+    model: str  # "rate" or "auction"
+    rate: Distribution
+    costs_rate: Fraction
+    delay_days: Distribution
+
+
+@dataclass(frozen=True)
+class AuctionModel:
+    """The trading centre's disposal: rounds, cuts, bidders, timings and what happens after failure."""
+
+    start_share: float
+    cut: float
+    rounds: int
+    bidders_mean: float
+    bidder_count: str  # "poisson" or "fixed"
+    values: str  # "lognormal" or "uniform"
+    value_sigma: float
+    macro_sensitivity: float
+    filing_days: float
+    notice_days: float
+    renotice_days: float
+    round_days: float
+    negotiated_days: float  # 0: no negotiated sale after the last round
+    fallback: str  # "licence", "conversion" or "none"
+    fallback_share: float
+    fallback_days: float
+    operators: int | None  # None: unlimited capacity
+
+
+@dataclass(frozen=True)
+class CompensationModel:
+    """The fund: policy, budget, balance, shortfall policy and claim timing."""
+
+    policy: CompensationPolicy
+    annual_budget_fen: int | None  # None: no budget limit
+    initial_balance_fen: int | None  # None: no balance limit
+    annual_contribution_fen: int
+    shortfall: Shortfall
+    claim_days: float | None  # None: claims are filed when the disposal completes
+    payment_lag_days: float
+    settlements_per_year: int
+
+
+@dataclass(frozen=True)
+class SubsidyModel:
+    """The interest subsidy: a share of the interest paid, capped per firm per year."""
+
+    interest_share: Fraction
+    interest_cap_fen: int | None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Everything one simulation needs; built only by `load`/`parse`, so it is always valid."""
+
+    name: str
+    horizon_years: int
+    seed: int
+    portfolio: Portfolio
+    default: DefaultModel
+    recovery: RecoveryModel
+    auction: AuctionModel
+    layers: LayerShares
+    compensation: CompensationModel
+    subsidy: SubsidyModel
