@@ -3,17 +3,55 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from sim import event, vector
-from sim.portfolio import build_book
+from sim.portfolio import LoanBook, build_book
 from sim.results import PathTotals, SimResult
 from sim.scenario import Scenario, load
 
 ENGINES = ("vector", "event")
 DEFAULT_CHUNK_PATHS = 1000
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What fixes a run's draws: the seed, the engine, the number of paths and the seed block size."""
+
+    seed: int
+    engine: str
+    paths: int
+    chunk_paths: int = DEFAULT_CHUNK_PATHS
+
+    def __post_init__(self) -> None:
+        if self.engine not in ENGINES:
+            raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {self.engine!r}")
+        if self.paths < 1 or self.chunk_paths < 1:
+            raise ValueError("paths and chunk_paths must be at least 1")
+
+    @property
+    def blocks(self) -> int:
+        """Number of seed blocks."""
+        return math.ceil(self.paths / self.chunk_paths)
+
+    def block_size(self, block: int) -> int:
+        """Paths in a block (the last one may be short)."""
+        return min(self.chunk_paths, self.paths - block * self.chunk_paths)
+
+    def pieces(self, most: int) -> list[tuple[int, int]]:
+        """The run cut into ranges of paths (first, stop) that never cross a block and hold at most `most`.
+
+        The vector engine draws a whole block at once, so its pieces are whole blocks whatever `most` is.
+        """
+        ranges = []
+        for block in range(self.blocks):
+            start, size = block * self.chunk_paths, self.block_size(block)
+            step = size if self.engine == "vector" else max(1, most)
+            ranges += [(start + lo, start + min(lo + step, size)) for lo in range(0, size, step)]
+        return ranges
 
 
 def run(
@@ -32,20 +70,40 @@ def run(
     """
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)
-    if engine not in ENGINES:
-        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
-    if paths < 1 or chunk_paths < 1:
-        raise ValueError("paths and chunk_paths must be at least 1")
-    seed = scenario.seed if seed is None else seed
-    book_seed = np.random.SeedSequence(scenario.seed).spawn(2)[
-        0
-    ]  # the book belongs to the scenario
-    paths_seed = np.random.SeedSequence(seed).spawn(2)[1]
-    book = build_book(scenario, np.random.default_rng(book_seed))
-    run_block = vector.run_block if engine == "vector" else event.run_block
-    block_seeds = paths_seed.spawn(math.ceil(paths / chunk_paths))
-    blocks = [
-        run_block(scenario, book, block_seed, min(chunk_paths, paths - b * chunk_paths))
-        for b, block_seed in enumerate(block_seeds)
-    ]
-    return SimResult(scenario, engine, seed, chunk_paths, PathTotals.concat(blocks))
+    plan = Plan(scenario.seed if seed is None else seed, engine, paths, chunk_paths)
+    totals = run_range(scenario, book_of(scenario), plan, 0, paths)
+    return SimResult(scenario, engine, plan.seed, chunk_paths, totals)
+
+
+def book_of(scenario: Scenario) -> LoanBook:
+    """The scenario's loan book, drawn from the scenario's own seed (the same on every run)."""
+    book_seed = np.random.SeedSequence(scenario.seed).spawn(2)[0]
+    return build_book(scenario, np.random.default_rng(book_seed))
+
+
+def block_seed(seed: int, block: int) -> np.random.SeedSequence:
+    """The seed of block `block` of a run: child `block` of the run's paths seed, made directly."""
+    return event.child_seed(np.random.SeedSequence(seed).spawn(2)[1], block)
+
+
+def run_range(scenario: Scenario, book: LoanBook, plan: Plan, first: int, stop: int) -> PathTotals:
+    """Paths first..stop-1 of a run, exactly as the whole run gives them (so work can be split freely).
+
+    The vector engine draws a block at once, so a range that cuts a block computes the whole block;
+    the event engine draws each path from its own seed and computes only the paths asked for.
+    """
+    parts = []
+    for block in range(first // plan.chunk_paths, math.ceil(stop / plan.chunk_paths)):
+        start, size = block * plan.chunk_paths, plan.block_size(block)
+        lo, hi = max(first, start) - start, min(stop, start + size) - start
+        seed = block_seed(plan.seed, block)
+        if plan.engine == "event":
+            parts.append(event.run_paths(scenario, book, seed, lo, hi))
+        else:
+            totals = vector.run_block(scenario, book, seed, size)
+            parts.append(totals if (lo, hi) == (0, size) else _rows(totals, lo, hi))
+    return PathTotals.concat(parts)
+
+
+def _rows(totals: PathTotals, lo: int, hi: int) -> PathTotals:
+    return PathTotals(**{name: array[lo:hi] for name, array in vars(totals).items()})

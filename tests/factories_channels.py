@@ -60,3 +60,18 @@ def open_round(session, case, now, *, deadline_days: int = 7, **terms):
     session.commit()
     return licensing.open_licence_round(session, case.id, licence_terms(**terms),
                                         offer_deadline=now + timedelta(days=deadline_days), actor=actor, now=now)
+
+
+def list_and_open(session, clock, case=None, *, loan=None, asking_yuan: int = 800_000, days: int = 10):
+    """A negotiated claim listing by the case's (or loan's) bank, opened by the centre; returns (listing, seller)."""
+    from market.services import claim_transfer
+
+    loan = loan or case.loan
+    seller = make_user(session, Role.BANK, institution=loan.bank)
+    _, op = operator(session)
+    session.commit()
+    listing = claim_transfer.list_claim(session, loan.id, asking_price_fen=asking_yuan * YUAN,
+                                        offer_deadline=clock() + timedelta(days=days), data_room_notes="Servicing file",
+                                        actor=Actor.of(seller), now=clock())
+    claim_transfer.open_claim_listing(session, listing.id, actor=op, now=clock())
+    return listing, Actor.of(seller), op

@@ -10,7 +10,16 @@ import sqlalchemy.orm as so
 
 from market.domain.roles import InstitutionKind
 from market.models import (
-    PPM, Enterprise, Institution, IPAsset, IPKind, LegalStatus, Loan, LoanStatus, Pledge, User,
+    PPM,
+    Enterprise,
+    Institution,
+    IPAsset,
+    IPKind,
+    LegalStatus,
+    Loan,
+    LoanStatus,
+    Pledge,
+    User,
 )
 from market.services.accounts import hash_password
 

@@ -289,7 +289,7 @@ def _stamp(name: str):
 def _withdraw(case, target, *, now, rules, paid_by_debtor_fen=None, **_):
     if not paid_by_debtor_fen or paid_by_debtor_fen <= 0:
         raise WithdrawalAmountMissing("Enter the amount the debtor paid to end the case.")
-    return target, {"withdrawn_amount_fen": paid_by_debtor_fen}
+    return target, {"withdrawn_amount_fen": paid_by_debtor_fen, "suspended_from": None, "suspended_at": None}
 
 
 def _suspend(case, target, *, now, rules, **_):

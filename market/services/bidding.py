@@ -79,20 +79,19 @@ def place_bid(
 ) -> BidPlaced:
     """Accept one bid at server time `now`, or raise the rule it breaks; hidden maxima reply at once."""
     try:
-        bidder = registration(session, auction_id, institution_id)
-        auction = _read(session, auction_id)
-        if bidder is None:
+        row = _read(session, auction_id, institution_id)
+        if row.bidder_id is None:
             raise DepositRequired("Pay the deposit for this auction before bidding.")
-        terms = terms_of(auction)
-        extension = timedelta(seconds=auction.extension_seconds)
-        state = state_of(auction)
+        bidder = Registration(row.bidder_id, institution_id, row.bidder_code)
+        terms = terms_of(row)
+        extension = timedelta(seconds=row.extension_seconds)
         for _attempt in range(_RACE_RETRIES):
-            check_bid(terms, state, institution_id=institution_id, amount_fen=amount_fen, now=now)
-            placed = _append(session, auction_id, bidder, terms, amount_fen, now, extension, by_proxy=False)
+            check_bid(terms, state_of(row), institution_id=institution_id, amount_fen=amount_fen, now=now)
+            placed = _append(session, auction_id, bidder, amount_fen, now, extension, by_proxy=False)
             if placed is not None:
                 break
             # Another bid committed between our read and our UPDATE (PostgreSQL): re-read, re-judge.
-            state = state_of(_read(session, auction_id))
+            row = _read(session, auction_id, institution_id)
         else:
             raise RuntimeError("The auction kept changing; try again.")
         seq, live = placed
@@ -101,9 +100,8 @@ def place_bid(
     except BaseException:
         session.rollback()
         raise
-    view = _with_state(snapshot(auction), live, terms, bidder.code)
-    session.expire(auction)
-    return BidPlaced(seq, amount_fen, bidder.code, now, view, replies)
+    _forget(session, auction_id)
+    return BidPlaced(seq, amount_fen, bidder.code, now, _with_state(snapshot(row), live, terms, bidder.code), replies)
 
 
 def set_proxy(
@@ -149,20 +147,46 @@ def set_proxy(
     return view
 
 
-def _read(session: so.Session, auction_id: int) -> Auction:
-    auction = session.execute(
-        sa.select(Auction).where(Auction.id == auction_id).execution_options(populate_existing=True)
-    ).scalar_one_or_none()
-    if auction is None:
+@dataclass(frozen=True)
+class Registration:
+    """The bidder a bid is placed for: its registration id, institution and code."""
+
+    id: int
+    institution_id: int
+    code: str
+
+
+_bidder = AuctionBidder.__table__
+_READ = sa.select(
+    *_auction.c, _bidder.c.id.label("bidder_id"), _bidder.c.code.label("bidder_code"),
+).select_from(
+    _auction.outerjoin(_bidder, sa.and_(_bidder.c.auction_id == _auction.c.id,
+                                        _bidder.c.institution_id == sa.bindparam("institution_id")))
+).where(_auction.c.id == sa.bindparam("auction_id"))
+
+
+_LIVE_ATTRIBUTES = ["status", "ends_at", "bid_count", "current_price_fen", "leader_institution_id", "leader_code"]
+
+
+def _forget(session: so.Session, auction_id: int) -> None:
+    """Expire the caller's Auction object, if it holds one: we wrote its row behind the ORM's back."""
+    loaded = session.identity_map.get(so.util.identity_key(Auction, auction_id))
+    if loaded is not None:
+        session.expire(loaded, _LIVE_ATTRIBUTES)
+
+
+def _read(session: so.Session, auction_id: int, institution_id: int) -> sa.Row:
+    """The auction row and the caller's registration, in one query (no ORM objects on the hot path)."""
+    row = session.execute(_READ, {"auction_id": auction_id, "institution_id": institution_id}).first()
+    if row is None:
         raise AuctionNotFound(f"No auction {auction_id}.")
-    return auction
+    return row
 
 
 def _append(
     session: so.Session,
     auction_id: int,
-    bidder: AuctionBidder,
-    terms: Terms,
+    bidder: Registration | AuctionBidder,
     amount_fen: int,
     now: datetime,
     extension: timedelta,
@@ -210,19 +234,21 @@ def _proxies_reply(
     session: so.Session, auction_id: int, terms: Terms, live: Live, now: datetime, extension: timedelta
 ) -> tuple[Live, int]:
     """Let hidden maxima answer, one increment at a time, until none can (we hold the auction row)."""
+    proxy = ProxyBid.__table__
     rows = session.execute(
-        sa.select(ProxyBid, AuctionBidder)
-        .join(AuctionBidder, AuctionBidder.id == ProxyBid.bidder_id)
-        .where(ProxyBid.auction_id == auction_id, ProxyBid.max_fen >= minimum_bid_fen(terms, live.state))
+        sa.select(proxy.c.id, proxy.c.max_fen, proxy.c.set_at, _bidder.c.id.label("bidder_id"),
+                  _bidder.c.institution_id, _bidder.c.code)
+        .join(_bidder, _bidder.c.id == proxy.c.bidder_id)
+        .where(proxy.c.auction_id == auction_id, proxy.c.max_fen >= minimum_bid_fen(terms, live.state))
     ).all()
     if not rows:
         return live, 0
-    bidders = {b.institution_id: b for _p, b in rows}
-    proxies = [Proxy(b.institution_id, p.max_fen, p.set_at, p.id) for p, b in rows]
+    bidders = {r.institution_id: Registration(r.bidder_id, r.institution_id, r.code) for r in rows}
+    proxies = [Proxy(r.institution_id, r.max_fen, r.set_at, r.id) for r in rows]
     replies = 0
     while (nxt := next_proxy_bid(terms, live.state, proxies)) is not None:
         proxy, amount = nxt
-        placed = _append(session, auction_id, bidders[proxy.institution_id], terms, amount, now, extension,
+        placed = _append(session, auction_id, bidders[proxy.institution_id], amount, now, extension,
                          by_proxy=True)
         if placed is None:  # cannot happen while we hold the row; refuse rather than guess
             raise RuntimeError("The auction changed while hidden maxima were answering.")

@@ -381,15 +381,19 @@ def listings_of_seller(session: so.Session, user: User) -> list[ClaimListing]:
 
 @due("claim_offer_deadlines")
 def fail_listings_without_offers(session: so.Session, now: datetime) -> int:
-    """At the deadline, a listing with no offer fails and its case awaits the next channel."""
+    """At the deadline, a negotiated listing with no offer fails and its case awaits the next channel.
+
+    (An auctioned listing ends with its auction round: see sync_claim_auction.)
+    """
     ids = list(session.scalars(sa.select(ClaimListing.id).where(
-        ClaimListing.status == ListingStatus.OPEN, ClaimListing.offer_deadline <= now)))
+        ClaimListing.status == ListingStatus.OPEN, ClaimListing.mode == SaleMode.NEGOTIATED,
+        ClaimListing.offer_deadline <= now)))
     session.rollback()
     moved = 0
     for listing_id in ids:
         with transaction(session):
             listing = lock(session, ClaimListing, listing_id, "claim listing")
-            if listing.status != ListingStatus.OPEN or active_claim_offers(listing):
+            if listing.status != ListingStatus.OPEN or listing.auction_id or active_claim_offers(listing):
                 continue
             _end(session, listing, "fail", "No offers were received by the deadline.", actor=Actor.system(),
                  now=now)

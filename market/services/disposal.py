@@ -6,6 +6,7 @@ a broken rule rolls everything back.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,6 +25,9 @@ from market.services.audit import Actor
 from market.services.cases import lock_case, move_case
 from market.services.ledger import record_movement
 
+SETTLEMENT_SERVICES = "market.services.settlement"  # the settlement area's module, when installed
+SETTLEMENT_STEPS = {CaseAction.SETTLE: "settle_case", CaseAction.RECORD_TRANSFER: "record_transfer",
+                    CaseAction.CLOSE: "close_case"}
 # What happens to the loan when its case ends without a sale.
 LOAN_STATUS_AFTER = {CaseAction.REJECT: LoanStatus.DEFAULTED, CaseAction.WITHDRAW: LoanStatus.REPAID}
 
@@ -164,6 +168,22 @@ def withdraw_case(session: so.Session, case_id: int, *, paid_by_debtor_fen: int 
     """End a case because the debtor paid (the bank for its own case, or the centre)."""
     return take_action(session, case_id, CaseAction.WITHDRAW, actor=actor, now=now, reason=reason,
                        paid_by_debtor_fen=paid_by_debtor_fen, detail={"paid_by_debtor_fen": paid_by_debtor_fen})
+
+
+def settlement_step(session: so.Session, case_id: int, action: CaseAction, *, actor: Actor, now: datetime,
+                    detail: dict | None = None):
+    """Settle, record the transfer or close: through the settlement area's service when it is installed (it books
+    the money and releases the pledge); otherwise the bare workflow move, so a case can still reach closed."""
+    try:
+        module = importlib.import_module(SETTLEMENT_SERVICES)
+    except ModuleNotFoundError as error:
+        if error.name != SETTLEMENT_SERVICES:
+            raise
+        module = None
+    service = getattr(module, SETTLEMENT_STEPS[action], None)
+    if service is not None:
+        return service(session, case_id, actor=actor, now=now)
+    return take_action(session, case_id, action, actor=actor, now=now, detail=detail)
 
 
 def appraisal_agencies(session: so.Session) -> list[Institution]:

@@ -77,19 +77,21 @@ def file_case(session: so.Session, *, loan_id: int, filing: Filing, summary: str
             unpaid_interest_fen=filing.unpaid_interest_fen, costs_so_far_fen=filing.costs_so_far_fen,
             pledgee_consent=filing.pledgee_consent, co_owner_consents=sorted(filing.co_owner_consents),
             review_checks=[], filed_at=now, updated_at=now, listed=False,
+            **catalogue_fields("", assets, loan.enterprise),
         )
         session.add(case)
         session.flush()
         case.reference = f"DC-{now.year}-{case.id:06d}"
-        for name, value in catalogue_fields(case.reference, assets, loan.enterprise).items():
-            setattr(case, name, value)
+        case.search_text = catalogue_fields(case.reference, assets, loan.enterprise)["search_text"]
         loan.status = LoanStatus.IN_DISPOSAL
         record_event(session, actor=actor, entity="case", entity_id=case.id, action="file", now=now,
                      from_state=None, to_state=CaseState.FILED.value,
                      detail={"loan": loan.contract_number, "assets": [a.registry_number for a in assets]})
         session.commit()
-    except IntegrityError:
+    except IntegrityError as error:
         session.rollback()
+        if "open_loan" not in str(error) and "disposal_case.loan_id" not in str(error):
+            raise
         raise CaseAlreadyOpen("This loan already has a disposal case in progress.") from None
     except BaseException:
         session.rollback()

@@ -17,7 +17,14 @@ import sqlalchemy.orm as so
 
 from market.domain.roles import InstitutionKind
 from market.domain.workflow import Channel
-from market.models import ClaimPayment, DisposalCase, Institution, Loan, LoanStatus, SettlementStatement
+from market.models import (
+    ClaimPayment,
+    DisposalCase,
+    Institution,
+    Loan,
+    LoanStatus,
+    SettlementStatement,
+)
 from market.services.fund import LOCAL
 
 NPL_TOLERANCE_PPM = 30_000  # an IP-pledge NPL ratio up to 3 points above the bank's overall ratio is tolerated

@@ -23,7 +23,12 @@ from market.web.bureau_charts import grouped_bars, stacked_bar
 from market.web.bureau_csv import csv_response, yuan
 from market.web.context import db, now, user
 from market.web.forms.bureau import (
-    BudgetForm, CloseYearForm, ConfirmForm, ContributionForm, PolicyForm, ReviewForm,
+    BudgetForm,
+    CloseYearForm,
+    ConfirmForm,
+    ContributionForm,
+    PolicyForm,
+    ReviewForm,
 )
 from market.web.settlement import claims_table_csv
 
@@ -67,10 +72,7 @@ def dashboard():
     quarters = statistics.last_quarters(quarter, 4)
     flows = statistics.fund_flows(session, quarters)
     to_review = compensation.list_claims(session, user(), states=TO_REVIEW)
-    budget_parts = [
-        (_("Paid"), position.paid_fen, "#1a7f37"),
-        (_("Left"), max(0, position.budget_left_fen), "#cbd5e0"),
-    ]
+    budget_parts = _budget_parts(position)
     return render_template(
         "bureau/dashboard.html", position=position, quarter=quarter, lines=lines, to_review=to_review,
         charts=_quarter_charts(lines), pct=_pct,
@@ -79,6 +81,12 @@ def dashboard():
         budget_bar=stacked_bar(budget_parts, fmt=lambda v: format_yuan(int(v))),
         policy=fund.current_policy(session),
     )
+
+
+def _budget_parts(position: fund.FundPosition) -> list[tuple[str, int, str]]:
+    """This year's compensation budget: used by payments, and what is left."""
+    used = max(0, position.budget_fen - position.budget_left_fen)
+    return [(_("Used"), used, "#1a7f37"), (_("Left"), max(0, position.budget_left_fen), "#cbd5e0")]
 
 
 def _yuan_short(value: float) -> str:
@@ -100,10 +108,17 @@ def _quarter_charts(lines: list[statistics.BankQuarter]) -> list:
                      [(_("NPL ratio"), [(line.npl_ratio_ppm or 0) / 10_000 for line in banks])],
                      markers=[None if line.tolerance_ppm is None else line.tolerance_ppm / 10_000 for line in banks],
                      marker_label=_("Tolerance"), fmt=lambda v: f"{v:.1f}%"),
-        grouped_bars(_("Disposals by channel"), [_(channel.value) for channel in Channel],
+        grouped_bars(_("Disposals by channel"), [channel_name(channel) for channel in Channel],
                      [(_("Cases"), [sum(line.disposals.get(channel, 0) for line in banks) for channel in Channel])],
                      fmt=lambda v: f"{v:.0f}"),
     ]
+
+
+def channel_name(channel: Channel) -> str:
+    """A channel's name for people."""
+    return {Channel.AUCTION: _("Auction"), Channel.NEGOTIATED_SALE: _("Negotiated sale"),
+            Channel.LICENSING: _("Licensing"), Channel.CONVERSION: _("Conversion"),
+            Channel.CLAIM_TRANSFER: _("Claim transfer")}[channel]
 
 
 def _short(name: str) -> str:
@@ -176,11 +191,7 @@ def fund_page():
         payments=_payments(session, limit=100), clawbacks=_clawbacks(session), pct=_pct,
         contribution_form=ContributionForm(), budget_form=BudgetForm(year=year),
         close_form=CloseYearForm(year=year - 1), confirm=ConfirmForm(), is_bureau=user().role == Role.BUREAU,
-        budget_bar=stacked_bar([
-            (_("Paid"), position.paid_fen, "#1a7f37"),
-            (_("Pending"), min(position.pending_fen, max(0, position.budget_left_fen)), "#b7791f"),
-            (_("Left"), max(0, position.budget_left_fen - position.pending_fen), "#cbd5e0"),
-        ], fmt=lambda v: format_yuan(int(v))),
+        budget_bar=stacked_bar(_budget_parts(position), fmt=lambda v: format_yuan(int(v))),
         policy=fund.current_policy(session),
     )
 
@@ -369,7 +380,8 @@ def statistics_page():
                                [(_("New loans"), [t.new_loans_fen / 100 for t in trend]),
                                 (_("Balance"), [t.balance_fen / 100 for t in trend])], fmt=_yuan_short)
     return render_template("bureau/statistics.html", quarter=quarter, lines=lines, trend=trend,
-                           charts=[*_quarter_charts(lines), trend_chart], pct=_pct, channels=list(Channel))
+                           charts=[*_quarter_charts(lines), trend_chart], pct=_pct, channels=list(Channel),
+                           channel_name=channel_name)
 
 
 @bp.route("/statistics.csv")

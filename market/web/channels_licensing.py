@@ -113,6 +113,7 @@ def _render_round(licence_round: LicenceRound, status: int = 200, **forms):
     is_pledgee = role == Role.BANK and me.institution_id == licence_round.case.bank_id
     ranking = licensing.ranking(licence_round) if licensing.may_see_ranking(me, licence_round) else []
     offers = {o.id: o for o in licence_round.offers}
+    own = licensing.own_offer(licence_round, me)
     defaults = {
         "offer_form": LicenceOfferForm(formdata=None), "record_form": RecordOfferForm(formdata=None),
         "award_form": AwardForm(formdata=None), "consent_form": PledgeeConsentForm(formdata=None),
@@ -124,7 +125,8 @@ def _render_round(licence_round: LicenceRound, status: int = 200, **forms):
     award.offer_ids.choices = [(r.key, f"#{r.rank} {offers[r.key].applicant_name}") for r in ranking]
     return render_template(
         "channels/round.html", round=licence_round, case=licence_round.case, terms=terms, me=me, now=now(),
-        formula=terms.formula, ranking=ranking, offers=offers, own=licensing.own_offer(licence_round, me),
+        formula=terms.formula, ranking=ranking, offers=offers, own=own,
+        own_score=terms.formula.score_fen(licensing.offer_terms(own)) if own else None,
         active_count=len(licensing.active_offers(licence_round)), is_operator=role == Role.OPERATOR,
         may_apply=role in LICENCE_APPLICANT_ROLES and not is_pledgee, is_pledgee=is_pledgee,
         sees_all=sees_everything(me), **defaults,

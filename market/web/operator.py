@@ -7,7 +7,6 @@ their desks when those are installed (DESKS); until then the workbench offers a 
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -57,7 +56,6 @@ DESKS = {
     "claim_transfer": ("channels.claim_transfer_case", _l("Claim-transfer desk")),
     "settlement": ("settlement.statement", _l("Settlement desk")),
 }
-SETTLEMENT_SERVICES = "market.services.settlement"  # settle_case / record_transfer / close_case, when installed
 
 
 def desk_url(name: str, case_id: int) -> str | None:
@@ -85,18 +83,10 @@ def _act(action: CaseAction, **extra):
     return call
 
 
-def _settlement_or(action: CaseAction, service: str, **detail_fields):
-    """Settlement's own service when installed (it books the money); otherwise the bare workflow move."""
-
+def _settlement(action: CaseAction, **detail_fields):
     def call(case, form, actor):
-        try:
-            function = getattr(importlib.import_module(SETTLEMENT_SERVICES), service, None)
-        except ImportError:
-            function = None
-        if function is not None:
-            return function(db(), case.id, actor=actor, now=now())
         detail = {name: getattr(form, field).data for name, field in detail_fields.items()}
-        return disposal.take_action(db(), case.id, action, actor=actor, now=now(), detail=detail or None)
+        return disposal.settlement_step(db(), case.id, action, actor=actor, now=now(), detail=detail or None)
 
     return call
 
@@ -152,13 +142,12 @@ VERBS: dict[str, Verb] = {
         db(), case.id, actor=actor, now=now()), _l("Payment recorded: the case is disposed of."), _negotiated),
     "buyer-default": Verb(ReasonForm, _act(CaseAction.BUYER_DEFAULTED), _l("The buyer's default was recorded."),
                           _negotiated),
-    "settle": Verb(ConfirmForm, _settlement_or(CaseAction.SETTLE, "settle_case"), _l("The case is settled."),
+    "settle": Verb(ConfirmForm, _settlement(CaseAction.SETTLE), _l("The case is settled."),
                    _no_desk("settlement", CaseState.DISPOSED)),
-    "record-transfer": Verb(RecordalForm, _settlement_or(CaseAction.RECORD_TRANSFER, "record_transfer",
-                                                         recordal_ref="recordal_ref"),
+    "record-transfer": Verb(RecordalForm, _settlement(CaseAction.RECORD_TRANSFER, recordal_ref="recordal_ref"),
                             _l("Transfer recorded; the pledge is released."),
                             _no_desk("settlement", CaseState.SETTLED)),
-    "close": Verb(ConfirmForm, _settlement_or(CaseAction.CLOSE, "close_case"), _l("The case is closed."),
+    "close": Verb(ConfirmForm, _settlement(CaseAction.CLOSE), _l("The case is closed."),
                   _no_desk("settlement", CaseState.TRANSFER_RECORDED)),
     "suspend": Verb(SuspendForm, lambda case, form, actor: disposal.suspend_case(
         db(), case.id, grounds=form.grounds.data, reason=form.reason.data, actor=actor, now=now()),

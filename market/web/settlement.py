@@ -17,10 +17,16 @@ from market.services.access import Forbidden, NotFound, can_see_case, loan_visib
 from market.services.audit import Actor
 from market.services.fund import LOCAL, current_policy, fund_year_of
 from market.web import dashboards
-from market.web.context import db, now, user
 from market.web.bureau_csv import csv_response, yuan
+from market.web.context import db, now, user
 from market.web.forms.bureau import (
-    ConfirmForm, LaterRecoveryForm, ReviewForm, SettleForm, SubsidyForm, TransferForm,
+    ConfirmForm,
+    LaterRecoveryForm,
+    ReviewForm,
+    SettleForm,
+    SubsidyForm,
+    TransferForm,
+    choices,
 )
 
 bp = Blueprint("settlement", __name__)
@@ -219,13 +225,15 @@ def index():
     ).all()
     groups = {state: [c for c in cases if c.state == state] for state in
               (CaseState.DISPOSED, CaseState.SETTLED, CaseState.TRANSFER_RECORDED, CaseState.CLOSED)}
-    return render_template("settlement/index.html", groups=groups)
+    from market.web.bureau import channel_name
+
+    return render_template("settlement/index.html", groups=groups, channel_name=channel_name)
 
 
 # --- claims ---------------------------------------------------------------------------------------
 
 
-@bp.route("/claims")
+@bp.route("/compensation/claims")
 @login_required
 def claims():
     """The claims the user's institution filed (or may file); the bureau and the centre see all."""
@@ -238,7 +246,7 @@ def claims():
                            can_file_subsidy=me.role in CLAIMANT_ROLES)
 
 
-@bp.route("/claims.csv")
+@bp.route("/compensation/claims.csv")
 @login_required
 def claims_csv():
     """The claims the user may see, as CSV."""
@@ -263,7 +271,7 @@ def claims_table_csv(rows: list[CompensationClaim], filename: str):
     return csv_response(filename, header, body)
 
 
-@bp.route("/claims/<int:claim_id>")
+@bp.route("/compensation/claims/<int:claim_id>")
 @login_required
 def claim(claim_id: int):
     """One claim: how it was computed, its review and its payments."""
@@ -280,7 +288,7 @@ def claim(claim_id: int):
     )
 
 
-@bp.route("/claims/<int:claim_id>/file", methods=["POST"])
+@bp.route("/compensation/claims/<int:claim_id>/file", methods=["POST"])
 @login_required
 def file_claim(claim_id: int):
     """The claimant files its drafted claim."""
@@ -300,7 +308,7 @@ def file_claim(claim_id: int):
     return redirect(url_for("settlement.claim", claim_id=row.id))
 
 
-@bp.route("/claims/subsidy", methods=["GET", "POST"])
+@bp.route("/compensation/subsidy", methods=["GET", "POST"])
 @login_required
 def new_subsidy():
     """File a subsidy claim (interest, appraisal fee, premium) for a borrower."""
@@ -309,7 +317,7 @@ def new_subsidy():
         abort(403)
     form = SubsidyForm()
     loans = db().scalars(sa.select(Loan).where(loan_visibility(me)).order_by(Loan.contract_number)).all()
-    form.loan.choices = [(loan.id, f"{loan.contract_number} · {loan.enterprise.name}") for loan in loans]
+    form.loan.choices = choices(*((loan.id, f"{loan.contract_number} · {loan.enterprise.name}") for loan in loans))
     policy = current_policy(db())
     if form.validate_on_submit():
         try:

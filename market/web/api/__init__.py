@@ -35,4 +35,4 @@ def json_body() -> dict:
 
 
 # Area modules add their routes to `bp` and their paths to the OpenAPI document on import.
-from market.web.api import auctions, cases, idempotency, me, openapi  # noqa: E402,F401
+from market.web.api import auctions, cases, channels, idempotency, me, openapi, settlement  # noqa: E402,F401

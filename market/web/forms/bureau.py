@@ -6,13 +6,36 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from market.domain.ledger import BudgetLine
 from market.domain.loss import Shortfall
 from market.domain.settlement import ClaimKind, ReviewDecision
 from market.web.forms.fields import YuanField
+
+
+def choices(*pairs) -> list[SelectChoice]:
+    """Select options from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
 
 _PERCENT = re.compile(r"^\d{1,3}(\.\d{1,4})?$")
 
@@ -83,11 +106,11 @@ class LaterRecoveryForm(FlaskForm):
 class ReviewForm(FlaskForm):
     """A bureau user's decision on a claim."""
 
-    decision = RadioField(_l("Decision"), choices=[
+    decision = RadioField(_l("Decision"), choices=choices(
         (ReviewDecision.APPROVE.value, _l("Approve")),
         (ReviewDecision.REDUCE.value, _l("Reduce")),
         (ReviewDecision.REJECT.value, _l("Reject")),
-    ], validators=[DataRequired()])
+    ), validators=[DataRequired()])
     amount = YuanField(_l("Reduced amount (¥)"), validators=[Optional()])
     reason = TextAreaField(_l("Reason (required to reduce or reject; the claimant sees it)"),
                            validators=[Length(max=2000)])
@@ -110,10 +133,10 @@ class PolicyForm(FlaskForm):
                                          validators=[Optional()])
     annual_budget = YuanField(_l("Annual compensation budget (¥)"), allow_zero=True, validators=[InputRequired()])
     subsidy_budget = YuanField(_l("Annual subsidy budget (¥)"), allow_zero=True, validators=[InputRequired()])
-    shortfall = SelectField(_l("When the money runs short"), choices=[
+    shortfall = SelectField(_l("When the money runs short"), choices=choices(
         (Shortfall.WAIT.value, _l("Claims wait in order of approval")),
         (Shortfall.LAPSE.value, _l("The unpaid part lapses")),
-    ])
+    ))
     four_eyes_above = YuanField(_l("Second approval above (¥, blank for never)"), validators=[Optional()])
     interest_subsidy = PercentField(_l("Interest subsidy: share of interest paid (%)"), validators=[InputRequired()])
     interest_subsidy_cap = YuanField(_l("Interest subsidy: cap per firm per year (¥)"), validators=[Optional()])
@@ -137,10 +160,10 @@ class BudgetForm(FlaskForm):
     """A year's budget line, or a top-up of it."""
 
     year = IntegerField(_l("Year"), validators=[DataRequired(), NumberRange(min=2000, max=2100)])
-    line = SelectField(_l("Budget line"), choices=[
+    line = SelectField(_l("Budget line"), choices=choices(
         (BudgetLine.COMPENSATION.value, _l("Compensation")),
         (BudgetLine.SUBSIDY.value, _l("Subsidies")),
-    ])
+    ))
     amount = YuanField(_l("Amount (¥)"), validators=[InputRequired()])
     memo = StringField(_l("Decision reference"), validators=[Length(max=200)])
     submit = SubmitField(_l("Grant"))
@@ -157,11 +180,11 @@ class SubsidyForm(FlaskForm):
     """A subsidy claim for a loan's borrower."""
 
     loan = SelectField(_l("Loan"), coerce=int, validators=[DataRequired()])
-    kind = SelectField(_l("Subsidy"), choices=[
+    kind = SelectField(_l("Subsidy"), choices=choices(
         (ClaimKind.INTEREST_SUBSIDY.value, _l("Interest subsidy")),
         (ClaimKind.APPRAISAL_SUBSIDY.value, _l("Appraisal-fee subsidy")),
         (ClaimKind.PREMIUM_SUBSIDY.value, _l("Guarantee-fee / premium subsidy")),
-    ])
+    ))
     base = YuanField(_l("Interest or fee actually paid (¥)"), validators=[InputRequired()])
     evidence = StringField(_l("Evidence (statement or invoice number)"), validators=[DataRequired(), Length(max=200)])
     submit = SubmitField(_l("File the subsidy claim"))

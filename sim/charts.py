@@ -1,0 +1,139 @@
+"""The sizing charts (matplotlib, Agg backend): each function draws one figure and returns its PNG bytes."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+
+from sim.sensitivity import Swing
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
+
+MILLION = 1e6
+BLUE, RED, GREY = "#2b6cb0", "#c53030", "#718096"
+
+
+def distribution(
+    total_yuan: np.ndarray, recommended: float, interval: Sequence[float], confidence: float
+) -> bytes:
+    """Histogram of payouts plus subsidies over the horizon, with the mean and the recommended budget."""
+    fig, ax = plt.subplots(figsize=(8, 4))
+    ax.hist(
+        total_yuan / MILLION, bins=min(80, max(10, total_yuan.size // 20)), color=BLUE, alpha=0.8
+    )
+    ax.axvspan(interval[0] / MILLION, interval[1] / MILLION, color=RED, alpha=0.15, label="95% CI")
+    ax.axvline(recommended / MILLION, color=RED, label=f"budget covering {confidence:.0%}")
+    ax.axvline(total_yuan.mean() / MILLION, color=GREY, linestyle="--", label="mean")
+    ax.set(xlabel="payouts + subsidies over the horizon (¥ million)", ylabel="simulated futures")
+    ax.legend()
+    return _png(fig)
+
+
+def by_year(years: list[dict]) -> bytes:
+    """Fund payouts per year: the mean (bars) and the 99th percentile (markers)."""
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    labels = [f"year {row['year']}" for row in years]
+    ax.bar(labels, [row["mean"] / MILLION for row in years], color=BLUE, label="mean")
+    ax.plot(
+        labels, [row["p99"] / MILLION for row in years], "v", color=RED, label="99th percentile"
+    )
+    ax.set(ylabel="fund payouts (¥ million)")
+    ax.legend()
+    return _png(fig)
+
+
+def by_layer(layers: dict[str, dict]) -> bytes:
+    """Fund payouts over the horizon per layer (bank, guarantor, insurer, agency): mean and p99."""
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    names = list(layers)
+    ax.bar(names, [layers[n]["mean"] / MILLION for n in names], color=BLUE, label="mean")
+    ax.plot(
+        names, [layers[n]["p99"] / MILLION for n in names], "v", color=RED, label="99th percentile"
+    )
+    ax.set(ylabel="paid over the horizon (¥ million)")
+    ax.legend()
+    return _png(fig)
+
+
+def budget_curve(total_yuan: np.ndarray, recommended: float, confidence: float) -> bytes:
+    """Budget -> probability that payouts plus subsidies exceed it (log scale)."""
+    ordered = np.sort(total_yuan)
+    n = ordered.size
+    top = max(ordered[-1], recommended)
+    spread = (top - ordered[0]) or max(top, 1.0)
+    grid = np.linspace(max(0.0, ordered[0] - 0.1 * spread), top + 0.05 * spread, 400)
+    running_out = 1 - np.searchsorted(ordered, grid, side="right") / n
+    fig, ax = plt.subplots(figsize=(8, 4))
+    ax.step(grid / MILLION, np.maximum(running_out, 0.5 / n), where="post", color=BLUE)
+    ax.axvline(recommended / MILLION, color=RED, label=f"covers {confidence:.0%}")
+    ax.axhline(1 - confidence, color=RED, linestyle=":")
+    ax.set_yscale("log")
+    ax.set_ylim(0.5 / n, 1.05)
+    ax.set(xlabel="budget over the horizon (¥ million)", ylabel="probability of running out")
+    ax.legend()
+    return _png(fig)
+
+
+def tornado(swings: list[Swing], base_yuan: float) -> bytes:
+    """Recommended budget with each input moved down and up: widest bar on top."""
+    fig, ax = plt.subplots(figsize=(8, 0.6 * len(swings) + 1.5))
+    rows = list(reversed(swings))
+    y = np.arange(len(rows))
+    for side, colour in (("low", BLUE), ("high", RED)):
+        ends = [getattr(s, f"{side}_yuan") for s in rows]
+        factor = getattr(rows[0], f"{side}_factor") if rows else 1.0
+        ax.barh(
+            y,
+            [(end - base_yuan) / MILLION for end in ends],
+            left=base_yuan / MILLION,
+            color=colour,
+            alpha=0.8,
+            label=f"input x {factor:g}",
+        )
+    ax.axvline(base_yuan / MILLION, color="black", linewidth=1)
+    ax.set_yticks(y, [s.label for s in rows])
+    ax.set(xlabel="recommended budget (¥ million)")
+    ax.legend(loc="lower right")
+    return _png(fig)
+
+
+def comparison(
+    names: list[str], recommended: list[float], intervals: list[Sequence[float]], mean: list[float]
+) -> bytes:
+    """Scenarios side by side: the recommended budget (with its interval) and the mean payouts."""
+    fig, ax = plt.subplots(figsize=(max(6, 1.8 * len(names)), 4))
+    x = np.arange(len(names))
+    low = [(r - i[0]) / MILLION for r, i in zip(recommended, intervals, strict=True)]
+    high = [(i[1] - r) / MILLION for r, i in zip(recommended, intervals, strict=True)]
+    ax.bar(
+        x - 0.2,
+        np.array(recommended) / MILLION,
+        0.4,
+        yerr=[low, high],
+        color=RED,
+        label="recommended budget",
+    )
+    ax.bar(x + 0.2, np.array(mean) / MILLION, 0.4, color=BLUE, label="mean payouts + subsidies")
+    ax.set_xticks(x, names)
+    ax.set(ylabel="over the horizon (¥ million)")
+    ax.legend()
+    return _png(fig)
+
+
+def save(png: bytes, path: Path) -> bytes:
+    """Write a chart to a file and hand its bytes on (for inlining in a report)."""
+    path.write_bytes(png)
+    return png
+
+
+def _png(fig: plt.Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.tight_layout()
+    fig.savefig(buffer, format="png", dpi=110)
+    plt.close(fig)
+    return buffer.getvalue()

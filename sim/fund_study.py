@@ -1,0 +1,158 @@
+"""A fund-sizing study from start to finish: run, summarise, test sensitivity, write the bureau's files."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from market.domain.loss import LAYERS
+from sim import charts, report
+from sim.model import Scenario
+from sim.parallel import Job, run_jobs
+from sim.runner import Plan, book_of
+from sim.sensitivity import Swing, swings, variants
+from sim.sizing import PathFigures, covering, summarise
+
+CSV_ROWS_AT_ONCE = 100_000
+
+
+@dataclass(frozen=True)
+class Sizing:
+    """A finished study: the summary, the per-path figures, and the sensitivity swings (if run)."""
+
+    summary: dict
+    figures: PathFigures
+    swings: tuple[Swing, ...] = ()
+    sensitivity_base_yuan: float | None = None
+
+
+def size_fund(
+    scenario: Scenario,
+    plan: Plan,
+    confidence: float = 0.99,
+    workers: int = 1,
+    progress: bool = False,
+    sensitivity_paths: int = 0,
+    step: float = 0.2,
+) -> Sizing:
+    """Run the demand and the scenario's own fund on `plan`, and the sensitivity runs on fewer paths."""
+    jobs = [Job(scenario, plan, own_fund=True, label="main")]
+    moved = []
+    if sensitivity_paths > 0:
+        small = Plan(plan.seed, plan.engine, min(sensitivity_paths, plan.paths), plan.chunk_paths)
+        moved = variants(scenario, step)
+        jobs.append(Job(scenario, small, own_fund=False, label="base"))
+        jobs += [Job(s, small, own_fund=False, label=f"{n} x{f:g}") for n, f, s in moved]
+    results = run_jobs(jobs, workers=workers, progress=progress)
+    exposure = book_of(scenario).exposure_fen(scenario.horizon_years - 1)
+    summary = summarise(
+        scenario,
+        results[0],
+        engine=plan.engine,
+        seed=plan.seed,
+        chunk_paths=plan.chunk_paths,
+        exposure_fen=exposure,
+        confidence=confidence,
+    )
+    if not moved:
+        return Sizing(summary, results[0])
+    base = covering(results[1].total_fen, confidence) / 100
+    found = swings(
+        [
+            (n, f, covering(r.total_fen, confidence) / 100)
+            for (n, f, _), r in zip(moved, results[2:], strict=True)
+        ]
+    )
+    summary["sensitivity"] = {
+        "paths": jobs[1].plan.paths,
+        "step": step,
+        "base_recommended_yuan": round(base, 2),
+        "inputs": [
+            {
+                "input": s.input,
+                "label": s.label,
+                "low_factor": s.low_factor,
+                "high_factor": s.high_factor,
+                "recommended_low_yuan": round(s.low_yuan, 2),
+                "recommended_high_yuan": round(s.high_yuan, 2),
+            }
+            for s in found
+        ],
+    }
+    return Sizing(summary, results[0], tuple(found), base)
+
+
+def write_outputs(sizing: Sizing, out: Path) -> dict[str, Path]:
+    """Write summary.json, paths.csv, the PNG charts and report.html into `out`; returns what it wrote."""
+    out.mkdir(parents=True, exist_ok=True)
+    summary, figures = sizing.summary, sizing.figures
+    budget = summary["budget"]
+    total = figures.total_fen / 100
+    pngs = {
+        "distribution": charts.distribution(
+            total, budget["recommended_yuan"], budget["recommended_ci_yuan"], budget["confidence"]
+        ),
+        "budget_curve": charts.budget_curve(
+            total, budget["recommended_yuan"], budget["confidence"]
+        ),
+        "by_year": charts.by_year(summary["payout_yuan"]["by_year"]),
+        "by_layer": charts.by_layer(summary["payout_yuan"]["by_layer"]),
+    }
+    if sizing.swings and sizing.sensitivity_base_yuan is not None:
+        pngs["sensitivity"] = charts.tornado(list(sizing.swings), sizing.sensitivity_base_yuan)
+    written = {name: out / f"{name}.png" for name in pngs}
+    for name, png in pngs.items():
+        written[name].write_bytes(png)
+    written["summary"] = out / "summary.json"
+    written["summary"].write_text(
+        json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8"
+    )
+    written["paths"] = out / "paths.csv"
+    write_paths_csv(figures, written["paths"])
+    written["report"] = out / "report.html"
+    page = report.render(summary, pngs, list(sizing.swings), sizing.sensitivity_base_yuan)
+    written["report"].write_text(page, encoding="utf-8")
+    return written
+
+
+def write_paths_csv(figures: PathFigures, path: Path) -> None:
+    """One row per path: its totals in yuan (a block of rows at a time, so memory stays flat)."""
+    years = figures.payout_fen.shape[1]
+    header = [
+        "path",
+        "defaults",
+        "principal_loss_yuan",
+        "payout_yuan",
+        *(f"payout_year_{y + 1}_yuan" for y in range(years)),
+        *(f"payout_{layer.value}_yuan" for layer in LAYERS),
+        "subsidy_yuan",
+        "total_yuan",
+        "own_fund_ran_out",
+        "own_fund_unpaid_yuan",
+    ]
+    money = "%.2f"
+    fmt = ["%d", "%d", *[money] * (len(header) - 4), "%d", money]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        handle.write(",".join(header) + "\n")
+        for start in range(0, figures.paths, CSV_ROWS_AT_ONCE):
+            rows = slice(start, start + CSV_ROWS_AT_ONCE)
+            payout = figures.payout_fen[rows]
+            subsidy = figures.subsidy_fen[rows].sum(axis=1)
+            block = np.column_stack(
+                [
+                    np.arange(start, start + payout.shape[0]),
+                    figures.defaults[rows],
+                    figures.principal_loss_fen[rows] / 100,
+                    payout.sum(axis=1) / 100,
+                    payout / 100,
+                    figures.layer_payout_fen[rows] / 100,
+                    subsidy / 100,
+                    (payout.sum(axis=1) + subsidy) / 100,
+                    figures.exhausted[rows],
+                    figures.unpaid_fen[rows] / 100,
+                ]
+            )
+            np.savetxt(handle, block, fmt=fmt, delimiter=",")

@@ -1,0 +1,103 @@
+"""Run sizing jobs over several processes, piece by piece, keeping only per-path figures.
+
+A job's paths are cut into pieces that never cross a seed block (sim.runner.Plan.pieces); each piece is
+computed exactly as the whole run would compute it, whichever process does it, so the figures do not
+depend on the number of workers. Memory stays at the kept figures (a few numbers a path) plus one
+piece's per-loan arrays per process.
+"""
+
+from __future__ import annotations
+
+import copyreg
+import os
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from tqdm import tqdm
+
+from sim.model import Scenario
+from sim.portfolio import LoanBook
+from sim.runner import Plan, book_of, run_range
+from sim.sizing import PathFigures, fund_is_limited, unlimited_fund
+
+EVENT_PIECE_PATHS = 20  # the event engine computes any path alone: small pieces balance the workers
+
+# Scenarios hold read-only mappings (CompensationPolicy.ratio); let them travel to worker processes.
+copyreg.pickle(MappingProxyType, lambda proxy: (MappingProxyType, (dict(proxy),)))
+
+
+@dataclass(frozen=True)
+class Job:
+    """One run to make: a scenario and its plan; `own_fund` also runs the scenario's own budget."""
+
+    scenario: Scenario
+    plan: Plan
+    own_fund: bool = True
+    label: str = ""
+
+
+def default_workers() -> int:
+    """All the cores this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def run_jobs(
+    jobs: list[Job], workers: int = 1, progress: bool = False, desc: str = "paths"
+) -> list[PathFigures]:
+    """Every job's per-path figures, computed by `workers` processes (1: in this process)."""
+    results = [PathFigures.empty(job.plan.paths, job.scenario.horizon_years) for job in jobs]
+    tasks = [
+        (j, first, stop)
+        for j, job in enumerate(jobs)
+        for first, stop in job.plan.pieces(EVENT_PIECE_PATHS)
+    ]
+    bar = tqdm(
+        total=sum(job.plan.paths for job in jobs),
+        desc=desc,
+        unit="path",
+        disable=None if progress else True,
+        smoothing=0.1,
+    )
+    with bar:
+        for j, first, figures in _computed(jobs, tasks, workers):
+            results[j].put(first, figures)
+            bar.update(figures.paths)
+    return results
+
+
+def _computed(
+    jobs: list[Job], tasks: list[tuple[int, int, int]], workers: int
+) -> Iterator[tuple[int, int, PathFigures]]:
+    if workers <= 1 or len(tasks) <= 1:
+        _start_worker(jobs)
+        yield from (_piece(*task) for task in tasks)
+        return
+    with ProcessPoolExecutor(
+        max_workers=min(workers, len(tasks)), initializer=_start_worker, initargs=(jobs,)
+    ) as pool:
+        futures = [pool.submit(_piece, *task) for task in tasks]
+        for future in as_completed(futures):
+            yield future.result()
+
+
+_worker_jobs: list[Job] = []
+_worker_books: dict[int, LoanBook] = {}
+
+
+def _start_worker(jobs: list[Job]) -> None:
+    _worker_jobs[:] = jobs
+    _worker_books.clear()
+
+
+def _piece(j: int, first: int, stop: int) -> tuple[int, int, PathFigures]:
+    job = _worker_jobs[j]
+    if j not in _worker_books:
+        _worker_books[j] = book_of(job.scenario)  # the fund's limits do not change the book
+    book = _worker_books[j]
+    demand = run_range(unlimited_fund(job.scenario), book, job.plan, first, stop)
+    own = None
+    if job.own_fund and fund_is_limited(job.scenario):
+        own = run_range(job.scenario, book, job.plan, first, stop)
+    return j, first, PathFigures.of(demand, own)

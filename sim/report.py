@@ -1,0 +1,134 @@
+"""The bureau's report: the headline sentence and a self-contained HTML page (charts inlined, no CDN)."""
+
+from __future__ import annotations
+
+import base64
+import html
+
+from sim.sensitivity import Swing
+
+STYLE = """
+body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; color: #1a202c; }
+.headline { font-size: 1.25rem; background: #ebf8ff; border-left: 4px solid #2b6cb0; padding: 1rem; }
+table { border-collapse: collapse; margin: 1rem 0; }
+td, th { border-bottom: 1px solid #e2e8f0; padding: 0.3rem 0.8rem; text-align: right; }
+td:first-child, th:first-child { text-align: left; }
+img { max-width: 100%; }
+.note { color: #4a5568; font-size: 0.9rem; }
+"""
+
+
+def yuan(amount: float) -> str:
+    """Whole yuan with thousands separators: 1234567.8 -> "¥1,234,568"."""
+    return f"¥{amount:,.0f}"
+
+
+def probability(p: float) -> str:
+    """A probability as a percentage, with more digits when it is small but not zero."""
+    return f"{p:.2%}" if 0 < p < 0.001 else f"{p:.1%}"
+
+
+def headline(summary: dict) -> str:
+    """The answer in one sentence: the budget, its interval, and whether the current budget suffices."""
+    budget, years = summary["budget"], summary["horizon_years"]
+    low, high = budget["recommended_ci_yuan"]
+    span = f"{years} year" + ("s" if years != 1 else "")
+    answer = (
+        f"To pay all compensation and subsidies in {budget['confidence']:.0%} of simulated futures, "
+        f"budget {yuan(budget['recommended_yuan'])} over {span} "
+        f"({budget['recommended_ci_level']:.0%} CI {yuan(low)}–{yuan(high)}); "
+    )
+    current = budget["current"]
+    if current["annual_budget_yuan"] is None and current["initial_balance_yuan"] is None:
+        return (
+            answer + "your scenario sets no budget or balance for the fund, so it cannot run out."
+        )
+    parts = []
+    if current["annual_budget_yuan"] is not None:
+        parts.append(f"budget of {yuan(current['annual_budget_yuan'])} a year")
+    if current["initial_balance_yuan"] is not None:
+        parts.append(f"balance of {yuan(current['initial_balance_yuan'])}")
+    p = budget["exhaustion_probability"]
+    chance = probability(p) + (f" (in none of the {summary['paths']:,} futures)" if p == 0 else "")
+    return answer + f"your current {' with a '.join(parts)} runs out with probability {chance}."
+
+
+def key_figures(summary: dict) -> list[tuple[str, str]]:
+    """The numbers under the headline, as (what it is, value) rows."""
+    payout, budget, se = summary["payout_yuan"], summary["budget"], summary["mc_standard_error"]
+    conf = f"{budget['confidence']:.0%}"
+    leverage = budget["leverage"]
+    return [
+        ("Loans in the programme over the horizon", f"{yuan(summary['exposure_yuan'])}"),
+        ("Defaults over the horizon: mean / 99th percentile", f"{summary['defaults']['mean']:.1f} / {summary['defaults']['p99']:.0f}"),
+        ("Principal lost: mean / 99th percentile", f"{yuan(summary['principal_loss_yuan']['mean'])} / {yuan(summary['principal_loss_yuan']['p99'])}"),
+        ("Fund payouts: mean (± MC standard error)", f"{yuan(payout['mean'])} (± {yuan(se['payout_mean_yuan'] or 0)})"),
+        ("Fund payouts: 95th / 99th / 99.9th percentile", f"{yuan(payout['p95'])} / {yuan(payout['p99'])} / {yuan(payout['p999'])}"),
+        ("Fund payouts: expected shortfall at 99%", yuan(payout["es99"])),
+        ("Interest subsidies: mean / 99th percentile", f"{yuan(summary['subsidy_yuan']['mean'])} / {yuan(summary['subsidy_yuan']['p99'])}"),
+        (f"Recommended budget over the horizon ({conf})", yuan(budget["recommended_yuan"])),
+        (f"Same budget every year, covering each year ({conf})", yuan(budget["recommended_annual_yuan"])),
+        ("Current fund runs out (probability)", probability(budget["exhaustion_probability"])),
+        ("Current fund: mean left unpaid within the horizon", yuan(budget["unpaid_mean_yuan"])),
+        ("Leverage: loans backed per yuan of recommended budget", "—" if leverage is None else f"{leverage:.1f}x"),
+    ]  # fmt: skip
+
+
+def render(
+    summary: dict,
+    charts: dict[str, bytes],
+    swings: list[Swing] | None = None,
+    sensitivity_base: float | None = None,
+) -> str:
+    """The whole report as one HTML page."""
+    title = f"Fund sizing: {summary['scenario']}"
+    rows = "".join(
+        f"<tr><td>{html.escape(name)}</td><td>{html.escape(value)}</td></tr>"
+        for name, value in key_figures(summary)
+    )
+    captions = {
+        "distribution": "How much the programme costs over the horizon, across simulated futures.",
+        "budget_curve": "Read off a budget: the chance that payouts plus subsidies exceed it.",
+        "by_year": "Fund payouts year by year.",
+        "by_layer": "Who is compensated: payouts by layer.",
+        "sensitivity": "What moves the recommended budget most (each input moved by 20%, same seed).",
+    }
+    figures = "".join(
+        f"<figure><img alt='{name}' src='data:image/png;base64,{base64.b64encode(png).decode()}'>"
+        f"<figcaption>{html.escape(captions.get(name, name))}</figcaption></figure>"
+        for name, png in charts.items()
+    )
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<style>{STYLE}</style></head><body>
+<h1>{html.escape(title)}</h1>
+<p class="headline">{html.escape(headline(summary))}</p>
+<table>{rows}</table>
+{figures}
+{_sensitivity_table(swings, sensitivity_base)}
+<p class="note">{html.escape(_how_run(summary))}</p>
+</body></html>
+"""
+
+
+def _sensitivity_table(swings: list[Swing] | None, base: float | None) -> str:
+    if not swings or base is None:
+        return ""
+    rows = "".join(
+        f"<tr><td>{html.escape(s.label)}</td><td>{yuan(s.low_yuan)}</td><td>{yuan(s.high_yuan)}</td></tr>"
+        for s in swings
+    )
+    low, high = swings[0].low_factor, swings[0].high_factor
+    return (
+        f"<h2>Sensitivity</h2><p>Recommended budget {yuan(base)} with the inputs as given.</p>"
+        f"<table><tr><th>input</th><th>x {low:g}</th><th>x {high:g}</th></tr>{rows}</table>"
+    )
+
+
+def _how_run(summary: dict) -> str:
+    return (
+        f"{summary['paths']:,} simulated futures, {summary['engine']} engine, seed {summary['seed']} "
+        f"(seed blocks of {summary['chunk_paths']} paths); the same command gives the same numbers. "
+        "Payouts are read with no limit on the fund (what it would have to pay); the current fund's "
+        "chance of running out is simulated with its own budget and balance on the same futures."
+    )

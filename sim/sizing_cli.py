@@ -1,0 +1,217 @@
+"""Command lines of scripts/size_fund.py and scripts/compare_scenarios.py (the scripts only call these)."""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import csv
+import html
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import NoReturn, TypeVar
+
+from sim import charts, report
+from sim.fund_study import size_fund, write_outputs
+from sim.parallel import default_workers
+from sim.runner import DEFAULT_CHUNK_PATHS, ENGINES, Plan
+from sim.scenario import Scenario, ScenarioError, load
+
+EXIT_BAD_INPUT = 2
+T = TypeVar("T")
+SENSITIVITY_PATHS = {"vector": 5000, "event": 200}
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (and exit 2), like a bad scenario file's."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print `prog: error: message` on one line and exit with 2."""
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+
+
+def size_fund_main(argv: list[str] | None = None) -> int:
+    """Size the fund for one scenario and write the bureau's files; a bad input exits with 2."""
+    parser = _parser("size_fund.py", "Size a risk-compensation fund: summary, report and charts.")
+    parser.add_argument("scenario", help="scenario TOML file")
+    _run_options(parser)
+    parser.add_argument(
+        "--sensitivity-paths",
+        type=_non_negative,
+        default=None,
+        help="paths per sensitivity run (default: 5000 vector, 200 event; 0 skips it)",
+    )
+    args = parser.parse_args(argv)
+    scenario = _load_or_exit(args.scenario)
+    plan = _plan(args, scenario)
+    sensitivity = args.sensitivity_paths
+    if sensitivity is None:
+        sensitivity = min(plan.paths, SENSITIVITY_PATHS[plan.engine])
+    started = time.perf_counter()
+    sizing = size_fund(
+        scenario, plan, args.confidence, args.workers, not args.no_progress, sensitivity
+    )
+    written = _write_or_exit(lambda: write_outputs(sizing, args.out), args.out)
+    print(report.headline(sizing.summary))
+    print(
+        f"{plan.paths:,} paths, {plan.engine} engine, seed {plan.seed}, {args.workers} worker(s), "
+        f"{time.perf_counter() - started:.1f} s; wrote {written['report']} and {len(written) - 1} more"
+    )
+    return 0
+
+
+def compare_main(argv: list[str] | None = None) -> int:
+    """Size several scenarios on the same settings and put them side by side."""
+    parser = _parser("compare_scenarios.py", "Put several fund scenarios side by side.")
+    parser.add_argument("scenarios", nargs="+", help="scenario TOML files")
+    _run_options(parser)
+    args = parser.parse_args(argv)
+    scenarios = [_load_or_exit(path) for path in args.scenarios]
+    rows = []
+    for scenario in scenarios:
+        plan = _plan(args, scenario)
+        summary = size_fund(
+            scenario, plan, args.confidence, args.workers, not args.no_progress
+        ).summary
+        rows.append(comparison_row(summary))
+    table = format_table(rows)
+    _write_or_exit(lambda: write_comparison(rows, table, args.out), args.out)
+    print(table)
+    return 0
+
+
+def comparison_row(summary: dict) -> dict[str, object]:
+    """One scenario's headline figures for the comparison table."""
+    budget = summary["budget"]
+    return {
+        "scenario": summary["scenario"],
+        "years": summary["horizon_years"],
+        "loans": summary["loans"],
+        "exposure_yuan": summary["exposure_yuan"],
+        "payout_mean_yuan": summary["payout_yuan"]["mean"],
+        "payout_p99_yuan": summary["payout_yuan"]["p99"],
+        "subsidy_mean_yuan": summary["subsidy_yuan"]["mean"],
+        "recommended_yuan": budget["recommended_yuan"],
+        "ci_low_yuan": budget["recommended_ci_yuan"][0],
+        "ci_high_yuan": budget["recommended_ci_yuan"][1],
+        "recommended_annual_yuan": budget["recommended_annual_yuan"],
+        "exhaustion_probability": budget["exhaustion_probability"],
+        "leverage": budget["leverage"],
+        "confidence": budget["confidence"],
+    }
+
+
+def format_table(rows: list[dict[str, object]]) -> str:
+    """The comparison as an aligned text table (money in whole yuan)."""
+    shown = [
+        {
+            key: (
+                report.yuan(value)
+                if key.endswith("_yuan")
+                else report.probability(value)
+                if key == "exhaustion_probability"
+                else f"{value:.1f}x"
+                if key == "leverage" and value is not None
+                else str(value)
+            )
+            for key, value in row.items()
+        }
+        for row in rows
+    ]
+    keys = list(rows[0])
+    widths = {k: max(len(k), *(len(r[k]) for r in shown)) for k in keys}
+    lines = ["  ".join(k.rjust(widths[k]) for k in keys)]
+    lines += ["  ".join(r[k].rjust(widths[k]) for k in keys) for r in shown]
+    return "\n".join(lines)
+
+
+def write_comparison(rows: list[dict[str, object]], table: str, out: Path) -> None:
+    """comparison.csv, comparison.png and a self-contained comparison.html."""
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / "comparison.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    png = charts.comparison(
+        [str(r["scenario"]) for r in rows],
+        [float(r["recommended_yuan"]) for r in rows],
+        [(float(r["ci_low_yuan"]), float(r["ci_high_yuan"])) for r in rows],
+        [float(r["payout_mean_yuan"]) + float(r["subsidy_mean_yuan"]) for r in rows],
+    )
+    (out / "comparison.png").write_bytes(png)
+    image = base64.b64encode(png).decode()
+    (out / "comparison.html").write_text(
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>Fund scenarios compared</title><style>{report.STYLE}</style></head><body>"
+        f"<h1>Fund scenarios compared</h1><pre>{html.escape(table)}</pre>"
+        f"<img alt='comparison' src='data:image/png;base64,{image}'></body></html>\n",
+        encoding="utf-8",
+    )
+
+
+def _parser(prog: str, description: str) -> _Parser:
+    return _Parser(prog=prog, description=description)
+
+
+def _run_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--paths", type=_positive, default=10_000, help="simulated futures")
+    parser.add_argument("--seed", type=_non_negative, default=None, help="default: the scenario's")
+    parser.add_argument("--out", type=Path, required=True, help="output directory")
+    parser.add_argument("--engine", choices=ENGINES, default="vector")
+    parser.add_argument(
+        "--workers",
+        type=_positive,
+        default=default_workers(),
+        help="processes (default: all cores)",
+    )
+    parser.add_argument("--confidence", type=_probability, default=0.99)
+    parser.add_argument(
+        "--chunk-paths",
+        type=_positive,
+        default=DEFAULT_CHUNK_PATHS,
+        help="paths per seed block (part of what fixes the random draws)",
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _plan(args: argparse.Namespace, scenario: Scenario) -> Plan:
+    seed = scenario.seed if args.seed is None else args.seed
+    return Plan(seed, args.engine, args.paths, args.chunk_paths)
+
+
+def _load_or_exit(path: str) -> Scenario:
+    try:
+        return load(path)
+    except ScenarioError as exc:
+        print(f"error: {path}: {exc}", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_INPUT) from None
+
+
+def _write_or_exit(write: Callable[[], T], out: Path) -> T:
+    try:
+        return write()
+    except OSError as exc:
+        print(f"error: cannot write to {out}: {exc.strerror or exc}", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_INPUT) from None
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _non_negative(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
+def _probability(text: str) -> float:
+    value = float(text)
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError("must lie strictly between 0 and 1")
+    return value
