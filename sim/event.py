@@ -3,17 +3,19 @@
 Each path: the economy draws each year's factor Z and every performing loan's own asset value (the
 copula loan by loan, where the vector engine draws counts), and the day each defaulter defaults; each
 defaulted loan's disposal is drawn in order of default (sim.recovery), so a queue never reorders draws.
-Then the SimPy environment runs the trading centre: every case is a process that is filed, waits for
-one of the `operators` (a simpy.Resource) and holds them while they work it (notice, rounds, negotiated
-sale, licence or conversion). The environment runs until every case is disposed of. Losses, claims and
-the bureau's settlement calendar do not feed back into that timing, so they are computed afterwards,
-for all paths at once, with the NumPy twin of loss.py the vector engine uses (tests check it against
-the claim-by-claim FundOffice). A case is a handful of SimPy events and no per-event NumPy work.
+Then the SimPy environment runs the trading centre where its capacity is limited: each of the
+`operators` is a process that takes the next case in order of filing, waits for it to be filed if need
+be, and works it (notice, rounds, negotiated sale, licence or conversion), until every case is disposed
+of. Losses, claims and the bureau's settlement calendar do not feed back into that timing, so they are
+computed afterwards, for all paths at once, with the NumPy twin of loss.py the vector engine uses
+(tests check it against the claim-by-claim FundOffice). A case costs one or two SimPy timeouts and no
+per-event NumPy work; with unlimited capacity (or the plain recovery-rate model) nobody queues and no
+events are needed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,7 +43,6 @@ class PathCases:
     loan: np.ndarray  # per case
     year: np.ndarray
     day: np.ndarray  # default day, counted from the start of the horizon
-    factor: np.ndarray  # the year's Z
     proceeds_fen: np.ndarray
     cash_day: np.ndarray
     queue_days: np.ndarray  # waiting for an operator
@@ -88,7 +89,6 @@ def run_path(scenario: Scenario, book: LoanBook, seed: np.random.SeedSequence) -
         loan=loan,
         year=year,
         day=day,
-        factor=factor,
         proceeds_fen=disposal.proceeds_fen,
         cash_day=started + disposal.operator_days,
         queue_days=started - filed,
@@ -125,30 +125,30 @@ def economy(
 
 
 def trading_centre(filed: np.ndarray, work_days: np.ndarray, operators: int) -> np.ndarray:
-    """Run the centre's queue in SimPy: the day each case gets an operator (in order of filing)."""
+    """Run the centre in SimPy: the day each case gets an operator, first filed, first served."""
     env = simpy.Environment()
-    centre = simpy.Resource(env, capacity=operators)
+    order = np.argsort(filed, kind="stable")
+    queue = zip(order.tolist(), filed[order].tolist(), work_days[order].tolist(), strict=True)
     started = [0.0] * filed.size
-    for i, (at, work) in enumerate(zip(filed.tolist(), work_days.tolist(), strict=True)):
-        env.process(case(env, centre, at, work, started, i))
+    for _ in range(min(operators, filed.size)):
+        env.process(operator(env, queue, started))
     env.run()
     _events[0] += next(env._eid)  # the environment's own event counter: no cost per event
     return np.array(started)
 
 
-def case(
-    env: simpy.Environment,
-    centre: simpy.Resource,
-    filed_day: float,
-    work_days: float,
-    started: list[float],
-    index: int,
+def operator(
+    env: simpy.Environment, queue: Iterator[tuple[int, float, float]], started: list[float]
 ) -> Generator[simpy.Event, None, None]:
-    """A defaulted loan's case: filed with the centre, it waits for an operator, who then works it."""
-    yield env.timeout(filed_day)
-    with centre.request() as turn:
-        yield turn
-        started[index] = env.now
+    """An operator takes the next case in order of filing, waits for it if it is not filed yet, works it.
+
+    The operator free first takes the next case, so this is the centre's first-come-first-served queue
+    (what a simpy.Resource would give), with one or two timeouts a case and no request objects.
+    """
+    for case, filed_day, work_days in queue:  # one queue shared by every operator
+        if filed_day > env.now:
+            yield env.timeout(filed_day - env.now)
+        started[case] = env.now
         yield env.timeout(work_days)
 
 

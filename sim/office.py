@@ -1,7 +1,7 @@
-"""The finance bureau's ledger for one path of the event engine, on loss.py's Fund and pay_claims.
+"""The finance bureau's ledger for one path, claim by claim, on loss.py's Fund and pay_claims.
 
-It follows the settlement calendar of sim/settlement.py claim by claim; tests check that the NumPy twin
-(`settlement.settle`) gives the same numbers to the fen.
+It follows the settlement calendar of sim/settlement.py; it is the reference the engines' NumPy twin
+(`settlement.settle`) is tested against, to the fen.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass, fields, replace
 
 import numpy as np
-from scipy.stats import binom
+from scipy.special import bdtr
 
 from market.domain.loss import LAYERS
 from sim.model import Scenario
@@ -114,9 +114,19 @@ def covering_interval(
     """A distribution-free `level` interval for the `confidence` quantile: two order statistics."""
     ordered = np.sort(np.asarray(values, dtype=np.float64))
     n, tail = ordered.size, (1 - level) / 2
-    low = int(binom.ppf(tail, n, confidence))  # 1-based ranks, kept inside 1..n
-    high = int(binom.ppf(1 - tail, n, confidence)) + 1
+    low = binomial_quantile(tail, n, confidence)  # 1-based ranks, kept inside 1..n
+    high = binomial_quantile(1 - tail, n, confidence) + 1
     return float(ordered[min(max(low, 1), n) - 1]), float(ordered[min(max(high, 1), n) - 1])
+
+
+def binomial_quantile(q: float, n: int, p: float) -> int:
+    """The smallest k with P(Binomial(n, p) <= k) >= q (scipy.stats.binom.ppf, without its import cost)."""
+    sd = math.sqrt(n * p * (1 - p))
+    ks = np.arange(
+        max(0, math.floor(n * p - 10 * sd) - 10), min(n, math.ceil(n * p + 10 * sd) + 10) + 1
+    )
+    cdf = bdtr(ks, n, p)
+    return int(ks[min(int(np.searchsorted(cdf, q - 1e-12)), ks.size - 1)])
 
 
 def tail_mean(values: np.ndarray, confidence: float) -> float:

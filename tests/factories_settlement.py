@@ -16,7 +16,7 @@ from market.domain.loss import Shortfall
 from market.domain.roles import InstitutionKind, Role
 from market.domain.settlement import ClaimKind, ClaimState, ReviewDecision
 from market.domain.workflow import CaseState, Channel
-from market.models import PPM, CompensationClaim, DisposalCase, Institution, PolicyVersion, User
+from market.models import CompensationClaim, DisposalCase, Institution, PolicyVersion, User
 from market.services import compensation, fund, settlement
 from market.services.audit import Actor
 from market.services.ledger import record_movement

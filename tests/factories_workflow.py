@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
 from market.domain.filing import Filing
 from market.domain.roles import Role
 from market.domain.rules import min_first_start_fen, min_next_start_fen
@@ -75,8 +78,17 @@ def walk(session, clock, operator, case: DisposalCase, target: CaseState) -> Dis
     me = Actor.of(operator)
     for step in steps:
         _STEPS[step](session, clock, me, case.id)
-    session.expire_all()
-    return session.get(DisposalCase, case.id)
+    return reload(session, case.id)
+
+
+def reload(session, case_id: int) -> DisposalCase:
+    """The case fresh from the database with its assets and loan, and the transaction ended (on SQLite an
+    open transaction holds the write lock the app's requests need)."""
+    case = session.scalar(sa.select(DisposalCase).where(DisposalCase.id == case_id).options(
+        so.selectinload(DisposalCase.assets), so.joinedload(DisposalCase.loan)
+    ).execution_options(populate_existing=True))
+    session.commit()
+    return case
 
 
 def _act(action, reason=""):
@@ -153,4 +165,13 @@ def case_in(session, clock, target: CaseState, **bank_kwargs):
     user, loan = make_bank_with_loan(session, **bank_kwargs)
     operator = make_operator(session)
     case = file_for(session, clock, user, loan)
-    return user, operator, walk(session, clock, operator, case, target)
+    walked = walk(session, clock, operator, case, target)
+    session.commit()
+    return user, operator, walked
+
+
+def sign_in(client, user) -> None:
+    """Log the test client in as the user, with the interface in English."""
+    client.get("/language/en")
+    response = client.post("/login", data={"email": user.email, "password": "password-123"})
+    assert response.status_code == 302, response.get_data(as_text=True)

@@ -8,7 +8,7 @@ from importlib import import_module
 import sqlalchemy.orm as so
 
 # Each module has seed(session, now) -> bool (True when it created something). Order matters.
-AREAS = ("market.demo.core", "market.demo.cases", "market.demo.auctions", "market.demo.settlement")
+AREAS = ("market.demo.core", "market.demo.cases", "market.demo.auctions", "market.demo.channels", "market.demo.settlement")
 
 
 def seed(session: so.Session, *, now: datetime, listings: int = 0) -> bool:

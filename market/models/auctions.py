@@ -47,6 +47,7 @@ class Auction(Base):
     current_price_fen: so.Mapped[int | None] = so.mapped_column(Fen)
     leader_institution_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("institution.id"))
     leader_code: so.Mapped[str | None] = so.mapped_column(sa.String(12))
+    proxy_count: so.Mapped[int] = so.mapped_column(sa.Integer, default=0)  # hidden maxima set (skip the lookup at 0)
 
     closed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     first_refusal_ends_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
@@ -65,6 +66,7 @@ class Auction(Base):
         sa.CheckConstraint("increment_fen > 0", name="increment_positive"),
         sa.CheckConstraint("deposit_fen >= 0", name="deposit_not_negative"),
         sa.CheckConstraint("bid_count >= 0", name="bid_count_not_negative"),
+        sa.CheckConstraint("proxy_count >= 0", name="proxy_count_not_negative"),
         sa.CheckConstraint("round_no > 0", name="round_positive"),
         sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         sa.CheckConstraint(

@@ -163,9 +163,12 @@ def visible_auctions(user: User | None) -> sa.ColumnElement[bool]:
     return Auction.kind == AuctionKind.ASSET
 
 
+MAX_ID = 2**31 - 1  # ids are INTEGER columns: anything larger cannot exist
+
+
 def get_visible(session: so.Session, auction_id: int, user: User | None) -> Auction:
     """The auction, or AuctionNotFound when it does not exist or the caller may not see it."""
-    auction = session.get(Auction, auction_id)
+    auction = session.get(Auction, auction_id) if 0 < auction_id <= MAX_ID else None
     if auction is None or not may_see(user, auction):
         raise AuctionNotFound(f"No auction {auction_id}.")
     return auction
@@ -247,7 +250,7 @@ def open_auction(
             starting_price_fen=starting_price_fen, increment_fen=increment_fen, deposit_fen=deposit_fen,
             starts_at=starts_at, scheduled_end_at=ends_at, ends_at=ends_at,
             extension_seconds=int(rules.extension.total_seconds()), code_salt=secrets.token_hex(8),
-            bid_count=0, opened_by_user_id=actor.user.id if actor.user else None, created_at=now,
+            bid_count=0, proxy_count=0, opened_by_user_id=actor.user.id if actor.user else None, created_at=now,
         )
         session.add(auction)
         session.flush()
@@ -298,7 +301,7 @@ def pay_deposit(
     Returns the registration and whether this call created it.
     """
     try:
-        auction = lock_auction(session, auction_id)
+        auction = lock_auction(session, auction_id) if 0 < auction_id <= MAX_ID else None
         if auction is None:
             raise AuctionNotFound(f"No auction {auction_id}.")
         existing = registration(session, auction_id, institution_id)

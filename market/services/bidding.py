@@ -34,6 +34,7 @@ from market.domain.auction import (
 )
 from market.models import Auction, AuctionBidder, Bid, ProxyBid, UTCDateTime
 from market.services.auctions import (
+    MAX_ID,
     AuctionNotFound,
     Snapshot,
     lock_auction,
@@ -54,6 +55,7 @@ class Live:
 
     state: BidState
     leader_code: str | None
+    proxies: int = 0  # hidden maxima on the auction, as the locked row says
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,7 @@ def set_proxy(
 ) -> Snapshot:
     """Set or raise a hidden maximum; unless leading, the system bids the minimum for it at once."""
     try:
-        auction = lock_auction(session, auction_id)
+        auction = lock_auction(session, auction_id) if 0 < auction_id <= MAX_ID else None
         if auction is None:
             raise AuctionNotFound(f"No auction {auction_id}.")
         bidder = registration(session, auction_id, institution_id)
@@ -132,12 +134,13 @@ def set_proxy(
         )
         if proxy is None:
             session.add(ProxyBid(auction_id=auction_id, bidder_id=bidder.id, max_fen=max_fen, set_at=now))
+            auction.proxy_count += 1  # under the row lock; bids read it back through RETURNING
         else:
             proxy.max_fen, proxy.set_at = max_fen, now
         session.flush()
         extension = timedelta(seconds=auction.extension_seconds)
-        live, _replies = _proxies_reply(session, auction_id, terms, Live(state, auction.leader_code), now,
-                                        extension)
+        live, _replies = _proxies_reply(session, auction_id, terms,
+                                        Live(state, auction.leader_code, auction.proxy_count), now, extension)
         session.commit()
     except BaseException:
         session.rollback()
@@ -177,7 +180,8 @@ def _forget(session: so.Session, auction_id: int) -> None:
 
 def _read(session: so.Session, auction_id: int, institution_id: int) -> sa.Row:
     """The auction row and the caller's registration, in one query (no ORM objects on the hot path)."""
-    row = session.execute(_READ, {"auction_id": auction_id, "institution_id": institution_id}).first()
+    row = session.execute(_READ, {"auction_id": auction_id, "institution_id": institution_id}).first() \
+        if 0 < auction_id <= MAX_ID else None
     if row is None:
         raise AuctionNotFound(f"No auction {auction_id}.")
     return row
@@ -218,22 +222,25 @@ def _append(
             # anti-sniping: a valid bid in the last minutes moves the end to `extension` after it
             ends_at=sa.case((c.ends_at < extended, extended), else_=c.ends_at),
         )
-        .returning(c.bid_count, c.ends_at)
+        .returning(c.bid_count, c.ends_at, c.proxy_count)
     ).first()
     if row is None:
         return None
-    seq, ends_at = row
+    seq, ends_at, proxies = row
     session.execute(
         sa.insert(_bid).values(auction_id=auction_id, seq=seq, bidder_id=bidder.id, amount_fen=amount_fen,
                                placed_at=now, by_proxy=by_proxy)
     )
-    return seq, Live(BidState(AuctionStatus.OPEN, ends_at, seq, amount_fen, bidder.institution_id), bidder.code)
+    state = BidState(AuctionStatus.OPEN, ends_at, seq, amount_fen, bidder.institution_id)
+    return seq, Live(state, bidder.code, proxies)
 
 
 def _proxies_reply(
     session: so.Session, auction_id: int, terms: Terms, live: Live, now: datetime, extension: timedelta
 ) -> tuple[Live, int]:
     """Let hidden maxima answer, one increment at a time, until none can (we hold the auction row)."""
+    if not live.proxies:
+        return live, 0
     proxy = ProxyBid.__table__
     rows = session.execute(
         sa.select(proxy.c.id, proxy.c.max_fen, proxy.c.set_at, _bidder.c.id.label("bidder_id"),

@@ -25,9 +25,10 @@ class LedgerWouldGoNegative(RuleBroken):
 
 def balance(session: so.Session, account: str) -> int:
     """An account's balance, debit-positive (liabilities show as negative numbers)."""
-    return session.scalar(
+    total = session.scalar(
         sa.select(sa.func.coalesce(sa.func.sum(LedgerPosting.amount_fen), 0)).where(LedgerPosting.account == account)
-    ) or 0
+    )
+    return int(total or 0)  # PostgreSQL sums BIGINT as NUMERIC
 
 
 def balances(session: so.Session, prefix: str) -> dict[str, int]:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
@@ -191,6 +191,9 @@ def act(case_id: int, verb: str):
     if spec is None:
         return _workbench(found, status=404)
     form = _form(verb, found)
+    if not spec.shown(found):
+        flash(_("That decision is not open for this case as it stands."), "error")
+        return _workbench(found, status=409)
     if form.validate_on_submit():
         done = run(lambda: spec.call(found, form, Actor.of(me)), success=str(spec.done))
         if done is not None:

@@ -109,6 +109,7 @@ def test_an_outbid_or_late_bid_answers_409(client, session, clock, round_):
     assert bid(client, round_.id, first_headers, "1060000", "a").status_code == 201
     outbid = bid(client, round_.id, second_headers, "1060000", "b")
     assert outbid.status_code == 409 and outbid.get_json()["error"] == "outbid"
+    assert outbid.get_json()["auction"]["minimum_bid"] == "1070000.00"  # enough to bid again at once
     leading = bid(client, round_.id, first_headers, "1070000", "c")
     assert leading.status_code == 409 and leading.get_json()["error"] == "already_leading"
     clock.advance(hours=24)

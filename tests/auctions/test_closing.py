@@ -5,11 +5,25 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from market.domain.auction import AuctionKind, AuctionStatus, Barred, DepositStatus, Outcome, RefusalDecision
+from market.domain.auction import (
+    AuctionKind,
+    AuctionStatus,
+    Barred,
+    DepositStatus,
+    Outcome,
+    RefusalDecision,
+)
 from market.domain.ledger import Movement, deposits_held, forfeited, proceeds_payable
 from market.domain.rules import PriceCutTooDeep
 from market.domain.workflow import CaseAction, CaseState
-from market.models import Auction, AuctionBar, AuctionBidder, AuctionResult, DisposalCase, LedgerTransaction
+from market.models import (
+    Auction,
+    AuctionBar,
+    AuctionBidder,
+    AuctionResult,
+    DisposalCase,
+    LedgerTransaction,
+)
 from market.services.auctions import open_auction, pay_deposit
 from market.services.audit import Actor, timeline
 from market.services.bidding import place_bid

@@ -10,8 +10,11 @@ from tests.factories_channels import make_channel_case
 
 
 def login(client, auth, user):
+    """Log in as a user; its email is read once, so no test transaction holds SQLite's write lock meanwhile."""
+    email = user.__dict__.get("login_email") or user.email
     auth.logout()
-    assert auth.login(user.email).status_code == 302
+    assert auth.login(email).status_code == 302
+
 
 
 @pytest.fixture
@@ -35,6 +38,8 @@ def stacked(session):
                                      institution=make_institution(session, licensed_financial=False)),
     }
     session.commit()
+    for user in users.values():
+        user.login_email = user.email  # a plain attribute: survives expiry, needs no query
     return case, aic, users
 
 

@@ -10,6 +10,7 @@ from tests.factories import make_user
 from tests.factories_channels import make_channel_case
 
 
+
 @pytest.fixture
 def world(session):
     """A case ready for licensing, its bank, an operator, two applicants and an unrelated guarantor."""
@@ -23,13 +24,16 @@ def world(session):
         "bureau": make_user(session, Role.BUREAU),
     }
     session.commit()
+    for user in users.values():
+        user.login_email = user.email  # a plain attribute: survives expiry, needs no query
     return case, users
 
 
 def login(client, auth, user):
-    """Log in as a user (the test session keeps no transaction open, so the app can write: SQLite)."""
+    """Log in as a user; its email is read once, so no test transaction holds SQLite's write lock meanwhile."""
+    email = user.__dict__.get("login_email") or user.email
     auth.logout()
-    assert auth.login(user.email).status_code == 302
+    assert auth.login(email).status_code == 302
 
 
 ROUND_FORM = {"kind": "exclusive", "field_of_use": "Machine vision", "territory": "Mainland China",

@@ -5,7 +5,15 @@ from market.domain.settlement import ClaimState, DisposalCosts
 from market.services.accounts import create_api_token
 from tests.factories import make_user
 from tests.factories_settlement import (
-    YUAN, bureau_users, claims_of, fund_money, make_disposed_case, make_policy, operator, settle, user_of,
+    YUAN,
+    bureau_users,
+    claims_of,
+    fund_money,
+    make_disposed_case,
+    make_policy,
+    operator,
+    settle,
+    user_of,
 )
 
 

@@ -5,8 +5,15 @@ import pytest
 from market.domain.ledger import claims_payable
 from market.domain.loss import Layer
 from market.domain.settlement import (
-    AboveYearCap, ClaimKind, ClaimNotReviewable, ClaimState, DisposalCosts, FourEyesRequired,
-    ReasonRequiredForClaim, ReductionInvalid, ReviewDecision,
+    AboveYearCap,
+    ClaimKind,
+    ClaimNotReviewable,
+    ClaimState,
+    DisposalCosts,
+    FourEyesRequired,
+    ReasonRequiredForClaim,
+    ReductionInvalid,
+    ReviewDecision,
 )
 from market.services import compensation
 from market.services.access import Forbidden, NotFound
@@ -14,7 +21,14 @@ from market.services.audit import Actor
 from market.services.ledger import balance
 from tests.factories import make_loan
 from tests.factories_settlement import (
-    YUAN, bureau_users, claims_of, make_disposed_case, make_policy, settle, user_of, worked_example_loan,
+    YUAN,
+    bureau_users,
+    claims_of,
+    make_disposed_case,
+    make_policy,
+    settle,
+    user_of,
+    worked_example_loan,
 )
 
 

@@ -11,7 +11,14 @@ from market.services import fund
 from market.services.audit import Actor
 from market.services.ledger import check_ledger, movement_total
 from tests.factories_settlement import (
-    YUAN, bureau_users, claims_of, file_and_approve, fund_money, make_disposed_case, make_policy, settle,
+    YUAN,
+    bureau_users,
+    claims_of,
+    file_and_approve,
+    fund_money,
+    make_disposed_case,
+    make_policy,
+    settle,
 )
 
 

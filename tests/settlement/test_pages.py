@@ -10,7 +10,15 @@ from market.domain.settlement import ClaimState
 from market.domain.workflow import CaseState
 from tests.factories import make_user
 from tests.factories_settlement import (
-    YUAN, bureau_users, claims_of, fund_money, make_disposed_case, make_policy, operator, settle, user_of,
+    YUAN,
+    bureau_users,
+    claims_of,
+    fund_money,
+    make_disposed_case,
+    make_policy,
+    operator,
+    settle,
+    user_of,
 )
 
 
@@ -125,7 +133,7 @@ def test_only_the_bureau_acts_on_the_fund_while_the_centre_may_read(app, session
     _login(client, op)
     assert client.get("/bureau/fund").status_code == 200
     assert client.post("/bureau/fund/contribute", data={"amount": "1", "memo": "x"}).status_code == 403
-    assert client.post(f"/cases/999/settlement/close").status_code == 404
+    assert client.post("/cases/999/settlement/close").status_code == 404
 
 
 @pytest.mark.parametrize("path", ["/bureau/claims.csv", "/bureau/fund/payments.csv", "/bureau/fund/queue.csv",

@@ -7,13 +7,26 @@ from hypothesis import strategies as st
 
 from market.domain.ledger import BudgetLine
 from market.domain.loss import LAYERS, Layer, Shortfall
-from market.domain.settlement import AboveYearCap, ClaimState, DisposalCosts, ReviewDecision
+from market.domain.settlement import (
+    AboveYearCap,
+    ClaimKind,
+    ClaimState,
+    DisposalCosts,
+    ReviewDecision,
+)
 from market.services import compensation, fund, recoveries, settlement
 from market.services.audit import Actor
 from market.services.ledger import check_ledger
 from tests.factories import make_institution, make_loan
 from tests.factories_settlement import (
-    YUAN, bureau_users, claims_of, fresh_database, make_disposed_case, make_policy, operator, receive_price,
+    YUAN,
+    bureau_users,
+    claims_of,
+    fresh_database,
+    make_disposed_case,
+    make_policy,
+    operator,
+    receive_price,
     user_of,
 )
 
@@ -108,8 +121,8 @@ def test_claims_respect_every_cap(database_template, shares, losses, layer_cap, 
                 if room:
                     compensation.review(session, claim.id, actor=Actor.of(first), decision=ReviewDecision.REDUCE,
                                         amount_fen=room, reason="yearly cap", now=NOW)
-        approved = compensation.used_in_year(session, year=2026, kind=claim.kind if losses else None,
-                                             institution_id=guarantor.id) if losses else 0
+        approved = compensation.used_in_year(session, year=2026, kind=ClaimKind.COMPENSATION,
+                                             institution_id=guarantor.id)
         if year_cap is not None:
             assert approved <= year_cap
 
@@ -139,7 +152,7 @@ def test_the_fund_never_pays_above_its_balance_or_budget_and_pays_in_order(datab
             loan = make_loan(session, bank=bank)
             session.commit()
             claim = compensation.file_subsidy_claim(session, actor=filer, loan_id=loan.id,
-                                                    kind=compensation.ClaimKind.INTEREST_SUBSIDY, base_fen=amount,
+                                                    kind=ClaimKind.INTEREST_SUBSIDY, base_fen=amount,
                                                     evidence="x", now=NOW)
             compensation.review(session, claim.id, actor=bureau, decision=ReviewDecision.APPROVE, now=NOW)
             rows.append(claim)

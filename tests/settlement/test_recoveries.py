@@ -8,7 +8,14 @@ from market.services import fund, recoveries, settlement
 from market.services.audit import Actor
 from market.services.ledger import balance, check_ledger
 from tests.factories_settlement import (
-    YUAN, bureau_users, claims_of, file_and_approve, fund_money, make_disposed_case, make_policy, operator,
+    YUAN,
+    bureau_users,
+    claims_of,
+    file_and_approve,
+    fund_money,
+    make_disposed_case,
+    make_policy,
+    operator,
     settle,
 )
 

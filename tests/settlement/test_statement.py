@@ -12,7 +12,14 @@ from market.services.audit import Actor
 from market.services.ledger import balance, check_ledger, movement_total
 from tests.factories import make_loan
 from tests.factories_settlement import (
-    YUAN, claims_of, make_disposed_case, make_policy, operator, receive_price, settle, worked_example_loan,
+    YUAN,
+    claims_of,
+    make_disposed_case,
+    make_policy,
+    operator,
+    receive_price,
+    settle,
+    worked_example_loan,
 )
 
 

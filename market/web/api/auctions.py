@@ -73,8 +73,9 @@ def history_json(line: HistoryLine) -> dict:
             "placed_at": iso(line.placed_at), "by_proxy": line.by_proxy}
 
 
-def _refused(error: RuleBroken):
-    return api_error(STATUS_OF_CODE.get(error.code, 422), error.code, str(error))
+def _refused(error: Exception):
+    code = getattr(error, "code", "invalid_amount")
+    return api_error(STATUS_OF_CODE.get(code, 422), code, str(error))
 
 
 def _not_found(auction_id: int):
@@ -178,17 +179,32 @@ def post_bid(auction_id: int):
     body = json_body()
     session = db()
     try:
-        get_visible(session, auction_id, user)
-        amount = _amount(body, "amount")
-        placed = place_bid(session, auction_id, institution_id=user.institution_id, amount_fen=amount,
-                           now=now(), rules=auction_rules())
-    except AuctionNotFound:
-        return _not_found(auction_id)
-    except (RuleBroken, InvalidAmount) as error:
-        return _refused(error)
+        # no visibility query on the way in: only a registered (hence eligible) bidder can succeed
+        placed = place_bid(session, auction_id, institution_id=user.institution_id,
+                           amount_fen=_amount(body, "amount"), now=now(), rules=auction_rules())
+    except (RuleBroken, InvalidAmount, AuctionNotFound) as error:
+        return _bid_refused(session, auction_id, user, error)
     bid = {"seq": placed.seq, "amount": fen_to_decimal_string(placed.amount_fen), "bidder": placed.code,
            "placed_at": iso(placed.placed_at)}
     return jsonify(bid=bid, auction=auction_json(placed.auction, placed.placed_at)), 201
+
+
+def _bid_refused(session, auction_id: int, user, error: Exception):
+    """404 for an auction the caller cannot see; else the rule's answer, with the fresh state on a 409."""
+    try:
+        auction = get_visible(session, auction_id, user)
+    except AuctionNotFound:
+        return _not_found(auction_id)
+    response = _refused(error)
+    if response.status_code == 409:
+        session.refresh(auction)
+        mine = registration(session, auction_id, user.institution_id)
+        payload = response.get_json()
+        payload["auction"] = auction_json(snapshot(auction, mine.code if mine else None), now())
+        response = jsonify(payload)
+        response.status_code = 409
+    session.rollback()
+    return response
 
 
 @bp.post("/auctions/<int:auction_id>/proxy")
@@ -198,16 +214,13 @@ def post_proxy(auction_id: int):
     user = api_user(write=True)
     body = json_body()
     session = db()
+    at = now()
     try:
-        get_visible(session, auction_id, user)
         max_fen = _amount(body, "max_amount")
-        at = now()
         view = set_proxy(session, auction_id, institution_id=user.institution_id, max_fen=max_fen, now=at,
                          rules=auction_rules())
-    except AuctionNotFound:
-        return _not_found(auction_id)
-    except (RuleBroken, InvalidAmount) as error:
-        return _refused(error)
+    except (RuleBroken, InvalidAmount, AuctionNotFound) as error:
+        return _bid_refused(session, auction_id, user, error)
     return jsonify(proxy={"max_amount": fen_to_decimal_string(max_fen)}, auction=auction_json(view, at)), 200
 
 

@@ -1,0 +1,233 @@
+#!/usr/bin/env python
+"""Benchmarks of the simulator against the machine's own limits (a benchmark, not a timed test).
+
+    python scripts/bench_sim.py [--vector-paths 10000] [--event-paths 300] [--memory-paths 100000 400000]
+
+(a) NumPy's raw standard_normal rate; (b) the vector engine on a 10,000-loan, one-year scenario;
+(c) the event engine on the same scenario; (d) a bare SimPy timeout loop, and (d') the trading
+centre's SimPy queue alone (the operators' processes, no simulator work around them).
+Then the peak memory of size_fund at large --paths, and its speed with --workers 1 and 2.
+The machine may be shared: each rate is the best of --repeat runs, and ratios are taken within one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import simpy
+
+import sim
+from sim import event
+from sim.fund_study import size_fund
+from sim.runner import Plan
+from sim.scenario import Scenario, parse
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "sim" / "scenarios" / "example.toml"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmarks and print the figures (and write them as JSON with --json)."""
+    args = _parser().parse_args(argv)
+    if args.measure_memory:
+        return _measure_memory(args.measure_memory, args.workers)
+    figures: dict[str, float] = {"load_average_1min": os.getloadavg()[0]}
+    for paths in args.memory_paths:  # first, while this process is small (a child starts from it)
+        figures |= _memory(paths, args.workers)
+    scenario = bench_scenario(args.loans)
+    loans = scenario.portfolio.loans
+    a_rates, b_times = [], []
+    for _ in range(args.repeat):  # (a) and (b) back to back, so both see the same machine load
+        a_rates.append(normal_rate(50_000_000))
+        b_times.append(best_time(1, lambda: sim.run(scenario, args.vector_paths, engine="vector")))
+    figures["a_normals_per_s"] = max(a_rates)
+    figures["b_loan_paths_per_s"] = loans * args.vector_paths / min(b_times)
+    c_seconds, c_events = _event_run(scenario, args.event_paths, args.repeat)
+    figures["c_loan_paths_per_s"] = loans * args.event_paths / c_seconds
+    figures["c_events_per_s"] = c_events / c_seconds
+    figures["c_events_per_default"] = c_events / max(1, _defaults(scenario, args.event_paths))
+    figures["d_events_per_s"] = best(args.repeat, lambda: bare_timeout_rate(1_000_000))
+    figures["d_queue_events_per_s"] = best(args.repeat, lambda: bare_queue_rate(200, 1000))
+    figures["ratio_b_over_a"] = figures["b_loan_paths_per_s"] / figures["a_normals_per_s"]
+    figures["ratio_c_over_d"] = figures["c_events_per_s"] / figures["d_events_per_s"]
+    figures["ratio_c_over_d_queue"] = figures["c_events_per_s"] / figures["d_queue_events_per_s"]
+    one, two = (
+        best_time(
+            1,
+            lambda w=w: size_fund(
+                sim.load(EXAMPLE), Plan(1, "vector", args.speedup_paths), workers=w
+            ),
+        )
+        for w in (1, 2)
+    )
+    figures["speedup_paths"] = args.speedup_paths
+    figures["workers_1_s"], figures["workers_2_s"], figures["speedup_2_workers"] = (
+        one,
+        two,
+        one / two,
+    )
+    print(format_figures(figures, loans, args))
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
+    return 0
+
+
+def bench_scenario(loans: int) -> Scenario:
+    """The example scenario with `loans` loans and a one-year horizon (auction model, 4 operators)."""
+    data = tomllib.loads(EXAMPLE.read_text(encoding="utf-8"))
+    data["portfolio"]["loans"], data["horizon_years"], data["name"] = loans, 1, "bench"
+    return parse(data)
+
+
+def normal_rate(size: int) -> float:
+    """Standard normals drawn per second by NumPy's default generator."""
+    rng = np.random.default_rng(0)
+    started = time.perf_counter()
+    rng.standard_normal(size)
+    return size / (time.perf_counter() - started)
+
+
+def bare_timeout_rate(steps: int) -> float:
+    """SimPy events per second for one process doing nothing but timeouts."""
+    env = simpy.Environment()
+
+    def ticker(env: simpy.Environment):
+        for _ in range(steps):
+            yield env.timeout(1)
+
+    env.process(ticker(env))
+    started = time.perf_counter()
+    env.run()
+    seconds = time.perf_counter() - started
+    return next(env._eid) / seconds
+
+
+def bare_queue_rate(cases: int, runs: int) -> float:
+    """SimPy events per second for the trading centre's queue alone (sim.event.trading_centre), on
+    path-sized runs of `cases` cases each keeping 4 operators 70% busy."""
+    rng = np.random.default_rng(0)
+    work = [rng.random(cases) * 200 for _ in range(runs)]
+    filed = [rng.random(cases) * w.sum() / (4 * 0.7) for w in work]
+    before = event.events_scheduled()
+    started = time.perf_counter()
+    for f, w in zip(filed, work, strict=True):
+        event.trading_centre(f, w, operators=4)
+    return (event.events_scheduled() - before) / (time.perf_counter() - started)
+
+
+def best(repeat: int, rate: Callable[[], float]) -> float:
+    """The highest of `repeat` measured rates (the run least disturbed by other work)."""
+    return max(rate() for _ in range(repeat))
+
+
+def best_time(repeat: int, call: Callable[[], object]) -> float:
+    """The shortest of `repeat` wall-clock timings of a call."""
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def _event_run(scenario: Scenario, paths: int, repeat: int) -> tuple[float, int]:
+    runs = []
+    for _ in range(repeat):
+        before = event.events_scheduled()
+        seconds = best_time(1, lambda: sim.run(scenario, paths, engine="event"))
+        runs.append((seconds, event.events_scheduled() - before))
+    return min(runs)
+
+
+def _defaults(scenario: Scenario, paths: int) -> int:
+    return int(sim.run(scenario, paths, engine="vector").totals.defaults.sum())
+
+
+def _memory(paths: int, workers: int) -> dict[str, float]:
+    """Peak memory of size_fund at `paths`, measured in a fresh process (its own and its workers')."""
+    done = subprocess.run(
+        [sys.executable, __file__, "--measure-memory", str(paths), "--workers", str(workers)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    measured = json.loads(done.stdout.strip().splitlines()[-1])
+    return {f"memory_{paths}_{key}": value for key, value in measured.items()}
+
+
+def _measure_memory(paths: int, workers: int) -> int:
+    started = time.perf_counter()
+    size_fund(sim.load(EXAMPLE), Plan(1, "vector", paths), workers=workers, sensitivity_paths=0)
+    seconds = time.perf_counter() - started
+    own = _peak_rss_mib()
+    workers_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(json.dumps({"main_mib": own, "worker_mib": workers_peak, "seconds": seconds}))
+    return 0
+
+
+def _peak_rss_mib() -> float:
+    """This process's peak resident memory (VmHWM: unlike ru_maxrss it does not carry over the
+    memory of the process that started it)."""
+    status = Path("/proc/self/status")
+    if status.is_file():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def format_figures(f: dict[str, float], loans: int, args: argparse.Namespace) -> str:
+    """The figures as a short report."""
+    lines = [
+        f"(a) numpy standard_normal:            {f['a_normals_per_s']:>14,.0f} normals/s",
+        f"(b) vector engine ({loans:,} loans, 1 year, {args.vector_paths:,} paths):"
+        f" {f['b_loan_paths_per_s']:,.0f} loan-paths/s",
+        f"(c) event engine ({args.event_paths:,} paths): {f['c_loan_paths_per_s']:,.0f} loan-paths/s,"
+        f" {f['c_events_per_s']:,.0f} events/s ({f['c_events_per_default']:.1f} events per default)",
+        f"(d) bare SimPy timeout loop:          {f['d_events_per_s']:>14,.0f} events/s",
+        f"(d') the centre's SimPy queue alone:   {f['d_queue_events_per_s']:>14,.0f} events/s",
+        f"ratios: (b)/(a) = {f['ratio_b_over_a']:.2f}   (c)/(d) = {f['ratio_c_over_d']:.2f}"
+        f"   (c)/(d') = {f['ratio_c_over_d_queue']:.2f}",
+    ]
+    for paths in args.memory_paths:
+        lines.append(
+            f"size_fund --paths {paths:,} (example.toml, {args.workers} workers): peak memory "
+            f"{f[f'memory_{paths}_main_mib']:,.0f} MiB main, {f[f'memory_{paths}_worker_mib']:,.0f} MiB"
+            f" per worker, {f[f'memory_{paths}_seconds']:.1f} s"
+        )
+    lines.append(
+        f"size_fund --paths {args.speedup_paths:,}: {f['workers_1_s']:.1f} s on 1 worker, "
+        f"{f['workers_2_s']:.1f} s on 2: speed-up {f['speedup_2_workers']:.2f}x"
+    )
+    lines.append(
+        f"(load average when the run started: {f['load_average_1min']:.2f} on this machine)"
+    )
+    return "\n".join(lines)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--loans", type=int, default=10_000)
+    parser.add_argument("--vector-paths", type=int, default=10_000)
+    parser.add_argument("--event-paths", type=int, default=300)
+    parser.add_argument("--memory-paths", type=int, nargs="*", default=[100_000, 400_000])
+    parser.add_argument("--speedup-paths", type=int, default=20_000)
+    parser.add_argument("--workers", type=int, default=2, help="workers for the memory runs")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per rate; the best is kept")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--measure-memory", type=int, help=argparse.SUPPRESS)
+    return parser
+
+
+if __name__ == "__main__":
+    sys.exit(main())

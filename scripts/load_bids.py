@@ -1,0 +1,340 @@
+"""Measure bidding under load: the real app under gunicorn on loopback, N concurrent bidders through the API.
+
+    .venv/bin/python scripts/load_bids.py                       # SQLite, 50 bidders, 20 s
+    .venv/bin/python scripts/load_bids.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+    .venv/bin/python scripts/load_bids.py --bidders 50 --seconds 30 --workers 4 --threads 1 --auctions 25
+
+For each database it builds a fresh one (a temp SQLite file; with --postgres a throw-away database made
+through that admin URL and dropped afterwards), arranges the auctions, bidder banks, API tokens and paid
+deposits, starts gunicorn, then lets every bidder loop for a bounded time: pick an auction it does not
+lead, bid the minimum plus 0-2 increments with a fresh Idempotency-Key, and learn the new state from
+each answer (201, or the 409 that carries the fresh state). Afterwards it reads every auction and its
+whole history through the API and checks: every 201 is in the history with its amount and bidder,
+the history is gapless and strictly increasing, price = the highest accepted bid, and the history holds
+nothing but the 201s. Prints accepted bids/s, p50/p99 latency and the invariants. Loopback only;
+requests are bounded in count and time and the script stops by itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing as mp
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+BIN = Path(sys.executable).parent
+
+
+def main() -> int:
+    """Run the load against SQLite and, when asked, PostgreSQL; exit 1 if an invariant failed."""
+    args = _arguments()
+    targets = [("sqlite", None)]
+    if args.postgres:
+        targets.append(("postgresql", args.postgres))
+    if args.only:
+        targets = [t for t in targets if t[0] == args.only]
+    ok = True
+    for name, admin_url in targets:
+        ok &= run_one(name, admin_url, args)
+    return 0 if ok else 1
+
+
+def _arguments():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--bidders", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--auctions", type=int, default=25)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=1, help="threads per worker (>1: gthread)")
+    parser.add_argument("--clients", type=int, default=5, help="client processes the bidders are spread over")
+    parser.add_argument("--postgres", metavar="ADMIN_URL", help="also run on a throw-away PostgreSQL database")
+    parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    parser.add_argument("--max-requests", type=int, default=200_000, help="hard cap on bid requests")
+    return parser.parse_args()
+
+
+# ---- arranging the database ---------------------------------------------------------------------
+
+
+def arrange(database_url: str, bidders: int, auctions: int) -> tuple[list[int], list[str]]:
+    """Auctions open for two days and bidder banks with tokens whose deposits are paid everywhere."""
+    from market.db import make_engine, make_session_factory
+    from market.migrate import upgrade_to_head
+    from market.services.accounts import create_api_token
+    from market.services.auctions import open_auction, pay_deposit
+    from market.services.audit import Actor
+    from tests.conftest import Clock
+    from tests.factories import make_institution, make_user
+    from tests.factories_auctions import DEPOSIT, START, make_operator, make_ready_case
+
+    engine = make_engine(database_url)
+    upgrade_to_head(engine)
+    now = datetime.now(UTC)
+    with make_session_factory(engine)() as session:
+        operator = make_operator(session)
+        users = [make_user(session, institution=make_institution(session, name=f"压测银行{i:03d}"))
+                 for i in range(bidders)]
+        session.commit()
+        tokens = [create_api_token(session, user, label="load test") for user in users]
+        auction_ids = []
+        for _ in range(auctions):
+            case = make_ready_case(session, Clock(now), valued_on=(now - timedelta(days=10)).date())
+            session.commit()
+            auction = open_auction(session, case.id, starting_price_fen=START, increment_fen=10_000,
+                                   deposit_fen=DEPOSIT, ends_at=now + timedelta(days=2), actor=Actor.of(operator),
+                                   now=now)
+            auction_ids.append(auction.id)
+            for user in users:
+                pay_deposit(session, auction.id, user.institution_id, now=now, user=user)
+    engine.dispose()
+    return auction_ids, tokens
+
+
+# ---- the server ---------------------------------------------------------------------------------
+
+
+def start_server(database_url: str, workdir: str, workers: int, threads: int) -> tuple[subprocess.Popen, int]:
+    """gunicorn on a free loopback port; returns once it answers."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "MARKET_DATABASE_URL": database_url, "MARKET_INSTANCE_DIR": workdir,
+           "MARKET_SECRET_KEY": "load-test-secret-not-for-production", "PYTHONPATH": str(ROOT)}
+    command = [str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+               "--backlog", "2048", "--log-level", "warning"]
+    if threads > 1:
+        command += ["--worker-class", "gthread", "--threads", str(threads)]
+    server = subprocess.Popen(command + ["market.app:create_app()"], env=env, cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            status, _ = request(port, "GET", "/api/v1/openapi.json")
+            if status == 200:
+                return server, port
+        except OSError:
+            pass
+        if server.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("gunicorn did not start: " + server.stderr.read().decode()[-2000:])
+        time.sleep(0.2)
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    """Stop the gunicorn we started (its own process group)."""
+    os.killpg(server.pid, signal.SIGTERM)
+    server.wait(timeout=30)
+
+
+def request(port: int, method: str, path: str, body: dict | None = None, headers: dict | None = None,
+            connection: http.client.HTTPConnection | None = None):
+    """One HTTP request on loopback; returns (status, parsed JSON or None)."""
+    own = connection is None
+    connection = connection or http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    payload = json.dumps(body).encode() if body is not None else None
+    sent = {"Content-Type": "application/json"} if payload else {}
+    sent.update(headers or {})
+    try:
+        connection.request(method, path, body=payload, headers=sent)
+        response = connection.getresponse()
+        data = response.read()
+        if response.getheader("Connection", "").lower() == "close":
+            connection.close()
+    finally:
+        if own:
+            connection.close()
+    try:
+        return response.status, json.loads(data) if data else None
+    except ValueError:
+        return response.status, None
+
+
+# ---- the bidders --------------------------------------------------------------------------------
+
+
+def to_fen(amount: str) -> int:
+    """"1234.50" -> 123450."""
+    whole, _, part = amount.partition(".")
+    return int(whole) * 100 + int((part + "00")[:2])
+
+
+def bidder_process(port, jobs, auction_ids, deadline, max_requests, seed, results):
+    """Run some bidders as threads in this process; send back (accepted, latencies, statuses)."""
+    import threading
+
+    accepted, latencies, statuses, lock = [], [], {}, threading.Lock()
+    budget = [max_requests]
+
+    def bidder(token: str, rng: random.Random) -> None:
+        auth = {"Authorization": f"Bearer {token}"}
+        known: dict[int, dict] = {}  # auction id -> last state seen
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        while time.time() < deadline:
+            with lock:
+                if budget[0] <= 0:
+                    return
+                budget[0] -= 1
+            candidates = [a for a in auction_ids if known.get(a, {}).get("your_code") is None
+                          or known[a].get("leader") != known[a].get("your_code")]
+            auction_id = rng.choice(candidates or auction_ids)
+            state = known.get(auction_id)
+            if state is None:
+                _, state = request(port, "GET", f"/api/v1/auctions/{auction_id}", headers=auth,
+                                   connection=connection)
+                known[auction_id] = state
+            minimum, increment = to_fen(state["minimum_bid"]), to_fen(state["increment"])
+            amount = minimum + rng.choice((0, 0, 1, 2)) * increment
+            started = time.perf_counter()
+            try:
+                status, body = request(port, "POST", f"/api/v1/auctions/{auction_id}/bids",
+                                       body={"amount": f"{amount // 100}.{amount % 100:02d}"},
+                                       headers={**auth, "Idempotency-Key": str(uuid.uuid4())},
+                                       connection=connection)
+            except OSError:
+                status, body = 0, None
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            elapsed = time.perf_counter() - started
+            with lock:
+                latencies.append(elapsed)
+                statuses[status] = statuses.get(status, 0) + 1
+                if status == 201:
+                    bid = body["bid"]
+                    accepted.append((auction_id, bid["seq"], bid["amount"], bid["bidder"]))
+            if body and "auction" in body:
+                known[auction_id] = body["auction"]
+            elif status != 201:
+                known.pop(auction_id, None)
+
+    threads = [threading.Thread(target=bidder, args=(token, random.Random(seed + i))) for i, token in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    results.put((accepted, latencies, statuses))
+
+
+# ---- one run ------------------------------------------------------------------------------------
+
+
+def run_one(name: str, admin_url: str | None, args) -> bool:
+    """Arrange, serve, load, check and report for one database."""
+    workdir = tempfile.mkdtemp(prefix=f"load-bids-{name}-")
+    database = None
+    if admin_url:
+        import sqlalchemy as sa
+
+        database = f"ipd_load_{os.getpid()}"
+        admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{database}"'))
+        database_url = sa.engine.make_url(admin_url).set(database=database).render_as_string(hide_password=False)
+    else:
+        database_url = f"sqlite:///{workdir}/load.sqlite3"
+    try:
+        print(f"== {name}: arranging {args.auctions} auctions, {args.bidders} bidders with paid deposits ...",
+              flush=True)
+        auction_ids, tokens = arrange(database_url, args.bidders, args.auctions)
+        server, port = start_server(database_url, workdir, args.workers, args.threads)
+        try:
+            kind = f"gthread x{args.threads}" if args.threads > 1 else "sync"
+            print(f"   gunicorn: {args.workers} {kind} workers on 127.0.0.1:{port}; bidding for {args.seconds:.0f} s",
+                  flush=True)
+            accepted, latencies, statuses, wall = load(port, auction_ids, tokens, args)
+            ok = check_and_report(port, tokens[0], auction_ids, accepted, latencies, statuses, wall)
+        finally:
+            stop_server(server)
+    finally:
+        if database:
+            admin.dispose()
+            admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+            with admin.connect() as connection:
+                connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+            admin.dispose()
+    return ok
+
+
+def load(port, auction_ids, tokens, args):
+    """Spread the bidders over a few client processes (so the client's GIL does not skew latency)."""
+    context = mp.get_context("fork")
+    results = context.Queue()
+    processes = max(1, min(args.clients, len(tokens)))
+    started = time.time()
+    deadline = started + args.seconds
+    workers = [context.Process(target=bidder_process, args=(port, tokens[i::processes], auction_ids, deadline,
+                                                             args.max_requests // processes, 1000 * i, results))
+               for i in range(processes)]
+    for worker in workers:
+        worker.start()
+    accepted, latencies, statuses = [], [], {}
+    for _ in workers:
+        part_accepted, part_latencies, part_statuses = results.get(timeout=args.seconds + 120)
+        accepted += part_accepted
+        latencies += part_latencies
+        for status, count in part_statuses.items():
+            statuses[status] = statuses.get(status, 0) + count
+    for worker in workers:
+        worker.join(timeout=30)
+    return accepted, latencies, statuses, time.time() - started
+
+
+def check_and_report(port, token, auction_ids, accepted, latencies, statuses, wall) -> bool:
+    """Read back every auction and history through the API and check the invariants; print the figures."""
+    auth = {"Authorization": f"Bearer {token}"}
+    problems = []
+    history_total = 0
+    by_auction: dict[int, dict[int, tuple[str, str]]] = {}
+    for auction_id, seq, amount, bidder in accepted:
+        if seq in by_auction.setdefault(auction_id, {}):
+            problems.append(f"auction {auction_id}: two 201s with seq {seq}")
+        by_auction[auction_id][seq] = (amount, bidder)
+    for auction_id in auction_ids:
+        _, auction = request(port, "GET", f"/api/v1/auctions/{auction_id}", headers=auth)
+        _, page = request(port, "GET", f"/api/v1/auctions/{auction_id}/bids", headers=auth)
+        bids = page["bids"]
+        history_total += len(bids)
+        seqs = [b["seq"] for b in bids]
+        amounts = [to_fen(b["amount"]) for b in bids]
+        if seqs != list(range(1, len(bids) + 1)):
+            problems.append(f"auction {auction_id}: the sequence has gaps")
+        if any(a >= b for a, b in zip(amounts, amounts[1:], strict=False)):
+            problems.append(f"auction {auction_id}: prices do not strictly increase")
+        if bids and (to_fen(auction["current_price"]) != max(amounts) or auction["bid_count"] != len(bids)):
+            problems.append(f"auction {auction_id}: price {auction['current_price']} is not the highest bid")
+        recorded = {b["seq"]: (b["amount"], b["bidder"]) for b in bids}
+        for seq, expected in by_auction.get(auction_id, {}).items():
+            if recorded.get(seq) != expected:
+                problems.append(f"auction {auction_id}: accepted bid {seq} {expected} is not in the history")
+        if len(recorded) != len(by_auction.get(auction_id, {})):
+            problems.append(f"auction {auction_id}: the history holds bids nobody was told were accepted")
+    latencies.sort()
+    quantile = (lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000) if latencies \
+        else (lambda q: float("nan"))
+    print(f"   requests: {len(latencies)} bid POSTs in {wall:.1f} s; statuses {dict(sorted(statuses.items()))}")
+    print(f"   accepted: {len(accepted)} bids = {len(accepted) / wall:.0f} accepted bids/s "
+          f"({len(latencies) / wall:.0f} bid requests/s)")
+    print(f"   latency of a bid POST: p50 {quantile(0.50):.1f} ms, p90 {quantile(0.90):.1f} ms, "
+          f"p99 {quantile(0.99):.1f} ms, max {quantile(1.0):.1f} ms"
+          + (f", mean {statistics.fmean(latencies) * 1000:.1f} ms" if latencies else ""))
+    print(f"   invariants over {len(auction_ids)} auctions / {history_total} bids in the histories: "
+          + ("OK (every 201 in the history; gapless; strictly increasing; price = highest accepted bid)"
+             if not problems else "FAILED"))
+    for problem in problems[:20]:
+        print("     -", problem)
+    return not problems and len(accepted) == history_total
+
+
+if __name__ == "__main__":
+    sys.exit(main())
