@@ -39,14 +39,16 @@ def size_fund(
     step: float = 0.2,
 ) -> Sizing:
     """Run the demand and the scenario's own fund on `plan`, and the sensitivity runs on fewer paths."""
-    jobs = [Job(scenario, plan, own_fund=True, label="main")]
+    jobs = [Job(scenario, plan, own_fund=True)]
     moved = []
     if sensitivity_paths > 0:
         small = Plan(plan.seed, plan.engine, min(sensitivity_paths, plan.paths), plan.chunk_paths)
         moved = variants(scenario, step)
-        jobs.append(Job(scenario, small, own_fund=False, label="base"))
-        jobs += [Job(s, small, own_fund=False, label=f"{n} x{f:g}") for n, f, s in moved]
+        if small != plan:  # on fewer paths the base needs a run of its own
+            jobs.append(Job(scenario, small, own_fund=False))
+        jobs += [Job(varied, small, own_fund=False) for _, _, varied in moved]
     results = run_jobs(jobs, workers=workers, progress=progress)
+    base_run, moved_runs = results[len(jobs) - len(moved) - 1], results[len(jobs) - len(moved) :]
     exposure = book_of(scenario).exposure_fen(scenario.horizon_years - 1)
     summary = summarise(
         scenario,
@@ -59,15 +61,15 @@ def size_fund(
     )
     if not moved:
         return Sizing(summary, results[0])
-    base = covering(results[1].total_fen, confidence) / 100
+    base = covering(base_run.total_fen, confidence) / 100
     found = swings(
         [
             (n, f, covering(r.total_fen, confidence) / 100)
-            for (n, f, _), r in zip(moved, results[2:], strict=True)
+            for (n, f, _), r in zip(moved, moved_runs, strict=True)
         ]
     )
     summary["sensitivity"] = {
-        "paths": jobs[1].plan.paths,
+        "paths": base_run.paths,
         "step": step,
         "base_recommended_yuan": round(base, 2),
         "inputs": [

@@ -11,8 +11,9 @@ from __future__ import annotations
 import copyreg
 import os
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
+from itertools import islice
 from types import MappingProxyType
 
 from tqdm import tqdm
@@ -35,7 +36,6 @@ class Job:
     scenario: Scenario
     plan: Plan
     own_fund: bool = True
-    label: str = ""
 
 
 def default_workers() -> int:
@@ -74,12 +74,16 @@ def _computed(
         _start_worker(jobs)
         yield from (_piece(*task) for task in tasks)
         return
-    with ProcessPoolExecutor(
-        max_workers=min(workers, len(tasks)), initializer=_start_worker, initargs=(jobs,)
-    ) as pool:
-        futures = [pool.submit(_piece, *task) for task in tasks]
-        for future in as_completed(futures):
-            yield future.result()
+    workers = min(workers, len(tasks))
+    waiting = iter(tasks)
+    with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(jobs,)) as pool:
+        # a few pieces in flight per worker: finished pieces are dropped as soon as they are placed
+        running = {pool.submit(_piece, *task) for task in islice(waiting, 3 * workers)}
+        while running:
+            done, running = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                yield future.result()
+                running |= {pool.submit(_piece, *task) for task in islice(waiting, 1)}
 
 
 _worker_jobs: list[Job] = []

@@ -7,8 +7,10 @@ import shutil
 import tempfile
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import lru_cache
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 
 from market.db import make_engine, make_session_factory
 from market.domain.ledger import BudgetLine, Movement
@@ -131,27 +133,38 @@ def receive_price(session, case: DisposalCase, amount_fen: int, *, now: datetime
 
 @contextmanager
 def fresh_database(database_template):
-    """A session on a clean database, for hypothesis examples (function fixtures do not reset between them)."""
+    """A session on a clean database for one hypothesis example (function fixtures do not reset between them).
+
+    SQLite: a copy of the migrated template. PostgreSQL: the test's clean database inside an outer
+    transaction that is rolled back afterwards (the services' commits become savepoints); request the
+    `database_url` fixture so the database is clean when the test starts.
+    """
     if PG_URL:
-        engine = make_engine(PG_URL)
-        with engine.begin() as connection:
-            tables = connection.execute(sa.text(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
-            )).scalars().all()
-            connection.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-        url, path = PG_URL, None
-    else:
-        handle, path = tempfile.mkstemp(suffix=".sqlite3")
-        os.close(handle)
-        shutil.copy(database_template, path)
-        url = f"sqlite:///{path}"
-        engine = make_engine(url)
+        engine = _pg_engine()
+        connection = engine.connect()
+        outer = connection.begin()
+        session = so.Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+        try:
+            yield session
+        finally:
+            session.close()
+            outer.rollback()
+            connection.close()
+        return
+    handle, path = tempfile.mkstemp(suffix=".sqlite3")
+    os.close(handle)
+    shutil.copy(database_template, path)
+    engine = make_engine(f"sqlite:///{path}")
     try:
         with make_session_factory(engine)() as session:
             yield session
     finally:
         engine.dispose()
-        if path:
-            for suffix in ("", "-wal", "-shm"):
-                if os.path.exists(path + suffix):
-                    os.remove(path + suffix)
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(path + suffix):
+                os.remove(path + suffix)
+
+
+@lru_cache(maxsize=1)
+def _pg_engine():
+    return make_engine(PG_URL)

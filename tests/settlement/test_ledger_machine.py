@@ -207,7 +207,7 @@ class LedgerMachine(RuleBasedStateMachine):
             raise
 
 
-def test_the_ledger_always_balances_and_matches_a_simple_model(database_template):
+def test_the_ledger_always_balances_and_matches_a_simple_model(database_url, database_template):
     LedgerMachine.template = database_template
     run_state_machine_as_test(LedgerMachine, settings=settings(
         max_examples=12, stateful_step_count=20, deadline=None,

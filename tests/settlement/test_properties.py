@@ -31,7 +31,9 @@ from tests.factories_settlement import (
 )
 
 NOW = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
-EXAMPLES = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# database_url only cleans the database once per test; each example gets its own fresh_database
+EXAMPLES = settings(max_examples=15, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
 amounts = st.integers(min_value=0, max_value=5_000_000 * YUAN)
 ppm = st.integers(min_value=0, max_value=1_000_000)
@@ -61,7 +63,7 @@ def _loan(session, shares, principal, interest, **overrides):
 @given(shares=layer_shares(), principal=amounts, interest=st.integers(0, 500_000 * YUAN), recovery=amounts,
        commission=st.integers(0, 200_000 * YUAN), other=st.integers(0, 100_000 * YUAN),
        through_centre=st.booleans())
-def test_a_settlement_conserves_every_fen(database_template, shares, principal, interest, recovery, commission,
+def test_a_settlement_conserves_every_fen(database_url, database_template, shares, principal, interest, recovery, commission,
                                           other, through_centre):
     with fresh_database(database_template) as session:
         make_policy(session)
@@ -86,7 +88,7 @@ def test_a_settlement_conserves_every_fen(database_template, shares, principal, 
        layer_cap=st.one_of(st.none(), st.integers(0, 200_000 * YUAN)),
        loan_cap=st.one_of(st.none(), st.integers(0, 400_000 * YUAN)),
        year_cap=st.one_of(st.none(), st.integers(0, 600_000 * YUAN)))
-def test_claims_respect_every_cap(database_template, shares, losses, layer_cap, loan_cap, year_cap):
+def test_claims_respect_every_cap(database_url, database_template, shares, losses, layer_cap, loan_cap, year_cap):
     with fresh_database(database_template) as session:
         make_policy(session, cap_guarantor_fen=layer_cap, cap_bank_fen=layer_cap, cap_per_loan_fen=loan_cap,
                     cap_per_institution_year_fen=year_cap, four_eyes_above_fen=None)
@@ -131,7 +133,7 @@ def test_claims_respect_every_cap(database_template, shares, losses, layer_cap, 
 @given(claims=st.lists(st.integers(1, 500_000 * YUAN), min_size=1, max_size=5),
        balance=st.integers(0, 1_500_000 * YUAN), budget=st.integers(0, 1_500_000 * YUAN),
        lapse=st.booleans())
-def test_the_fund_never_pays_above_its_balance_or_budget_and_pays_in_order(database_template, claims, balance,
+def test_the_fund_never_pays_above_its_balance_or_budget_and_pays_in_order(database_url, database_template, claims, balance,
                                                                            budget, lapse):
     with fresh_database(database_template) as session:
         make_policy(session, four_eyes_above_fen=None, shortfall=Shortfall.LAPSE if lapse else Shortfall.WAIT,
@@ -172,7 +174,7 @@ def test_the_fund_never_pays_above_its_balance_or_budget_and_pays_in_order(datab
 @EXAMPLES
 @given(shares=layer_shares(), principal=st.integers(1_000 * YUAN, 3_000_000 * YUAN),
        later=st.integers(1, 4_000_000 * YUAN))
-def test_a_later_recovery_claws_back_exactly_what_was_paid_too_much(database_template, shares, principal, later):
+def test_a_later_recovery_claws_back_exactly_what_was_paid_too_much(database_url, database_template, shares, principal, later):
     with fresh_database(database_template) as session:
         make_policy(session, four_eyes_above_fen=None)
         first, _ = bureau_users(session)
