@@ -1,6 +1,7 @@
 """Licensing in the browser: each role's pages, and the paths each role may not take."""
 
 import io
+
 import pytest
 
 from market.domain.roles import Role
@@ -8,7 +9,6 @@ from market.domain.workflow import CaseState
 from market.models import Licence, LicenceRound
 from tests.factories import make_user
 from tests.factories_channels import make_channel_case
-
 
 
 @pytest.fixture
@@ -93,7 +93,7 @@ def test_a_case_ends_through_licensing_in_the_browser(client, auth, session, clo
     response = client.post(f"/channels/licences/{licence_id}/payments",
                            data={"received_on": clock().date().isoformat(), "amount": "30000", "reference": "TX-9"})
     assert response.status_code == 302
-    statement = "received_on,amount,reference\n{d},1000.50,CSV-1\n".format(d=clock().date().isoformat())
+    statement = f"received_on,amount,reference\n{clock().date().isoformat()},1000.50,CSV-1\n"
     response = client.post(f"/channels/licences/{licence_id}/payments/import",
                            data={"statement": (io.BytesIO(statement.encode()), "royalties.csv")},
                            content_type="multipart/form-data")
