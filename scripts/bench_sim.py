@@ -13,11 +13,14 @@ The machine may be shared: each rate is the best of --repeat runs, and ratios ar
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 import tomllib
 from collections.abc import Callable
@@ -31,6 +34,7 @@ from sim import event
 from sim.fund_study import size_fund
 from sim.runner import Plan
 from sim.scenario import Scenario, parse
+from sim.sizing_cli import size_fund_main
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "sim" / "scenarios" / "example.toml"
@@ -167,7 +171,11 @@ def _memory(paths: int, workers: int) -> dict[str, float]:
 
 def _measure_memory(paths: int, workers: int) -> int:
     started = time.perf_counter()
-    size_fund(sim.load(EXAMPLE), Plan(1, "vector", paths), workers=workers, sensitivity_paths=0)
+    with tempfile.TemporaryDirectory() as out:  # the whole script: run, summary, charts, paths.csv
+        args = [str(EXAMPLE), "--paths", str(paths), "--seed", "1", "--out", out]
+        args += ["--workers", str(workers), "--sensitivity-paths", "0", "--no-progress"]
+        with contextlib.redirect_stdout(io.StringIO()):
+            size_fund_main(args)
     seconds = time.perf_counter() - started
     own = _peak_rss_mib()
     workers_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -201,7 +209,7 @@ def format_figures(f: dict[str, float], loans: int, args: argparse.Namespace) ->
     ]
     for paths in args.memory_paths:
         lines.append(
-            f"size_fund --paths {paths:,} (example.toml, {args.workers} workers): peak memory "
+            f"size_fund.py --paths {paths:,} (example.toml, {args.workers} workers): peak memory "
             f"{f[f'memory_{paths}_main_mib']:,.0f} MiB main, {f[f'memory_{paths}_worker_mib']:,.0f} MiB"
             f" per worker, {f[f'memory_{paths}_seconds']:.1f} s"
         )

@@ -165,10 +165,36 @@ def request(port: int, method: str, path: str, body: dict | None = None, headers
 # ---- the bidders --------------------------------------------------------------------------------
 
 
+def process_tree_cpu(root_pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its children (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(entry), int(fields[1])
+        if pid == root_pid or ppid == root_pid:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def to_fen(amount: str) -> int:
     """"1234.50" -> 123450."""
     whole, _, part = amount.partition(".")
     return int(whole) * 100 + int((part + "00")[:2])
+
+
+LOTS_FOLLOWED = 3
+
+
+def free_of(known: dict, lots: list[int]) -> list[int]:
+    """The followed lots this bidder knows it does not lead."""
+    return [a for a in lots if a in known and known[a]["leader"] != known[a]["your_code"]]
 
 
 def bidder_process(port, jobs, auction_ids, deadline, max_requests, seed, results):
@@ -179,22 +205,30 @@ def bidder_process(port, jobs, auction_ids, deadline, max_requests, seed, result
     budget = [max_requests]
 
     def bidder(token: str, rng: random.Random) -> None:
+        # A bank's system follows a few lots: it bids on one it does not lead, and when outbid it bids
+        # again at once from the fresh state the 409 carries.
         auth = {"Authorization": f"Bearer {token}"}
+        lots = rng.sample(auction_ids, min(LOTS_FOLLOWED, len(auction_ids)))
         known: dict[int, dict] = {}  # auction id -> last state seen
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        retry: int | None = None
         while time.time() < deadline:
             with lock:
                 if budget[0] <= 0:
                     return
                 budget[0] -= 1
-            candidates = [a for a in auction_ids if known.get(a, {}).get("your_code") is None
-                          or known[a].get("leader") != known[a].get("your_code")]
-            auction_id = rng.choice(candidates or auction_ids)
-            state = known.get(auction_id)
-            if state is None:
-                _, state = request(port, "GET", f"/api/v1/auctions/{auction_id}", headers=auth,
-                                   connection=connection)
-                known[auction_id] = state
+            if retry is not None:
+                auction_id = retry
+            else:
+                free = [a for a in lots if a not in known or known[a]["leader"] != known[a]["your_code"]]
+                auction_id = rng.choice(free) if free else rng.choice(lots)
+            if auction_id not in known or auction_id not in (retry, *free_of(known, lots)):
+                _, known[auction_id] = request(port, "GET", f"/api/v1/auctions/{auction_id}", headers=auth,
+                                               connection=connection)
+                if known[auction_id]["leader"] == known[auction_id]["your_code"]:
+                    retry = None
+                    continue
+            state = known[auction_id]
             minimum, increment = to_fen(state["minimum_bid"]), to_fen(state["increment"])
             amount = minimum + rng.choice((0, 0, 1, 2)) * increment
             started = time.perf_counter()
@@ -215,15 +249,17 @@ def bidder_process(port, jobs, auction_ids, deadline, max_requests, seed, result
                     accepted.append((auction_id, bid["seq"], bid["amount"], bid["bidder"]))
             if body and "auction" in body:
                 known[auction_id] = body["auction"]
-            elif status != 201:
+            else:
                 known.pop(auction_id, None)
+            retry = auction_id if status == 409 and body and body.get("error") == "outbid" else None
 
     threads = [threading.Thread(target=bidder, args=(token, random.Random(seed + i))) for i, token in enumerate(jobs)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    results.put((accepted, latencies, statuses))
+    times = os.times()
+    results.put((accepted, latencies, statuses, times.user + times.system))
 
 
 # ---- one run ------------------------------------------------------------------------------------
@@ -252,7 +288,17 @@ def run_one(name: str, admin_url: str | None, args) -> bool:
             kind = f"gthread x{args.threads}" if args.threads > 1 else "sync"
             print(f"   gunicorn: {args.workers} {kind} workers on 127.0.0.1:{port}; bidding for {args.seconds:.0f} s",
                   flush=True)
-            accepted, latencies, statuses, wall = load(port, auction_ids, tokens, args)
+            before, server_cpu = os.getloadavg()[0], process_tree_cpu(server.pid)
+            accepted, latencies, statuses, wall, client_cpu = load(port, auction_ids, tokens, args)
+            server_cpu = process_tree_cpu(server.pid) - server_cpu
+            print(f"   machine load average (1 min) before/after: {before:.1f} / {os.getloadavg()[0]:.1f} "
+                  f"on {os.cpu_count()} cores (other work on the machine skews the wall-clock figures)")
+            if accepted:
+                per_bid = (server_cpu + client_cpu) / len(accepted)
+                print(f"   CPU: app {server_cpu:.1f} s + load client {client_cpu:.1f} s = {per_bid * 1000:.1f} ms per "
+                      f"accepted bid{' (+ the PostgreSQL server, not counted)' if admin_url else ''}; "
+                      f"an otherwise idle {os.cpu_count()}-core machine could take about "
+                      f"{os.cpu_count() / per_bid:.0f} accepted bids/s")
             ok = check_and_report(port, tokens[0], auction_ids, accepted, latencies, statuses, wall)
         finally:
             stop_server(server)
@@ -278,16 +324,17 @@ def load(port, auction_ids, tokens, args):
                for i in range(processes)]
     for worker in workers:
         worker.start()
-    accepted, latencies, statuses = [], [], {}
+    accepted, latencies, statuses, client_cpu = [], [], {}, 0.0
     for _ in workers:
-        part_accepted, part_latencies, part_statuses = results.get(timeout=args.seconds + 120)
+        part_accepted, part_latencies, part_statuses, part_cpu = results.get(timeout=args.seconds + 120)
+        client_cpu += part_cpu
         accepted += part_accepted
         latencies += part_latencies
         for status, count in part_statuses.items():
             statuses[status] = statuses.get(status, 0) + count
     for worker in workers:
         worker.join(timeout=30)
-    return accepted, latencies, statuses, time.time() - started
+    return accepted, latencies, statuses, time.time() - started, client_cpu
 
 
 def check_and_report(port, token, auction_ids, accepted, latencies, statuses, wall) -> bool:

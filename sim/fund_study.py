@@ -115,7 +115,7 @@ def write_outputs(sizing: Sizing, out: Path) -> dict[str, Path]:
     written["paths"] = out / "paths.csv"
     write_paths_csv(figures, written["paths"])
     written["report"] = out / "report.html"
-    page = report.render(summary, pngs, list(sizing.swings), sizing.sensitivity_base_yuan)
+    page = report.render(summary, pngs)
     written["report"].write_text(page, encoding="utf-8")
     return written
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import base64
 import html
 
-from sim.sensitivity import Swing
-
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; color: #1a202c; }
 .headline { font-size: 1.25rem; background: #ebf8ff; border-left: 4px solid #2b6cb0; padding: 1rem; }
@@ -25,7 +23,9 @@ def yuan(amount: float) -> str:
 
 def probability(p: float) -> str:
     """A probability as a percentage, with more digits when it is small but not zero."""
-    return f"{p:.2%}" if 0 < p < 0.001 else f"{p:.1%}"
+    if p == 0:
+        return "0%"
+    return f"{p:.2%}" if p < 0.001 else f"{p:.1%}"
 
 
 def headline(summary: dict) -> str:
@@ -74,13 +74,8 @@ def key_figures(summary: dict) -> list[tuple[str, str]]:
     ]  # fmt: skip
 
 
-def render(
-    summary: dict,
-    charts: dict[str, bytes],
-    swings: list[Swing] | None = None,
-    sensitivity_base: float | None = None,
-) -> str:
-    """The whole report as one HTML page."""
+def render(summary: dict, charts: dict[str, bytes]) -> str:
+    """The whole report as one HTML page (the charts inlined as PNG)."""
     title = f"Fund sizing: {summary['scenario']}"
     rows = "".join(
         f"<tr><td>{html.escape(name)}</td><td>{html.escape(value)}</td></tr>"
@@ -105,23 +100,26 @@ def render(
 <p class="headline">{html.escape(headline(summary))}</p>
 <table>{rows}</table>
 {figures}
-{_sensitivity_table(swings, sensitivity_base)}
+{_sensitivity_table(summary.get("sensitivity"))}
 <p class="note">{html.escape(_how_run(summary))}</p>
 </body></html>
 """
 
 
-def _sensitivity_table(swings: list[Swing] | None, base: float | None) -> str:
-    if not swings or base is None:
+def _sensitivity_table(sensitivity: dict | None) -> str:
+    if not sensitivity:
         return ""
     rows = "".join(
-        f"<tr><td>{html.escape(s.label)}</td><td>{yuan(s.low_yuan)}</td><td>{yuan(s.high_yuan)}</td></tr>"
-        for s in swings
+        f"<tr><td>{html.escape(row['label'])}</td><td>{yuan(row['recommended_low_yuan'])}</td>"
+        f"<td>{yuan(row['recommended_high_yuan'])}</td></tr>"
+        for row in sensitivity["inputs"]
     )
-    low, high = swings[0].low_factor, swings[0].high_factor
+    step = sensitivity["step"]
     return (
-        f"<h2>Sensitivity</h2><p>Recommended budget {yuan(base)} with the inputs as given.</p>"
-        f"<table><tr><th>input</th><th>x {low:g}</th><th>x {high:g}</th></tr>{rows}</table>"
+        f"<h2>Sensitivity</h2><p>On {sensitivity['paths']:,} futures with the same seed, the "
+        f"recommended budget is {yuan(sensitivity['base_recommended_yuan'])} with the inputs as "
+        f"given; each input moved down and up by {step:.0%}:</p>"
+        f"<table><tr><th>input</th><th>x {1 - step:g}</th><th>x {1 + step:g}</th></tr>{rows}</table>"
     )
 
 

@@ -170,8 +170,8 @@ def case_in(session, clock, target: CaseState, **bank_kwargs):
     return user, operator, walked
 
 
-def sign_in(client, user) -> None:
+def sign_in(client, user, password: str = "password-123") -> None:
     """Log the test client in as the user, with the interface in English."""
     client.get("/language/en")
-    response = client.post("/login", data={"email": user.email, "password": "password-123"})
+    response = client.post("/login", data={"email": user.email, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)

@@ -198,9 +198,12 @@ class _Story:
         if case.channel in (Channel.AUCTION, Channel.NEGOTIATED_SALE):
             record_movement(s, Movement.BUYER_PAYMENT, amount_fen=case.recovery_fen, now=when - timedelta(days=5),
                             case_id=case.id, memo="买受人支付价款")
-        elif case.channel == Channel.LICENSING:
-            record_movement(s, Movement.LICENCE_INCOME, amount_fen=case.recovery_fen, now=when - timedelta(days=5),
-                            case_id=case.id, memo="许可使用费（首期）")
+        else:
+            movement, memo = {Channel.LICENSING: (Movement.LICENCE_INCOME, "许可使用费（首期）"),
+                              Channel.CONVERSION: (Movement.CONVERSION_PRICE, "金融资产投资公司支付债权收购价款"),
+                              Channel.CLAIM_TRANSFER: (Movement.CLAIM_PRICE, "受让机构支付债权转让价款")}[case.channel]
+            record_movement(s, movement, amount_fen=case.recovery_fen, now=when - timedelta(days=5),
+                            case_id=case.id, memo=memo)
         s.commit()
         settlement.settle_case(s, case.id, actor=self.operator, now=when)
 

@@ -40,8 +40,9 @@ class DisposalCase(Base):
     summary: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     owner_name: so.Mapped[str] = so.mapped_column(sa.String(200), default="", server_default="")
     registry_numbers: so.Mapped[str] = so.mapped_column(sa.String(600), default="", server_default="")
-    # lower-cased title, registry numbers, reference and owner: what catalogue search matches
-    search_text: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")
+    # lower-cased title, registry numbers, reference and owner (at most 700 characters, so it fits a
+    # B-tree index on PostgreSQL): what catalogue search matches
+    search_text: so.Mapped[str] = so.mapped_column(sa.String(700), default="", server_default="")
     listed: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     due_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)  # deadline of the current step
 
@@ -112,6 +113,10 @@ class DisposalCase(Base):
         sa.Index("ix_disposal_case_listed_price", "listed", "list_price_fen"),
         sa.Index("ix_disposal_case_listed_due", "listed", "due_at"),
         sa.Index("ix_disposal_case_state_due", "state", "due_at"),
+        # counts of any filter combination read this narrow index instead of the wide rows
+        sa.Index("ix_disposal_case_catalogue_filter", "listed", "primary_kind", "channel", "state", "industry",
+                 "region", "list_price_fen"),
+        sa.Index("ix_disposal_case_search", "listed", "search_text"),
         sa.Index("uq_disposal_case_open_loan", "loan_id", unique=True,
                  sqlite_where=sa.text("state NOT IN ('rejected', 'withdrawn')"),
                  postgresql_where=sa.text("state NOT IN ('rejected', 'withdrawn')")),

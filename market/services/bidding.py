@@ -32,6 +32,7 @@ from market.domain.auction import (
     minimum_bid_fen,
     next_proxy_bid,
 )
+from market.domain.rules import RuleBroken
 from market.models import Auction, AuctionBidder, Bid, ProxyBid, UTCDateTime
 from market.services.auctions import (
     MAX_ID,
@@ -88,7 +89,11 @@ def place_bid(
         terms = terms_of(row)
         extension = timedelta(seconds=row.extension_seconds)
         for _attempt in range(_RACE_RETRIES):
-            check_bid(terms, state_of(row), institution_id=institution_id, amount_fen=amount_fen, now=now)
+            try:
+                check_bid(terms, state_of(row), institution_id=institution_id, amount_fen=amount_fen, now=now)
+            except RuleBroken as refusal:
+                refusal.snapshot = snapshot(row, bidder.code)  # the state it was judged on, for the answer
+                raise
             placed = _append(session, auction_id, bidder, amount_fen, now, extension, by_proxy=False)
             if placed is not None:
                 break
@@ -187,6 +192,42 @@ def _read(session: so.Session, auction_id: int, institution_id: int) -> sa.Row:
     return row
 
 
+def _conditional_update() -> sa.Update:
+    """The bid's check and write in one statement, built once: only bind parameters change per bid."""
+    c = _auction.c
+    at = sa.bindparam("p_now", type_=UTCDateTime())
+    extended = sa.bindparam("p_extended", type_=UTCDateTime())
+    amount = sa.bindparam("p_amount", type_=sa.BigInteger())
+    institution = sa.bindparam("p_institution", type_=sa.Integer())
+    return (
+        sa.update(_auction)
+        .where(
+            c.id == sa.bindparam("p_auction", type_=sa.Integer()),
+            c.status == AuctionStatus.OPEN.value,
+            c.starts_at <= at,
+            c.ends_at > at,
+            sa.or_(c.leader_institution_id.is_(None), c.leader_institution_id != institution),
+            sa.or_(
+                sa.and_(c.bid_count == 0, c.starting_price_fen <= amount),
+                c.current_price_fen + c.increment_fen <= amount,
+            ),
+        )
+        .values(
+            bid_count=c.bid_count + 1,
+            current_price_fen=amount,
+            leader_institution_id=institution,
+            leader_code=sa.bindparam("p_code", type_=sa.String()),
+            # anti-sniping: a valid bid in the last minutes moves the end to `extension` after it
+            ends_at=sa.case((c.ends_at < extended, extended), else_=c.ends_at),
+        )
+        .returning(c.bid_count, c.ends_at, c.proxy_count)
+    )
+
+
+_UPDATE = _conditional_update()
+_INSERT = sa.insert(_bid)
+
+
 def _append(
     session: so.Session,
     auction_id: int,
@@ -198,39 +239,15 @@ def _append(
     by_proxy: bool,
 ) -> tuple[int, Live] | None:
     """The conditional UPDATE (check and write in one statement) and the bid row; None if the check failed."""
-    at = sa.bindparam("now", now, type_=UTCDateTime())
-    extended = sa.bindparam("extended", now + extension, type_=UTCDateTime())
-    c = _auction.c
-    row = session.execute(
-        sa.update(_auction)
-        .where(
-            c.id == auction_id,
-            c.status == AuctionStatus.OPEN.value,
-            c.starts_at <= at,
-            c.ends_at > at,
-            sa.or_(c.leader_institution_id.is_(None), c.leader_institution_id != bidder.institution_id),
-            sa.or_(
-                sa.and_(c.bid_count == 0, c.starting_price_fen <= amount_fen),
-                c.current_price_fen + c.increment_fen <= amount_fen,
-            ),
-        )
-        .values(
-            bid_count=c.bid_count + 1,
-            current_price_fen=amount_fen,
-            leader_institution_id=bidder.institution_id,
-            leader_code=bidder.code,
-            # anti-sniping: a valid bid in the last minutes moves the end to `extension` after it
-            ends_at=sa.case((c.ends_at < extended, extended), else_=c.ends_at),
-        )
-        .returning(c.bid_count, c.ends_at, c.proxy_count)
-    ).first()
+    row = session.execute(_UPDATE, {
+        "p_auction": auction_id, "p_now": now, "p_extended": now + extension, "p_amount": amount_fen,
+        "p_institution": bidder.institution_id, "p_code": bidder.code,
+    }).first()
     if row is None:
         return None
     seq, ends_at, proxies = row
-    session.execute(
-        sa.insert(_bid).values(auction_id=auction_id, seq=seq, bidder_id=bidder.id, amount_fen=amount_fen,
-                               placed_at=now, by_proxy=by_proxy)
-    )
+    session.execute(_INSERT, {"auction_id": auction_id, "seq": seq, "bidder_id": bidder.id,
+                              "amount_fen": amount_fen, "placed_at": now, "by_proxy": by_proxy})
     state = BidState(AuctionStatus.OPEN, ends_at, seq, amount_fen, bidder.institution_id)
     return seq, Live(state, bidder.code, proxies)
 

@@ -13,6 +13,7 @@ from market.domain.workflow import CaseAction, CaseState, Channel
 from market.models import AuditEvent, DisposalCase, Enterprise, IPAsset, IPKind
 
 SORTS = ("newest", "price_asc", "price_desc", "ending")
+SEARCH_TEXT_LENGTH = 700
 MAX_PER_PAGE = 100
 # What the public may read of a case's history: its disposal, not the bank's filing and review.
 PUBLIC_ACTIONS = frozenset({
@@ -90,7 +91,7 @@ class CataloguePage:
 
 def search_text_for(reference: str, title: str, registry_numbers: Iterable[str], owner_name: str) -> str:
     """The lower-cased text catalogue search matches: title, registry numbers, reference and owner."""
-    return " ".join([title, *registry_numbers, reference, owner_name]).lower()
+    return " ".join([title, *registry_numbers, reference, owner_name]).lower()[:SEARCH_TEXT_LENGTH]
 
 
 def catalogue_fields(reference: str, assets: list[IPAsset], enterprise: Enterprise) -> dict:

@@ -350,7 +350,7 @@ def review(
         if claim is None:
             raise NotFound(f"No claim {claim_id}.")
         year = fund_year_of(now)
-        first = next((r for r in claim.reviews if r.step == 1), None)
+        first = session.scalar(sa.select(ClaimReview).where(ClaimReview.claim_id == claim.id, ClaimReview.step == 1))
         outcome = review_claim(
             state=claim.state, claimed_fen=claim.claimed_fen,
             first_reviewer_id=first.reviewer_id if first else None,

@@ -260,6 +260,7 @@ def payment_queue(session: so.Session) -> list[CompensationClaim]:
         sa.select(CompensationClaim)
         .where(CompensationClaim.state.in_([ClaimState.APPROVED, ClaimState.PENDING]))
         .order_by(CompensationClaim.queue_position)
+        .execution_options(populate_existing=True)  # read fresh under the fund lock
     ))
 
 

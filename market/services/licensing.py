@@ -52,7 +52,6 @@ from market.services.channels import (
 from market.services.ledger import record_movement
 from market.services.tick import due
 
-ACTIVE = (RoundStatus.OPEN, RoundStatus.CLOSED, RoundStatus.AWARDED)
 
 
 class DeadlineRule(RuleBroken):

@@ -121,7 +121,7 @@ def revise_claims(
         sa.select(CompensationClaim).where(CompensationClaim.case_id == case.id,
                                            CompensationClaim.kind == ClaimKind.COMPENSATION,
                                            CompensationClaim.state != ClaimState.REJECTED)
-        .order_by(CompensationClaim.id)
+        .order_by(CompensationClaim.id).execution_options(populate_existing=True)
     ).all()
     shares = statement_shares(statement)
     for claim in claims:

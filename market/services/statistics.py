@@ -154,10 +154,21 @@ def _local_date(moment: datetime | None) -> date | None:
     return moment.astimezone(LOCAL).date() if moment else None
 
 
-def bank_quarters(session: so.Session, quarter: Quarter) -> list[BankQuarter]:
-    """Every bank's figures for a quarter, then a last line for all banks together."""
-    banks = session.scalars(sa.select(Institution).where(Institution.kind == InstitutionKind.BANK)
-                            .order_by(Institution.id)).all()
+@dataclass(frozen=True)
+class _Portfolio:
+    """What the statistics read, loaded once for any number of quarters."""
+
+    banks: list
+    loans: list
+    cases: list
+    first_statements: dict
+    settled_on: dict
+    default_of: dict
+
+
+def _load(session: so.Session) -> _Portfolio:
+    banks = session.execute(sa.select(Institution.id, Institution.name, Institution.npl_ratio_ppm)
+                            .where(Institution.kind == InstitutionKind.BANK).order_by(Institution.id)).all()
     loans = session.execute(sa.select(
         Loan.id, Loan.bank_id, Loan.enterprise_id, Loan.principal_fen, Loan.outstanding_principal_fen,
         Loan.appraised_value_fen, Loan.start_date, Loan.defaulted_on, Loan.status,
@@ -166,25 +177,42 @@ def bank_quarters(session: so.Session, quarter: Quarter) -> list[BankQuarter]:
         DisposalCase.id, DisposalCase.bank_id, DisposalCase.loan_id, DisposalCase.channel,
         DisposalCase.disposed_at, DisposalCase.settled_at,
     )).all()
-    settled_on = {case.loan_id: _local_date(case.settled_at) for case in cases if case.settled_at}
     first_statements = {
-        row.case_id: row for row in session.scalars(
-            sa.select(SettlementStatement).where(SettlementStatement.revision == 1)
-        )
+        row.case_id: row for row in session.execute(sa.select(
+            SettlementStatement.case_id, SettlementStatement.principal_fen, SettlementStatement.unpaid_interest_fen,
+            SettlementStatement.to_interest_fen, SettlementStatement.to_principal_fen,
+        ).where(SettlementStatement.revision == 1))
     }
-    default_of = {loan.id: loan.defaulted_on for loan in loans}
+    return _Portfolio(
+        banks=banks, loans=loans, cases=cases, first_statements=first_statements,
+        settled_on={case.loan_id: _local_date(case.settled_at) for case in cases if case.settled_at},
+        default_of={loan.id: loan.defaulted_on for loan in loans},
+    )
 
+
+def bank_quarters(session: so.Session, quarter: Quarter) -> list[BankQuarter]:
+    """Every bank's figures for a quarter, then a last line for all banks together."""
+    return _quarter(_load(session), quarter)
+
+
+def trend(session: so.Session, quarters: list[Quarter]) -> list[BankQuarter]:
+    """All banks together, one line per quarter."""
+    portfolio = _load(session)
+    return [_quarter(portfolio, quarter)[-1] for quarter in quarters]
+
+
+def _quarter(data: _Portfolio, quarter: Quarter) -> list[BankQuarter]:
     figures: dict[int, dict] = defaultdict(lambda: defaultdict(int))
     firms: dict[int, set[int]] = defaultdict(set)
     disposals: dict[int, dict[Channel, int]] = defaultdict(lambda: defaultdict(int))
     days: dict[int, list[int]] = defaultdict(list)
-    for loan in loans:
+    for loan in data.loans:
         f = figures[loan.bank_id]
         if quarter.start <= loan.start_date <= quarter.end:
             f["new_loans"] += 1
             f["new_loans_fen"] += loan.principal_fen
         finished = loan.status == LoanStatus.REPAID or (
-            loan.id in settled_on and settled_on[loan.id] <= quarter.end)
+            loan.id in data.settled_on and data.settled_on[loan.id] <= quarter.end)
         if loan.start_date <= quarter.end and not finished:
             f["balance_fen"] += loan.outstanding_principal_fen
             firms[loan.bank_id].add(loan.enterprise_id)
@@ -193,18 +221,18 @@ def bank_quarters(session: so.Session, quarter: Quarter) -> list[BankQuarter]:
                 f["appraised_fen"] += loan.appraised_value_fen
             if loan.defaulted_on is not None and loan.defaulted_on <= quarter.end:
                 f["npl_fen"] += loan.outstanding_principal_fen
-    for case in cases:
+    for case in data.cases:
         disposed = _local_date(case.disposed_at or case.settled_at)
         if disposed and quarter.start <= disposed <= quarter.end and case.channel is not None:
             disposals[case.bank_id][Channel(case.channel)] += 1
         settled = _local_date(case.settled_at)
-        statement = first_statements.get(case.id)
+        statement = data.first_statements.get(case.id)
         if settled and quarter.start <= settled <= quarter.end and statement is not None:
             f = figures[case.bank_id]
             f["settled_cases"] += 1
             f["exposure_fen"] += statement.principal_fen + statement.unpaid_interest_fen
             f["recovered_fen"] += statement.to_interest_fen + statement.to_principal_fen
-            defaulted = default_of.get(case.loan_id)
+            defaulted = data.default_of.get(case.loan_id)
             if defaulted is not None:
                 days[case.bank_id].append((settled - defaulted).days)
 
@@ -212,19 +240,19 @@ def bank_quarters(session: so.Session, quarter: Quarter) -> list[BankQuarter]:
         BankQuarter(bank.id, bank.name, quarter, client_firms=len(firms[bank.id]),
                     bank_npl_ppm=bank.npl_ratio_ppm, disposals=dict(disposals[bank.id]),
                     days_to_settlement=tuple(days[bank.id]), **figures[bank.id])
-        for bank in banks
+        for bank in data.banks
     ]
-    total = defaultdict(int)
-    for bank in banks:
-        for name, value in figures[bank.id].items():
-            total[name] += value
+    ids = [bank.id for bank in data.banks]
+    total: dict[str, int] = defaultdict(int)
     all_disposals: dict[Channel, int] = defaultdict(int)
-    for bank in banks:
-        for channel, count in disposals[bank.id].items():
+    for bank_id in ids:
+        for name, value in figures[bank_id].items():
+            total[name] += value
+        for channel, count in disposals[bank_id].items():
             all_disposals[channel] += count
     lines.append(BankQuarter(
-        None, "", quarter, client_firms=len(set().union(*(firms[b.id] for b in banks))) if banks else 0,
-        disposals=dict(all_disposals), days_to_settlement=tuple(d for b in banks for d in days[b.id]), **total,
+        None, "", quarter, client_firms=len(set().union(*(firms[i] for i in ids))) if ids else 0,
+        disposals=dict(all_disposals), days_to_settlement=tuple(d for i in ids for d in days[i]), **total,
     ))
     return lines
 

@@ -189,7 +189,8 @@ def fund_page():
     return render_template(
         "bureau/fund.html", position=position, queue=fund.payment_queue(session),
         payments=_payments(session, limit=100), clawbacks=_clawbacks(session), pct=_pct,
-        contribution_form=ContributionForm(), budget_form=BudgetForm(year=year),
+        contribution_form=ContributionForm(),
+        budget_form=BudgetForm(year=year, amount=policy.annual_budget_fen if (policy := fund.current_policy(session)) else None),
         close_form=CloseYearForm(year=year - 1), confirm=ConfirmForm(), is_bureau=user().role == Role.BUREAU,
         budget_bar=stacked_bar(_budget_parts(position), fmt=lambda v: format_yuan(int(v))),
         policy=fund.current_policy(session),
@@ -375,7 +376,7 @@ def statistics_page():
     quarter = _quarter()
     lines = statistics.bank_quarters(session, quarter)
     quarters = statistics.last_quarters(quarter, 4)
-    trend = [statistics.bank_quarters(session, q)[-1] for q in quarters]
+    trend = statistics.trend(session, quarters)
     trend_chart = grouped_bars(_("All banks: new loans and balance per quarter (¥)"), [str(q) for q in quarters],
                                [(_("New loans"), [t.new_loans_fen / 100 for t in trend]),
                                 (_("Balance"), [t.balance_fen / 100 for t in trend])], fmt=_yuan_short)
@@ -396,7 +397,7 @@ def trend_csv():
     """All banks together over the last four quarters, as CSV."""
     quarters = statistics.last_quarters(_quarter(), 4)
     return csv_response("statistics-trend.csv",
-                        *_statistics_table([statistics.bank_quarters(db(), q)[-1] for q in quarters]))
+                        *_statistics_table(statistics.trend(db(), quarters)))
 
 
 def _statistics_table(lines):

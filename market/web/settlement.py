@@ -64,7 +64,10 @@ def statement(case_id: int):
         if case.state != CaseState.DISPOSED:
             return render_template("settlement/not_yet.html", case=case)
         form = SettleForm()
-        preview = settlement.preview_statement(db(), case, settings=cost_settings())
+        try:
+            preview = settlement.preview_statement(db(), case, settings=cost_settings())
+        except RuleBroken as error:
+            return render_template("settlement/not_yet.html", case=case, problem=str(error))
         _prefill_costs(form, preview.costs)
         return render_template("settlement/settle.html", case=case, preview=preview, form=form,
                                can_settle=me.role == Role.OPERATOR)
@@ -210,24 +213,46 @@ def statement_csv(case_id: int):
                          "claim", "paid", "pending", "clawed_back"], rows)
 
 
+SETTLEMENT_DESK_STATES = (CaseState.DISPOSED, CaseState.SETTLED, CaseState.TRANSFER_RECORDED, CaseState.CLOSED)
+
+
+def _desk_cases(limit: int | None = 200) -> list[DisposalCase]:
+    me = user()
+    if me.role not in (Role.OPERATOR, Role.BUREAU):
+        abort(403)
+    query = (sa.select(DisposalCase).where(DisposalCase.state.in_(SETTLEMENT_DESK_STATES))
+             .order_by(DisposalCase.updated_at.desc()))
+    return list(db().scalars(query.limit(limit) if limit else query))
+
+
 @bp.route("/settlement")
 @login_required
 def index():
     """The trading centre's settlement desk: disposed cases to settle, settled cases to finish."""
-    me = user()
-    if me.role not in (Role.OPERATOR, Role.BUREAU):
-        abort(403)
-    cases = db().scalars(
-        sa.select(DisposalCase)
-        .where(DisposalCase.state.in_([CaseState.DISPOSED, CaseState.SETTLED, CaseState.TRANSFER_RECORDED,
-                                       CaseState.CLOSED]))
-        .order_by(DisposalCase.updated_at.desc()).limit(200)
-    ).all()
-    groups = {state: [c for c in cases if c.state == state] for state in
-              (CaseState.DISPOSED, CaseState.SETTLED, CaseState.TRANSFER_RECORDED, CaseState.CLOSED)}
     from market.web.bureau import channel_name
 
+    cases = _desk_cases()
+    groups = {state: [c for c in cases if c.state == state] for state in SETTLEMENT_DESK_STATES}
     return render_template("settlement/index.html", groups=groups, channel_name=channel_name)
+
+
+@bp.route("/settlement.csv")
+@login_required
+def index_csv():
+    """Every case on the settlement desk with its current statement, as CSV."""
+    rows = []
+    for case in _desk_cases(limit=None):
+        statement = settlement.latest_statement(db(), case.id)
+        rows.append([
+            case.reference, case.state.value, case.channel.value if case.channel else "", case.bank.name,
+            yuan(case.principal_outstanding_fen), yuan(case.recovery_fen),
+            yuan(statement.gross_proceeds_fen) if statement else "", yuan(statement.to_costs_fen) if statement else "",
+            yuan(statement.principal_loss_fen) if statement else "", statement.revision if statement else "",
+            case.settled_at.isoformat() if case.settled_at else "",
+        ])
+    return csv_response("settlement-desk.csv", ["case", "state", "channel", "pledgee", "principal_outstanding",
+                                                "channel_result", "gross_proceeds", "costs", "principal_loss",
+                                                "revision", "settled_at"], rows)
 
 
 # --- claims ---------------------------------------------------------------------------------------
@@ -285,6 +310,7 @@ def claim(claim_id: int):
         "settlement/claim.html", claim=row, review_form=ReviewForm(), confirm=ConfirmForm(), year_room=room,
         is_owner=me.institution_id == row.institution_id and me.role in CLAIMANT_ROLES,
         is_bureau=me.role == Role.BUREAU,
+        gave_first_approval=any(r.step == 1 and r.reviewer_id == me.id for r in row.reviews),
     )
 
 

@@ -21,7 +21,7 @@ NEW_COLUMNS = (
     ("owner_name", lambda: sa.Column("owner_name", sa.String(length=200), server_default="", nullable=False)),
     ("registry_numbers",
      lambda: sa.Column("registry_numbers", sa.String(length=600), server_default="", nullable=False)),
-    ("search_text", lambda: sa.Column("search_text", sa.Text(), server_default="", nullable=False)),
+    ("search_text", lambda: sa.Column("search_text", sa.String(length=700), server_default="", nullable=False)),
     ("listed", lambda: sa.Column("listed", sa.Boolean(), server_default=sa.false(), nullable=False)),
     ("due_at", lambda: sa.Column("due_at", market.models.base.UTCDateTime(), nullable=True)),
     ("encumbrances", lambda: sa.Column("encumbrances", sa.Text(), server_default="", nullable=False)),
@@ -39,6 +39,9 @@ INDEXES = (
     ("ix_disposal_case_listed_price", ["listed", "list_price_fen"]),
     ("ix_disposal_case_listed_due", ["listed", "due_at"]),
     ("ix_disposal_case_state_due", ["state", "due_at"]),
+    ("ix_disposal_case_catalogue_filter",
+     ["listed", "primary_kind", "channel", "state", "industry", "region", "list_price_fen"]),
+    ("ix_disposal_case_search", ["listed", "search_text"]),
 )
 
 

@@ -138,7 +138,8 @@ def test_only_the_bureau_acts_on_the_fund_while_the_centre_may_read(app, session
 
 @pytest.mark.parametrize("path", ["/bureau/claims.csv", "/bureau/fund/payments.csv", "/bureau/fund/queue.csv",
                                   "/bureau/clawbacks.csv", "/bureau/policy.csv", "/bureau/statistics.csv",
-                                  "/bureau/statistics/trend.csv", "/compensation/claims.csv"])
+                                  "/bureau/statistics/trend.csv", "/compensation/claims.csv",
+                                  "/settlement.csv"])
 def test_every_table_exports_as_csv(app, session, client, clock, path):
     first, _ = bureau_users(session)
     make_policy(session)
@@ -191,3 +192,28 @@ def test_my_templates_keep_the_strict_csp():
             text = template.read_text()
             assert not re.search(r"\sstyle\s*=", text), template
             assert "<script" not in text or "src=" in text, template
+
+
+def test_a_decision_without_the_csrf_token_is_refused(csrf_app, session, clock):
+    client = csrf_app.test_client()
+    make_policy(session)
+    case = make_disposed_case(session)
+    first, _ = bureau_users(session)
+    session.commit()
+    settle(session, case, now=clock())
+    claim = claims_of(session, case)[Layer.BANK]
+    session.commit()
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    client.post("/login", data={"email": first.email, "password": "password-123", "csrf_token": token})
+    assert client.post(f"/bureau/claims/{claim.id}/review", data={"decision": "reject", "reason": "x"}).status_code == 400
+    _reload(session, claim)
+    assert claim.state == ClaimState.DRAFTED
+
+
+def test_a_disposed_case_without_a_result_explains_itself_instead_of_failing(app, session, client, clock):
+    case = make_disposed_case(session, recovery_fen=None)
+    op = operator(session)
+    _login(client, op, session)
+    response = client.get(f"/cases/{case.id}/settlement")
+    assert response.status_code == 200 and "recovery_missing" not in response.get_data(as_text=True)

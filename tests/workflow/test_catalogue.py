@@ -119,7 +119,7 @@ def test_a_catalogue_page_costs_the_same_few_queries_however_many_listings_it_sh
 def test_the_catalogue_page_filters_pages_and_explains_a_bad_filter(client, listings):
     listings.commit()
     page = client.get("/catalogue?lang=en&kind=patent&sort=price_asc&per_page=10").get_data(as_text=True)
-    assert "listings" in page and "Patent" in page
+    assert "Listings found" in page and "Patent" in page
     assert "page=2" in page and "kind=patent" in page
     bad = client.get("/catalogue?lang=en&min_price=abc&kind=spaceship")
     text = bad.get_data(as_text=True)

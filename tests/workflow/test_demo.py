@@ -5,9 +5,10 @@ import time
 import sqlalchemy as sa
 
 from market.demo import seed
+from market.demo.core import DEMO_PASSWORD
 from market.demo.listings import seed_listings
 from market.domain.workflow import PUBLIC_STATES, CaseFacts, CaseState, deadline
-from market.models import DisposalCase
+from market.models import DisposalCase, User
 from market.services import audit
 from market.services.cases import case_facts
 
@@ -38,3 +39,19 @@ def test_bulk_listings_are_public_consistent_with_the_workflow_and_chained_in_th
         assert case.search_text and case.registry_numbers.split()[0].lower() in case.search_text
     report = audit.verify_chain(session)
     assert report.ok and report.checked > 2000
+
+
+def test_every_page_of_every_demo_case_renders(client, session, clock):
+    from tests.factories_workflow import sign_in
+
+    seed(session, now=clock())
+    cases = list(session.execute(sa.select(DisposalCase.id, DisposalCase.listed)))
+    operator = session.scalar(sa.select(User).where(User.email == "operator@demo.test"))
+    session.commit()
+    sign_in(client, operator, password=DEMO_PASSWORD)
+    for case_id, listed in cases:
+        assert client.get(f"/operator/cases/{case_id}").status_code == 200, case_id
+        assert client.get(f"/cases/{case_id}").status_code == 200, case_id
+        assert client.get(f"/catalogue/{case_id}").status_code == (200 if listed else 404), case_id
+    for path in ("/operator/", "/cases/", "/catalogue", "/home", "/api/v1/cases"):
+        assert client.get(path).status_code == 200, path

@@ -8,11 +8,16 @@ import sqlalchemy as sa
 from market.domain.ledger import proceeds_payable
 from market.domain.roles import Role
 from market.domain.rules import min_first_start_fen
+from market.domain.workflow import (
+    REVIEW_CHECKS,
+    ActionNotAllowed,
+    DisclosureIncomplete,
+    LegalStatusNotValid,
+    NotYourAction,
+    SuspensionGrounds,
+)
 from market.domain.workflow import CaseAction as A
 from market.domain.workflow import CaseState as S
-from market.domain.workflow import (
-    REVIEW_CHECKS, ActionNotAllowed, DisclosureIncomplete, LegalStatusNotValid, NotYourAction, SuspensionGrounds,
-)
 from market.models import AuditEvent, DisposalCase, FirstRefusalHolder, LoanStatus
 from market.services import audit, disposal
 from market.services.access import NotFound
@@ -20,7 +25,14 @@ from market.services.audit import Actor
 from market.services.disposal import FirstRefusal, NoticeTerms
 from market.services.ledger import balance
 from tests.factories import make_user
-from tests.factories_workflow import APPRAISAL, case_in, file_for, make_bank_with_loan, make_operator, walk
+from tests.factories_workflow import (
+    APPRAISAL,
+    case_in,
+    file_for,
+    make_bank_with_loan,
+    make_operator,
+    walk,
+)
 
 
 @pytest.mark.parametrize("target", [S.CLOSED, S.WITHDRAWN, S.SUSPENDED, S.CONVERSION])

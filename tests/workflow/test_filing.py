@@ -3,10 +3,15 @@
 import pytest
 import sqlalchemy as sa
 
-from market.domain.filing import AssetNotPledged, CaseAlreadyOpen, ClaimExceedsLoan, LoanNotDefaulted
+from market.domain.filing import (
+    AssetNotPledged,
+    CaseAlreadyOpen,
+    ClaimExceedsLoan,
+    LoanNotDefaulted,
+)
 from market.domain.roles import Role
-from market.domain.workflow import CoOwnerConsentMissing, PledgeeConsentMissing
 from market.domain.workflow import CaseState as S
+from market.domain.workflow import CoOwnerConsentMissing, PledgeeConsentMissing
 from market.models import AuditEvent, DisposalCase, LoanStatus
 from market.services import filing
 from market.services.access import Forbidden, NotFound
@@ -84,10 +89,10 @@ def test_a_bank_cannot_file_another_banks_loan_and_other_roles_cannot_file(sessi
 def test_fileable_loans_are_the_banks_defaulted_pledged_loans_without_an_open_case(session, clock):
     user, loan = make_bank_with_loan(session)
     _, other = make_bank_with_loan(session)
-    assert [l.id for l in filing.fileable_loans(session, user)] == [loan.id]
+    assert [found.id for found in filing.fileable_loans(session, user)] == [loan.id]
     file_for(session, clock, user, loan)
     assert filing.fileable_loans(session, user) == []
-    assert other.id not in [l.id for l in filing.fileable_loans(session, user)]
+    assert other.id not in [found.id for found in filing.fileable_loans(session, user)]
 
 
 def test_a_returned_case_is_corrected_and_resubmitted_by_its_bank(session, clock):

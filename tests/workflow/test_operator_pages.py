@@ -112,7 +112,7 @@ def test_with_the_auction_and_settlement_desks_installed_the_workbench_links_to_
     page = client.get(f"/operator/cases/{case.id}").get_data(as_text=True)
     if "auctions.open_round" in client.application.view_functions:
         assert f"/auctions/open/{case.id}" in page
-        assert 'action="/operator/cases/%d/open-round"' % case.id not in page
+        assert f'action="/operator/cases/{case.id}/open-round"' not in page
         assert _post(client, case, "open-round", start_price="1050000").status_code == 409
 
 

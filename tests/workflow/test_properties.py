@@ -10,9 +10,8 @@ from market.domain import workflow as wf
 from market.domain.roles import Role
 from market.domain.rules import DEFAULT_RULES, RuleBroken, min_first_start_fen, min_next_start_fen
 from market.domain.workflow import CaseAction as A
-from market.domain.workflow import CaseFacts
+from market.domain.workflow import CaseFacts, Channel
 from market.domain.workflow import CaseState as S
-from market.domain.workflow import Channel
 
 START = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
 RESULT_STATES = {S.DISPOSED, S.SETTLED, S.TRANSFER_RECORDED, S.CLOSED}

@@ -8,15 +8,20 @@ import pytest
 
 from market.domain import workflow as wf
 from market.domain.filing import (
-    AssetNotPledged, ClaimExceedsLoan, Filing, LoanNotDefaulted, NoAssetsChosen, PledgedLoan, PledgeNotRegistered,
+    AssetNotPledged,
+    ClaimExceedsLoan,
+    Filing,
+    LoanNotDefaulted,
+    NoAssetsChosen,
+    PledgedLoan,
+    PledgeNotRegistered,
     check_filing,
 )
 from market.domain.roles import Role
 from market.domain.rules import DEFAULT_RULES
 from market.domain.workflow import CaseAction as A
-from market.domain.workflow import CaseFacts
+from market.domain.workflow import CaseFacts, Channel
 from market.domain.workflow import CaseState as S
-from market.domain.workflow import Channel
 
 NOW = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
 VALUED = CaseFacts(S.VALUED, appraised_value_fen=100_000_000, valuation_report_ref="R1", valued_on=date(2026, 11, 1),

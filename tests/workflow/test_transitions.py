@@ -11,9 +11,8 @@ import pytest
 from market.domain import workflow as wf
 from market.domain.roles import Role
 from market.domain.workflow import CaseAction as A
-from market.domain.workflow import CaseFacts
+from market.domain.workflow import CaseFacts, Channel
 from market.domain.workflow import CaseState as S
-from market.domain.workflow import Channel
 
 NOW = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
 CHECKED = frozenset(wf.REVIEW_CHECKS)

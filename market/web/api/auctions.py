@@ -191,16 +191,20 @@ def post_bid(auction_id: int):
 
 def _bid_refused(session, auction_id: int, user, error: Exception):
     """404 for an auction the caller cannot see; else the rule's answer, with the fresh state on a 409."""
-    try:
-        auction = get_visible(session, auction_id, user)
-    except AuctionNotFound:
-        return _not_found(auction_id)
+    judged = getattr(error, "snapshot", None)  # set when a registered bidder was refused: no query needed
+    if judged is None:
+        try:
+            auction = get_visible(session, auction_id, user)
+        except AuctionNotFound:
+            return _not_found(auction_id)
     response = _refused(error)
     if response.status_code == 409:
-        session.refresh(auction)
-        mine = registration(session, auction_id, user.institution_id)
+        if judged is None:
+            session.refresh(auction)
+            mine = registration(session, auction_id, user.institution_id)
+            judged = snapshot(auction, mine.code if mine else None)
         payload = response.get_json()
-        payload["auction"] = auction_json(snapshot(auction, mine.code if mine else None), now())
+        payload["auction"] = auction_json(judged, now())
         response = jsonify(payload)
         response.status_code = 409
     session.rollback()
