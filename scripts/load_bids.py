@@ -192,11 +192,6 @@ def to_fen(amount: str) -> int:
 LOTS_FOLLOWED = 3
 
 
-def free_of(known: dict, lots: list[int]) -> list[int]:
-    """The followed lots this bidder knows it does not lead."""
-    return [a for a in lots if a in known and known[a]["leader"] != known[a]["your_code"]]
-
-
 def bidder_process(port, jobs, auction_ids, deadline, max_requests, seed, results):
     """Run some bidders as threads in this process; send back (accepted, latencies, statuses)."""
     import threading
@@ -217,18 +212,20 @@ def bidder_process(port, jobs, auction_ids, deadline, max_requests, seed, result
                 if budget[0] <= 0:
                     return
                 budget[0] -= 1
-            if retry is not None:
-                auction_id = retry
-            else:
-                free = [a for a in lots if a not in known or known[a]["leader"] != known[a]["your_code"]]
-                auction_id = rng.choice(free) if free else rng.choice(lots)
-            if auction_id not in known or auction_id not in (retry, *free_of(known, lots)):
+            free = [a for a in lots if a not in known or known[a]["leader"] != known[a]["your_code"]]
+            auction_id = retry or (rng.choice(free) if free else rng.choice(lots))
+            if auction_id not in free:  # we led it when we last looked: look again before bidding
                 _, known[auction_id] = request(port, "GET", f"/api/v1/auctions/{auction_id}", headers=auth,
                                                connection=connection)
-                if known[auction_id]["leader"] == known[auction_id]["your_code"]:
-                    retry = None
-                    continue
-            state = known[auction_id]
+            state = known.get(auction_id)
+            if state is None:
+                _, state = request(port, "GET", f"/api/v1/auctions/{auction_id}", headers=auth,
+                                   connection=connection)
+                known[auction_id] = state
+            if state["leader"] is not None and state["leader"] == state["your_code"]:
+                retry = None
+                time.sleep(0.005)  # every followed lot is ours for now
+                continue
             minimum, increment = to_fen(state["minimum_bid"]), to_fen(state["increment"])
             amount = minimum + rng.choice((0, 0, 1, 2)) * increment
             started = time.perf_counter()

@@ -53,7 +53,6 @@ from market.services.ledger import record_movement
 from market.services.tick import due
 
 
-
 class DeadlineRule(RuleBroken):
     """Offers are taken only before the deadline, and sealed until it has passed."""
 
