@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/load_bids.py                       # SQLite, 50 bidders, 20 s
     .venv/bin/python scripts/load_bids.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres
-    .venv/bin/python scripts/load_bids.py --bidders 50 --seconds 30 --workers 4 --threads 1 --auctions 25
+    .venv/bin/python scripts/load_bids.py --bidders 50 --seconds 30 --workers 4 --threads 2 --auctions 25
 
 For each database it builds a fresh one (a temp SQLite file; with --postgres a throw-away database made
 through that admin URL and dropped afterwards), arranges the auctions, bidder banks, API tokens and paid
@@ -57,8 +57,8 @@ def _arguments():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--bidders", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=20.0)
-    parser.add_argument("--auctions", type=int, default=25)
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--auctions", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=1, help="threads per worker (>1: gthread)")
     parser.add_argument("--clients", type=int, default=5, help="client processes the bidders are spread over")
     parser.add_argument("--postgres", metavar="ADMIN_URL", help="also run on a throw-away PostgreSQL database")

@@ -59,6 +59,12 @@ class ValuationStale(RuleBroken):
     code = "valuation_stale"
 
 
+class StartPriceMissing(RuleBroken):
+    """A notice or an auction round states its starting price."""
+
+    code = "start_price_missing"
+
+
 class DisclosureIncomplete(RuleBroken):
     """The notice must disclose the encumbrances, the first-refusal holders and the deposit."""
 

@@ -25,6 +25,7 @@ from market.domain.case_errors import (
     PriceBelowStart,
     ResultMissing,
     ReviewIncomplete,
+    StartPriceMissing,
     ValuationMissing,
     ValuationStale,
     WithdrawalAmountMissing,
@@ -92,7 +93,7 @@ def _record_valuation(case, target, *, now, rules, appraised_value_fen=None, rep
 def _check_round_price(case: CaseFacts, start_price_fen: int | None, rules: DisposalRules) -> None:
     """The first-round floor and the re-auction cut limit, with the figures in yuan."""
     if start_price_fen is None or start_price_fen <= 0:
-        raise ValuationMissing("Set the starting price of the round.")
+        raise StartPriceMissing("Set the starting price of the round.")
     if case.last_start_price_fen is None:
         floor = min_first_start_fen(case.appraised_value_fen or 0, rules)
         if start_price_fen < floor:
@@ -131,7 +132,7 @@ def _publish_notice(case, target, *, now, rules, start_price_fen=None, deposit_s
     else:  # rounds exhausted: the notice announces the negotiated sale at the last price
         start_price_fen = case.last_start_price_fen
     if start_price_fen is None:
-        raise ValuationMissing("Set the starting price the notice announces.")
+        raise StartPriceMissing("Set the starting price the notice announces.")
     if deposit_share_ppm is None:
         raise DisclosureIncomplete("State the deposit bidders must pay.")
     if not rules.min_deposit_share <= Fraction(deposit_share_ppm, 1_000_000) <= rules.max_deposit_share:

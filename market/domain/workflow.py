@@ -11,6 +11,8 @@ Hand-offs (other areas call these through market.services.cases.move_case, which
               buyer_name="") -> disposed;  LICENSING_FAILED / CONVERSION_ABANDONED / CLAIM_TRANSFER_FAILED(reason)
   settlement  SETTLE (disposed -> settled), RECORD_TRANSFER (-> transfer recorded), CLOSE (-> closed)
 Every move also returns `due_at` (the deadline of the new state) and `listed` (shown in the public catalogue).
+Order: licensing, conversion and claim transfer open before any auction, or once the rounds and the negotiated
+sale have run; SUSPEND and WITHDRAW may reach a case in any channel, so a desk checks the state before acting.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from market.domain.case_errors import (  # noqa: F401 (re-exported: the workflow
     ReasonRequired,
     ResultMissing,
     ReviewIncomplete,
+    StartPriceMissing,
     ValuationMissing,
     ValuationStale,
     WithdrawalAmountMissing,
@@ -232,6 +235,6 @@ __all__ = [
     "DeadlineNotReached", "DeadlinePassed", "DisclosureIncomplete", "FirstRefusalHolderMissing",
     "LegalStatusNotValid", "NegotiatedPriceTooLow", "NegotiatedSaleOver", "NegotiatedSaleTooEarly",
     "NoticePeriodRunning", "NoticeTooShort", "NotYourAction", "PledgeeConsentMissing", "PriceBelowStart",
-    "PriceCutTooDeep", "ReasonRequired", "ResultMissing", "ReviewIncomplete", "StartPriceTooLow",
+    "PriceCutTooDeep", "ReasonRequired", "ResultMissing", "ReviewIncomplete", "StartPriceMissing", "StartPriceTooLow",
     "ValuationMissing", "ValuationStale", "WithdrawalAmountMissing",
 ]

@@ -77,7 +77,7 @@ def timelines(session: so.Session, case_ids: list[int]) -> dict[int, list[AuditE
         return found
     for event in session.scalars(
         sa.select(AuditEvent).where(AuditEvent.entity_type == "case", AuditEvent.entity_id.in_(case_ids))
-        .order_by(AuditEvent.id)
+        .options(so.joinedload(AuditEvent.actor)).order_by(AuditEvent.id)
     ):
         found[event.entity_id].append(event)
     return found

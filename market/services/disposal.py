@@ -18,10 +18,18 @@ import sqlalchemy.orm as so
 from market.domain.ledger import Movement
 from market.domain.roles import InstitutionKind, Role
 from market.domain.rules import DEFAULT_RULES, DisposalRules
-from market.domain.workflow import ActionNotAllowed, CaseAction, Channel, SuspensionGrounds
+from market.domain.workflow import (
+    ActionNotAllowed,
+    CaseAction,
+    CaseState,
+    Channel,
+    NotYourAction,
+    SuspensionGrounds,
+    words,
+)
 from market.models import DisposalCase, FirstRefusalHolder, Institution, LegalStatus, LoanStatus
 from market.services.access import NotFound
-from market.services.audit import Actor
+from market.services.audit import Actor, record_event
 from market.services.cases import lock_case, move_case
 from market.services.ledger import record_movement
 
@@ -88,6 +96,26 @@ def verify_case(session: so.Session, case_id: int, *, checks: tuple[str, ...], a
                   if a.legal_status != LegalStatus.VALID or (a.expires_on and a.expires_on <= now.date())]
         move_case(session, case, CaseAction.VERIFY, actor=actor, now=now, checks=tuple(checks),
                   co_owners=co_owners, lapsed_assets=lapsed, detail={"checks": sorted(checks)})
+    return case
+
+
+VALUATION_STATES = (CaseState.VERIFIED, CaseState.VALUED, CaseState.NOTICE_PUBLISHED, CaseState.AWAITING_CHANNEL)
+
+
+def request_valuation(session: so.Session, case_id: int, *, appraiser_id: int, actor: Actor,
+                      now: datetime) -> DisposalCase:
+    """Ask an appraisal agency to value the case: it is named on the case (and may then see it); audited."""
+    with changing(session, case_id, actor) as case:
+        if actor.role != Role.OPERATOR:
+            raise NotYourAction("Only the trading centre requests a valuation.")
+        if case.state not in VALUATION_STATES:
+            raise ActionNotAllowed(f"A valuation cannot be requested while the case is {words(case.state)}.")
+        agency = session.get(Institution, appraiser_id)
+        if agency is None or agency.kind != InstitutionKind.AGENCY:
+            raise NotFound("No such appraisal agency.")
+        case.appraiser_id = agency.id
+        record_event(session, actor=actor, entity="case", entity_id=case.id, action="request_valuation", now=now,
+                     from_state=case.state.value, to_state=case.state.value, detail={"appraiser": agency.name})
     return case
 
 

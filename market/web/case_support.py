@@ -48,6 +48,7 @@ ACTION_NAMES = {
     "resubmit": _l("Resubmitted by the bank"),
     "reject": _l("Rejected"),
     "verify": _l("Title, pledge, legal status and consents verified"),
+    "request_valuation": _l("Valuation requested from the appraisal agency"),
     "record_valuation": _l("Valuation recorded"),
     "publish_notice": _l("Notice published"),
     "open_auction": _l("Auction round opened"),

@@ -39,6 +39,7 @@ from market.web.forms.cases import (
     NoticeForm,
     ReasonForm,
     RecordalForm,
+    RequestValuationForm,
     ReviewForm,
     RoundForm,
     SuspendForm,
@@ -117,6 +118,9 @@ VERBS: dict[str, Verb] = {
     "return": Verb(ReasonForm, _act(CaseAction.RETURN_TO_BANK), _l("Returned to the bank with your reasons."),
                    _in(CaseState.UNDER_REVIEW)),
     "reject": Verb(ReasonForm, _act(CaseAction.REJECT), _l("The case was rejected."), _in(CaseState.UNDER_REVIEW)),
+    "request-valuation": Verb(RequestValuationForm, lambda case, form, actor: disposal.request_valuation(
+        db(), case.id, appraiser_id=form.appraiser_id.data, actor=actor, now=now()),
+        _l("The appraisal agency has been asked to value the case."), _in(*disposal.VALUATION_STATES)),
     "valuation": Verb(ValuationForm, lambda case, form, actor: disposal.record_valuation(
         db(), case.id, appraised_value_fen=form.appraised_value.data, report_ref=form.report_ref.data,
         valued_on=form.valued_on.data, appraiser_id=form.appraiser_id.data, actor=actor, now=now(),
@@ -214,7 +218,7 @@ def _workbench(found, *, submitted: dict | None = None, status: int = 200):
 
 def _form(verb: str, case):
     form = VERBS[verb].form(prefix=verb)
-    if isinstance(form, ValuationForm):
+    if isinstance(form, ValuationForm | RequestValuationForm):
         form.appraiser_id.choices = [("", _("— not named —"))] + [
             (str(agency.id), agency.name) for agency in disposal.appraisal_agencies(db())]
     if isinstance(form, NegotiatedSaleForm):
@@ -246,6 +250,8 @@ def _prefill(form, case) -> None:
         form.price.data = case.last_start_price_fen
     elif isinstance(form, ReviewForm):
         form.checks.data = list(case.review_checks or ())
+    elif isinstance(form, ValuationForm | RequestValuationForm):
+        form.appraiser_id.data = case.appraiser_id
 
 
 def _notice_terms(form: NoticeForm) -> NoticeTerms:

@@ -19,9 +19,13 @@ def _bank_user(session):
     return user
 
 
-def test_anyone_may_watch_an_asset_auction(client, session, clock):
+def test_anyone_may_watch_an_asset_auction_and_sees_bidders_only_by_code(client, session, clock):
     auction = open_round(session, clock)
+    user, bidder = make_bidder(session, clock, auction)
+    place_bid(session, auction.id, institution_id=user.institution_id, amount_fen=START, now=clock())
     page = client.get(f"/auctions/{auction.id}")
+    assert bidder.code in page.get_data(as_text=True)
+    assert user.institution.name not in page.get_data(as_text=True)
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert auction.title in html and "data-auction-live" in html and "/static/js/auction.js" in html
@@ -136,7 +140,8 @@ def test_the_operator_records_the_winners_payment(client, session, clock, auth):
     operator = make_operator(session)
     session.commit()
     auth.login(operator.email)
-    assert "Record the winner" in client.get(f"/auctions/{auction.id}").get_data(as_text=True)
+    page = client.get(f"/auctions/{auction.id}").get_data(as_text=True)
+    assert "Record the winner" in page and user.institution.name in page  # the centre sees who won
     client.post(f"/auctions/{auction.id}/payment")
     session.expire_all()
     assert session.get(DisposalCase, auction.case_id).state == CaseState.DISPOSED

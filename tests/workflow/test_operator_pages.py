@@ -147,3 +147,48 @@ def test_the_operator_home_shows_the_work_queue_panel(client, session, clock):
     page = client.get("/home").get_data(as_text=True)
     assert "Disposal work queue" in page and "Overdue deadlines" in page
     assert session.scalar(sa.select(sa.func.count(DisposalCase.id))) == 1
+
+
+def test_the_operator_asks_an_agency_for_a_valuation_and_the_agency_may_then_see_the_case(client, session, clock):
+    _user, operator, case = case_in(session, clock, S.VERIFIED)
+    agency = make_user(session, Role.AGENCY)
+    session.commit()
+    sign_in(client, agency)
+    assert client.get(f"/cases/{case.id}").status_code == 404
+    client.post("/logout")
+    sign_in(client, operator)
+    assert _post(client, case, "request-valuation", appraiser_id="").status_code == 422
+    assert _post(client, case, "request-valuation", appraiser_id=str(agency.institution_id)).status_code == 302
+    page = client.get(f"/operator/cases/{case.id}").get_data(as_text=True)
+    assert "Valuation requested from the appraisal agency" in page
+    assert f'<option selected value="{agency.institution_id}">' in page
+    client.post("/logout")
+    sign_in(client, agency)
+    assert client.get(f"/cases/{case.id}").status_code == 200
+    assert _state(session, case) == S.VERIFIED
+
+
+def test_a_longer_timeline_costs_no_extra_queries(client, session, clock):
+    from market.domain.workflow import CaseAction
+    from market.services.audit import Actor
+
+    _user, operator, short = case_in(session, clock, S.NOTICE_PUBLISHED)
+    _user, _op, longer = case_in(session, clock, S.SUSPENDED)
+    disposal.take_action(session, longer.id, CaseAction.RESUME, actor=Actor.of(operator), now=clock(), reason="ok")
+    session.commit()
+    sign_in(client, operator)
+    engine = client.application.extensions["market.engine"]
+    counts = []
+    for case in (short, longer):
+        statements = []
+
+        def count(*args, statements=statements):
+            statements.append(args[2])
+
+        sa.event.listen(engine, "before_cursor_execute", count)
+        try:
+            assert client.get(f"/operator/cases/{case.id}").status_code == 200
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", count)
+        counts.append(len(statements))
+    assert counts[0] == counts[1]

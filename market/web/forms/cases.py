@@ -85,6 +85,14 @@ class ReviewForm(FlaskForm):
     submit = SubmitField(_l("Mark as verified"))
 
 
+class RequestValuationForm(FlaskForm):
+    """Which appraisal agency is asked to value the case."""
+
+    appraiser_id = SelectField(_l("Appraisal agency"), coerce=lambda v: int(v) if v else None,
+                               validators=[DataRequired(message=_l("Choose the appraisal agency."))])
+    submit = SubmitField(_l("Request the valuation"))
+
+
 class ValuationForm(FlaskForm):
     """The appraisal: agency, value, report reference and date."""
 
