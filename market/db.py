@@ -15,7 +15,9 @@ def make_engine(url: str, **kwargs) -> Engine:
         )
         _configure_sqlite(engine)
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
+    # no pre-ping: it costs a round trip per checkout (several per request); stale connections are
+    # recycled instead
+    return sa.create_engine(url, pool_recycle=1800, pool_size=10, max_overflow=20, **kwargs)
 
 
 def make_session_factory(engine: Engine) -> so.sessionmaker[so.Session]:
@@ -39,7 +41,18 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def begin_read(session: so.Session) -> None:
+    """Start the session's next transaction as a plain read (SQLite: deferred, so it takes no write lock).
+
+    Use only for a transaction that will not write; end it (commit) before any write, which then
+    starts with BEGIN IMMEDIATE as usual.
+    """
+    if not session.in_transaction() and session.get_bind().dialect.name == "sqlite":
+        session.connection(execution_options={"sqlite_begin": "DEFERRED"})
 
 
 def is_postgresql(session_or_engine) -> bool:

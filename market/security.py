@@ -8,6 +8,7 @@ from flask import Flask, jsonify, render_template, request
 from flask_login import UserMixin
 from werkzeug.exceptions import HTTPException
 
+from market.db import begin_read
 from market.extensions import csrf, login_manager
 from market.models import User
 from market.services import accounts
@@ -57,7 +58,7 @@ class SignedInUser(UserMixin):
 
 @login_manager.user_loader
 def _load_login(token: str) -> SignedInUser | None:
-    user = accounts.user_for_login_session(db(), token)
+    user = _read_then_release(accounts.user_for_login_session, token)
     return SignedInUser(user, login_token=token) if user else None
 
 
@@ -66,8 +67,18 @@ def _load_bearer(req) -> SignedInUser | None:
     header = req.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
-    user = accounts.user_for_api_token(db(), header.removeprefix("Bearer ").strip())
+    user = _read_then_release(accounts.user_for_api_token, header.removeprefix("Bearer ").strip())
     return SignedInUser(user, via_api=True) if user else None
+
+
+def _read_then_release(lookup, secret: str) -> User | None:
+    # Who is asking is a pure read: do it without the write lock and end that transaction, so the
+    # request's own work starts a fresh (on SQLite: BEGIN IMMEDIATE) one.
+    session = db()
+    begin_read(session)
+    user = lookup(session, secret)
+    session.commit()
+    return user
 
 
 def wants_json() -> bool:

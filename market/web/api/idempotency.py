@@ -8,7 +8,7 @@ import json
 
 import sqlalchemy as sa
 from flask import make_response, request
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 
 from market.models import IdempotencyRecord
 from market.web.api import api_error, api_user
@@ -24,8 +24,16 @@ def _request_hash() -> str:
     return hashlib.sha256(request.path.encode() + b"\n" + canonical).hexdigest()
 
 
+def _insert(session):
+    return (postgresql if session.get_bind().dialect.name == "postgresql" else sqlite).insert(IdempotencyRecord)
+
+
 def idempotent(view):
-    """Require an Idempotency-Key header; replay the stored answer, refuse a reused key with another body."""
+    """Require an Idempotency-Key header; replay the stored answer, refuse a reused key with another body.
+
+    The key is claimed in the same transaction as the view's own work (so a crash leaves nothing
+    behind and a concurrent retry waits on it), then the answer is stored with one upsert.
+    """
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
@@ -38,49 +46,46 @@ def idempotent(view):
         user = api_user(write=True)
         session = db()
         digest = _request_hash()
-        record = session.scalar(
-            sa.select(IdempotencyRecord).where(
-                IdempotencyRecord.user_id == user.id, IdempotencyRecord.key == key
+        claimed = session.execute(
+            _insert(session)
+            .values(user_id=user.id, key=key, endpoint=request.path, request_hash=digest)
+            .on_conflict_do_nothing(index_elements=["user_id", "key"])
+            .returning(IdempotencyRecord.id)
+        ).first()
+        if claimed is None:
+            record = session.scalar(
+                sa.select(IdempotencyRecord).where(IdempotencyRecord.user_id == user.id,
+                                                   IdempotencyRecord.key == key)
             )
-        )
-        session.rollback()
-        if record is None:
-            record = IdempotencyRecord(user_id=user.id, key=key, endpoint=request.path, request_hash=digest)
-            session.add(record)
-            try:
-                session.commit()
-            except IntegrityError:
-                session.rollback()
-                record = session.scalar(
-                    sa.select(IdempotencyRecord).where(
-                        IdempotencyRecord.user_id == user.id, IdempotencyRecord.key == key
-                    )
-                )
-                session.rollback()
-            else:
-                return _run_and_store(view, record.id, args, kwargs)
-        if record.request_hash != digest:
-            return api_error(422, "idempotency_key_reused",
-                             "This Idempotency-Key was used with another request; use a new key.")
-        if record.status_code is None:
-            return api_error(409, "in_progress", "The first request with this key is still being handled.")
-        return make_response(record.response_body, record.status_code)
+            session.rollback()
+            if record.request_hash != digest:
+                return api_error(422, "idempotency_key_reused",
+                                 "This Idempotency-Key was used with another request; use a new key.")
+            if record.status_code is None:
+                return api_error(409, "in_progress", "The first request with this key is still being handled.")
+            return make_response(record.response_body, record.status_code)
+        return _run_and_store(view, user.id, key, digest, args, kwargs)
 
     return wrapper
 
 
-def _run_and_store(view, record_id: int, args, kwargs):
-    response = make_response(view(*args, **kwargs))
+def _run_and_store(view, user_id: int, key: str, digest: str, args, kwargs):
+    try:
+        response = make_response(view(*args, **kwargs))
+    except BaseException:
+        db().rollback()  # the claim goes with the failed work: the client may retry with the same key
+        raise
     session = db()
-    session.rollback()
+    session.rollback()  # anything the view left open (a successful view has committed already)
     if response.status_code >= 500:
-        # let the client retry a server failure with the same key
-        session.execute(sa.delete(IdempotencyRecord).where(IdempotencyRecord.id == record_id))
-    else:
-        session.execute(
-            sa.update(IdempotencyRecord)
-            .where(IdempotencyRecord.id == record_id)
-            .values(status_code=response.status_code, response_body=response.get_json(silent=True))
-        )
+        return response
+    body = response.get_json(silent=True)
+    session.execute(
+        _insert(session)
+        .values(user_id=user_id, key=key, endpoint=request.path, request_hash=digest,
+                status_code=response.status_code, response_body=body)
+        .on_conflict_do_update(index_elements=["user_id", "key"],
+                               set_={"status_code": response.status_code, "response_body": body})
+    )
     session.commit()
     return response
