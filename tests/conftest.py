@@ -87,6 +87,8 @@ def make_test_app(database_url: str, clock: Clock, **overrides):
         "WTF_CSRF_ENABLED": False,
         "CLOCK": clock,
         "RATELIMIT_STORAGE_URI": "memory://",
+        # tests read English; the product's default (Chinese) is tested on its own
+        "BABEL_DEFAULT_LOCALE": "en",
     }
     config.update(overrides)
     app = create_app(config)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask, request, session
+from flask import Flask, current_app, request, session
 from flask_babel import format_date, format_datetime
 from flask_babel import lazy_gettext as _l
 
@@ -30,7 +30,7 @@ def select_locale() -> str:
     lang = request.args.get("lang")
     if lang in LANGUAGES:
         session["lang"] = lang
-    return session.get("lang", "zh")
+    return session.get("lang", current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 def select_timezone() -> str:
@@ -49,7 +49,7 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _language():
         return {
-            "current_lang": session.get("lang", "zh"),
+            "current_lang": session.get("lang", app.config["BABEL_DEFAULT_LOCALE"]),
             "languages": LANGUAGES,
             "has_endpoint": lambda name: name in app.view_functions,
         }

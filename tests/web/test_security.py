@@ -102,7 +102,13 @@ def test_unknown_pages_get_a_friendly_404(client):
     assert "404" in response.get_data(as_text=True)
 
 
-def test_the_interface_speaks_chinese_by_default_and_english_on_request(client):
+def test_the_interface_speaks_chinese_by_default_and_english_on_request(database_url, clock):
+    from market.security import DEFAULTS
+    from tests.conftest import make_test_app
+
+    app = make_test_app(database_url, clock, BABEL_DEFAULT_LOCALE=DEFAULTS["BABEL_DEFAULT_LOCALE"])
+    client = app.test_client()
     assert "登录" in client.get("/login").get_data(as_text=True)
     client.get("/language/en?next=/login")
     assert "Log in" in client.get("/login").get_data(as_text=True)
+    app.extensions["market.engine"].dispose()
