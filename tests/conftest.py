@@ -52,24 +52,31 @@ def database_template(tmp_path_factory):
 def database_url(database_template, tmp_path):
     """A clean database for one test."""
     if PG_URL:
-        engine = make_engine(PG_URL)
-        with engine.begin() as connection:
-            tables = [
-                row[0]
-                for row in connection.execute(
-                    sa.text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                            "AND tablename <> 'alembic_version'")
-                )
-            ]
-            if tables:
-                connection.execute(sa.text(
-                    "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
-                ))
-        engine.dispose()
+        _empty_postgresql(PG_URL)
         return PG_URL
     path = tmp_path / "test.sqlite3"
     shutil.copy(database_template, path)
     return f"sqlite:///{path}"
+
+
+_PG_ENGINES: dict[str, sa.engine.Engine] = {}
+
+
+def _empty_postgresql(url: str) -> None:
+    # DELETE with triggers off (replica role) is ~100x faster than TRUNCATE of every table, and the
+    # append-only triggers would refuse it otherwise; sequences restart so ids are as on a new database.
+    engine = _PG_ENGINES.get(url) or _PG_ENGINES.setdefault(url, make_engine(url))
+    with engine.begin() as connection:
+        tables = connection.execute(sa.text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+        )).scalars().all()
+        connection.execute(sa.text("SET LOCAL session_replication_role = replica"))
+        for table in tables:
+            connection.execute(sa.text(f'DELETE FROM "{table}"'))
+        connection.execute(sa.text(
+            "SELECT setval(c.oid, 1, false) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relkind = 'S' AND n.nspname = 'public'"
+        ))
 
 
 @pytest.fixture

@@ -6,13 +6,23 @@ import itertools
 from datetime import date, timedelta
 from functools import lru_cache
 
+from argon2 import PasswordHasher
+
 from market.domain.roles import ROLE_OF_INSTITUTION, InstitutionKind, Role
 from market.domain.workflow import CaseState
 from market.models import (
-    PPM, DisposalCase, Enterprise, Institution, IPAsset, IPKind, LegalStatus, Loan, LoanStatus,
-    Pledge, User,
+    PPM,
+    DisposalCase,
+    Enterprise,
+    Institution,
+    IPAsset,
+    IPKind,
+    LegalStatus,
+    Loan,
+    LoanStatus,
+    Pledge,
+    User,
 )
-from market.services.accounts import hash_password
 
 PASSWORD = "password-123"
 _seq = itertools.count(1)
@@ -20,7 +30,9 @@ _seq = itertools.count(1)
 
 @lru_cache(maxsize=1)
 def _password_hash() -> str:
-    return hash_password(PASSWORD)
+    # argon2id with the cheapest parameters: verification cost is read from the hash, so test logins
+    # stay fast while going through the real argon2 verify
+    return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWORD)
 
 
 def _n() -> int:
