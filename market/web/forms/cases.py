@@ -110,7 +110,7 @@ class NoticeForm(FlaskForm):
     """The public notice and what it discloses."""
 
     start_price = YuanField(_l("Starting price of the first round (¥)"), validators=[Optional()])
-    deposit_percent = DecimalField(_l("Deposit (% of the starting price)"), places=2,
+    deposit_percent = DecimalField(_l("Deposit (percentage of the starting price)"), places=2,
                                    validators=[InputRequired(message=_l("Enter the deposit as a percentage.")),
                                                NumberRange(min=0, max=100)])
     notice_days = IntegerField(_l("Notice period (days)"), validators=[InputRequired(), NumberRange(min=1, max=365)])

@@ -120,7 +120,7 @@ class OpenRoundForm(FlaskForm):
                                    choices=_choices(ReportingPeriod, PERIOD_LABELS), default="quarterly")
     min_upfront = YuanField(_l("Minimum upfront fee (¥)"), allow_zero=True,
                             validators=[InputRequired(message=REQUIRED)])
-    min_royalty_rate = PercentField(_l("Minimum royalty rate (% of net sales)"),
+    min_royalty_rate = PercentField(_l("Minimum royalty rate (percentage of net sales)"),
                                     validators=[InputRequired(message=REQUIRED)])
     reference_sales = YuanField(_l("Reference yearly net sales for scoring (¥)"), allow_zero=True,
                                 validators=[InputRequired(message=REQUIRED)])
@@ -135,7 +135,7 @@ class LicenceOfferForm(FlaskForm):
     """A sealed licence offer."""
 
     upfront = YuanField(_l("Upfront fee (¥)"), allow_zero=True, validators=[InputRequired(message=REQUIRED)])
-    royalty_rate = PercentField(_l("Royalty rate (% of net sales)"), validators=[InputRequired(message=REQUIRED)])
+    royalty_rate = PercentField(_l("Royalty rate (percentage of net sales)"), validators=[InputRequired(message=REQUIRED)])
     min_annual_royalty = YuanField(_l("Guaranteed minimum royalty a year (¥, optional)"), allow_zero=True,
                                    validators=[Optional()])
     note = TextAreaField(_l("Note to the trading centre (optional)"), validators=[Length(max=2000)])
