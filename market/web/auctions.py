@@ -61,7 +61,23 @@ from market.web.forms.auctions import (
     utc_to_beijing_input,
 )
 
+
+def _percent(share) -> str:
+    return f"{float(share) * 100:g}%"
+
+
 bp = Blueprint("auctions", __name__, url_prefix="/auctions")
+
+
+@bp.context_processor
+def _centre_rules():
+    """The rule numbers the pages quote, from the centre's settings (never written into templates)."""
+    rules = auction_rules().disposal
+    return {"rule_numbers": {
+        "start": _percent(rules.min_start_share), "cut": _percent(rules.max_price_cut),
+        "deposit_low": _percent(rules.min_deposit_share), "deposit_high": _percent(rules.max_deposit_share),
+        "hours": rules.min_bidding_hours, "minutes": rules.extension_minutes,
+    }}
 
 
 def _viewer():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -27,6 +28,7 @@ from market.services.closing import settle_if_due
 from market.web.api import api_error, api_user, bp, json_body
 from market.web.api.idempotency import idempotent
 from market.web.api.openapi import COMPONENTS, document
+from market.web.case_support import disposal_rules
 from market.web.context import db, now
 
 # What each rule break means for an HTTP client.
@@ -39,7 +41,10 @@ STATUS_OF_CODE = {
 
 def auction_rules() -> AuctionRules:
     """The centre's auction settings (config AUCTION_RULES, else the SPC defaults)."""
-    return current_app.config.get("AUCTION_RULES", DEFAULT_AUCTION_RULES)
+    configured = current_app.config.get("AUCTION_RULES")
+    if configured is not None:
+        return configured
+    return replace(DEFAULT_AUCTION_RULES, disposal=disposal_rules())
 
 
 def iso(moment: datetime | None) -> str | None:
