@@ -9,7 +9,7 @@ from flask_login import UserMixin
 from werkzeug.exceptions import HTTPException
 
 from market.db import begin_read
-from market.extensions import csrf, login_manager
+from market.extensions import login_manager
 from market.models import User
 from market.services import accounts
 from market.web.context import db

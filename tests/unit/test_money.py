@@ -5,7 +5,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from market.domain.money import (
-    MAX_FEN, InvalidAmount, fen_to_decimal_string, format_yuan, parse_yuan, yuan_to_fen,
+    MAX_FEN,
+    InvalidAmount,
+    fen_to_decimal_string,
+    format_yuan,
+    parse_yuan,
+    yuan_to_fen,
 )
 
 
