@@ -126,7 +126,7 @@ def test_a_bid_in_one_browser_shows_up_in_the_other_with_the_extended_end(live_s
             sync_api.expect(watcher.locator('[data-field="history"] tr')).to_have_count(1)
             sync_api.expect(watcher.locator('[data-field="leader"]')).not_to_have_text("—")
             sync_api.expect(watcher.locator('[data-field="standing"]')).to_have_text(
-                re.compile("outbid|出价被超"), timeout=8_000)
+                re.compile("outbid|被超"), timeout=8_000)
             assert not csp_errors, csp_errors
         finally:
             browser.close()
