@@ -112,3 +112,27 @@ def test_the_interface_speaks_chinese_by_default_and_english_on_request(database
     client.get("/language/en?next=/login")
     assert "Log in" in client.get("/login").get_data(as_text=True)
     app.extensions["market.engine"].dispose()
+
+
+def test_login_attempts_are_counted_in_redis_when_configured(database_url, clock):
+    import socket
+
+    from tests.conftest import make_test_app
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+    except OSError:
+        import pytest
+
+        pytest.skip("no Redis server on 127.0.0.1:6379")
+    app = make_test_app(database_url, clock, RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/15",
+                        LOGIN_RATE_LIMIT="3 per minute")
+    from market.extensions import limiter
+
+    limiter.reset()
+    client = app.test_client()
+    statuses = [client.post("/login", data={"email": "x@y.cn", "password": "wrong-password"}).status_code
+                for _ in range(4)]
+    limiter.reset()
+    app.extensions["market.engine"].dispose()
+    assert statuses == [401, 401, 401, 429]
