@@ -178,7 +178,7 @@ class LicenceTerms:
     def check_offer(self, offer: OfferTerms) -> None:
         """Raise OfferBelowMinimum (or InvalidLicenceTerms) unless the offer meets the published minimums."""
         if not 0 <= offer.royalty_rate_ppm <= PPM:
-            raise InvalidLicenceTerms("A royalty rate lies between 0% and 100% of net sales.")
+            raise InvalidLicenceTerms("A royalty rate lies between 0 and 100 percent of net sales.")
         if offer.upfront_fen < 0 or offer.min_annual_royalty_fen < 0:
             raise InvalidLicenceTerms("Amounts in an offer cannot be negative.")
         if offer.upfront_fen > MAX_FEN or offer.min_annual_royalty_fen > MAX_FEN:

@@ -60,6 +60,7 @@ from market.web.forms.auctions import (
     beijing_to_utc,
     utc_to_beijing_input,
 )
+from market.web.i18n import flash_error
 
 
 def _percent(share) -> str:
@@ -165,7 +166,7 @@ def deposit(auction_id: int):
             if created:
                 flash(_("Deposit recorded. You bid as %(code)s.", code=bidder.code), "success")
         except RuleBroken as error:
-            flash(str(error), "error")
+            flash_error(error)
     return redirect(url_for(".show", auction_id=auction_id))
 
 
@@ -188,7 +189,7 @@ def bid(auction_id: int):
         if placed.proxy_bids:
             flash(_("A hidden maximum has already answered your bid."), "info")
     except RuleBroken as error:
-        flash(str(error), "error")
+        flash_error(error)
     return redirect(url_for(".show", auction_id=auction_id))
 
 
@@ -205,7 +206,7 @@ def proxy(auction_id: int):
             flash(_("Your hidden maximum of %(amount)s is set.", amount=format_yuan(form.max_amount.data)),
                   "success")
         except RuleBroken as error:
-            flash(str(error), "error")
+            flash_error(error)
     else:
         for errors in form.errors.values():
             flash(" ".join(errors), "error")
@@ -225,7 +226,7 @@ def first_refusal(auction_id: int, holder_id: int):
                                  rules=auction_rules())
             flash(_("The answer is recorded."), "success")
         except RuleBroken as error:
-            flash(str(error), "error")
+            flash_error(error)
     return redirect(url_for(".show", auction_id=auction_id))
 
 
@@ -240,7 +241,7 @@ def payment(auction_id: int):
             record_payment(db(), auction_id, actor=Actor.of(user()), now=now(), rules=auction_rules())
             flash(_("Payment recorded; the case is disposed."), "success")
         except RuleBroken as error:
-            flash(str(error), "error")
+            flash_error(error)
     return redirect(url_for(".show", auction_id=auction_id))
 
 
@@ -281,7 +282,7 @@ def open_round(case_id: int):
             flash(_("Round %(round)s is open.", round=auction.round_no), "success")
             return redirect(url_for(".show", auction_id=auction.id))
         except (RuleBroken, LookupError) as error:
-            flash(str(error), "error")
+            flash_error(error)
     return render_template("auctions/open.html", form=form, case=case,
                            live=live_auction_for_case(db(), case_id))
 

@@ -30,6 +30,7 @@ from market.web.forms.bureau import (
     PolicyForm,
     ReviewForm,
 )
+from market.web.i18n import flash_error
 from market.web.settlement import claims_table_csv
 
 bp = Blueprint("bureau", __name__, url_prefix="/bureau")
@@ -161,7 +162,7 @@ def review(claim_id: int):
             compensation.review(db(), claim.id, actor=Actor.of(user()), decision=ReviewDecision(form.decision.data),
                                 amount_fen=form.amount.data, reason=form.reason.data or "", now=now())
         except RuleBroken as error:
-            flash(str(error), "error")
+            flash_error(error)
         else:
             messages = {
                 ClaimState.AWAITING_SECOND_APPROVAL: _("Recorded. The amount is above the four-eyes threshold: "
@@ -173,7 +174,7 @@ def review(claim_id: int):
     else:
         for errors in form.errors.values():
             for error in errors:
-                flash(str(error), "error")
+                flash_error(error)
     return redirect(url_for("settlement.claim", claim_id=claim.id))
 
 
@@ -211,7 +212,7 @@ def _fund_action(action, success: str):
     try:
         action()
     except RuleBroken as error:
-        flash(str(error), "error")
+        flash_error(error)
     else:
         flash(success, "success")
     return redirect(url_for("bureau.fund_page"))
@@ -278,7 +279,7 @@ def _form_errors(form):
     require_bureau()
     for errors in form.errors.values():
         for error in errors:
-            flash(str(error), "error")
+            flash_error(error)
     return redirect(url_for("bureau.fund_page"))
 
 
@@ -342,7 +343,7 @@ def new_policy():
         try:
             version = fund.add_policy_version(db(), actor=Actor.of(user()), now=now(), note=form.note.data, **settings)
         except (RuleBroken, ValueError) as error:
-            flash(str(error), "error")
+            flash_error(error)
         else:
             flash(_("Policy version %(v)s saved; new claims are computed under it.", v=version.version), "success")
             return redirect(url_for("bureau.policy"))

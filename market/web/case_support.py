@@ -11,6 +11,7 @@ from market.domain.workflow import REVIEW_CHECKS, CaseState, Channel, Suspension
 from market.models import IPKind, LegalStatus
 from market.services.access import Forbidden, NotFound, require_role
 from market.web.context import user
+from market.web.i18n import flash_error
 
 STATE_NAMES = {
     CaseState.FILED: _l("Filed"),
@@ -158,7 +159,7 @@ def run(call, *, success: str | None = None):
     except Forbidden:
         abort(403)
     except RuleBroken as error:
-        flash(str(error), "error")
+        flash_error(error)
         return None
     if success:
         flash(success, "success")

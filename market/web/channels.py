@@ -33,6 +33,7 @@ from market.services.audit import Actor
 from market.services.channels import LICENCE_APPLICANT_ROLES
 from market.web import dashboards
 from market.web.context import db, now, user
+from market.web.i18n import flash_error
 
 bp = Blueprint("channels", __name__, url_prefix="/channels")
 DESK_LIMIT = 200
@@ -52,7 +53,7 @@ def attempt(action: Callable[[], object], success: str) -> bool:
     except LookupError:  # NotFound, and the workflow's "no such case"
         abort(404)
     except (RuleBroken, InvalidAmount) as error:
-        flash(str(error), "error")
+        flash_error(error)
         return False
     flash(success, "success")
     return True

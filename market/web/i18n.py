@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask, current_app, request, session
-from flask_babel import format_date, format_datetime
+from flask import Flask, current_app, flash, request, session
+from flask_babel import format_date, format_datetime, gettext
 from flask_babel import lazy_gettext as _l
 
 from market.domain.money import format_yuan
@@ -23,6 +23,16 @@ ROLE_NAMES = {
     Role.AIC: _l("Financial asset investment company"),
     Role.SYSTEM: _l("System"),
 }
+
+
+def error_message(error: Exception) -> str:
+    """A rule's message in the user's language (constant messages are in the catalogue; see babel.cfg)."""
+    return gettext(str(error))
+
+
+def flash_error(error: Exception) -> None:
+    """Flash a broken rule's message, translated."""
+    flash(error_message(error), "error")
 
 
 def select_locale() -> str:

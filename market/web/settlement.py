@@ -28,6 +28,7 @@ from market.web.forms.bureau import (
     TransferForm,
     choices,
 )
+from market.web.i18n import error_message, flash_error
 
 bp = Blueprint("settlement", __name__)
 
@@ -67,7 +68,7 @@ def statement(case_id: int):
         try:
             preview = settlement.preview_statement(db(), case, settings=cost_settings())
         except RuleBroken as error:
-            return render_template("settlement/not_yet.html", case=case, problem=str(error))
+            return render_template("settlement/not_yet.html", case=case, problem=error_message(error))
         _prefill_costs(form, preview.costs)
         return render_template("settlement/settle.html", case=case, preview=preview, form=form,
                                can_settle=me.role == Role.OPERATOR)
@@ -107,7 +108,7 @@ def settle(case_id: int):
             settlement.settle_case(db(), case.id, actor=Actor.of(user()), now=now(), costs=costs,
                                    settings=cost_settings())
         except RuleBroken as error:
-            flash(str(error), "error")
+            flash_error(error)
         else:
             flash(_("The case is settled; the claims are drafted for each institution."), "success")
             return redirect(url_for("settlement.statement", case_id=case.id))
@@ -129,7 +130,7 @@ def record_transfer(case_id: int):
             settlement.record_transfer(db(), case.id, actor=Actor.of(user()), now=now(),
                                        released_on=form.released_on.data)
         except RuleBroken as error:
-            flash(str(error), "error")
+            flash_error(error)
         else:
             flash(_("Transfer recorded; the pledge is released."), "success")
     else:
@@ -147,7 +148,7 @@ def close(case_id: int):
         try:
             settlement.close_case(db(), case.id, actor=Actor.of(user()), now=now())
         except RuleBroken as error:
-            flash(str(error), "error")
+            flash_error(error)
         else:
             flash(_("The case is closed."), "success")
     return redirect(url_for("settlement.statement", case_id=case.id))
@@ -167,7 +168,7 @@ def later_recovery(case_id: int):
                 through_centre=form.through_centre.data,
             )
         except RuleBroken as error:
-            flash(str(error), "error")
+            flash_error(error)
         else:
             flash(_("Statement revision %(n)s: claims revised, clawbacks demanded where paid too much.",
                     n=row.revision), "success")
@@ -189,7 +190,7 @@ def file_from_statement(case_id: int):
         try:
             claims = compensation.file_case_claims(db(), case.id, actor=Actor.of(user()), now=now())
         except RuleBroken as error:
-            flash(str(error), "error")
+            flash_error(error)
         else:
             flash(_("Claim filed for the bureau's review."), "success")
             return redirect(url_for("settlement.claim", claim_id=claims[0].id))
@@ -328,7 +329,7 @@ def file_claim(claim_id: int):
         except NotFound:
             abort(404)
         except RuleBroken as error:
-            flash(str(error), "error")
+            flash_error(error)
         else:
             flash(_("Claim filed for the bureau's review."), "success")
     return redirect(url_for("settlement.claim", claim_id=row.id))
@@ -354,7 +355,7 @@ def new_subsidy():
         except (NotFound, Forbidden):
             abort(404)
         except RuleBroken as error:
-            flash(str(error), "error")
+            flash_error(error)
         else:
             flash(_("Subsidy claim filed for the bureau's review."), "success")
             return redirect(url_for("settlement.claim", claim_id=row.id))
