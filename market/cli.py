@@ -8,7 +8,6 @@ import click
 import sqlalchemy as sa
 from flask import Flask, current_app
 
-from market.domain.roles import InstitutionKind
 from market.migrate import upgrade_to_head
 from market.models import Institution, User
 from market.services import accounts, audit, tick
@@ -99,5 +98,3 @@ def init_app(app: Flask) -> None:
     for command in (init_db, seed_demo, create_user, create_token, tick_command, verify_audit):
         app.cli.add_command(command)
 
-
-__all__ = ["init_app", "InstitutionKind"]

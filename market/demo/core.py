@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from market.domain.roles import InstitutionKind
+from market.domain.roles import ROLE_OF_INSTITUTION, InstitutionKind
 from market.models import (
     PPM,
     Enterprise,
@@ -72,8 +72,6 @@ def seed(session: so.Session, now: datetime) -> bool:
                                   licensed_financial=licensed, npl_ratio_ppm=npl)
         session.add(institution)
         institutions[local] = institution
-        from market.domain.roles import ROLE_OF_INSTITUTION
-
         session.add(User(email=f"{local}@demo.test", display_name=name, password_hash=password_hash,
                          role=ROLE_OF_INSTITUTION[kind], institution=institution))
     # a second bureau user, so four-eyes approval can be shown

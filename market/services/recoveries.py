@@ -16,7 +16,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from market.domain.ledger import Movement
-from market.domain.loss import cap_for_institution_year, compute_claims
+from market.domain.loss import cap_for_institution_year, compute_claims, fen_share
 from market.domain.rules import RuleBroken
 from market.domain.settlement import (
     ClaimKind,
@@ -24,6 +24,7 @@ from market.domain.settlement import (
     CostSettings,
     assemble_statement,
     costs_after_later_recovery,
+    ppm_fraction,
 )
 from market.models import (
     Clawback,
@@ -135,7 +136,7 @@ def revise_claims(
                                 excluding=claim.id)
             claim.claimed_fen = cap_for_institution_year(new_claim, used, rule)
             claim.loss_fen, claim.dispersed_fen, claim.base_fen = line.loss_fen, line.dispersed_fen, line.base_fen
-            claim.uncapped_fen = claim.base_fen * claim.ratio_ppm // 1_000_000
+            claim.uncapped_fen = fen_share(claim.base_fen, ppm_fraction(claim.ratio_ppm))
             claim.statement_id = statement.id
         else:
             clawback = _cut_approved(session, claim, min(claim.due_fen, new_claim), statement, now=now)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from importlib import import_module
 
 import sqlalchemy.orm as so
 
@@ -31,10 +32,6 @@ def run_due(session: so.Session, now: datetime) -> dict[str, int]:
 
 def _load_handlers() -> None:
     # Importing the service modules registers their handlers.
-    from importlib import import_module
-
-    import market.services  # noqa: F401
-
     for module in TICKING_MODULES:
         import_module(module)
 
