@@ -20,3 +20,34 @@ def upgrade_to_head(engine: Engine) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def forbid_changes(op, tables: tuple[str, ...]) -> None:
+    """Make tables append-only in the database itself: UPDATE and DELETE are refused by triggers.
+
+    On PostgreSQL the shared trigger function forbid_change() is created by migration 0001.
+    """
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    for table in tables:
+        if sqlite:
+            for verb in ("UPDATE", "DELETE"):
+                op.execute(
+                    f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+                    f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+                )
+        else:
+            op.execute(
+                f"CREATE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION forbid_change()"
+            )
+
+
+def allow_changes(op, tables: tuple[str, ...]) -> None:
+    """Drop the append-only triggers of forbid_changes (downgrades)."""
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    for table in tables:
+        if sqlite:
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_no_update")
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_no_delete")
+        else:
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_no_change ON {table}")

@@ -1,7 +1,7 @@
 """foundation: institutions, users, assets, pledges, loans, cases, audit
 
 Revision ID: 0001
-Revises: 
+Revises:
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import market.models.base
-
+from market.migrate import allow_changes, forbid_changes
 
 revision = '0001'
 down_revision = None
@@ -325,35 +325,17 @@ APPEND_ONLY = ("audit_event", "ledger_transaction", "ledger_posting")
 
 def forbid_changes_to_append_only_tables() -> None:
     """The audit trail and the ledger are append-only in the database itself, not just in the code."""
-    bind = op.get_bind()
-    if bind.dialect.name == "postgresql":
+    if op.get_bind().dialect.name == "postgresql":
         op.execute(
             "CREATE FUNCTION forbid_change() RETURNS trigger LANGUAGE plpgsql AS $$ "
             "BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$"
         )
-    for table in APPEND_ONLY:
-        if bind.dialect.name == "sqlite":
-            for verb in ("UPDATE", "DELETE"):
-                op.execute(
-                    f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
-                    f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
-                )
-        else:
-            op.execute(
-                f"CREATE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table} "
-                "FOR EACH ROW EXECUTE FUNCTION forbid_change()"
-            )
+    forbid_changes(op, APPEND_ONLY)
 
 
 def downgrade() -> None:
-    bind = op.get_bind()
-    for table in APPEND_ONLY:
-        if bind.dialect.name == "sqlite":
-            op.execute(f"DROP TRIGGER IF EXISTS {table}_no_update")
-            op.execute(f"DROP TRIGGER IF EXISTS {table}_no_delete")
-        else:
-            op.execute(f"DROP TRIGGER IF EXISTS {table}_no_change ON {table}")
-    if bind.dialect.name == "postgresql":
+    allow_changes(op, APPEND_ONLY)
+    if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP FUNCTION IF EXISTS forbid_change()")
     op.drop_table("ledger_posting")
     op.drop_table("ledger_transaction")

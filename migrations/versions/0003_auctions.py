@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import market.models.base
+from market.migrate import allow_changes, forbid_changes
 
 revision = "0003"
 down_revision = "0002"
@@ -167,29 +168,11 @@ def upgrade() -> None:
 
 
 def forbid_changes_to_append_only_tables() -> None:
-    """Bids and outcomes are append-only in the database itself; PostgreSQL reuses 0001's forbid_change()."""
-    bind = op.get_bind()
-    for table in APPEND_ONLY:
-        if bind.dialect.name == "sqlite":
-            for verb in ("UPDATE", "DELETE"):
-                op.execute(
-                    f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
-                    f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
-                )
-        else:
-            op.execute(
-                f"CREATE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table} "
-                "FOR EACH ROW EXECUTE FUNCTION forbid_change()"
-            )
+    """Bids and outcomes are append-only in the database itself."""
+    forbid_changes(op, APPEND_ONLY)
 
 
 def downgrade() -> None:
-    bind = op.get_bind()
-    for table in APPEND_ONLY:
-        if bind.dialect.name == "sqlite":
-            op.execute(f"DROP TRIGGER IF EXISTS {table}_no_update")
-            op.execute(f"DROP TRIGGER IF EXISTS {table}_no_delete")
-        else:
-            op.execute(f"DROP TRIGGER IF EXISTS {table}_no_change ON {table}")
+    allow_changes(op, APPEND_ONLY)
     for table in TABLES:
         op.drop_table(table)

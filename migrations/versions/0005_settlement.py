@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import market.models.base
+from market.migrate import allow_changes, forbid_changes
 
 revision = "0005"
 down_revision = "0004"
@@ -240,34 +241,16 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('clawback', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_clawback_claim_id'), ['claim_id'], unique=False)
-    forbid_changes()
+    forbid_changes_to_append_only_tables()
 
 
-def forbid_changes() -> None:
-    """Append-only in the database itself (the trigger function forbid_change() comes from 0001 on PostgreSQL)."""
-    bind = op.get_bind()
-    for table in APPEND_ONLY:
-        if bind.dialect.name == "sqlite":
-            for verb in ("UPDATE", "DELETE"):
-                op.execute(
-                    f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
-                    f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
-                )
-        else:
-            op.execute(
-                f"CREATE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table} "
-                "FOR EACH ROW EXECUTE FUNCTION forbid_change()"
-            )
+def forbid_changes_to_append_only_tables() -> None:
+    """Statements, reviews, payments and policy versions are append-only in the database itself."""
+    forbid_changes(op, APPEND_ONLY)
 
 
 def downgrade() -> None:
-    bind = op.get_bind()
-    for table in APPEND_ONLY:
-        if bind.dialect.name == "sqlite":
-            op.execute(f"DROP TRIGGER IF EXISTS {table}_no_update")
-            op.execute(f"DROP TRIGGER IF EXISTS {table}_no_delete")
-        else:
-            op.execute(f"DROP TRIGGER IF EXISTS {table}_no_change ON {table}")
+    allow_changes(op, APPEND_ONLY)
     with op.batch_alter_table('clawback', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_clawback_claim_id'))
 
