@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from fractions import Fraction
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -25,6 +24,7 @@ from market.domain.settlement import (
     assemble_statement,
     default_costs,
     payouts_due,
+    ppm_fraction,
 )
 from market.domain.workflow import CaseAction, CaseState
 from market.models import (
@@ -60,19 +60,19 @@ class NotDisposed(RuleBroken):
 def loan_shares(loan: Loan) -> LayerShares:
     """Who bears the loan's loss, as exact fractions."""
     return LayerShares(
-        bank=Fraction(loan.bank_share_ppm, PPM), guarantor=Fraction(loan.guarantor_share_ppm, PPM),
-        insurer=Fraction(loan.insurer_share_ppm, PPM), agency=Fraction(loan.agency_share_ppm, PPM),
-        reguarantee=Fraction(loan.reguarantee_ppm, PPM), reinsurance=Fraction(loan.reinsurance_ppm, PPM),
+        bank=ppm_fraction(loan.bank_share_ppm), guarantor=ppm_fraction(loan.guarantor_share_ppm),
+        insurer=ppm_fraction(loan.insurer_share_ppm), agency=ppm_fraction(loan.agency_share_ppm),
+        reguarantee=ppm_fraction(loan.reguarantee_ppm), reinsurance=ppm_fraction(loan.reinsurance_ppm),
     )
 
 
 def statement_shares(row: SettlementStatement) -> LayerShares:
     """The shares a statement was computed with (kept on the statement, not read from the loan again)."""
-    share = {line.layer: Fraction(line.share_ppm, PPM) for line in row.layers}
+    share = {line.layer: ppm_fraction(line.share_ppm) for line in row.layers}
     return LayerShares(
         bank=share.get(Layer.BANK, 0), guarantor=share.get(Layer.GUARANTOR, 0),
         insurer=share.get(Layer.INSURER, 0), agency=share.get(Layer.AGENCY, 0),
-        reguarantee=Fraction(row.reguarantee_ppm, PPM), reinsurance=Fraction(row.reinsurance_ppm, PPM),
+        reguarantee=ppm_fraction(row.reguarantee_ppm), reinsurance=ppm_fraction(row.reinsurance_ppm),
     )
 
 
@@ -204,7 +204,7 @@ def statement_from_row(row: SettlementStatement) -> Statement:
     applied = RecoveryApplied(row.to_costs_fen, row.to_interest_fen, row.to_principal_fen, row.surplus_fen,
                               row.principal_loss_fen)
     layers = tuple(
-        LayerLoss(line.layer, Fraction(line.share_ppm, PPM), line.loss_fen, line.dispersed_fen, line.base_fen)
+        LayerLoss(line.layer, ppm_fraction(line.share_ppm), line.loss_fen, line.dispersed_fen, line.base_fen)
         for line in sorted(row.layers, key=lambda line: LAYERS.index(line.layer))
     )
     return Statement(row.channel_recovery_fen, row.forfeited_fen, row.later_recoveries_fen, costs,

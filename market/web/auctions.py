@@ -28,9 +28,11 @@ from market.domain.auction import (
     suggested_increment_fen,
     suggested_rerun_start_fen,
 )
+from market.domain.loss import fen_share
 from market.domain.money import format_yuan
 from market.domain.roles import Role
 from market.domain.rules import RuleBroken, min_first_start_fen
+from market.domain.settlement import ppm_fraction
 from market.domain.workflow import CHANNEL_ENTRY
 from market.models import Auction, DisposalCase, FirstRefusalAnswer
 from market.services.auctions import (
@@ -293,7 +295,7 @@ def _prefill(form: OpenAuctionForm, case: DisposalCase) -> None:
         start = suggested_rerun_start_fen(case.last_start_price_fen, rules)
     else:
         start = case.list_price_fen or min_first_start_fen(case.appraised_value_fen or 0, rules.disposal)
-    deposit = start * (case.deposit_share_ppm or 100_000) // 1_000_000
+    deposit = fen_share(start, ppm_fraction(case.deposit_share_ppm))
     for field, fen in ((form.starting_price, start), (form.increment, suggested_increment_fen(start)),
                        (form.deposit, deposit)):
         field.data = fen
