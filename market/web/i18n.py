@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from market.domain.money import format_yuan
 from market.domain.roles import Role
+from market.models.core import LoanStatus
 
 LANGUAGES = ("zh", "en")
 
@@ -22,6 +23,16 @@ ROLE_NAMES = {
     Role.BUREAU: _l("Finance bureau"),
     Role.AIC: _l("Financial asset investment company"),
     Role.SYSTEM: _l("System"),
+}
+
+LOAN_STATUS_NAMES = {
+    LoanStatus.PERFORMING: _l("Performing"),
+    LoanStatus.OVERDUE: _l("Overdue"),
+    LoanStatus.DEFAULTED: _l("Defaulted"),
+    LoanStatus.IN_DISPOSAL: _l("In disposal"),
+    LoanStatus.SETTLED: _l("Settled"),
+    LoanStatus.REPAID: _l("Repaid"),
+    LoanStatus.TRANSFERRED: _l("Transferred"),
 }
 
 
@@ -51,6 +62,7 @@ def select_timezone() -> str:
 def init_app(app: Flask) -> None:
     """Template filters for money and local dates."""
     app.jinja_env.filters["yuan"] = format_yuan
+    app.jinja_env.filters["loan_status"] = lambda status: LOAN_STATUS_NAMES.get(LoanStatus(str(status)), str(status))
     app.jinja_env.filters["role_name"] = lambda role: ROLE_NAMES.get(Role(str(role)), str(role))
     app.jinja_env.filters["local_dt"] = _local_dt
     app.jinja_env.filters["local_date"] = _local_date
