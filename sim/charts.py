@@ -10,6 +10,7 @@ import matplotlib
 import numpy as np
 
 from sim.sensitivity import Swing
+from sim.sizing import TotalShape
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
@@ -19,16 +20,15 @@ BLUE, RED, GREY = "#2b6cb0", "#c53030", "#718096"
 
 
 def distribution(
-    total_yuan: np.ndarray, recommended: float, interval: Sequence[float], confidence: float
+    shape: TotalShape, recommended: float, interval: Sequence[float], confidence: float
 ) -> bytes:
     """Histogram of payouts plus subsidies over the horizon, with the mean and the recommended budget."""
     fig, ax = plt.subplots(figsize=(8, 4))
-    ax.hist(
-        total_yuan / MILLION, bins=min(80, max(10, total_yuan.size // 20)), color=BLUE, alpha=0.8
-    )
+    edges = shape.bin_edges_yuan / MILLION
+    ax.hist(edges[:-1], bins=edges, weights=shape.bin_counts, color=BLUE, alpha=0.8)
     ax.axvspan(interval[0] / MILLION, interval[1] / MILLION, color=RED, alpha=0.15, label="95% CI")
     ax.axvline(recommended / MILLION, color=RED, label=f"budget covering {confidence:.0%}")
-    ax.axvline(total_yuan.mean() / MILLION, color=GREY, linestyle="--", label="mean")
+    ax.axvline(shape.mean_yuan / MILLION, color=GREY, linestyle="--", label="mean")
     ax.set(xlabel="payouts + subsidies over the horizon (¥ million)", ylabel="simulated futures")
     ax.legend()
     return _png(fig)
@@ -60,16 +60,16 @@ def by_layer(layers: dict[str, dict]) -> bytes:
     return _png(fig)
 
 
-def budget_curve(total_yuan: np.ndarray, recommended: float, confidence: float) -> bytes:
+def budget_curve(shape: TotalShape, recommended: float, confidence: float) -> bytes:
     """Budget -> probability that payouts plus subsidies exceed it (log scale)."""
-    ordered = np.sort(total_yuan)
-    n = ordered.size
-    top = max(ordered[-1], recommended)
-    spread = (top - ordered[0]) or max(top, 1.0)
-    grid = np.linspace(max(0.0, ordered[0] - 0.1 * spread), top + 0.05 * spread, 400)
-    running_out = 1 - np.searchsorted(ordered, grid, side="right") / n
+    n = shape.paths
     fig, ax = plt.subplots(figsize=(8, 4))
-    ax.step(grid / MILLION, np.maximum(running_out, 0.5 / n), where="post", color=BLUE)
+    ax.step(
+        shape.budgets_yuan / MILLION,
+        np.maximum(shape.share_above, 0.5 / n),
+        where="post",
+        color=BLUE,
+    )
     ax.axvline(recommended / MILLION, color=RED, label=f"covers {confidence:.0%}")
     ax.axhline(1 - confidence, color=RED, linestyle=":")
     ax.set_yscale("log")

@@ -12,19 +12,20 @@ from market.domain.loss import LAYERS
 from sim import charts, report
 from sim.model import Scenario
 from sim.parallel import Job, run_jobs
+from sim.path_figures import PathStore
 from sim.runner import Plan, book_of
 from sim.sensitivity import Swing, swings, variants
-from sim.sizing import PathFigures, covering, summarise
+from sim.sizing import budget_covering, summarise, total_shape
 
 CSV_ROWS_AT_ONCE = 100_000
 
 
 @dataclass(frozen=True)
 class Sizing:
-    """A finished study: the summary, the per-path figures, and the sensitivity swings (if run)."""
+    """A finished study: the summary, the per-path figures (on disk), and the sensitivity swings (if run)."""
 
     summary: dict
-    figures: PathFigures
+    figures: PathStore
     swings: tuple[Swing, ...] = ()
     sensitivity_base_yuan: float | None = None
 
@@ -38,7 +39,11 @@ def size_fund(
     sensitivity_paths: int = 0,
     step: float = 0.2,
 ) -> Sizing:
-    """Run the demand and the scenario's own fund on `plan`, and the sensitivity runs on fewer paths."""
+    """Run the demand and the scenario's own fund on `plan`, and the sensitivity runs on fewer paths.
+
+    Every run's per-path figures go to disk as they arrive and are read back a chunk at a time, so the
+    memory this takes does not grow with the paths (sensitivity runs included).
+    """
     jobs = [Job(scenario, plan, own_fund=True)]
     moved = []
     if sensitivity_paths > 0:
@@ -61,10 +66,10 @@ def size_fund(
     )
     if not moved:
         return Sizing(summary, results[0])
-    base = covering(base_run.total_fen, confidence) / 100
+    base = budget_covering(base_run, confidence) / 100
     found = swings(
         [
-            (n, f, covering(r.total_fen, confidence) / 100)
+            (n, f, budget_covering(r, confidence) / 100)
             for (n, f, _), r in zip(moved, moved_runs, strict=True)
         ]
     )
@@ -92,13 +97,13 @@ def write_outputs(sizing: Sizing, out: Path) -> dict[str, Path]:
     out.mkdir(parents=True, exist_ok=True)
     summary, figures = sizing.summary, sizing.figures
     budget = summary["budget"]
-    total = figures.total_fen / 100
+    shape = total_shape(figures, budget["recommended_yuan"])
     pngs = {
         "distribution": charts.distribution(
-            total, budget["recommended_yuan"], budget["recommended_ci_yuan"], budget["confidence"]
+            shape, budget["recommended_yuan"], budget["recommended_ci_yuan"], budget["confidence"]
         ),
         "budget_curve": charts.budget_curve(
-            total, budget["recommended_yuan"], budget["confidence"]
+            shape, budget["recommended_yuan"], budget["confidence"]
         ),
         "by_year": charts.by_year(summary["payout_yuan"]["by_year"]),
         "by_layer": charts.by_layer(summary["payout_yuan"]["by_layer"]),
@@ -120,9 +125,9 @@ def write_outputs(sizing: Sizing, out: Path) -> dict[str, Path]:
     return written
 
 
-def write_paths_csv(figures: PathFigures, path: Path) -> None:
+def write_paths_csv(figures: PathStore, path: Path) -> None:
     """One row per path: its totals in yuan (a block of rows at a time, so memory stays flat)."""
-    years = figures.payout_fen.shape[1]
+    years = figures.years
     header = [
         "path",
         "defaults",
@@ -140,21 +145,21 @@ def write_paths_csv(figures: PathFigures, path: Path) -> None:
     with path.open("w", encoding="utf-8", newline="") as handle:
         handle.write(",".join(header) + "\n")
         for start in range(0, figures.paths, CSV_ROWS_AT_ONCE):
-            rows = slice(start, start + CSV_ROWS_AT_ONCE)
-            payout = figures.payout_fen[rows]
-            subsidy = figures.subsidy_fen[rows].sum(axis=1)
+            rows = figures.read(start, start + CSV_ROWS_AT_ONCE)
+            payout = rows.payout_fen
+            subsidy = rows.subsidy_fen.sum(axis=1)
             block = np.column_stack(
                 [
                     np.arange(start, start + payout.shape[0]),
-                    figures.defaults[rows],
-                    figures.principal_loss_fen[rows] / 100,
+                    rows.defaults,
+                    rows.principal_loss_fen / 100,
                     payout.sum(axis=1) / 100,
                     payout / 100,
-                    figures.layer_payout_fen[rows] / 100,
+                    rows.layer_payout_fen / 100,
                     subsidy / 100,
                     (payout.sum(axis=1) + subsidy) / 100,
-                    figures.exhausted[rows],
-                    figures.unpaid_fen[rows] / 100,
+                    rows.exhausted,
+                    rows.unpaid_fen / 100,
                 ]
             )
             np.savetxt(handle, block, fmt=fmt, delimiter=",")

@@ -2,8 +2,9 @@
 
 A job's paths are cut into pieces that never cross a seed block (sim.runner.Plan.pieces); each piece is
 computed exactly as the whole run would compute it, whichever process does it, so the figures do not
-depend on the number of workers. Memory stays at the kept figures (a few numbers a path) plus one
-piece's per-loan arrays per process.
+depend on the number of workers. Each finished piece is written to its job's file on disk
+(sim.path_figures.PathStore) and dropped, so memory stays at a few pieces in the main process and one
+piece's per-loan arrays per worker, whatever the number of paths.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from types import MappingProxyType
 from tqdm import tqdm
 
 from sim.model import Scenario
+from sim.path_figures import PathFigures, PathStore
 from sim.portfolio import LoanBook
 from sim.runner import Plan, book_of, run_range
-from sim.sizing import PathFigures, fund_is_limited, unlimited_fund
+from sim.sizing import fund_is_limited, unlimited_fund
 
 EVENT_PIECE_PATHS = 20  # the event engine computes any path alone: small pieces balance the workers
 
@@ -45,9 +47,9 @@ def default_workers() -> int:
 
 def run_jobs(
     jobs: list[Job], workers: int = 1, progress: bool = False, desc: str = "paths"
-) -> list[PathFigures]:
-    """Every job's per-path figures, computed by `workers` processes (1: in this process)."""
-    results = [PathFigures.empty(job.plan.paths, job.scenario.horizon_years) for job in jobs]
+) -> list[PathStore]:
+    """Every job's per-path figures (on disk), computed by `workers` processes (1: in this process)."""
+    results = [PathStore(job.plan.paths, job.scenario.horizon_years) for job in jobs]
     tasks = [
         (j, first, stop)
         for j, job in enumerate(jobs)
@@ -77,7 +79,7 @@ def _computed(
     workers = min(workers, len(tasks))
     waiting = iter(tasks)
     with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(jobs,)) as pool:
-        # a few pieces in flight per worker: finished pieces are dropped as soon as they are placed
+        # a few pieces in flight per worker: finished pieces are dropped as soon as they are written
         running = {pool.submit(_piece, *task) for task in islice(waiting, 3 * workers)}
         while running:
             done, running = wait(running, return_when=FIRST_COMPLETED)

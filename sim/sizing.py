@@ -1,4 +1,4 @@
-"""Fund sizing: per-path figures kept from a run, and the summary a finance bureau reads.
+"""Fund sizing: the summary a finance bureau reads, from the per-path figures kept of a run.
 
 The recommended budget is read from the *demand* run: the scenario with no limit on the fund, so every
 claim approved within the horizon is paid and nothing is hidden by a budget already too small. The
@@ -6,88 +6,26 @@ scenario's own budget and balance are run alongside, on the same seeds, for the 
 run out. Quantiles are order statistics ("the smallest budget that covers"), so a budget read at 99%
 covers at least 99% of the simulated paths; the interval around it is the distribution-free
 order-statistic interval (binomial), so it needs no assumption about the shape of the distribution.
+Every figure is read from the kept figures a chunk at a time (sim.column_stats), exactly: a column in
+memory is read as one chunk by the same code, so the numbers do not depend on the size of the run.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
+from fractions import Fraction
 
 import numpy as np
 from scipy.special import bdtr
 
 from market.domain.loss import LAYERS
+from sim.column_stats import Chunks, Moments, above, in_memory, moments, order_statistics
 from sim.model import Scenario
-from sim.results import PathTotals
+from sim.path_figures import PathStore
 
 PERCENTILES = {"p50": 0.5, "p90": 0.9, "p95": 0.95, "p99": 0.99, "p999": 0.999}
 CI_LEVEL = 0.95
-
-
-@dataclass(frozen=True)
-class PathFigures:
-    """What sizing keeps of each path (money in fen): a few numbers a path, never per-loan arrays."""
-
-    defaults: np.ndarray  # (paths,): over the horizon
-    principal_loss_fen: np.ndarray  # (paths,)
-    payout_fen: np.ndarray  # (paths, years): demand run, paid minus clawed back
-    layer_payout_fen: np.ndarray  # (paths, layers): demand run, paid (before clawbacks)
-    subsidy_fen: np.ndarray  # (paths, years)
-    exhausted: np.ndarray  # (paths,): the scenario's own fund left a claim unpaid in some year
-    unpaid_fen: np.ndarray  # (paths,): what the scenario's own fund did not pay within the horizon
-
-    @classmethod
-    def of(cls, demand: PathTotals, own: PathTotals | None) -> PathFigures:
-        """Reduce a demand run (and the same paths under the scenario's own fund) to the kept figures."""
-        net = demand.payout_fen.sum(axis=2) - demand.clawback_fen
-        if own is None:  # the scenario's fund has no limit: it pays exactly the demand
-            exhausted, unpaid = np.zeros(net.shape[0], dtype=bool), np.zeros_like(net[:, 0])
-        else:
-            own_net = own.payout_fen.sum(axis=2) - own.clawback_fen
-            exhausted, unpaid = own.budget_exhausted.any(axis=1), net.sum(1) - own_net.sum(1)
-        return cls(
-            defaults=demand.defaults.sum(axis=1),
-            principal_loss_fen=demand.principal_loss_fen.sum(axis=1),
-            payout_fen=net,
-            layer_payout_fen=demand.payout_fen.sum(axis=1),
-            subsidy_fen=demand.subsidy_fen,
-            exhausted=exhausted,
-            unpaid_fen=unpaid,
-        )
-
-    @classmethod
-    def empty(cls, paths: int, years: int) -> PathFigures:
-        """Zeroed figures for `paths` paths, to be filled piece by piece with `put`."""
-        return cls(
-            defaults=np.zeros(paths, dtype=np.int64),
-            principal_loss_fen=np.zeros(paths, dtype=np.int64),
-            payout_fen=np.zeros((paths, years), dtype=np.int64),
-            layer_payout_fen=np.zeros((paths, len(LAYERS)), dtype=np.int64),
-            subsidy_fen=np.zeros((paths, years), dtype=np.int64),
-            exhausted=np.zeros(paths, dtype=bool),
-            unpaid_fen=np.zeros(paths, dtype=np.int64),
-        )
-
-    def put(self, first: int, piece: PathFigures) -> None:
-        """Copy a piece's paths into place, starting at path `first`."""
-        for f in fields(self):
-            part = getattr(piece, f.name)
-            getattr(self, f.name)[first : first + part.shape[0]] = part
-
-    @property
-    def paths(self) -> int:
-        """Number of paths."""
-        return int(self.defaults.shape[0])
-
-    @property
-    def total_fen(self) -> np.ndarray:
-        """(paths,): payouts plus subsidies over the horizon, what the budget has to cover."""
-        return self.payout_fen.sum(axis=1) + self.subsidy_fen.sum(axis=1)
-
-    @property
-    def worst_year_fen(self) -> np.ndarray:
-        """(paths,): the largest one year's payouts plus subsidies."""
-        return (self.payout_fen + self.subsidy_fen).max(axis=1)
 
 
 def unlimited_fund(scenario: Scenario) -> Scenario:
@@ -104,19 +42,34 @@ def fund_is_limited(scenario: Scenario) -> bool:
 
 def covering(values: np.ndarray, confidence: float) -> float:
     """The smallest value v with at least `confidence` of the values <= v (an order statistic)."""
-    ordered = np.sort(np.asarray(values, dtype=np.float64))
-    return float(ordered[max(1, math.ceil(confidence * ordered.size - 1e-9)) - 1])
+    return _covering(in_memory(values=values), "values", np.size(values), confidence)
+
+
+def budget_covering(figures: PathStore, confidence: float) -> float:
+    """The smallest total over the horizon (fen) that covers `confidence` of the kept paths."""
+    return _covering(figures.columns, "total", figures.paths, confidence)
+
+
+def covering_rank(n: int, confidence: float) -> int:
+    """The 1-based rank, among n sorted values, of the smallest one covering `confidence` of them."""
+    return max(1, math.ceil(confidence * n - 1e-9))
 
 
 def covering_interval(
     values: np.ndarray, confidence: float, level: float = CI_LEVEL
 ) -> tuple[float, float]:
     """A distribution-free `level` interval for the `confidence` quantile: two order statistics."""
-    ordered = np.sort(np.asarray(values, dtype=np.float64))
-    n, tail = ordered.size, (1 - level) / 2
-    low = binomial_quantile(tail, n, confidence)  # 1-based ranks, kept inside 1..n
+    ranks = interval_ranks(np.size(values), confidence, level)
+    at = order_statistics(in_memory(values=values), {"values": ranks})["values"]
+    return float(at[ranks[0]]), float(at[ranks[1]])
+
+
+def interval_ranks(n: int, confidence: float, level: float = CI_LEVEL) -> tuple[int, int]:
+    """The 1-based ranks of covering_interval's two order statistics, kept inside 1..n."""
+    tail = (1 - level) / 2
+    low = binomial_quantile(tail, n, confidence)
     high = binomial_quantile(1 - tail, n, confidence) + 1
-    return float(ordered[min(max(low, 1), n) - 1]), float(ordered[min(max(high, 1), n) - 1])
+    return min(max(low, 1), n), min(max(high, 1), n)
 
 
 def binomial_quantile(q: float, n: int, p: float) -> int:
@@ -131,23 +84,33 @@ def binomial_quantile(q: float, n: int, p: float) -> int:
 
 def tail_mean(values: np.ndarray, confidence: float) -> float:
     """Expected shortfall: the mean of the worst (1 - confidence) share of paths (at least one path)."""
-    ordered = np.sort(np.asarray(values, dtype=np.float64))
-    tail = max(1, math.floor(ordered.size * (1 - confidence) + 1e-9))
-    return float(ordered[-tail:].mean())
+    chunks, n = in_memory(values=values), np.size(values)
+    rank = tail_rank(n, confidence)
+    at = order_statistics(chunks, {"values": [rank]})["values"]
+    return _tail_mean(n, confidence, at, above(chunks, {"values": at[rank]})["values"])
+
+
+def tail_rank(n: int, confidence: float) -> int:
+    """The 1-based rank of the smallest of the worst (1 - confidence) share of n values."""
+    return n - max(1, math.floor(n * (1 - confidence) + 1e-9)) + 1
 
 
 def describe(values_fen: np.ndarray) -> dict[str, float]:
     """Mean, sd, percentiles (order statistics) and ES99 of an amount in fen, in yuan."""
-    values = np.asarray(values_fen, dtype=np.float64)
-    figures = {"mean": values.mean(), "sd": values.std(ddof=1) if values.size > 1 else 0.0}
-    figures |= {name: covering(values, q) for name, q in PERCENTILES.items()}
-    figures["es99"] = tail_mean(values, 0.99)
-    return {name: _yuan(value) for name, value in figures.items()}
+    chunks, n = in_memory(values=values_fen), np.size(values_fen)
+    at = order_statistics(chunks, {"values": described_ranks(n)})["values"]
+    beyond = above(chunks, {"values": at[tail_rank(n, 0.99)]})["values"]
+    return _described(moments(chunks, spread=["values"])["values"], at, beyond)
+
+
+def described_ranks(n: int) -> list[int]:
+    """The ranks `describe` reads: the percentiles and where the worst 1% begins."""
+    return [covering_rank(n, q) for q in PERCENTILES.values()] + [tail_rank(n, 0.99)]
 
 
 def summarise(
     scenario: Scenario,
-    figures: PathFigures,
+    figures: PathStore,
     *,
     engine: str,
     seed: int,
@@ -155,28 +118,38 @@ def summarise(
     exposure_fen: int,
     confidence: float,
 ) -> dict:
-    """The summary.json figures: distributions, the recommended budget and its interval, leverage."""
+    """The summary.json figures: distributions, the recommended budget and its interval, leverage.
+
+    Read from the kept figures in a few passes (moments, order statistics, tails), whatever their number.
+    """
     n, years = figures.paths, scenario.horizon_years
-    payout, total = figures.payout_fen.sum(axis=1), figures.total_fen
-    recommended = covering(total, confidence)
-    low, high = covering_interval(total, confidence)
+    chunks: Chunks = figures.columns
+    m = moments(chunks, spread=("payout", "principal_loss", "total"))
+    cover, cover99 = covering_rank(n, confidence), covering_rank(n, 0.99)
+    low_rank, high_rank = interval_ranks(n, confidence)
+    layers = [f"layer {layer.value}" for layer in LAYERS]
+    year_names = [f"year {y + 1}" for y in range(years)]
+    ranks = {name: described_ranks(n) for name in ("payout", "principal_loss")}
+    ranks |= {"total": [cover, low_rank, high_rank], "worst_year": [cover]}
+    ranks |= {name: [cover99] for name in ("defaults", "subsidy", *layers, *year_names)}
+    at = order_statistics(chunks, ranks)
+    recommended = float(at["total"][cover])
+    tail = tail_rank(n, 0.99)
+    floors = {"payout": at["payout"][tail], "principal_loss": at["principal_loss"][tail]}
+    beyond = above(chunks, floors | {"total": recommended})
     comp = scenario.compensation
-    p_out = float(figures.exhausted.mean())
-    payout_summary = describe(payout) | {
+    p_out = m["exhausted"].mean
+    payout_summary = _described(m["payout"], at["payout"], beyond["payout"]) | {
         "by_layer": {
             layer.value: {
-                "mean": _yuan(figures.layer_payout_fen[:, j].mean()),
-                "p99": _yuan(covering(figures.layer_payout_fen[:, j], 0.99)),
+                "mean": _yuan(m[name].mean),
+                "p99": _yuan(at[name][cover99]),
             }
-            for j, layer in enumerate(LAYERS)
+            for layer, name in zip(LAYERS, layers, strict=True)
         },
         "by_year": [
-            {
-                "year": y + 1,
-                "mean": _yuan(figures.payout_fen[:, y].mean()),
-                "p99": _yuan(covering(figures.payout_fen[:, y], 0.99)),
-            }
-            for y in range(years)
+            {"year": y + 1, "mean": _yuan(m[name].mean), "p99": _yuan(at[name][cover99])}
+            for y, name in enumerate(year_names)
         ],
     }
     return {
@@ -188,38 +161,99 @@ def summarise(
         "horizon_years": years,
         "loans": scenario.portfolio.loans,
         "exposure_yuan": _yuan(exposure_fen),
-        "defaults": {
-            "mean": float(figures.defaults.mean()),
-            "p99": covering(figures.defaults, 0.99),
-        },
-        "principal_loss_yuan": describe(figures.principal_loss_fen),
+        "defaults": {"mean": m["defaults"].mean, "p99": float(at["defaults"][cover99])},
+        "principal_loss_yuan": _described(
+            m["principal_loss"], at["principal_loss"], beyond["principal_loss"]
+        ),
         "payout_yuan": payout_summary,
         "subsidy_yuan": {
-            "mean": _yuan(figures.subsidy_fen.sum(axis=1).mean()),
-            "p99": _yuan(covering(figures.subsidy_fen.sum(axis=1), 0.99)),
+            "mean": _yuan(m["subsidy"].mean),
+            "p99": _yuan(at["subsidy"][cover99]),
         },
         "budget": {
             "confidence": confidence,
             "recommended_yuan": _yuan(recommended),
             "recommended_ci_level": CI_LEVEL,
-            "recommended_ci_yuan": [_yuan(low), _yuan(high)],
-            "covered_share": float(np.mean(total <= recommended)),
-            "recommended_annual_yuan": _yuan(covering(figures.worst_year_fen, confidence)),
+            "recommended_ci_yuan": [_yuan(at["total"][low_rank]), _yuan(at["total"][high_rank])],
+            "covered_share": float(Fraction(n - beyond["total"][0], n)),
+            "recommended_annual_yuan": _yuan(at["worst_year"][cover]),
             "current": {
                 "annual_budget_yuan": _optional_yuan(comp.annual_budget_fen),
                 "initial_balance_yuan": _optional_yuan(comp.initial_balance_fen),
                 "annual_contribution_yuan": _yuan(comp.annual_contribution_fen),
             },
             "exhaustion_probability": p_out,
-            "unpaid_mean_yuan": _yuan(figures.unpaid_fen.mean()),
+            "unpaid_mean_yuan": _yuan(m["unpaid"].mean),
             "leverage": exposure_fen / recommended if recommended > 0 else None,
         },
         "mc_standard_error": {
-            "payout_mean_yuan": _yuan(payout.std(ddof=1) / math.sqrt(n)) if n > 1 else None,
-            "total_mean_yuan": _yuan(total.std(ddof=1) / math.sqrt(n)) if n > 1 else None,
+            "payout_mean_yuan": _yuan(m["payout"].sd / math.sqrt(n)) if n > 1 else None,
+            "total_mean_yuan": _yuan(m["total"].sd / math.sqrt(n)) if n > 1 else None,
             "exhaustion_probability": math.sqrt(p_out * (1 - p_out) / n),
         },
     }
+
+
+@dataclass(frozen=True)
+class TotalShape:
+    """What the charts draw of payouts plus subsidies over the horizon (yuan), without every path:
+    a histogram, and the share of paths above each budget of a grid."""
+
+    paths: int
+    mean_yuan: float
+    bin_edges_yuan: np.ndarray
+    bin_counts: np.ndarray
+    budgets_yuan: np.ndarray
+    share_above: np.ndarray
+
+
+def total_shape(figures: PathStore, recommended_yuan: float) -> TotalShape:
+    """The histogram (10 to 80 bins) and a 400-budget grid reaching past the largest total and the
+    recommended budget, counted a chunk at a time."""
+    total = moments(figures.columns)["total"]
+    low, high = total.low / 100, total.high / 100
+    bins = min(80, max(10, total.n // 20))
+    # a single value gets a bar half a million wide on either side, not a sliver of a yuan
+    edges = (low, high) if low < high else (low - 500_000, high + 500_000)
+    top = max(high, recommended_yuan)
+    spread = (top - low) or max(top, 1.0)
+    budgets = np.linspace(max(0.0, low - 0.1 * spread), top + 0.05 * spread, 400)
+    counts, covered = np.zeros(bins, dtype=np.int64), np.zeros(budgets.size, dtype=np.int64)
+    for chunk in figures.columns():
+        yuan = chunk["total"] / 100
+        counts += np.histogram(yuan, bins=bins, range=edges)[0]
+        covered += np.searchsorted(np.sort(yuan), budgets, side="right")
+    return TotalShape(
+        total.n,
+        total.mean / 100,
+        np.histogram_bin_edges(np.zeros(0), bins=bins, range=edges),
+        counts,
+        budgets,
+        1 - covered / total.n,
+    )
+
+
+def _covering(chunks: Chunks, name: str, n: int, confidence: float) -> float:
+    rank = covering_rank(n, confidence)
+    return float(order_statistics(chunks, {name: [rank]})[name][rank])
+
+
+def _tail_mean(
+    n: int, confidence: float, at: dict[int, int | float], beyond: tuple[int, int | Fraction]
+) -> float:
+    """The mean of the worst values from the values above the tail's smallest one and that value."""
+    rank = tail_rank(n, confidence)
+    count, total = beyond
+    return float((Fraction(total) + (n - rank + 1 - count) * Fraction(at[rank])) / (n - rank + 1))
+
+
+def _described(
+    m: Moments, at: dict[int, int | float], beyond: tuple[int, int | Fraction]
+) -> dict[str, float]:
+    figures = {"mean": m.mean, "sd": m.sd}
+    figures |= {name: float(at[covering_rank(m.n, q)]) for name, q in PERCENTILES.items()}
+    figures["es99"] = _tail_mean(m.n, 0.99, at, beyond)
+    return {name: _yuan(value) for name, value in figures.items()}
 
 
 def _yuan(fen: float) -> float:

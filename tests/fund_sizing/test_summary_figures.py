@@ -33,7 +33,7 @@ def test_percentiles_are_ordered_and_expected_shortfall_lies_beyond_them(xiangta
 
 
 def test_the_recommended_budget_covers_the_stated_share_of_the_paths(xiangtan_sizing):
-    summary, figures = xiangtan_sizing.summary, xiangtan_sizing.figures
+    summary, figures = xiangtan_sizing.summary, xiangtan_sizing.figures.read()
     budget = summary["budget"]
     total_yuan = figures.total_fen / 100
     covered = np.mean(total_yuan <= budget["recommended_yuan"] + 0.005)
@@ -46,7 +46,7 @@ def test_the_recommended_budget_covers_the_stated_share_of_the_paths(xiangtan_si
 
 
 def test_the_parts_add_up(xiangtan_sizing):
-    summary, figures = xiangtan_sizing.summary, xiangtan_sizing.figures
+    summary, figures = xiangtan_sizing.summary, xiangtan_sizing.figures.read()
     payout = summary["payout_yuan"]
     by_year_mean = sum(row["mean"] for row in payout["by_year"])
     assert by_year_mean == pytest.approx(payout["mean"], abs=0.05)

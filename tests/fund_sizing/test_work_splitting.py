@@ -50,7 +50,7 @@ def test_higher_compensation_ratios_never_lower_the_budget_on_the_same_seeds(cit
     scenario = sim.load(city("xiangtan"))
     plan = Plan(2, "vector", 400, 200)
     jobs = [Job(vary(scenario, "ratios", f), plan, own_fund=False) for f in (0.8, 1.0, 1.2)]
-    low, base, high = run_jobs(jobs)
+    low, base, high = (store.read() for store in run_jobs(jobs))
     assert np.all(low.total_fen <= base.total_fen) and np.all(base.total_fen <= high.total_fen)
     assert covering(low.total_fen, 0.99) < covering(high.total_fen, 0.99)
     assert np.array_equal(low.defaults, high.defaults)  # the same futures, only the ratio moved

@@ -1,0 +1,142 @@
+"""What sizing keeps of each path, and where: a file on disk, written piece by piece, read a chunk at a time.
+
+The main process of a sizing run holds one piece or one chunk of paths at a time, never the whole run,
+so its memory does not grow with --paths; the file (about 100 bytes a path) is an unnamed temporary file
+that disappears with the run.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from dataclasses import astuple, dataclass, fields
+
+import numpy as np
+
+from market.domain.loss import LAYERS
+from sim.results import PathTotals
+
+READ_PATHS = 100_000  # paths read back at once: a few MB
+
+
+@dataclass(frozen=True)
+class PathFigures:
+    """What sizing keeps of each path (money in fen): a few numbers a path, never per-loan arrays."""
+
+    defaults: np.ndarray  # (paths,): over the horizon
+    principal_loss_fen: np.ndarray  # (paths,)
+    payout_fen: np.ndarray  # (paths, years): demand run, paid minus clawed back
+    layer_payout_fen: np.ndarray  # (paths, layers): demand run, paid (before clawbacks)
+    subsidy_fen: np.ndarray  # (paths, years)
+    exhausted: np.ndarray  # (paths,): the scenario's own fund left a claim unpaid in some year
+    unpaid_fen: np.ndarray  # (paths,): what the scenario's own fund did not pay within the horizon
+
+    @classmethod
+    def of(cls, demand: PathTotals, own: PathTotals | None) -> PathFigures:
+        """Reduce a demand run (and the same paths under the scenario's own fund) to the kept figures."""
+        net = demand.payout_fen.sum(axis=2) - demand.clawback_fen
+        if own is None:  # the scenario's fund has no limit: it pays exactly the demand
+            exhausted, unpaid = np.zeros(net.shape[0], dtype=bool), np.zeros_like(net[:, 0])
+        else:
+            own_net = own.payout_fen.sum(axis=2) - own.clawback_fen
+            exhausted, unpaid = own.budget_exhausted.any(axis=1), net.sum(1) - own_net.sum(1)
+        return cls(
+            defaults=demand.defaults.sum(axis=1),
+            principal_loss_fen=demand.principal_loss_fen.sum(axis=1),
+            payout_fen=net,
+            layer_payout_fen=demand.payout_fen.sum(axis=1),
+            subsidy_fen=demand.subsidy_fen,
+            exhausted=exhausted,
+            unpaid_fen=unpaid,
+        )
+
+    @classmethod
+    def empty(cls, paths: int, years: int) -> PathFigures:
+        """Zeroed figures for `paths` paths (with none: the shape and type of every field)."""
+        return cls(
+            defaults=np.zeros(paths, dtype=np.int64),
+            principal_loss_fen=np.zeros(paths, dtype=np.int64),
+            payout_fen=np.zeros((paths, years), dtype=np.int64),
+            layer_payout_fen=np.zeros((paths, len(LAYERS)), dtype=np.int64),
+            subsidy_fen=np.zeros((paths, years), dtype=np.int64),
+            exhausted=np.zeros(paths, dtype=bool),
+            unpaid_fen=np.zeros(paths, dtype=np.int64),
+        )
+
+    @property
+    def paths(self) -> int:
+        """Number of paths."""
+        return int(self.defaults.shape[0])
+
+    @property
+    def total_fen(self) -> np.ndarray:
+        """(paths,): payouts plus subsidies over the horizon, what the budget has to cover."""
+        return self.payout_fen.sum(axis=1) + self.subsidy_fen.sum(axis=1)
+
+    @property
+    def worst_year_fen(self) -> np.ndarray:
+        """(paths,): the largest one year's payouts plus subsidies."""
+        return (self.payout_fen + self.subsidy_fen).max(axis=1)
+
+    def columns(self) -> dict[str, np.ndarray]:
+        """One number a path, by name: what the summary reads (sim.column_stats columns)."""
+        columns = {
+            "defaults": self.defaults,
+            "principal_loss": self.principal_loss_fen,
+            "payout": self.payout_fen.sum(axis=1),
+            "subsidy": self.subsidy_fen.sum(axis=1),
+            "total": self.total_fen,
+            "worst_year": self.worst_year_fen,
+            "exhausted": self.exhausted,
+            "unpaid": self.unpaid_fen,
+        }
+        columns |= {
+            f"layer {layer.value}": self.layer_payout_fen[:, j] for j, layer in enumerate(LAYERS)
+        }
+        columns |= {f"year {y + 1}": self.payout_fen[:, y] for y in range(self.payout_fen.shape[1])}
+        return columns
+
+
+class PathStore:
+    """Every path's figures in an unnamed temporary file: one row of int64 a path, fields side by side.
+
+    Pieces may arrive in any order (each is written at its own place), so the file does not depend on
+    how the work was spread over processes.
+    """
+
+    def __init__(self, paths: int, years: int) -> None:
+        self.paths, self.years = paths, years
+        self._layout = PathFigures.empty(0, years)
+        self._widths = [a.shape[1] if a.ndim == 2 else 1 for a in astuple(self._layout)]
+        self._row_bytes = 8 * sum(self._widths)
+        self._file = tempfile.TemporaryFile(prefix="size_fund_paths_")
+
+    def put(self, first: int, piece: PathFigures) -> None:
+        """Write a piece's paths into place, starting at path `first`."""
+        rows = np.column_stack([a.reshape(piece.paths, -1) for a in astuple(piece)])
+        self._file.seek(first * self._row_bytes)
+        self._file.write(np.ascontiguousarray(rows, dtype=np.int64).tobytes())
+
+    def read(self, first: int = 0, stop: int | None = None) -> PathFigures:
+        """Paths first..stop-1 (default: all of them) back in memory."""
+        stop = self.paths if stop is None else min(stop, self.paths)
+        rows = np.zeros((max(0, stop - first), sum(self._widths)), dtype=np.int64)
+        self._file.seek(first * self._row_bytes)
+        self._file.readinto(memoryview(rows).cast("B"))  # a part never written reads as zeros
+        parts, at = {}, 0
+        for f, width in zip(fields(PathFigures), self._widths, strict=True):
+            kept = getattr(self._layout, f.name)
+            block = rows[:, at : at + width].astype(kept.dtype)
+            parts[f.name] = block.reshape(-1) if kept.ndim == 1 else block
+            at += width
+        return PathFigures(**parts)
+
+    def chunks(self, paths: int | None = None) -> Iterator[PathFigures]:
+        """The figures a chunk of `paths` paths (default READ_PATHS) at a time, in path order."""
+        step = paths or READ_PATHS
+        for first in range(0, self.paths, step):
+            yield self.read(first, first + step)
+
+    def columns(self) -> Iterator[dict[str, np.ndarray]]:
+        """The summary's columns a chunk at a time (a sim.column_stats source when passed uncalled)."""
+        return (figures.columns() for figures in self.chunks())
