@@ -42,16 +42,14 @@ class Plan:
         return min(self.chunk_paths, self.paths - block * self.chunk_paths)
 
     def pieces(self, most: int) -> list[tuple[int, int]]:
-        """The run cut into ranges of paths (first, stop) that never cross a block and hold at most `most`.
+        """The run cut into ranges of paths (first, stop) that never cross a block.
 
-        The vector engine draws a whole block at once, so its pieces are whole blocks whatever `most` is.
+        Both engines draw a whole block at once, so the pieces are whole blocks whatever `most` is.
         """
-        ranges = []
-        for block in range(self.blocks):
-            start, size = block * self.chunk_paths, self.block_size(block)
-            step = size if self.engine == "vector" else max(1, most)
-            ranges += [(start + lo, start + min(lo + step, size)) for lo in range(0, size, step)]
-        return ranges
+        return [
+            (block * self.chunk_paths, block * self.chunk_paths + self.block_size(block))
+            for block in range(self.blocks)
+        ]
 
 
 def run(
@@ -89,19 +87,15 @@ def block_seed(seed: int, block: int) -> np.random.SeedSequence:
 def run_range(scenario: Scenario, book: LoanBook, plan: Plan, first: int, stop: int) -> PathTotals:
     """Paths first..stop-1 of a run, exactly as the whole run gives them (so work can be split freely).
 
-    The vector engine draws a block at once, so a range that cuts a block computes the whole block;
-    the event engine draws each path from its own seed and computes only the paths asked for.
+    Both engines draw a block at once, so a range that cuts a block computes the whole block.
     """
     parts = []
     for block in range(first // plan.chunk_paths, math.ceil(stop / plan.chunk_paths)):
         start, size = block * plan.chunk_paths, plan.block_size(block)
         lo, hi = max(first, start) - start, min(stop, start + size) - start
-        seed = block_seed(plan.seed, block)
-        if plan.engine == "event":
-            parts.append(event.run_paths(scenario, book, seed, lo, hi))
-        else:
-            totals = vector.run_block(scenario, book, seed, size)
-            parts.append(totals if (lo, hi) == (0, size) else _rows(totals, lo, hi))
+        engine = event if plan.engine == "event" else vector
+        totals = engine.run_block(scenario, book, block_seed(plan.seed, block), size)
+        parts.append(totals if (lo, hi) == (0, size) else _rows(totals, lo, hi))
     return PathTotals.concat(parts)
 
 

@@ -3,10 +3,13 @@
 Given the year's factor Z, every loan of a cell (same segment and vintage) defaults with the same
 probability, so the number of defaults per cell is drawn binomially; only then are the defaulters picked
 (uniformly, without replacement, across the years) and their disposals simulated. Trading-centre
-capacity is not modelled here (use the event engine for queues).
+capacity is not modelled here: the event engine takes the same draws (draw_cases) and totals
+(block_totals) and runs the centre's queue in between.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -14,31 +17,75 @@ from market.domain.loss import LAYERS
 from sim.compensation import compute_claims
 from sim.model import Scenario
 from sim.portfolio import LoanBook, conditional_pd
-from sim.recovery import dispose, principal_loss_fen, unpaid_interest_fen
+from sim.recovery import Disposals, dispose, principal_loss_fen, unpaid_interest_fen
 from sim.results import PathTotals
 from sim.settlement import DAYS_PER_YEAR, NEVER, ClaimTable, FundRules, settle, settlement_batch
 
 STREAMS = ("factor", "defaults", "picks", "timing", "recovery")
 
 
+@dataclass(frozen=True)
+class BlockCases:
+    """A block's defaulted loans, one row per default, and how each is disposed of (capacity aside)."""
+
+    counts: np.ndarray  # (cells, paths, years): defaults per cell
+    factor: np.ndarray  # (paths, years): the economy, Z
+    path: np.ndarray  # per default
+    year: np.ndarray
+    loan: np.ndarray
+    day: np.ndarray  # default day, counted from the start of the horizon
+    disposals: Disposals
+
+    @property
+    def filed_day(self) -> np.ndarray:
+        """When each case reaches the trading centre (for the rate model: when its cash comes in)."""
+        return self.day + self.disposals.filing_days
+
+
 def run_block(
     scenario: Scenario, book: LoanBook, seed: np.random.SeedSequence, n_paths: int
 ) -> PathTotals:
     """Simulate one block of paths; the block's seed fixes every draw."""
+    cases = draw_cases(scenario, book, seed, n_paths)
+    return block_totals(scenario, book, cases, started=cases.filed_day)
+
+
+def draw_cases(
+    scenario: Scenario, book: LoanBook, seed: np.random.SeedSequence, n_paths: int
+) -> BlockCases:
+    """The economy, who defaults and when, and each defaulter's disposal, for a block of paths."""
     rng = dict(
         zip(STREAMS, (np.random.default_rng(s) for s in seed.spawn(len(STREAMS))), strict=True)
     )
-    years = scenario.horizon_years
-    factor = rng["factor"].standard_normal((n_paths, years))
+    factor = rng["factor"].standard_normal((n_paths, scenario.horizon_years))
     counts = default_counts(scenario, book, factor, rng["defaults"])  # (cells, paths, years)
     cell, path, year = (np.repeat(a.ravel(), counts.ravel()) for a in np.indices(counts.shape))
     loan = pick_defaulters(book, cell * n_paths + path, cell, rng["picks"])
     day = DAYS_PER_YEAR * (year + rng["timing"].random(loan.size))
-    principal = book.principal_fen[loan]
     disposals = dispose(
-        rng["recovery"], scenario, principal, book.appraised_fen(loan), factor[path, year]
+        rng["recovery"],
+        scenario,
+        book.principal_fen[loan],
+        book.appraised_fen(loan),
+        factor[path, year],
     )
-    cash_day = day + disposals.filing_days + disposals.operator_days
+    return BlockCases(counts, factor, path, year, loan, day, disposals)
+
+
+def block_totals(
+    scenario: Scenario, book: LoanBook, cases: BlockCases, started: np.ndarray
+) -> PathTotals:
+    """Losses, claims and the fund's settlements of a block, given when an operator took each case."""
+    n_paths, years = cases.factor.shape
+    path, year, loan, day, disposals = (
+        cases.path,
+        cases.year,
+        cases.loan,
+        cases.day,
+        cases.disposals,
+    )
+    principal = book.principal_fen[loan]
+    cash_day = started + disposals.operator_days
     interest = unpaid_interest_fen(principal, book.rate[loan], day / DAYS_PER_YEAR - year)
     loss = principal_loss_fen(scenario, disposals.proceeds_fen, interest, principal)
     claims = claim_table(scenario, path, day, cash_day, principal, loss)
@@ -52,7 +99,7 @@ def run_block(
         [book.annual_subsidy_fen[book.vintage <= y].sum() for y in range(years)], dtype=np.int64
     )
     return PathTotals(
-        defaults=counts.sum(axis=0),
+        defaults=cases.counts.sum(axis=0),
         exposure_fen=originated - defaulted_before,
         principal_loss_fen=_by(by_path_year, loss, n_paths, years),
         claims_fen=fund.claims_fen,
@@ -66,7 +113,7 @@ def run_block(
         pending_fen=fund.pending_fen,
         disposals=np.bincount(path, minlength=n_paths).astype(np.int64),
         disposal_days=np.bincount(path, weights=cash_day - day, minlength=n_paths),
-        queue_days=np.zeros(n_paths),
+        queue_days=np.bincount(path, weights=started - cases.filed_day, minlength=n_paths),
     )
 
 
@@ -115,19 +162,35 @@ def distinct_uniform(
     """
     index = rng.integers(0, population)
     active = np.arange(index.size)
+    span = int(population.max()) + 1
+    redrawn = np.zeros(int(group.max(initial=0)) + 1, dtype=bool)
     for _ in range(64):
-        key = group[active] * (int(population.max()) + 1) + index[active]
-        order = np.argsort(key, kind="stable")
-        repeated = np.r_[False, key[order][1:] == key[order][:-1]]
-        again = active[order[repeated]]
+        again = active[later_repeats(group[active] * span + index[active])]
         if again.size == 0:
             return index
         index[again] = rng.integers(0, population[again])
-        active = active[np.isin(group[active], group[again])]
+        redrawn[:] = False
+        redrawn[group[again]] = True
+        active = active[redrawn[group[active]]]
     for g in np.unique(group[active]):  # nearly every loan of a cell defaulted: shuffle instead
         rows = active[group[active] == g]
         index[rows] = rng.permutation(int(population[rows[0]]))[: rows.size]
     return index
+
+
+def later_repeats(key: np.ndarray) -> np.ndarray:
+    """Positions of every repeat of a key after its first occurrence, ordered by key, then position.
+
+    What a stable sort of all keys gives, but repeats are rare: sort quickly, then order only them."""
+    order = np.argsort(key)
+    ordered = key[order]
+    equal = ordered[1:] == ordered[:-1]
+    if not equal.any():
+        return np.zeros(0, dtype=np.int64)
+    in_run = np.r_[equal, False] | np.r_[False, equal]
+    rows = order[in_run]
+    rows = rows[np.lexsort((rows, key[rows]))]
+    return rows[np.r_[False, key[rows][1:] == key[rows][:-1]]]
 
 
 def claim_table(
@@ -141,13 +204,20 @@ def claim_table(
     """One claim per (defaulted loan, layer) with a positive amount, in order of approval on each path."""
     comp, layers = scenario.compensation, scenario.layers
     per_year = comp.settlements_per_year
+    early = np.zeros(loss.size, dtype=bool)
+    if comp.claim_days is not None:
+        # filed before the recovery, on the whole principal; revised when the cash comes in
+        early = day + comp.claim_days < cash_day
+    # most disposals cover the principal: a loan with no loss and no early claim claims nothing
+    claimed = np.flatnonzero((loss > 0) | early)
+    path, day, cash_day, principal, loss, early = (
+        a[claimed] for a in (path, day, cash_day, principal, loss, early)
+    )
     final = compute_claims(loss, layers, comp.policy)
     first = final.copy()
     revise = np.full(loss.size, NEVER, dtype=np.int64)
     file_day = cash_day
     if comp.claim_days is not None:
-        # filed before the recovery, on the whole principal; revised when the cash comes in
-        early = day + comp.claim_days < cash_day
         file_day = np.where(early, day + comp.claim_days, cash_day)
         first[early] = compute_claims(principal[early], layers, comp.policy)
         final = np.minimum(final, first)
@@ -161,7 +231,7 @@ def claim_table(
     return ClaimTable(
         path=path[rows],
         layer=np.tile(np.arange(n_layers), order.size)[keep],
-        approve_batch=settlement_batch(approve_day, per_year)[rows],
+        approve_batch=settlement_batch(approve_day[rows], per_year),
         revise_batch=revise[rows],
         due_first=due_first[keep],
         due_final=final[order].ravel()[keep],
