@@ -17,8 +17,6 @@ from sim.runner import Plan, book_of
 from sim.sensitivity import Swing, swings, variants
 from sim.sizing import budget_covering, summarise, total_shape
 
-CSV_ROWS_AT_ONCE = 100_000
-
 
 @dataclass(frozen=True)
 class Sizing:
@@ -126,7 +124,7 @@ def write_outputs(sizing: Sizing, out: Path) -> dict[str, Path]:
 
 
 def write_paths_csv(figures: PathStore, path: Path) -> None:
-    """One row per path: its totals in yuan (a block of rows at a time, so memory stays flat)."""
+    """One row per path: its totals in yuan (a chunk of paths at a time, so memory stays flat)."""
     years = figures.years
     header = [
         "path",
@@ -144,8 +142,8 @@ def write_paths_csv(figures: PathStore, path: Path) -> None:
     fmt = ["%d", "%d", *[money] * (len(header) - 4), "%d", money]
     with path.open("w", encoding="utf-8", newline="") as handle:
         handle.write(",".join(header) + "\n")
-        for start in range(0, figures.paths, CSV_ROWS_AT_ONCE):
-            rows = figures.read(start, start + CSV_ROWS_AT_ONCE)
+        start = 0
+        for rows in figures.chunks():
             payout = rows.payout_fen
             subsidy = rows.subsidy_fen.sum(axis=1)
             block = np.column_stack(
@@ -163,3 +161,4 @@ def write_paths_csv(figures: PathStore, path: Path) -> None:
                 ]
             )
             np.savetxt(handle, block, fmt=fmt, delimiter=",")
+            start += rows.paths

@@ -16,7 +16,7 @@ import numpy as np
 from market.domain.loss import LAYERS
 from sim.results import PathTotals
 
-READ_PATHS = 100_000  # paths read back at once: a few MB
+READ_PATHS = 20_000  # paths read back at once: a few MB with what is computed from them
 
 
 @dataclass(frozen=True)
