@@ -120,28 +120,15 @@ def order_statistics(
             if w.lo == w.hi:  # every candidate is the same value
                 found[w.name] |= {r: _value(w.lo, kinds[w.name]) for r in w.ranks}
         windows = [w for w in windows if w.lo < w.hi]
-        share = max(1, fits // max(1, len(windows)))
-        gathered: dict[int, list[np.ndarray]] = {i: [] for i, w in enumerate(windows)}
-        counts = {i: np.zeros(BINS, np.int64) for i, w in enumerate(windows) if w.count > share}
-        for chunk in chunks():
-            keys = {name: _keys(chunk[name]) for name in {w.name for w in windows}}
-            for i, w in enumerate(windows):
-                column = keys[w.name]
-                inside = column[(column >= w.lo) & (column <= w.hi)]
-                if i in counts:
-                    offset = inside.view(np.uint64) - np.uint64(
-                        w.lo % (2 * _INT64)
-                    )  # wraps exactly
-                    bins = offset // np.uint64(w.width)
-                    counts[i] += np.bincount(bins.astype(np.intp), minlength=BINS)
-                else:
-                    gathered[i].append(inside)
+        if not windows:
+            break
+        counted, gathered = _one_pass(chunks, windows, share=max(1, fits // len(windows)))
         narrowed = []
         for i, w in enumerate(windows):
-            if i in counts:
-                narrowed += _narrowed(w, counts[i])
+            if i in counted:
+                narrowed += _narrowed(w, counted[i])
                 continue
-            candidates = np.concatenate(gathered.pop(i))
+            candidates = np.concatenate(gathered[i])
             places = [r - w.below - 1 for r in w.ranks]
             candidates.partition(places)
             kind = kinds[w.name]
@@ -150,6 +137,27 @@ def order_statistics(
             }
         windows = narrowed
     return found
+
+
+def _one_pass(
+    chunks: Chunks, windows: list[_Window], share: int
+) -> tuple[dict[int, np.ndarray], dict[int, list[np.ndarray]]]:
+    """Read the columns once: a histogram of each window holding more than `share` values, the
+    values themselves (as keys) of the others."""
+    counted = {i: np.zeros(BINS, np.int64) for i, w in enumerate(windows) if w.count > share}
+    gathered: dict[int, list[np.ndarray]] = {i: [] for i in range(len(windows)) if i not in counted}
+    for chunk in chunks():
+        keys = {name: _keys(chunk[name]) for name in {w.name for w in windows}}
+        for i, w in enumerate(windows):
+            column = keys[w.name]
+            inside = column[(column >= w.lo) & (column <= w.hi)]
+            if i in gathered:
+                gathered[i].append(inside)
+                continue
+            offset = inside.view(np.uint64) - np.uint64(w.lo % (2 * _INT64))  # wraps exactly
+            bins = (offset // np.uint64(w.width)).astype(np.intp)
+            counted[i] += np.bincount(bins, minlength=BINS)
+    return counted, gathered
 
 
 def _whole_columns(
