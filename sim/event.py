@@ -54,25 +54,34 @@ def trading_centre(
     """Run each path's centre in SimPy: the day each case gets an operator, first filed, first served.
 
     Paths share nothing, so each runs in its own environment (a few small event queues run faster
-    than one large one); the sorting and the conversion to Python numbers are done once for all.
+    than one large one); the cases are sorted once for all paths.
     """
     order = filing_order(path, filed)
     ends = np.cumsum(np.bincount(path, minlength=int(path.max(initial=-1)) + 1)).tolist()
-    filed_days, work = filed[order].tolist(), work_days[order].tolist()
-    started = [0.0] * order.size  # by position in `order`
+    filed_days, work = filed[order], work_days[order]
+    started = np.empty(order.size)  # by position in `order`
     first = 0
     for stop in ends:
         if stop > first:
-            env = simpy.Environment()
-            queue = zip(range(first, stop), filed_days[first:stop], work[first:stop], strict=True)
-            for _ in range(min(operators, stop - first)):
-                env.process(operator(env, queue, started))
-            env.run()
-            _events[0] += next(env._eid)  # the environment's own event counter: no cost per event
+            started[first:stop] = path_centre(
+                filed_days[first:stop].tolist(), work[first:stop].tolist(), operators
+            )
         first = stop
     by_case = np.empty(order.size)
     by_case[order] = started
     return by_case
+
+
+def path_centre(filed: list[float], work_days: list[float], operators: int) -> list[float]:
+    """One path's centre in its own environment: when each case, in order of filing, gets an operator."""
+    env = simpy.Environment()
+    started = [0.0] * len(filed)
+    queue = zip(range(len(filed)), filed, work_days, strict=True)
+    for _ in range(min(operators, len(filed))):
+        env.process(operator(env, queue, started))
+    env.run()
+    _events[0] += next(env._eid)  # the environment's own event counter: no cost per event
+    return started
 
 
 def filing_order(path: np.ndarray, filed: np.ndarray) -> np.ndarray:
