@@ -8,10 +8,10 @@ runs the trading centre where its capacity is limited, one environment per path:
 need be, and works it (notice, rounds, negotiated sale, licence or conversion), until every case is
 disposed of. Losses, claims and the bureau's settlement calendar do not feed back into that timing, so
 they are computed afterwards for the whole block with the vector engine's code (sim.vector.block_totals,
-whose NumPy fund twin tests check against the claim-by-claim FundOffice). A case costs one SimPy timeout,
-two when its operator has to wait for the filing, and no per-event NumPy work; with unlimited capacity
-(or the plain recovery-rate model) nobody queues, no events are needed, and the engine gives exactly
-the vector engine's result for the same seed.
+whose NumPy fund twin tests check against the claim-by-claim FundOffice). A case costs one SimPy
+timeout, two when its operator has to wait for the filing (and each operator a start and an end event),
+and no per-event NumPy work; with unlimited capacity (or the plain recovery-rate model) nobody queues,
+no events are needed, and the engine gives exactly the vector engine's result for the same seed.
 """
 
 from __future__ import annotations
