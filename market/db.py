@@ -1,13 +1,20 @@
-"""Engine and session set-up: SQLite gets WAL, foreign keys, a busy timeout and BEGIN IMMEDIATE."""
+"""Engine and session set-up: SQLite gets WAL, foreign keys, a busy timeout, BEGIN IMMEDIATE and a writers' queue."""
 
 from __future__ import annotations
 
+import os
 import random
+import threading
 import time
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from sqlalchemy.engine import Engine
+
+try:
+    import fcntl
+except ImportError:  # not on Windows: writers there rely on BEGIN IMMEDIATE's retries alone
+    fcntl = None
 
 
 def make_engine(url: str, **kwargs) -> Engine:
@@ -46,13 +53,34 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SHORT_BUSY_MS}")
         cursor.close()
 
+    queue = WritersQueue.beside(engine.url.database)
+
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection):
         mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
         if mode != "IMMEDIATE":
             connection.exec_driver_sql(f"BEGIN {mode}")
             return
-        _begin_immediate(connection)
+        if queue is None:
+            _begin_immediate(connection)
+            return
+        dbapi_connection = connection.connection.dbapi_connection
+        queue.wait_turn(dbapi_connection)
+        try:
+            _begin_immediate(connection)
+        except BaseException:
+            queue.done(dbapi_connection)
+            raise
+
+    if queue is not None:
+        dialect = engine.dialect
+        # The turn ends when the transaction does, whichever way (commit, rollback, pool reset).
+        for name in ("do_commit", "do_rollback"):
+            setattr(dialect, name, queue.ending(getattr(dialect, name)))
+
+        @sa.event.listens_for(engine, "close")
+        def _on_close(dbapi_connection, _record):
+            queue.done(dbapi_connection)
 
 
 SHORT_BUSY_MS = 5
@@ -71,6 +99,66 @@ def _begin_immediate(connection) -> None:
                 raise
         time.sleep(delay * (0.5 + random.random()))
         delay = min(delay * 1.5, 0.004)
+
+
+class WritersQueue:
+    """SQLite writers of every process and thread take turns on a kernel file lock beside the database.
+
+    A writer blocked on the lock is woken the moment the holder's transaction ends, where BEGIN
+    IMMEDIATE alone would have it poll with sleeps (late by up to a sleep, and burning a try each
+    time). Each connection opens the lock file itself, so threads exclude each other like processes.
+    A thread that already holds a turn through another connection does not queue again (it would
+    wait on itself); it falls back to BEGIN IMMEDIATE's own retries, which end with "database is
+    locked" after BUSY_TIMEOUT_S. Writers that do not use this queue (another program) are still
+    covered by BEGIN IMMEDIATE: the queue only decides the order among ours.
+    """
+
+    def __init__(self, path: str):
+        self.path = path
+        self._held: dict[int, tuple[int, int]] = {}  # id(dbapi connection) -> (descriptor, thread)
+        self._mutex = threading.Lock()
+
+    @classmethod
+    def beside(cls, database: str | None) -> WritersQueue | None:
+        """A queue for a database file (none for an in-memory database, or where flock is missing)."""
+        if fcntl is None or not database or database == ":memory:" or database.startswith("file:"):
+            return None
+        return cls(os.path.abspath(database) + "-writers")
+
+    def wait_turn(self, dbapi_connection) -> None:
+        """Block until no other connection of ours is writing, then hold the turn."""
+        me = threading.get_ident()
+        with self._mutex:
+            if any(thread == me for _descriptor, thread in self._held.values()):
+                return
+        descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+        except BaseException:
+            os.close(descriptor)
+            raise
+        with self._mutex:
+            self._held[id(dbapi_connection)] = (descriptor, me)
+
+    def done(self, dbapi_connection) -> None:
+        """End the connection's turn, if it holds one (closing the descriptor releases the lock)."""
+        # SQLAlchemy hands the dialect its pool's proxy of the connection, the events the connection itself
+        raw = getattr(dbapi_connection, "dbapi_connection", dbapi_connection)
+        with self._mutex:
+            held = self._held.pop(id(raw), None)
+        if held is not None:
+            os.close(held[0])
+
+    def ending(self, end_transaction):
+        """Wrap the dialect's commit or rollback so the turn ends after it, whatever it raises."""
+
+        def end(dbapi_connection):
+            try:
+                end_transaction(dbapi_connection)
+            finally:
+                self.done(dbapi_connection)
+
+        return end
 
 
 def begin_read(session: so.Session) -> None:

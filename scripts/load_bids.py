@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/load_bids.py                       # SQLite, 50 bidders, 20 s
     .venv/bin/python scripts/load_bids.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres
-    .venv/bin/python scripts/load_bids.py --bidders 50 --seconds 30 --workers 4 --threads 2 --auctions 25
+    .venv/bin/python scripts/load_bids.py --bidders 50 --seconds 30 --workers 4 --worker-class gthread --threads 2
 
 For each database it builds a fresh one (a temp SQLite file; with --postgres a throw-away database made
 through that admin URL and dropped afterwards), arranges the auctions, bidder banks, API tokens and paid
@@ -18,7 +18,6 @@ requests are bounded in count and time and the script stops by itself.
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import multiprocessing as mp
 import os
@@ -59,10 +58,14 @@ def _arguments():
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--auctions", type=int, default=50)
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=1, help="threads per worker (>1: gthread)")
+    parser.add_argument("--worker-class", choices=["sync", "gthread"], default="sync",
+                        help="gunicorn worker class (gthread keeps connections alive between requests)")
+    parser.add_argument("--threads", type=int, default=1, help="threads per gthread worker")
     parser.add_argument("--clients", type=int, default=5, help="client processes the bidders are spread over")
     parser.add_argument("--postgres", metavar="ADMIN_URL", help="also run on a throw-away PostgreSQL database")
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    parser.add_argument("--poll-seconds", type=float, default=0.25,
+                        help="how long a bidder leading every lot it follows waits before looking again")
     parser.add_argument("--max-requests", type=int, default=200_000, help="hard cap on bid requests")
     return parser.parse_args()
 
@@ -107,7 +110,8 @@ def arrange(database_url: str, bidders: int, auctions: int) -> tuple[list[int], 
 # ---- the server ---------------------------------------------------------------------------------
 
 
-def start_server(database_url: str, workdir: str, workers: int, threads: int) -> tuple[subprocess.Popen, int]:
+def start_server(database_url: str, workdir: str, workers: int, worker_class: str,
+                 threads: int) -> tuple[subprocess.Popen, int]:
     """gunicorn on a free loopback port; returns once it answers."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -116,8 +120,7 @@ def start_server(database_url: str, workdir: str, workers: int, threads: int) ->
            "MARKET_SECRET_KEY": "load-test-secret-not-for-production", "PYTHONPATH": str(ROOT)}
     command = [str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
                "--backlog", "2048", "--log-level", "warning"]
-    if threads > 1:
-        command += ["--worker-class", "gthread", "--threads", str(threads)]
+    command += ["--worker-class", worker_class] + (["--threads", str(threads)] if worker_class == "gthread" else [])
     server = subprocess.Popen(command + ["market.app:create_app()"], env=env, cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     deadline = time.monotonic() + 30
@@ -139,27 +142,82 @@ def stop_server(server: subprocess.Popen) -> None:
     server.wait(timeout=30)
 
 
-def request(port: int, method: str, path: str, body: dict | None = None, headers: dict | None = None,
-            connection: http.client.HTTPConnection | None = None):
-    """One HTTP request on loopback; returns (status, parsed JSON or None)."""
-    own = connection is None
-    connection = connection or http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    payload = json.dumps(body).encode() if body is not None else None
-    sent = {"Content-Type": "application/json"} if payload else {}
-    sent.update(headers or {})
+class Connection:
+    """A minimal keep-alive HTTP/1.1 client on loopback (http.client parses headers with the email
+    package, which costs the load generator more CPU than the server spends on some requests)."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.sock: socket.socket | None = None
+        self.buffer = b""
+
+    def _connect(self) -> socket.socket:
+        sock = socket.create_connection(("127.0.0.1", self.port), timeout=30)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.sock, self.buffer = sock, b""
+        return sock
+
+    def close(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
+        self.sock = None
+
+    def request(self, method: str, path: str, body: dict | None = None, headers: dict | None = None):
+        """Send one request and read its answer; reconnect once if the server closed an idle connection
+        (every request here is safe to resend: GETs, and POSTs carrying an Idempotency-Key)."""
+        payload = json.dumps(body).encode() if body is not None else b""
+        lines = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{self.port}"]
+        lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
+        if body is not None:
+            lines += ["Content-Type: application/json", f"Content-Length: {len(payload)}"]
+        message = ("\r\n".join(lines) + "\r\n\r\n").encode() + payload
+        for attempt in (1, 2):
+            fresh = self.sock is None
+            sock = self.sock or self._connect()
+            try:
+                sock.sendall(message)
+                return self._response()
+            except (ConnectionError, EOFError):
+                self.close()
+                if fresh or attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _response(self):
+        while b"\r\n\r\n" not in self.buffer:
+            self._fill()
+        head, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
+        status_line, *header_lines = head.decode("latin-1").split("\r\n")
+        fields = {}
+        for line in header_lines:
+            name, _, value = line.partition(":")
+            fields[name.strip().lower()] = value.strip()
+        length = int(fields.get("content-length", "0"))
+        while len(self.buffer) < length:
+            self._fill()
+        data, self.buffer = self.buffer[:length], self.buffer[length:]
+        if fields.get("connection", "").lower() == "close":
+            self.close()
+        status = int(status_line.split(" ", 2)[1])
+        try:
+            return status, json.loads(data) if data else None
+        except ValueError:
+            return status, None
+
+    def _fill(self) -> None:
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise EOFError("the server closed the connection")
+        self.buffer += chunk
+
+
+def request(port: int, method: str, path: str, body: dict | None = None, headers: dict | None = None):
+    """One request on a connection of its own; returns (status, parsed JSON or None)."""
+    connection = Connection(port)
     try:
-        connection.request(method, path, body=payload, headers=sent)
-        response = connection.getresponse()
-        data = response.read()
-        if response.getheader("Connection", "").lower() == "close":
-            connection.close()
+        return connection.request(method, path, body, headers)
     finally:
-        if own:
-            connection.close()
-    try:
-        return response.status, json.loads(data) if data else None
-    except ValueError:
-        return response.status, None
+        connection.close()
 
 
 # ---- the bidders --------------------------------------------------------------------------------
@@ -192,12 +250,12 @@ def to_fen(amount: str) -> int:
 LOTS_FOLLOWED = 3
 
 
-def bidder_process(port, jobs, auction_ids, deadline, max_requests, seed, results):
+def bidder_process(port, jobs, auction_ids, deadline, max_requests, seed, poll_seconds, results):
     """Run some bidders as threads in this process; send back (accepted, latencies, statuses)."""
     import threading
 
     accepted, latencies, statuses, lock = [], [], {}, threading.Lock()
-    budget = [max_requests]
+    budget, looks = [max_requests], [0]
 
     def bidder(token: str, rng: random.Random) -> None:
         # A bank's system follows a few lots: it bids on one it does not lead, and when outbid it bids
@@ -205,8 +263,13 @@ def bidder_process(port, jobs, auction_ids, deadline, max_requests, seed, result
         auth = {"Authorization": f"Bearer {token}"}
         lots = rng.sample(auction_ids, min(LOTS_FOLLOWED, len(auction_ids)))
         known: dict[int, dict] = {}  # auction id -> last state seen
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connection = Connection(port)
         retry: int | None = None
+
+        def look(auction_id: int) -> dict:
+            with lock:
+                looks[0] += 1
+            return connection.request("GET", f"/api/v1/auctions/{auction_id}", headers=auth)[1]
         while time.time() < deadline:
             with lock:
                 if budget[0] <= 0:
@@ -215,28 +278,24 @@ def bidder_process(port, jobs, auction_ids, deadline, max_requests, seed, result
             free = [a for a in lots if a not in known or known[a]["leader"] != known[a]["your_code"]]
             auction_id = retry or (rng.choice(free) if free else rng.choice(lots))
             if auction_id not in free:  # we led it when we last looked: look again before bidding
-                _, known[auction_id] = request(port, "GET", f"/api/v1/auctions/{auction_id}", headers=auth,
-                                               connection=connection)
+                known[auction_id] = look(auction_id)
             state = known.get(auction_id)
             if state is None:
-                _, state = request(port, "GET", f"/api/v1/auctions/{auction_id}", headers=auth,
-                                   connection=connection)
-                known[auction_id] = state
+                state = known[auction_id] = look(auction_id)
             if state["leader"] is not None and state["leader"] == state["your_code"]:
                 retry = None
-                time.sleep(0.005)  # every followed lot is ours for now
+                time.sleep(poll_seconds)  # every followed lot is ours for now: look again later
                 continue
             minimum, increment = to_fen(state["minimum_bid"]), to_fen(state["increment"])
             amount = minimum + rng.choice((0, 0, 1, 2)) * increment
             started = time.perf_counter()
             try:
-                status, body = request(port, "POST", f"/api/v1/auctions/{auction_id}/bids",
-                                       body={"amount": f"{amount // 100}.{amount % 100:02d}"},
-                                       headers={**auth, "Idempotency-Key": str(uuid.uuid4())},
-                                       connection=connection)
-            except OSError:
+                status, body = connection.request("POST", f"/api/v1/auctions/{auction_id}/bids",
+                                                  body={"amount": f"{amount // 100}.{amount % 100:02d}"},
+                                                  headers={**auth, "Idempotency-Key": str(uuid.uuid4())})
+            except (OSError, EOFError):
                 status, body = 0, None
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                connection.close()
             elapsed = time.perf_counter() - started
             with lock:
                 latencies.append(elapsed)
@@ -256,7 +315,7 @@ def bidder_process(port, jobs, auction_ids, deadline, max_requests, seed, result
     for thread in threads:
         thread.join()
     times = os.times()
-    results.put((accepted, latencies, statuses, times.user + times.system))
+    results.put((accepted, latencies, statuses, looks[0], times.user + times.system))
 
 
 # ---- one run ------------------------------------------------------------------------------------
@@ -280,13 +339,13 @@ def run_one(name: str, admin_url: str | None, args) -> bool:
         print(f"== {name}: arranging {args.auctions} auctions, {args.bidders} bidders with paid deposits ...",
               flush=True)
         auction_ids, tokens = arrange(database_url, args.bidders, args.auctions)
-        server, port = start_server(database_url, workdir, args.workers, args.threads)
+        server, port = start_server(database_url, workdir, args.workers, args.worker_class, args.threads)
         try:
-            kind = f"gthread x{args.threads}" if args.threads > 1 else "sync"
+            kind = f"gthread x{args.threads}" if args.worker_class == "gthread" else "sync"
             print(f"   gunicorn: {args.workers} {kind} workers on 127.0.0.1:{port}; bidding for {args.seconds:.0f} s",
                   flush=True)
             before, server_cpu = os.getloadavg()[0], process_tree_cpu(server.pid)
-            accepted, latencies, statuses, wall, client_cpu = load(port, auction_ids, tokens, args)
+            accepted, latencies, statuses, looks, wall, client_cpu = load(port, auction_ids, tokens, args)
             server_cpu = process_tree_cpu(server.pid) - server_cpu
             print(f"   machine load average (1 min) before/after: {before:.1f} / {os.getloadavg()[0]:.1f} "
                   f"on {os.cpu_count()} cores (other work on the machine skews the wall-clock figures)")
@@ -296,7 +355,7 @@ def run_one(name: str, admin_url: str | None, args) -> bool:
                       f"accepted bid{' (+ the PostgreSQL server, not counted)' if admin_url else ''}; "
                       f"an otherwise idle {os.cpu_count()}-core machine could take about "
                       f"{os.cpu_count() / per_bid:.0f} accepted bids/s")
-            ok = check_and_report(port, tokens[0], auction_ids, accepted, latencies, statuses, wall)
+            ok = check_and_report(port, tokens[0], auction_ids, accepted, latencies, statuses, looks, wall)
         finally:
             stop_server(server)
     finally:
@@ -317,24 +376,26 @@ def load(port, auction_ids, tokens, args):
     started = time.time()
     deadline = started + args.seconds
     workers = [context.Process(target=bidder_process, args=(port, tokens[i::processes], auction_ids, deadline,
-                                                             args.max_requests // processes, 1000 * i, results))
+                                                             args.max_requests // processes, 1000 * i, args.poll_seconds,
+                                                             results))
                for i in range(processes)]
     for worker in workers:
         worker.start()
-    accepted, latencies, statuses, client_cpu = [], [], {}, 0.0
+    accepted, latencies, statuses, looks, client_cpu = [], [], {}, 0, 0.0
     for _ in workers:
-        part_accepted, part_latencies, part_statuses, part_cpu = results.get(timeout=args.seconds + 120)
+        part_accepted, part_latencies, part_statuses, part_looks, part_cpu = results.get(timeout=args.seconds + 120)
         client_cpu += part_cpu
+        looks += part_looks
         accepted += part_accepted
         latencies += part_latencies
         for status, count in part_statuses.items():
             statuses[status] = statuses.get(status, 0) + count
     for worker in workers:
         worker.join(timeout=30)
-    return accepted, latencies, statuses, time.time() - started, client_cpu
+    return accepted, latencies, statuses, looks, time.time() - started, client_cpu
 
 
-def check_and_report(port, token, auction_ids, accepted, latencies, statuses, wall) -> bool:
+def check_and_report(port, token, auction_ids, accepted, latencies, statuses, looks, wall) -> bool:
     """Read back every auction and history through the API and check the invariants; print the figures."""
     auth = {"Authorization": f"Bearer {token}"}
     problems = []
@@ -366,7 +427,8 @@ def check_and_report(port, token, auction_ids, accepted, latencies, statuses, wa
     latencies.sort()
     quantile = (lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000) if latencies \
         else (lambda q: float("nan"))
-    print(f"   requests: {len(latencies)} bid POSTs in {wall:.1f} s; statuses {dict(sorted(statuses.items()))}")
+    print(f"   requests: {len(latencies)} bid POSTs in {wall:.1f} s; statuses {dict(sorted(statuses.items()))}; "
+          f"{looks} auction GETs ({looks / wall:.0f}/s) by bidders looking again at lots they led")
     print(f"   accepted: {len(accepted)} bids = {len(accepted) / wall:.0f} accepted bids/s "
           f"({len(latencies) / wall:.0f} bid requests/s)")
     print(f"   latency of a bid POST: p50 {quantile(0.50):.1f} ms, p90 {quantile(0.90):.1f} ms, "

@@ -360,15 +360,21 @@ def default_unpaid_winners(session: so.Session, now: datetime) -> int:
 
 
 def settle_if_due(session: so.Session, auction: Auction, now: datetime) -> bool:
-    """What a page view does for one auction: whatever the clock would do now (idempotent, race-safe)."""
+    """What a page view does for one auction: whatever the clock would do now (idempotent, race-safe).
+
+    A view reads in a plain read transaction (SQLite: deferred, no write lock); when something is due,
+    that read is ended first so the step starts its own write transaction instead of upgrading it.
+    """
     status = AuctionStatus(auction.status)
     if status == AuctionStatus.OPEN and now >= auction.ends_at:
-        done = close_auction(session, auction.id, now=now)
+        step = close_auction
     elif status == AuctionStatus.FIRST_REFUSAL and now >= auction.first_refusal_ends_at:
-        done = end_first_refusal(session, auction.id, now=now)
+        step = end_first_refusal
     elif status == AuctionStatus.AWARDED and now > auction.payment_due_at:
-        done = record_default(session, auction.id, now=now)
+        step = record_default
     else:
         return False
+    session.commit()
+    done = step(session, auction.id, now=now)
     session.expire(auction)
     return done

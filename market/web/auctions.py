@@ -20,6 +20,7 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from market.db import begin_read
 from market.domain.auction import (
     LIVE_STATUSES,
     AuctionKind,
@@ -117,6 +118,7 @@ def index():
 @bp.route("/<int:auction_id>")
 def show(auction_id: int):
     """The live page: price, leader, countdown, history; the deposit step and the bid form."""
+    begin_read(db())  # a read (SQLite: no write lock) unless the clock owes the round a step
     auction = _load(auction_id)
     me = _viewer()
     mine = registration(db(), auction_id, me.institution_id) if me else None
@@ -136,6 +138,7 @@ def show(auction_id: int):
 @bp.route("/<int:auction_id>/live.json")
 def live(auction_id: int):
     """What the page polls: the round and the bids after ?after=<seq>, with server time."""
+    begin_read(db())
     auction = _load(auction_id)
     me = _viewer()
     mine = registration(db(), auction_id, me.institution_id) if me else None

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from flask import current_app, jsonify, request
 
+from market.db import begin_read
 from market.domain.auction import DEFAULT_AUCTION_RULES, AuctionRules, AuctionStatus
 from market.domain.money import InvalidAmount, fen_to_decimal_string, parse_yuan
 from market.domain.rules import RuleBroken
@@ -90,6 +91,7 @@ def _not_found(auction_id: int):
 def _current(auction_id: int):
     """The auction for the caller after doing whatever the clock owes it (closing is race-safe)."""
     user = api_user()
+    begin_read(db())  # a read (SQLite: no write lock) unless the clock owes the round a step
     auction = get_visible(db(), auction_id, user)
     if settle_if_due(db(), auction, now()):
         auction = get_visible(db(), auction_id, user)
@@ -101,6 +103,7 @@ def _current(auction_id: int):
 def list_auctions():
     """Auctions the caller may see, soonest end first; ?status=open filters."""
     user = api_user()
+    begin_read(db())
     query = sa.select(Auction).where(visible_auctions(user)).order_by(Auction.ends_at, Auction.id)
     status = request.args.get("status")
     if status is not None:
