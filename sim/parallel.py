@@ -1,6 +1,6 @@
 """Run sizing jobs over several processes, piece by piece, keeping only per-path figures.
 
-A job's paths are cut into pieces that never cross a seed block (sim.runner.Plan.pieces); each piece is
+A job's paths are cut into pieces of one seed block each (sim.runner.Plan.pieces); each piece is
 computed exactly as the whole run would compute it, whichever process does it, so the figures do not
 depend on the number of workers. Each finished piece is written to its job's file on disk
 (sim.path_figures.PathStore) and dropped, so memory stays at a few pieces in the main process and one
@@ -25,8 +25,6 @@ from sim.portfolio import LoanBook
 from sim.runner import Plan, book_of, run_range
 from sim.sizing import fund_is_limited, unlimited_fund
 
-EVENT_PIECE_PATHS = 20  # the event engine computes any path alone: small pieces balance the workers
-
 # Scenarios hold read-only mappings (CompensationPolicy.ratio); let them travel to worker processes.
 copyreg.pickle(MappingProxyType, lambda proxy: (MappingProxyType, (dict(proxy),)))
 
@@ -50,11 +48,7 @@ def run_jobs(
 ) -> list[PathStore]:
     """Every job's per-path figures (on disk), computed by `workers` processes (1: in this process)."""
     results = [PathStore(job.plan.paths, job.scenario.horizon_years) for job in jobs]
-    tasks = [
-        (j, first, stop)
-        for j, job in enumerate(jobs)
-        for first, stop in job.plan.pieces(EVENT_PIECE_PATHS)
-    ]
+    tasks = [(j, first, stop) for j, job in enumerate(jobs) for first, stop in job.plan.pieces()]
     bar = tqdm(
         total=sum(job.plan.paths for job in jobs),
         desc=desc,

@@ -41,10 +41,10 @@ class Plan:
         """Paths in a block (the last one may be short)."""
         return min(self.chunk_paths, self.paths - block * self.chunk_paths)
 
-    def pieces(self, most: int) -> list[tuple[int, int]]:
-        """The run cut into ranges of paths (first, stop) that never cross a block.
+    def pieces(self) -> list[tuple[int, int]]:
+        """The run cut into ranges of paths (first, stop), one per seed block.
 
-        Both engines draw a whole block at once, so the pieces are whole blocks whatever `most` is.
+        Both engines draw a whole block at once, so a block is the smallest piece worth computing alone.
         """
         return [
             (block * self.chunk_paths, block * self.chunk_paths + self.block_size(block))

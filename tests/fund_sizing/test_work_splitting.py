@@ -23,18 +23,16 @@ def test_any_range_of_paths_is_computed_as_the_whole_run_computes_it(city, engin
     scenario = sim.load(city("jiyuan"))
     whole = sim.run(scenario, paths, seed=4, engine=engine, chunk_paths=chunk).totals
     plan, book = Plan(4, engine, paths, chunk), book_of(scenario)
-    for first, stop in [(0, paths), (chunk - 3, chunk + 4), (paths - 2, paths), *plan.pieces(7)]:
+    for first, stop in [(0, paths), (chunk - 3, chunk + 4), (paths - 2, paths), *plan.pieces()]:
         part = run_range(scenario, book, plan, first, stop)
         assert same(part, PathTotals(**{k: v[first:stop] for k, v in vars(whole).items()}))
 
 
-def test_pieces_cover_every_path_once_and_never_cross_a_block():
+def test_pieces_are_the_seed_blocks_and_cover_every_path_once():
     for plan in (Plan(1, "vector", 2500, 1000), Plan(1, "event", 45, 20)):
-        pieces = plan.pieces(8)
+        pieces = plan.pieces()
         assert [p for first, stop in pieces for p in range(first, stop)] == list(range(plan.paths))
-        assert all(
-            (stop - 1) // plan.chunk_paths == first // plan.chunk_paths for first, stop in pieces
-        )
+        assert [first // plan.chunk_paths for first, _ in pieces] == list(range(plan.blocks))
 
 
 def test_the_demand_run_has_no_limit_and_keeps_everything_else(city):
