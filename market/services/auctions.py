@@ -174,6 +174,25 @@ def get_visible(session: so.Session, auction_id: int, user: User | None) -> Auct
     return auction
 
 
+_ROUND_FOR = sa.select(
+    *Auction.__table__.c,
+    AuctionBidder.__table__.c.id.label("bidder_id"), AuctionBidder.__table__.c.code.label("bidder_code"),
+).select_from(
+    Auction.__table__.outerjoin(AuctionBidder.__table__, sa.and_(
+        AuctionBidder.auction_id == Auction.id, AuctionBidder.institution_id == sa.bindparam("institution_id")))
+).where(Auction.id == sa.bindparam("auction_id"))
+
+
+def round_for(session: so.Session, auction_id: int, institution_id: int | None) -> sa.Row:
+    """The auction's row with the institution's registration (bidder_id, bidder_code, or None), in one
+    query and without ORM objects: what every bid and every API read starts from."""
+    row = session.execute(_ROUND_FOR, {"auction_id": auction_id, "institution_id": institution_id}).first() \
+        if 0 < auction_id <= MAX_ID else None
+    if row is None:
+        raise AuctionNotFound(f"No auction {auction_id}.")
+    return row
+
+
 def registration(session: so.Session, auction_id: int, institution_id: int) -> AuctionBidder | None:
     """An institution's registration (code and deposit) in a round, if it has one."""
     return session.scalar(

@@ -40,6 +40,7 @@ from market.services.auctions import (
     Snapshot,
     lock_auction,
     registration,
+    round_for,
     snapshot,
     state_of,
     terms_of,
@@ -48,6 +49,7 @@ from market.services.auctions import (
 _RACE_RETRIES = 5
 _auction = Auction.__table__
 _bid = Bid.__table__
+_bidder = AuctionBidder.__table__
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,7 @@ def place_bid(
 ) -> BidPlaced:
     """Accept one bid at server time `now`, or raise the rule it breaks; hidden maxima reply at once."""
     try:
-        row = _read(session, auction_id, institution_id)
+        row = round_for(session, auction_id, institution_id)
         if row.bidder_id is None:
             raise DepositRequired("Pay the deposit for this auction before bidding.")
         bidder = Registration(row.bidder_id, institution_id, row.bidder_code)
@@ -98,7 +100,7 @@ def place_bid(
             if placed is not None:
                 break
             # Another bid committed between our read and our UPDATE (PostgreSQL): re-read, re-judge.
-            row = _read(session, auction_id, institution_id)
+            row = round_for(session, auction_id, institution_id)
         else:
             raise RuntimeError("The auction kept changing; try again.")
         seq, live = placed
@@ -164,13 +166,6 @@ class Registration:
     code: str
 
 
-_bidder = AuctionBidder.__table__
-_READ = sa.select(
-    *_auction.c, _bidder.c.id.label("bidder_id"), _bidder.c.code.label("bidder_code"),
-).select_from(
-    _auction.outerjoin(_bidder, sa.and_(_bidder.c.auction_id == _auction.c.id,
-                                        _bidder.c.institution_id == sa.bindparam("institution_id")))
-).where(_auction.c.id == sa.bindparam("auction_id"))
 
 
 _LIVE_ATTRIBUTES = ["status", "ends_at", "bid_count", "current_price_fen", "leader_institution_id", "leader_code"]
@@ -181,15 +176,6 @@ def _forget(session: so.Session, auction_id: int) -> None:
     loaded = session.identity_map.get(so.util.identity_key(Auction, auction_id))
     if loaded is not None:
         session.expire(loaded, _LIVE_ATTRIBUTES)
-
-
-def _read(session: so.Session, auction_id: int, institution_id: int) -> sa.Row:
-    """The auction row and the caller's registration, in one query (no ORM objects on the hot path)."""
-    row = session.execute(_READ, {"auction_id": auction_id, "institution_id": institution_id}).first() \
-        if 0 < auction_id <= MAX_ID else None
-    if row is None:
-        raise AuctionNotFound(f"No auction {auction_id}.")
-    return row
 
 
 def _conditional_update() -> sa.Update:

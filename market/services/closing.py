@@ -8,6 +8,7 @@ per round, never two winners.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -359,20 +360,26 @@ def default_unpaid_winners(session: so.Session, now: datetime) -> int:
     return sum(record_default(session, auction_id, now=now) for auction_id in ids)
 
 
+def due_step(auction: Auction | sa.Row, now: datetime) -> Callable[..., bool] | None:
+    """What the clock owes a round now (close it, end first refusal, default the winner), if anything."""
+    status = AuctionStatus(auction.status)
+    if status == AuctionStatus.OPEN and now >= auction.ends_at:
+        return close_auction
+    if status == AuctionStatus.FIRST_REFUSAL and now >= auction.first_refusal_ends_at:
+        return end_first_refusal
+    if status == AuctionStatus.AWARDED and now > auction.payment_due_at:
+        return record_default
+    return None
+
+
 def settle_if_due(session: so.Session, auction: Auction, now: datetime) -> bool:
     """What a page view does for one auction: whatever the clock would do now (idempotent, race-safe).
 
     A view reads in a plain read transaction (SQLite: deferred, no write lock); when something is due,
     that read is ended first so the step starts its own write transaction instead of upgrading it.
     """
-    status = AuctionStatus(auction.status)
-    if status == AuctionStatus.OPEN and now >= auction.ends_at:
-        step = close_auction
-    elif status == AuctionStatus.FIRST_REFUSAL and now >= auction.first_refusal_ends_at:
-        step = end_first_refusal
-    elif status == AuctionStatus.AWARDED and now > auction.payment_due_at:
-        step = record_default
-    else:
+    step = due_step(auction, now)
+    if step is None:
         return False
     session.commit()
     done = step(session, auction.id, now=now)

@@ -19,13 +19,15 @@ from market.services.auctions import (
     Snapshot,
     bid_history,
     get_visible,
+    may_see,
     pay_deposit,
     registration,
+    round_for,
     snapshot,
     visible_auctions,
 )
 from market.services.bidding import place_bid, set_proxy
-from market.services.closing import settle_if_due
+from market.services.closing import due_step, settle_if_due
 from market.web.api import api_error, api_user, bp, json_body
 from market.web.api.idempotency import idempotent
 from market.web.api.openapi import COMPONENTS, document
@@ -88,15 +90,21 @@ def _not_found(auction_id: int):
     return api_error(404, "not_found", f"No auction {auction_id}.")
 
 
-def _current(auction_id: int):
-    """The auction for the caller after doing whatever the clock owes it (closing is race-safe)."""
+def _current(auction_id: int) -> sa.Row:
+    """The round's row with the caller's registration, after whatever the clock owes it (race-safe).
+
+    One query in a read transaction (SQLite: no write lock); only a round with a step due is loaded
+    as an object and settled.
+    """
     user = api_user()
-    begin_read(db())  # a read (SQLite: no write lock) unless the clock owes the round a step
-    auction = get_visible(db(), auction_id, user)
-    if settle_if_due(db(), auction, now()):
-        auction = get_visible(db(), auction_id, user)
-    mine = registration(db(), auction_id, user.institution_id)
-    return user, auction, mine
+    session = db()
+    begin_read(session)
+    row = round_for(session, auction_id, user.institution_id)
+    if not may_see(user, row):
+        raise AuctionNotFound(f"No auction {auction_id}.")
+    if due_step(row, now()) is not None and settle_if_due(session, get_visible(session, auction_id, user), now()):
+        row = round_for(session, auction_id, user.institution_id)
+    return row
 
 
 @bp.get("/auctions")
@@ -125,10 +133,10 @@ def list_auctions():
 def get_auction(auction_id: int):
     """One auction: price, leader, end (moved by late bids), your code, server time."""
     try:
-        _user, auction, mine = _current(auction_id)
+        row = _current(auction_id)
     except AuctionNotFound:
         return _not_found(auction_id)
-    body = auction_json(snapshot(auction, mine.code if mine else None), now())
+    body = auction_json(snapshot(row, row.bidder_code), now())
     db().rollback()
     return jsonify(body)
 
@@ -137,14 +145,14 @@ def get_auction(auction_id: int):
 def list_bids(auction_id: int):
     """The whole bid history in order (?after=<seq> for only the newer ones)."""
     try:
-        _user, auction, _mine = _current(auction_id)
+        row = _current(auction_id)
     except AuctionNotFound:
         return _not_found(auction_id)
     after = request.args.get("after", "0")
     if not after.isdigit() or int(after) > 2**31:
         return api_error(400, "invalid_after", "after is a bid sequence number (0 or more).")
     lines = bid_history(db(), auction_id, int(after))
-    body = {"auction_id": auction_id, "status": AuctionStatus(auction.status).value,
+    body = {"auction_id": auction_id, "status": AuctionStatus(row.status).value,
             "bids": [history_json(line) for line in lines], "server_time": iso(now())}
     db().rollback()
     return jsonify(body)

@@ -24,8 +24,29 @@ def _request_hash() -> str:
     return hashlib.sha256(request.path.encode() + b"\n" + canonical).hexdigest()
 
 
-def _insert(session):
-    return (postgresql if session.get_bind().dialect.name == "postgresql" else sqlite).insert(IdempotencyRecord)
+def _statements(dialect) -> dict[str, sa.Executable]:
+    """The claim, the look-up and the stored answer, built once per dialect (every API POST runs them)."""
+    insert = dialect.insert(IdempotencyRecord.__table__).values(  # the table: no ORM bulk-insert machinery
+        user_id=sa.bindparam("user_id"), key=sa.bindparam("key"), endpoint=sa.bindparam("endpoint"),
+        request_hash=sa.bindparam("request_hash"),
+    )
+    answer = insert.values(status_code=sa.bindparam("status_code"), response_body=sa.bindparam("response_body"))
+    return {
+        "claim": insert.on_conflict_do_nothing(index_elements=["user_id", "key"]).returning(insert.table.c.id),
+        "find": sa.select(IdempotencyRecord).where(IdempotencyRecord.user_id == sa.bindparam("user_id"),
+                                                   IdempotencyRecord.key == sa.bindparam("key")),
+        "answer": answer.on_conflict_do_update(
+            index_elements=["user_id", "key"],
+            set_={"status_code": answer.excluded.status_code, "response_body": answer.excluded.response_body},
+        ),
+    }
+
+
+_STATEMENTS = {"postgresql": _statements(postgresql), "sqlite": _statements(sqlite)}
+
+
+def _statement(session, name: str) -> sa.Executable:
+    return _STATEMENTS["postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"][name]
 
 
 def idempotent(view):
@@ -47,16 +68,11 @@ def idempotent(view):
         session = db()
         digest = _request_hash()
         claimed = session.execute(
-            _insert(session)
-            .values(user_id=user.id, key=key, endpoint=request.path, request_hash=digest)
-            .on_conflict_do_nothing(index_elements=["user_id", "key"])
-            .returning(IdempotencyRecord.id)
+            _statement(session, "claim"),
+            {"user_id": user.id, "key": key, "endpoint": request.path, "request_hash": digest},
         ).first()
         if claimed is None:
-            record = session.scalar(
-                sa.select(IdempotencyRecord).where(IdempotencyRecord.user_id == user.id,
-                                                   IdempotencyRecord.key == key)
-            )
+            record = session.scalar(_statement(session, "find"), {"user_id": user.id, "key": key})
             session.rollback()
             if record.request_hash != digest:
                 return api_error(422, "idempotency_key_reused",
@@ -81,11 +97,9 @@ def _run_and_store(view, user_id: int, key: str, digest: str, args, kwargs):
         return response
     body = response.get_json(silent=True)
     session.execute(
-        _insert(session)
-        .values(user_id=user_id, key=key, endpoint=request.path, request_hash=digest,
-                status_code=response.status_code, response_body=body)
-        .on_conflict_do_update(index_elements=["user_id", "key"],
-                               set_={"status_code": response.status_code, "response_body": body})
+        _statement(session, "answer"),
+        {"user_id": user_id, "key": key, "endpoint": request.path, "request_hash": digest,
+         "status_code": response.status_code, "response_body": body},
     )
     session.commit()
     return response
