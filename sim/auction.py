@@ -60,19 +60,25 @@ def bidder_counts(rng: np.random.Generator, bidding: Bidding, size: int) -> np.n
     return rng.poisson(bidding.bidders_mean, size)
 
 
-def best_two_values(
-    rng: np.random.Generator, counts: np.ndarray, bidding: Bidding
-) -> tuple[np.ndarray, np.ndarray]:
-    """The highest and second-highest bidder values (shares of appraisal, before the economy); 0 if absent."""
-    u_first, u_second = rng.random(counts.size), rng.random(counts.size)
+def top_bidders(
+    rng: np.random.Generator, bidding: Bidding, size: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each of `size` rounds: how many bidders come, the highest value's quantile, and the
+    uniform draw that places the second-highest below it (see second_quantile)."""
+    counts = bidder_counts(rng, bidding, size)
+    u_first, u_second = rng.random(size), rng.random(size)
     n = np.maximum(counts, 1)
     q_first = np.minimum(np.exp(np.log1p(-u_first) / n), _ALMOST_ONE)  # 1-U is uniform on (0, 1]
-    q_second = q_first * np.exp(np.log1p(-u_second) / np.maximum(n - 1, 1))
-    first, second = _value_at(q_first, bidding), _value_at(q_second, bidding)
-    return np.where(counts >= 1, first, 0.0), np.where(counts >= 2, second, 0.0)
+    return counts, q_first, u_second
 
 
-def _value_at(quantile: np.ndarray, bidding: Bidding) -> np.ndarray:
+def second_quantile(q_first: np.ndarray, u_second: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The second-highest value's quantile, for rounds with at least two bidders."""
+    return q_first * np.exp(np.log1p(-u_second) / (counts - 1))
+
+
+def value_at(quantile: np.ndarray, bidding: Bidding) -> np.ndarray:
+    """A bidder's value (share of appraisal, before the economy) at a quantile of its distribution."""
     if bidding.values == "uniform":
         return quantile
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -80,21 +86,29 @@ def _value_at(quantile: np.ndarray, bidding: Bidding) -> np.ndarray:
 
 
 def auction_round(
-    rng: np.random.Generator, start: np.ndarray, scale: np.ndarray, bidding: Bidding
+    rng: np.random.Generator, start: float, scale: np.ndarray, bidding: Bidding
 ) -> tuple[np.ndarray, np.ndarray]:
-    """One ascending round per asset: (sold, price share); start and scale are per asset."""
-    first, second = best_two_values(rng, bidder_counts(rng, bidding, start.size), bidding)
-    first, second = first * scale, second * scale
+    """One ascending round per asset (start price `start`, values scaled by `scale`): (sold, price share).
+
+    The second-highest value sets the price only where an asset sells to two bidders or more, so it is
+    worked out there alone.
+    """
+    counts, q_first, u_second = top_bidders(rng, bidding, scale.size)
+    first = np.where(counts >= 1, value_at(q_first, bidding), 0.0) * scale
     sold = first >= start
-    return sold, np.where(sold, np.maximum(start, second), 0.0)
+    price = np.where(sold, start, 0.0)
+    two = np.flatnonzero(sold & (counts >= 2))
+    second = value_at(second_quantile(q_first[two], u_second[two], counts[two]), bidding)
+    price[two] = np.maximum(start, second * scale[two])
+    return sold, price
 
 
 def negotiated_sale(
-    rng: np.random.Generator, price: np.ndarray, scale: np.ndarray, bidding: Bidding
+    rng: np.random.Generator, price: float, scale: np.ndarray, bidding: Bidding
 ) -> np.ndarray:
     """The negotiated sale after the last round: sold at the last start price if a buyer values it that high."""
-    first, _ = best_two_values(rng, bidder_counts(rng, bidding, price.size), bidding)
-    return first * scale >= price
+    counts, q_first, _ = top_bidders(rng, bidding, scale.size)
+    return np.where(counts >= 1, value_at(q_first, bidding), 0.0) * scale >= price
 
 
 def run_auctions(
@@ -107,17 +121,18 @@ def run_auctions(
     rounds_held = np.zeros(size, dtype=np.int64)
     open_ = np.arange(size)
     for round_number in range(1, design.rounds + 1):
-        start = np.full(open_.size, start_share_of_round(design, round_number))
+        start = start_share_of_round(design, round_number)
         sold, sold_price = auction_round(rng, start, scale[open_], design.bidding)
         rounds_held[open_] = round_number
-        price[open_[sold]] = sold_price[sold]
-        route[open_[sold]] = round_number
+        sold_now = open_[sold]
+        price[sold_now] = sold_price[sold]
+        route[sold_now] = round_number
         open_ = open_[~sold]
     if design.negotiated_sale and open_.size:
         last = start_share_of_round(design, design.rounds)
-        sold = negotiated_sale(rng, np.full(open_.size, last), scale[open_], design.bidding)
-        price[open_[sold]] = last
-        route[open_[sold]] = design.rounds + 1
+        sold_now = open_[negotiated_sale(rng, last, scale[open_], design.bidding)]
+        price[sold_now] = last
+        route[sold_now] = design.rounds + 1
     return AuctionOutcome(price, route, rounds_held)
 
 
