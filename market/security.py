@@ -67,17 +67,20 @@ def _load_bearer(req) -> SignedInUser | None:
     header = req.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
-    user = _read_then_release(accounts.user_for_api_token, header.removeprefix("Bearer ").strip())
+    # An API read goes on in the same read transaction; a write ends it first (api_user(write=True)).
+    user = _read_then_release(accounts.user_for_api_token, header.removeprefix("Bearer ").strip(),
+                              keep_reading=wants_json())
     return SignedInUser(user, via_api=True) if user else None
 
 
-def _read_then_release(lookup, secret: str) -> User | None:
+def _read_then_release(lookup, secret: str, keep_reading: bool = False) -> User | None:
     # Who is asking is a pure read: do it without the write lock and end that transaction, so the
     # request's own work starts a fresh (on SQLite: BEGIN IMMEDIATE) one.
     session = db()
     begin_read(session)
     user = lookup(session, secret)
-    session.commit()
+    if not keep_reading:
+        session.commit()
     return user
 
 

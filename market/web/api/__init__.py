@@ -6,6 +6,7 @@ from flask import Blueprint, abort, jsonify, request
 from flask_login import current_user
 
 from market.models import User
+from market.web.context import db
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -23,6 +24,8 @@ def api_user(write: bool = False) -> User:
         abort(api_error(401, "unauthorized", "Send Authorization: Bearer <token> (see create-token)."))
     if write and not current_user.via_api:
         abort(api_error(401, "unauthorized", "Writes through the API need a bearer token."))
+    if write and db().in_transaction():
+        db().commit()  # end the token look-up's read: the write starts its own (SQLite: IMMEDIATE) transaction
     return current_user.record
 
 
