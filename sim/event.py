@@ -112,7 +112,8 @@ def filing_order(path: np.ndarray, filed: np.ndarray) -> np.ndarray:
     What np.lexsort((filed, path)) gives, faster: a quick sort by day (a stable one only if two days
     are equal), then a stable sort by path, a radix sort when the paths fit in 16 bits."""
     order = np.argsort(filed)
-    if np.any(filed[order][1:] == filed[order][:-1]):
+    by_day = filed[order]
+    if np.any(by_day[1:] == by_day[:-1]):
         order = np.argsort(filed, kind="stable")
     by_path = path[order]
     if by_path.size and by_path.max() < 1 << 16:

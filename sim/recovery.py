@@ -89,12 +89,11 @@ def dispose(
         )
     scale = macro_scale(factor, auction.macro_sensitivity)
     outcome = run_auctions(rng, scale, auction_design(auction))
-    price_share = outcome.price_share
-    route = outcome.route
-    unsold = route == 0
+    price_share, route = outcome.price_share, outcome.route  # this call's own arrays
     if auction.fallback != "none":
-        price_share = np.where(unsold, fallback_price_share(auction, scale), price_share)
-        route = np.where(unsold, fallback_route(auction), route)
+        unsold = np.flatnonzero(route == 0)
+        price_share[unsold] = fallback_price_share(auction, scale[unsold])
+        route[unsold] = fallback_route(auction)
     return Disposals(
         proceeds_fen=to_fen(price_share * appraised_fen),
         filing_days=np.full(size, auction.filing_days),

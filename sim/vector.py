@@ -161,19 +161,22 @@ def distinct_uniform(
     set of distinct indices is equally likely, because the procedure treats all labels alike.
     """
     index = rng.integers(0, population)
-    active = np.arange(index.size)
     span = int(population.max()) + 1
-    redrawn = np.zeros(int(group.max(initial=0)) + 1, dtype=bool)
+    key = group * span + index
+    suspect = np.arange(index.size)
+    redrawn = np.zeros(span, dtype=bool)
     for _ in range(64):
-        again = active[later_repeats(group[active] * span + index[active])]
+        again = suspect[later_repeats(key[suspect])]
         if again.size == 0:
             return index
         index[again] = rng.integers(0, population[again])
+        key[again] = group[again] * span + index[again]
+        # only a key a redrawn row holds can repeat now, and every row holding one has its index
         redrawn[:] = False
-        redrawn[group[again]] = True
-        active = active[redrawn[group[active]]]
-    for g in np.unique(group[active]):  # nearly every loan of a cell defaulted: shuffle instead
-        rows = active[group[active] == g]
+        redrawn[index[again]] = True
+        suspect = np.flatnonzero(redrawn[index])
+    for g in np.unique(group[again]):  # nearly every loan of a cell defaulted: shuffle instead
+        rows = np.flatnonzero(group == g)
         index[rows] = rng.permutation(int(population[rows[0]]))[: rows.size]
     return index
 
@@ -181,16 +184,15 @@ def distinct_uniform(
 def later_repeats(key: np.ndarray) -> np.ndarray:
     """Positions of every repeat of a key after its first occurrence, ordered by key, then position.
 
-    What a stable sort of all keys gives, but repeats are rare: sort quickly, then order only them."""
-    order = np.argsort(key)
-    ordered = key[order]
-    equal = ordered[1:] == ordered[:-1]
-    if not equal.any():
-        return np.zeros(0, dtype=np.int64)
-    in_run = np.r_[equal, False] | np.r_[False, equal]
-    rows = order[in_run]
-    rows = rows[np.lexsort((rows, key[rows]))]
-    return rows[np.r_[False, key[rows][1:] == key[rows][:-1]]]
+    Keys are non-negative: key and position packed in one int64 are ordered by a plain sort, faster
+    than an argsort."""
+    n = key.size
+    if n and int(key.max()) < np.iinfo(np.int64).max // n - 1:
+        ordered, position = np.divmod(np.sort(key * n + np.arange(n)), n)
+    else:
+        position = np.argsort(key, kind="stable")
+        ordered = key[position]
+    return position[1:][ordered[1:] == ordered[:-1]]
 
 
 def claim_table(
