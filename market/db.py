@@ -162,13 +162,19 @@ class WritersQueue:
 
 
 def begin_read(session: so.Session) -> None:
-    """Start the session's next transaction as a plain read (SQLite: deferred, so it takes no write lock).
+    """Start the session's next transaction as a plain read: on SQLite deferred (it takes no write lock),
+    on PostgreSQL in autocommit (each statement its own snapshot, as READ COMMITTED gives anyway, and no
+    BEGIN/COMMIT round trips).
 
     Use only for a transaction that will not write; end it (commit) before any write, which then
-    starts with BEGIN IMMEDIATE as usual.
+    starts a real transaction (on SQLite with BEGIN IMMEDIATE) as usual.
     """
-    if not session.in_transaction() and session.get_bind().dialect.name == "sqlite":
+    if session.in_transaction():
+        return
+    if session.get_bind().dialect.name == "sqlite":
         session.connection(execution_options={"sqlite_begin": "DEFERRED"})
+    else:
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
 def is_postgresql(session_or_engine) -> bool:
