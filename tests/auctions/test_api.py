@@ -84,6 +84,26 @@ def test_the_same_key_and_body_replays_the_first_answer_and_another_body_is_refu
     assert client.get(f"/api/v1/auctions/{round_.id}", headers=headers).get_json()["bid_count"] == 1
 
 
+def test_a_bid_whose_request_fails_midway_leaves_neither_the_bid_nor_the_key_so_a_retry_succeeds(
+        client, session, round_, monkeypatch):
+    _user, headers = bearer(session)
+    client.post(f"/api/v1/auctions/{round_.id}/deposit", headers=headers)
+    from market.web.api import auctions as api_auctions
+
+    real_place_bid = api_auctions.place_bid
+
+    def place_then_fail(*args, **kwargs):
+        real_place_bid(*args, **kwargs)  # the bid is written and its service commits ...
+        raise RuntimeError("the connection to the client broke")  # ... then the request fails
+
+    monkeypatch.setattr(api_auctions, "place_bid", place_then_fail)
+    assert bid(client, round_.id, headers, "1050000", "retry-me").status_code == 500
+    assert client.get(f"/api/v1/auctions/{round_.id}", headers=headers).get_json()["bid_count"] == 0
+    monkeypatch.setattr(api_auctions, "place_bid", real_place_bid)
+    retried = bid(client, round_.id, headers, "1050000", "retry-me")
+    assert retried.status_code == 201 and retried.get_json()["bid"]["seq"] == 1
+
+
 def test_a_bid_without_an_idempotency_key_is_refused_with_400(client, session, round_):
     _user, headers = bearer(session)
     response = client.post(f"/api/v1/auctions/{round_.id}/bids", json={"amount": "1050000"}, headers=headers)

@@ -7,7 +7,7 @@ import hashlib
 import json
 
 import sqlalchemy as sa
-from flask import make_response, request
+from flask import current_app, g, make_response, request
 from sqlalchemy.dialects import postgresql, sqlite
 
 from market.models import IdempotencyRecord
@@ -33,8 +33,8 @@ def _statements(dialect) -> dict[str, sa.Executable]:
     answer = insert.values(status_code=sa.bindparam("status_code"), response_body=sa.bindparam("response_body"))
     return {
         "claim": insert.on_conflict_do_nothing(index_elements=["user_id", "key"]).returning(insert.table.c.id),
-        "find": sa.select(IdempotencyRecord).where(IdempotencyRecord.user_id == sa.bindparam("user_id"),
-                                                   IdempotencyRecord.key == sa.bindparam("key")),
+        "find": sa.select(insert.table).where(insert.table.c.user_id == sa.bindparam("user_id"),
+                                              insert.table.c.key == sa.bindparam("key")),
         "answer": answer.on_conflict_do_update(
             index_elements=["user_id", "key"],
             set_={"status_code": answer.excluded.status_code, "response_body": answer.excluded.response_body},
@@ -45,15 +45,14 @@ def _statements(dialect) -> dict[str, sa.Executable]:
 _STATEMENTS = {"postgresql": _statements(postgresql), "sqlite": _statements(sqlite)}
 
 
-def _statement(session, name: str) -> sa.Executable:
-    return _STATEMENTS["postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"][name]
-
-
 def idempotent(view):
     """Require an Idempotency-Key header; replay the stored answer, refuse a reused key with another body.
 
-    The key is claimed in the same transaction as the view's own work (so a crash leaves nothing
-    behind and a concurrent retry waits on it), then the answer is stored with one upsert.
+    The key, the view's work and the answer are one transaction: the key is claimed first (a
+    concurrent retry with the same key waits on it), the view runs in a session joined to that
+    transaction (its commits release savepoints, its rollbacks undo only its own work), then the
+    answer is stored and everything commits at once. A crash or a 5xx leaves nothing behind, so
+    the client may retry with the same key.
     """
 
     @functools.wraps(view)
@@ -65,41 +64,39 @@ def idempotent(view):
         if len(key) > 200:
             return api_error(400, "idempotency_key_too_long", "Idempotency-Key has at most 200 characters.")
         user = api_user(write=True)
-        session = db()
-        digest = _request_hash()
-        claimed = session.execute(
-            _statement(session, "claim"),
-            {"user_id": user.id, "key": key, "endpoint": request.path, "request_hash": digest},
-        ).first()
-        if claimed is None:
-            record = session.scalar(_statement(session, "find"), {"user_id": user.id, "key": key})
-            session.rollback()
-            if record.request_hash != digest:
-                return api_error(422, "idempotency_key_reused",
-                                 "This Idempotency-Key was used with another request; use a new key.")
-            if record.status_code is None:
-                return api_error(409, "in_progress", "The first request with this key is still being handled.")
-            return make_response(record.response_body, record.status_code)
-        return _run_and_store(view, user.id, key, digest, args, kwargs)
+        claim = {"user_id": user.id, "key": key, "endpoint": request.path, "request_hash": _request_hash()}
+        statements = _STATEMENTS[db().get_bind().dialect.name]
+        with db().get_bind().connect() as connection, connection.begin() as transaction:
+            if connection.execute(statements["claim"], claim).first() is None:
+                record = connection.execute(statements["find"], claim).one()
+                transaction.rollback()
+                return _replay(record, claim["request_hash"])
+            response = _run_joined(view, connection, args, kwargs)
+            if response.status_code >= 500:
+                transaction.rollback()
+                return response
+            answer = {"status_code": response.status_code, "response_body": response.get_json(silent=True)}
+            connection.execute(statements["answer"], claim | answer)
+        return response
 
     return wrapper
 
 
-def _run_and_store(view, user_id: int, key: str, digest: str, args, kwargs):
+def _replay(record, request_hash: str):
+    if record.request_hash != request_hash:
+        return api_error(422, "idempotency_key_reused",
+                         "This Idempotency-Key was used with another request; use a new key.")
+    if record.status_code is None:  # only rows written before answers were stored with the work
+        return api_error(409, "in_progress", "The first request with this key is still being handled.")
+    return make_response(record.response_body, record.status_code)
+
+
+def _run_joined(view, connection, args, kwargs):
+    """Run the view with db() as a session joined to `connection`'s transaction."""
+    outer = g.db_session
+    g.db_session = current_app.extensions["market.sessions"](bind=connection, join_transaction_mode="create_savepoint")
     try:
-        response = make_response(view(*args, **kwargs))
-    except BaseException:
-        db().rollback()  # the claim goes with the failed work: the client may retry with the same key
-        raise
-    session = db()
-    session.rollback()  # anything the view left open (a successful view has committed already)
-    if response.status_code >= 500:
-        return response
-    body = response.get_json(silent=True)
-    session.execute(
-        _statement(session, "answer"),
-        {"user_id": user_id, "key": key, "endpoint": request.path, "request_hash": digest,
-         "status_code": response.status_code, "response_body": body},
-    )
-    session.commit()
-    return response
+        return make_response(view(*args, **kwargs))
+    finally:
+        g.db_session.close()
+        g.db_session = outer
