@@ -5,7 +5,7 @@
 
 (a) NumPy's raw standard_normal rate; (b) the vector engine on a 10,000-loan, one-year scenario;
 (c) the event engine on the same scenario; (d) a bare SimPy timeout loop, and (d') the trading
-centre's SimPy queue alone (the operators' processes, no simulator work around them).
+centre's SimPy queue alone (the operators' timeouts, no simulator work around them).
 Then the peak memory of size_fund at large --paths, and its speed with --workers 1 and 2.
 The machine may be shared: each rate is the best of --repeat runs, and ratios are taken within one run.
 """

@@ -73,7 +73,7 @@ def trading_centre(
 
 
 def path_centre(filed: list[float], work_days: list[float], operators: int, started: array) -> None:
-    """One path's centre in its own environment: appends when each case, in order of filing, gets an operator.
+    """One path's centre in its own environment: appends to `started` the day each case gets an operator.
 
     An operator is a chain of SimPy timeouts, one per case it works and one more when it has to wait
     for the case to be filed: when a case ends, the timeout's callback takes the path's next case.
@@ -82,18 +82,20 @@ def path_centre(filed: list[float], work_days: list[float], operators: int, star
     start and end events would stand for nothing and whose generators cost about 15% more per event.
     """
     env = simpy.Environment()
-    timeout = env.timeout
-    queue = zip(filed, work_days, strict=True)  # one queue shared by the path's operators
+    timeout, record = env.timeout, started.append
+    queue = zip(
+        filed, work_days, strict=True
+    )  # one queue shared by the path's operators, in filing order
 
     def take_next(_done: simpy.Event | None = None) -> None:
         for filed_day, days in queue:  # the next case, if any is left
             now = env._now  # the clock without the property call: this runs once per event
             if filed_day > now:
                 wait = filed_day - now
-                started.append(now + wait)  # the day SimPy's clock reads when the wait ends
+                record(now + wait)  # the day SimPy's clock reads when the wait ends
                 timeout(wait, days).callbacks.append(work)
             else:
-                started.append(now)
+                record(now)
                 timeout(days).callbacks.append(take_next)
             return
 
