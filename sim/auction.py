@@ -61,15 +61,16 @@ def bidder_counts(rng: np.random.Generator, bidding: Bidding, size: int) -> np.n
 
 
 def top_bidders(
-    rng: np.random.Generator, bidding: Bidding, size: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For each of `size` rounds: how many bidders come, the highest value's quantile, and the
-    uniform draw that places the second-highest below it (see second_quantile)."""
-    counts = bidder_counts(rng, bidding, size)
-    u_first, u_second = rng.random(size), rng.random(size)
-    n = np.maximum(counts, 1)
-    q_first = np.minimum(np.exp(np.log1p(-u_first) / n), _ALMOST_ONE)  # 1-U is uniform on (0, 1]
-    return counts, q_first, u_second
+    rng: np.random.Generator, bidding: Bidding, scale: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per round: how many bidders come, the highest value times `scale` (0 without bidders), its
+    quantile, and the uniform draw that places the second-highest below it (see second_quantile)."""
+    counts = bidder_counts(rng, bidding, scale.size)
+    u_first, u_second = rng.random(scale.size), rng.random(scale.size)
+    q_first = np.minimum(np.exp(np.log1p(-u_first) / np.maximum(counts, 1)), _ALMOST_ONE)
+    # a product, not np.where: the same numbers (values are finite), without a branch per asset
+    first = value_at(q_first, bidding) * (counts >= 1) * scale
+    return counts, first, q_first, u_second
 
 
 def second_quantile(q_first: np.ndarray, u_second: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -93,10 +94,9 @@ def auction_round(
     The second-highest value sets the price only where an asset sells to two bidders or more, so it is
     worked out there alone.
     """
-    counts, q_first, u_second = top_bidders(rng, bidding, scale.size)
-    first = np.where(counts >= 1, value_at(q_first, bidding), 0.0) * scale
+    counts, first, q_first, u_second = top_bidders(rng, bidding, scale)
     sold = first >= start
-    price = np.where(sold, start, 0.0)
+    price = sold * start
     two = np.flatnonzero(sold & (counts >= 2))
     second = value_at(second_quantile(q_first[two], u_second[two], counts[two]), bidding)
     price[two] = np.maximum(start, second * scale[two])
@@ -107,8 +107,7 @@ def negotiated_sale(
     rng: np.random.Generator, price: float, scale: np.ndarray, bidding: Bidding
 ) -> np.ndarray:
     """The negotiated sale after the last round: sold at the last start price if a buyer values it that high."""
-    counts, q_first, _ = top_bidders(rng, bidding, scale.size)
-    return np.where(counts >= 1, value_at(q_first, bidding), 0.0) * scale >= price
+    return top_bidders(rng, bidding, scale)[1] >= price
 
 
 def run_auctions(
