@@ -122,10 +122,10 @@ def run_auctions(
     for round_number in range(1, design.rounds + 1):
         start = start_share_of_round(design, round_number)
         sold, sold_price = auction_round(rng, start, scale[open_], design.bidding)
+        # an asset still open has no price or route yet: the round's figures (0 if unsold) fill them
         rounds_held[open_] = round_number
-        sold_now = open_[sold]
-        price[sold_now] = sold_price[sold]
-        route[sold_now] = round_number
+        price[open_] = sold_price
+        route[open_] = sold * round_number
         open_ = open_[~sold]
     if design.negotiated_sale and open_.size:
         last = start_share_of_round(design, design.rounds)
