@@ -64,6 +64,7 @@ def _arguments():
     parser.add_argument("--clients", type=int, default=5, help="client processes the bidders are spread over")
     parser.add_argument("--postgres", metavar="ADMIN_URL", help="also run on a throw-away PostgreSQL database")
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    parser.add_argument("--lots", type=int, default=LOTS_FOLLOWED, help="lots each bidder follows")
     parser.add_argument("--poll-seconds", type=float, default=0.25,
                         help="how long a bidder leading every lot it follows waits before looking again")
     parser.add_argument("--max-requests", type=int, default=200_000, help="hard cap on bid requests")
@@ -250,7 +251,7 @@ def to_fen(amount: str) -> int:
 LOTS_FOLLOWED = 3
 
 
-def bidder_process(port, jobs, auction_ids, deadline, max_requests, seed, poll_seconds, results):
+def bidder_process(port, jobs, auction_ids, deadline, max_requests, seed, poll_seconds, lots_followed, results):
     """Run some bidders as threads in this process; send back (accepted, latencies, statuses)."""
     import threading
 
@@ -261,7 +262,7 @@ def bidder_process(port, jobs, auction_ids, deadline, max_requests, seed, poll_s
         # A bank's system follows a few lots: it bids on one it does not lead, and when outbid it bids
         # again at once from the fresh state the 409 carries.
         auth = {"Authorization": f"Bearer {token}"}
-        lots = rng.sample(auction_ids, min(LOTS_FOLLOWED, len(auction_ids)))
+        lots = rng.sample(auction_ids, min(lots_followed, len(auction_ids)))
         known: dict[int, dict] = {}  # auction id -> last state seen
         connection = Connection(port)
         retry: int | None = None
@@ -376,7 +377,7 @@ def load(port, auction_ids, tokens, args):
     started = time.time()
     deadline = started + args.seconds
     workers = [context.Process(target=bidder_process, args=(port, tokens[i::processes], auction_ids, deadline,
-                                                             args.max_requests // processes, 1000 * i, args.poll_seconds,
+                                                             args.max_requests // processes, 1000 * i, args.poll_seconds, args.lots,
                                                              results))
                for i in range(processes)]
     for worker in workers:
