@@ -126,7 +126,7 @@ def run_auctions(
         rounds_held[open_] = round_number
         price[open_] = sold_price
         route[open_] = sold * round_number
-        open_ = open_[~sold]
+        open_ = open_[np.flatnonzero(~sold)]  # faster than a boolean mask as random as this one
     if design.negotiated_sale and open_.size:
         last = start_share_of_round(design, design.rounds)
         sold_now = open_[negotiated_sale(rng, last, scale[open_], design.bidding)]
