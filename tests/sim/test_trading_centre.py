@@ -7,7 +7,7 @@ import pytest
 import simpy
 
 import sim
-from sim.event import filing_order, trading_centre
+from sim.event import events_scheduled, filing_order, trading_centre
 
 
 def resource_centre(filed: np.ndarray, work_days: np.ndarray, operators: int) -> np.ndarray:
@@ -34,6 +34,14 @@ def test_operators_take_cases_first_filed_first_served():
     work = np.array([1.0, 5.0, 5.0, 5.0])
     started = trading_centre(np.zeros(4, dtype=np.int64), filed, work, operators=2)
     assert started.tolist() == [10.0, 0.0, 1.0, 5.0]
+
+
+def test_each_case_costs_one_event_and_one_more_when_its_operator_waits_for_the_filing():
+    filed = np.array([10.0, 0.0, 1.0, 2.0])  # with two operators, the cases filed at 1 and 10 wait
+    work = np.array([1.0, 5.0, 5.0, 5.0])
+    before = events_scheduled()
+    trading_centre(np.zeros(4, dtype=np.int64), filed, work, operators=2)
+    assert events_scheduled() - before == 4 + 2
 
 
 @pytest.mark.parametrize("operators", [1, 3])
