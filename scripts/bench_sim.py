@@ -229,7 +229,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--vector-paths", type=int, default=10_000)
     parser.add_argument("--event-paths", type=int, default=300)
     parser.add_argument("--memory-paths", type=int, nargs="*", default=[100_000, 400_000])
-    parser.add_argument("--speedup-paths", type=int, default=20_000)
+    parser.add_argument("--speedup-paths", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=2, help="workers for the memory runs")
     parser.add_argument("--repeat", type=int, default=3, help="runs per rate; the best is kept")
     parser.add_argument("--json", type=Path, help="also write the figures here")
