@@ -186,7 +186,7 @@ _ROUND_FOR = sa.select(
 def round_for(session: so.Session, auction_id: int, institution_id: int | None) -> sa.Row:
     """The auction's row with the institution's registration (bidder_id, bidder_code, or None), in one
     query and without ORM objects: what every bid and every API read starts from."""
-    row = session.execute(_ROUND_FOR, {"auction_id": auction_id, "institution_id": institution_id}).first() \
+    row = session.connection().execute(_ROUND_FOR, {"auction_id": auction_id, "institution_id": institution_id}).first() \
         if 0 < auction_id <= MAX_ID else None
     if row is None:
         raise AuctionNotFound(f"No auction {auction_id}.")

@@ -225,14 +225,14 @@ def _append(
     by_proxy: bool,
 ) -> tuple[int, Live] | None:
     """The conditional UPDATE (check and write in one statement) and the bid row; None if the check failed."""
-    row = session.execute(_UPDATE, {
+    row = session.connection().execute(_UPDATE, {  # core statements: no ORM execution machinery
         "p_auction": auction_id, "p_now": now, "p_extended": now + extension, "p_amount": amount_fen,
         "p_institution": bidder.institution_id, "p_code": bidder.code,
     }).first()
     if row is None:
         return None
     seq, ends_at, proxies = row
-    session.execute(_INSERT, {"auction_id": auction_id, "seq": seq, "bidder_id": bidder.id,
+    session.connection().execute(_INSERT, {"auction_id": auction_id, "seq": seq, "bidder_id": bidder.id,
                               "amount_fen": amount_fen, "placed_at": now, "by_proxy": by_proxy})
     state = BidState(AuctionStatus.OPEN, ends_at, seq, amount_fen, bidder.institution_id)
     return seq, Live(state, bidder.code, proxies)

@@ -92,7 +92,11 @@ def _replay(record, request_hash: str):
 
 
 def _run_joined(view, connection, args, kwargs):
-    """Run the view with db() as a session joined to `connection`'s transaction."""
+    """Run the view with db() as a session joined to `connection`'s transaction.
+
+    The caller (api_user()) stays loaded in the request's first session, whose read has ended: views use
+    its columns and its eagerly loaded institution; one that needs more of it must load it through db().
+    """
     outer = g.db_session
     g.db_session = current_app.extensions["market.sessions"](bind=connection, join_transaction_mode="create_savepoint")
     try:
