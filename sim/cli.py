@@ -37,41 +37,44 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     run_cmd = commands.add_parser("run", help="run a scenario file and print a summary")
     run_cmd.add_argument("scenario", help="scenario TOML file")
-    run_cmd.add_argument("--paths", type=_positive, default=1000, help="number of simulated paths")
+    run_cmd.add_argument("--paths", type=positive_int, default=1000, help="number of simulated paths")
     run_cmd.add_argument("--engine", choices=ENGINES, default="vector")
     run_cmd.add_argument(
-        "--seed", type=_non_negative, default=None, help="overrides the scenario's seed"
+        "--seed", type=non_negative_int, default=None, help="overrides the scenario's seed"
     )
     run_cmd.add_argument(
         "--chunk-paths",
-        type=_positive,
+        type=positive_int,
         default=DEFAULT_CHUNK_PATHS,
         help="paths per seed block (part of what fixes the random draws)",
     )
     run_cmd.add_argument(
         "--confidence",
-        type=_probability,
+        type=open_probability,
         default=0.95,
         help="for expected shortfall and budget needed",
     )
     return parser
 
 
-def _non_negative(text: str) -> int:
+def non_negative_int(text: str) -> int:
+    """An argparse type: a whole number, 0 or more."""
     value = int(text)
     if value < 0:
         raise argparse.ArgumentTypeError("must be 0 or more")
     return value
 
 
-def _probability(text: str) -> float:
+def open_probability(text: str) -> float:
+    """An argparse type: a probability strictly between 0 and 1."""
     value = float(text)
     if not 0 < value < 1:
         raise argparse.ArgumentTypeError("must lie strictly between 0 and 1")
     return value
 
 
-def _positive(text: str) -> int:
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number, 1 or more."""
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import NoReturn, TypeVar
 
 from sim import charts, report
+from sim.cli import non_negative_int, open_probability, positive_int
 from sim.fund_study import size_fund, write_outputs
 from sim.parallel import default_workers
 from sim.runner import DEFAULT_CHUNK_PATHS, ENGINES, Plan
@@ -38,7 +39,7 @@ def size_fund_main(argv: list[str] | None = None) -> int:
     _run_options(parser)
     parser.add_argument(
         "--sensitivity-paths",
-        type=_non_negative,
+        type=non_negative_int,
         default=None,
         help="paths per sensitivity run (default: 5000 vector, 200 event; 0 skips it)",
     )
@@ -155,20 +156,20 @@ def _parser(prog: str, description: str) -> _Parser:
 
 
 def _run_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--paths", type=_positive, default=10_000, help="simulated futures")
-    parser.add_argument("--seed", type=_non_negative, default=None, help="default: the scenario's")
+    parser.add_argument("--paths", type=positive_int, default=10_000, help="simulated futures")
+    parser.add_argument("--seed", type=non_negative_int, default=None, help="default: the scenario's")
     parser.add_argument("--out", type=Path, required=True, help="output directory")
     parser.add_argument("--engine", choices=ENGINES, default="vector")
     parser.add_argument(
         "--workers",
-        type=_positive,
+        type=positive_int,
         default=default_workers(),
         help="processes (default: all cores)",
     )
-    parser.add_argument("--confidence", type=_probability, default=0.99)
+    parser.add_argument("--confidence", type=open_probability, default=0.99)
     parser.add_argument(
         "--chunk-paths",
-        type=_positive,
+        type=positive_int,
         default=DEFAULT_CHUNK_PATHS,
         help="paths per seed block (part of what fixes the random draws)",
     )
@@ -194,24 +195,3 @@ def _write_or_exit(write: Callable[[], T], out: Path) -> T:
     except OSError as exc:
         print(f"error: cannot write to {out}: {exc.strerror or exc}", file=sys.stderr)
         raise SystemExit(EXIT_BAD_INPUT) from None
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
-def _non_negative(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be 0 or more")
-    return value
-
-
-def _probability(text: str) -> float:
-    value = float(text)
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError("must lie strictly between 0 and 1")
-    return value
