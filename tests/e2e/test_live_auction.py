@@ -9,32 +9,17 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
+from tests.live_server import CHROMIUM, gunicorn_serving
 
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.skipif(not os.path.exists(CHROMIUM),
                        reason=f"Debian's chromium is not installed at {CHROMIUM} (apt-get install -y chromium)"),
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _arrange(database_url: str) -> tuple[int, list[str]]:
@@ -68,32 +53,8 @@ def _arrange(database_url: str) -> tuple[int, list[str]]:
 @pytest.fixture
 def live_server(tmp_path):
     """gunicorn serving the real app on loopback; yields (base_url, auction_id, emails)."""
-    database_url = f"sqlite:///{tmp_path / 'e2e.sqlite3'}"
-    env = {**os.environ, "MARKET_DATABASE_URL": database_url, "MARKET_INSTANCE_DIR": str(tmp_path),
-           "MARKET_SECRET_KEY": "e2e-secret-key-not-for-production", "PYTHONPATH": str(ROOT)}
-    subprocess.run([str(BIN / "flask"), "--app", "market.app", "init-db"], env=env, cwd=ROOT, check=True,
-                   capture_output=True, timeout=120)
-    auction_id, emails = _arrange(database_url)
-    port = _free_port()
-    server = subprocess.Popen(
-        [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", "market.app:create_app()"],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/auctions/{auction_id}", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("gunicorn did not start: " + server.stderr.read().decode()[-2000:]) from None
-                time.sleep(0.2)
+    with gunicorn_serving(tmp_path, _arrange) as (base, (auction_id, emails)):
         yield base, auction_id, emails
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=20)
 
 
 def test_a_bid_in_one_browser_shows_up_in_the_other_with_the_extended_end(live_server):

@@ -1,0 +1,53 @@
+"""The real app under gunicorn on a free loopback port with a temporary SQLite database, for browser tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TypeVar
+
+CHROMIUM = "/usr/bin/chromium"
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+T = TypeVar("T")
+
+
+@contextmanager
+def gunicorn_serving(tmp_path: Path, arrange: Callable[[str], T]) -> Iterator[tuple[str, T]]:
+    """Migrate a fresh database, let `arrange(database_url)` fill it, serve it; yields (base_url, arranged)."""
+    database_url = f"sqlite:///{tmp_path / 'e2e.sqlite3'}"
+    env = {**os.environ, "MARKET_DATABASE_URL": database_url, "MARKET_INSTANCE_DIR": str(tmp_path),
+           "MARKET_SECRET_KEY": "e2e-secret-key-not-for-production", "PYTHONPATH": str(ROOT)}
+    subprocess.run([str(BIN / "flask"), "--app", "market.app", "init-db"], env=env, cwd=ROOT, check=True,
+                   capture_output=True, timeout=120)
+    arranged = arrange(database_url)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", "market.app:create_app()"],
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/catalogue", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("gunicorn did not start: " + server.stderr.read().decode()[-2000:]) from None
+                time.sleep(0.2)
+        yield base, arranged
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=20)
