@@ -47,6 +47,28 @@ class AuctionStatus(enum.StrEnum):
 LIVE_STATUSES = frozenset({AuctionStatus.OPEN, AuctionStatus.FIRST_REFUSAL, AuctionStatus.AWARDED})
 
 
+class ClockStep(enum.StrEnum):
+    """What the clock alone moves a round on to, once its time has come."""
+
+    CLOSE = "close"  # bidding has ended: a winner, first refusal, or a failed round
+    END_FIRST_REFUSAL = "end_first_refusal"  # the holders' window has run out: award the round
+    DEFAULT_WINNER = "default_winner"  # the winner did not pay by the deadline
+
+
+def clock_step_due(
+    status: AuctionStatus, *, now: datetime, ends_at: datetime,
+    first_refusal_ends_at: datetime | None, payment_due_at: datetime | None,
+) -> ClockStep | None:
+    """The step the clock owes a round at `now`, if any (the tick and every page view apply it)."""
+    if status == AuctionStatus.OPEN and now >= ends_at:
+        return ClockStep.CLOSE
+    if status == AuctionStatus.FIRST_REFUSAL and now >= first_refusal_ends_at:
+        return ClockStep.END_FIRST_REFUSAL
+    if status == AuctionStatus.AWARDED and now > payment_due_at:
+        return ClockStep.DEFAULT_WINNER
+    return None
+
+
 class DepositStatus(enum.StrEnum):
     """What happened to one bidder's deposit."""
 

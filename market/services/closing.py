@@ -8,7 +8,6 @@ per round, never two winners.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -18,12 +17,14 @@ from market.domain.auction import (
     DEFAULT_AUCTION_RULES,
     AuctionRules,
     AuctionStatus,
+    ClockStep,
     DepositStatus,
     FirstRefusalClosed,
     Holder,
     NotEligible,
     Outcome,
     RefusalDecision,
+    clock_step_due,
     first_refusal_outcome,
     holders_who_may_match,
 )
@@ -360,28 +361,29 @@ def default_unpaid_winners(session: so.Session, now: datetime) -> int:
     return sum(record_default(session, auction_id, now=now) for auction_id in ids)
 
 
-def due_step(auction: Auction | sa.Row, now: datetime) -> Callable[..., bool] | None:
-    """What the clock owes a round now (close it, end first refusal, default the winner), if anything."""
-    status = AuctionStatus(auction.status)
-    if status == AuctionStatus.OPEN and now >= auction.ends_at:
-        return close_auction
-    if status == AuctionStatus.FIRST_REFUSAL and now >= auction.first_refusal_ends_at:
-        return end_first_refusal
-    if status == AuctionStatus.AWARDED and now > auction.payment_due_at:
-        return record_default
-    return None
-
-
-def settle_if_due(session: so.Session, auction: Auction, now: datetime) -> bool:
-    """What a page view does for one auction: whatever the clock would do now (idempotent, race-safe).
+def settle_if_due(session: so.Session, auction: Auction | sa.Row, now: datetime) -> bool:
+    """What a page view does for one auction (an object or a row): whatever the clock owes it now
+    (domain.auction.clock_step_due), idempotent and race-safe.
 
     A view reads in a plain read transaction (SQLite: deferred, no write lock); when something is due,
     that read is ended first so the step starts its own write transaction instead of upgrading it.
     """
-    step = due_step(auction, now)
+    step = clock_step_due(
+        AuctionStatus(auction.status), now=now, ends_at=auction.ends_at,
+        first_refusal_ends_at=auction.first_refusal_ends_at, payment_due_at=auction.payment_due_at,
+    )
     if step is None:
         return False
     session.commit()
-    done = step(session, auction.id, now=now)
-    session.expire(auction)
+    done = _CLOCK_STEPS[step](session, auction.id, now=now)
+    loaded = session.identity_map.get(so.util.identity_key(Auction, auction.id))
+    if loaded is not None:
+        session.expire(loaded)
     return done
+
+
+_CLOCK_STEPS = {
+    ClockStep.CLOSE: close_auction,
+    ClockStep.END_FIRST_REFUSAL: end_first_refusal,
+    ClockStep.DEFAULT_WINNER: record_default,
+}

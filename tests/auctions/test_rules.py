@@ -14,6 +14,7 @@ from market.domain.auction import (
     AuctionStatus,
     BelowMinimum,
     BidState,
+    ClockStep,
     Holder,
     NotMultipleOfIncrement,
     Outbid,
@@ -25,6 +26,7 @@ from market.domain.auction import (
     check_bid,
     check_proxy_max,
     check_terms,
+    clock_step_due,
     end_after_bid,
     first_refusal_outcome,
     free_bidder_code,
@@ -200,3 +202,19 @@ def test_whatever_is_attempted_the_accepted_prices_rise_on_the_grid(attempts):
         current = state(current.bid_count + 1, amount, leader=bidder)
     assert accepted == sorted(set(accepted))
     assert all((a - TERMS.starting_price_fen) % TERMS.increment_fen == 0 for a in accepted)
+
+
+def test_the_clock_closes_a_round_at_its_end_ends_first_refusal_at_its_end_and_defaults_only_after_the_deadline():
+    at = datetime(2026, 11, 22, 2, tzinfo=UTC)
+
+    def due(status, **times):
+        return clock_step_due(status, now=at, **{"ends_at": at, "first_refusal_ends_at": None,
+                                                 "payment_due_at": None, **times})
+
+    assert due(AuctionStatus.OPEN) == ClockStep.CLOSE
+    assert due(AuctionStatus.OPEN, ends_at=at + timedelta(seconds=1)) is None
+    assert due(AuctionStatus.FIRST_REFUSAL, first_refusal_ends_at=at) == ClockStep.END_FIRST_REFUSAL
+    assert due(AuctionStatus.AWARDED, payment_due_at=at) is None
+    assert due(AuctionStatus.AWARDED, payment_due_at=at - timedelta(seconds=1)) == ClockStep.DEFAULT_WINNER
+    assert all(due(status) is None for status in (AuctionStatus.SOLD, AuctionStatus.FAILED, AuctionStatus.DEFAULTED,
+                                                  AuctionStatus.CANCELLED))

@@ -27,7 +27,7 @@ from market.services.auctions import (
     visible_auctions,
 )
 from market.services.bidding import place_bid, set_proxy
-from market.services.closing import due_step, settle_if_due
+from market.services.closing import settle_if_due
 from market.web.api import api_error, api_user, bp, json_body
 from market.web.api.idempotency import idempotent
 from market.web.api.openapi import COMPONENTS, document
@@ -93,8 +93,8 @@ def _not_found(auction_id: int):
 def _current(auction_id: int) -> sa.Row:
     """The round's row with the caller's registration, after whatever the clock owes it (race-safe).
 
-    One query in a read transaction (SQLite: no write lock); only a round with a step due is loaded
-    as an object and settled.
+    One query in a read transaction (SQLite: no write lock); a round with a step due is settled and
+    read again.
     """
     user = api_user()
     session = db()
@@ -102,7 +102,7 @@ def _current(auction_id: int) -> sa.Row:
     row = round_for(session, auction_id, user.institution_id)
     if not may_see(user, row):
         raise AuctionNotFound(f"No auction {auction_id}.")
-    if due_step(row, now()) is not None and settle_if_due(session, get_visible(session, auction_id, user), now()):
+    if settle_if_due(session, row, now()):
         row = round_for(session, auction_id, user.institution_id)
     return row
 
