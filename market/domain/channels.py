@@ -80,3 +80,23 @@ def next_status(table: dict, status: enum.StrEnum, step: str, noun: str) -> enum
         raise StepNotAllowed(
             f"You cannot {step.replace('_', ' ')} a {noun} that is {status.value.replace('_', ' ')}."
         ) from None
+
+
+class ReasonMissing(RuleBroken):
+    """Ending a channel or refusing consent needs a reason: the parties see it and the audit trail keeps it."""
+
+    code = "reason_missing"
+
+
+def reason_for_ending(reason: str) -> str:
+    """The operator's reason for ending a licensing round, a conversion or a claim listing, trimmed."""
+    if not reason.strip():
+        raise ReasonMissing("Give a reason: it is shown to the parties and kept in the audit trail.")
+    return reason.strip()
+
+
+def reason_for_refusing(reason: str) -> str:
+    """A party's reason for refusing its consent, trimmed."""
+    if not reason.strip():
+        raise ReasonMissing("Give the reason for refusing consent.")
+    return reason.strip()

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from market.domain.channels import LISTING_STEPS, ListingStatus, next_status
+from market.domain.channels import LISTING_STEPS, ListingStatus, next_status, reason_for_ending
 from market.domain.claim_transfer import (
     ClaimNotListable,
     SaleMode,
@@ -325,8 +325,7 @@ def _transfer(session, listing: ClaimListing, *, actor: Actor, now: datetime, ru
 def end_claim_listing(session: so.Session, listing_id: int, *, reason: str, actor: Actor,
                       now: datetime) -> ClaimListing:
     """Take the listing off the market (seller or centre); a case goes back to await its next channel."""
-    if not reason.strip():
-        raise RuleBroken("Give a reason: it is shown to the parties and kept in the audit trail.")
+    reason = reason_for_ending(reason)
     with transaction(session):
         listing = lock(session, ClaimListing, listing_id, "claim listing")
         if actor.role == Role.BANK:

@@ -7,7 +7,13 @@ from datetime import datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from market.domain.channels import PROPOSAL_STEPS, ProposalStatus, next_status
+from market.domain.channels import (
+    PROPOSAL_STEPS,
+    ProposalStatus,
+    next_status,
+    reason_for_ending,
+    reason_for_refusing,
+)
 from market.domain.conversion import (
     PARTY_NAMES,
     ConsentNotNeeded,
@@ -146,8 +152,8 @@ def decide_consent(session: so.Session, proposal_id: int, *, consent: bool, acto
         proposal.status = next_status(PROPOSAL_STEPS, proposal.status, "consent", "conversion proposal")
         if party == ConsentParty.BORROWER and consent and not reference.strip():
             raise RuleBroken("Give the reference of the borrower's board resolution.")
-        if not consent and not note.strip():
-            raise RuleBroken("Give the reason for refusing consent.")
+        if not consent:
+            reason_for_refusing(note)
         if any(c.party == party for c in proposal.consents):
             raise RuleBroken(f"{PARTY_NAMES[party].capitalize()} has already decided.")
         decision = ConversionConsent(proposal_id=proposal.id, party=party, consented=consent,
@@ -194,8 +200,7 @@ def abandon_conversion(session: so.Session, proposal_id: int, *, reason: str, ac
                        now: datetime) -> ConversionProposal:
     """Give up the proposal; the case goes back to await its next channel."""
     require_operator(actor)
-    if not reason.strip():
-        raise RuleBroken("Give a reason: it is shown to the bank and kept in the audit trail.")
+    reason = reason_for_ending(reason)
     with transaction(session):
         proposal = lock(session, ConversionProposal, proposal_id, "conversion proposal")
         case = lock_case_row(session, proposal.case_id)

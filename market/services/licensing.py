@@ -9,7 +9,13 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from market.domain.channels import ROUND_STEPS, RoundStatus, next_status
+from market.domain.channels import (
+    ROUND_STEPS,
+    RoundStatus,
+    next_status,
+    reason_for_ending,
+    reason_for_refusing,
+)
 from market.domain.ledger import Movement
 from market.domain.licensing import (
     LicenceTerms,
@@ -268,8 +274,7 @@ def decide_pledgee_consent(session: so.Session, round_id: int, *, consent: bool,
         if licence_round.pledgee_consent_at is not None:
             raise RuleBroken("The consent has already been given.")
         if not consent:
-            if not reason.strip():
-                raise RuleBroken("Give the reason for refusing consent.")
+            reason = reason_for_refusing(reason)
             _audit(session, actor, "licence_round", licence_round.id, "pledgee_consent_refused", now,
                    reason=reason.strip())
             _fail(session, licence_round, f"The pledgee bank refused consent: {reason.strip()}",
@@ -334,8 +339,7 @@ def abandon_licensing(session: so.Session, round_id: int, *, reason: str, actor:
                       now: datetime) -> LicenceRound:
     """End the round without a licence; the case goes back to await its next channel."""
     require_operator(actor)
-    if not reason.strip():
-        raise RuleBroken("Give a reason: it is shown to the bank and kept in the audit trail.")
+    reason = reason_for_ending(reason)
     with transaction(session):
         licence_round = lock(session, LicenceRound, round_id, "licence round")
         _fail(session, licence_round, reason.strip(), actor=actor, now=now)
