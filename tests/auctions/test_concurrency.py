@@ -18,6 +18,7 @@ from market.domain.auction import AlreadyLeading, AuctionStatus, Outbid
 from market.domain.ledger import Movement
 from market.models import Auction, AuctionBidder, AuctionResult, Bid, LedgerTransaction
 from market.services.audit import timeline, verify_chain
+from market.services.accounts import create_api_token
 from market.services.bidding import place_bid
 from market.services.closing import close_auction
 from market.services.tick import run_due
@@ -153,3 +154,34 @@ def test_sixteen_racing_closers_produce_exactly_one_outcome(app, session, clock)
         LedgerTransaction.movement == Movement.DEPOSIT_REFUNDED)).all()
     assert sorted(refunds) == sorted(u.institution_id for u in users[:-1])
     assert verify_chain(session).ok
+
+
+def test_sixteen_concurrent_retries_of_one_bid_place_it_once_and_all_get_its_answer(app, session, clock):
+    auction = open_round(session, clock)
+    user, _code = make_bidder(session, clock, auction)
+    headers = {"Authorization": f"Bearer {create_api_token(session, user)}", "Idempotency-Key": "one-bid"}
+    auction_id = auction.id
+    session.rollback()  # hold no transaction (on SQLite: no write lock) while the threads run
+    answers: list[tuple[int, dict]] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(THREADS)
+
+    def retry(_index: int) -> None:
+        try:
+            client = app.test_client()
+            start.wait()
+            response = client.post(f"/api/v1/auctions/{auction_id}/bids", json={"amount": "1050000.00"},
+                                   headers=headers)
+            answers.append((response.status_code, response.get_json()))
+        except BaseException as error:  # noqa: BLE001 (reported below)
+            errors.append(error)
+
+    _run([threading.Thread(target=retry, args=(i,)) for i in range(THREADS)])
+    assert not errors, errors[:3]
+
+    assert len(answers) == THREADS and all(answer == answers[0] for answer in answers), Counter(
+        status for status, _ in answers)
+    assert answers[0][0] == 201 and answers[0][1]["bid"]["seq"] == 1
+    session.expire_all()
+    assert session.scalar(sa.select(sa.func.count()).select_from(Bid).where(Bid.auction_id == auction_id)) == 1
+    assert session.get(Auction, auction_id).bid_count == 1

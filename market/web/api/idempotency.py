@@ -25,20 +25,16 @@ def _request_hash() -> str:
 
 
 def _statements(dialect) -> dict[str, sa.Executable]:
-    """The claim, the look-up and the stored answer, built once per dialect (every API POST runs them)."""
-    insert = dialect.insert(IdempotencyRecord.__table__).values(  # the table: no ORM bulk-insert machinery
-        user_id=sa.bindparam("user_id"), key=sa.bindparam("key"), endpoint=sa.bindparam("endpoint"),
-        request_hash=sa.bindparam("request_hash"),
-    )
-    answer = insert.values(status_code=sa.bindparam("status_code"), response_body=sa.bindparam("response_body"))
+    """The stored answer and the look-up, built once per dialect (every API POST runs them)."""
+    table = IdempotencyRecord.__table__  # the table: no ORM bulk-insert machinery
     return {
-        "claim": insert.on_conflict_do_nothing(index_elements=["user_id", "key"]).returning(insert.table.c.id),
-        "find": sa.select(insert.table).where(insert.table.c.user_id == sa.bindparam("user_id"),
-                                              insert.table.c.key == sa.bindparam("key")),
-        "answer": answer.on_conflict_do_update(
-            index_elements=["user_id", "key"],
-            set_={"status_code": answer.excluded.status_code, "response_body": answer.excluded.response_body},
-        ),
+        "store": dialect.insert(table).values(
+            user_id=sa.bindparam("user_id"), key=sa.bindparam("key"), endpoint=sa.bindparam("endpoint"),
+            request_hash=sa.bindparam("request_hash"), status_code=sa.bindparam("status_code"),
+            response_body=sa.bindparam("response_body", type_=table.c.response_body.type),
+        ).on_conflict_do_nothing(index_elements=["user_id", "key"]).returning(table.c.id),
+        "find": sa.select(table).where(table.c.user_id == sa.bindparam("user_id"),
+                                       table.c.key == sa.bindparam("key")),
     }
 
 
@@ -48,11 +44,13 @@ _STATEMENTS = {"postgresql": _statements(postgresql), "sqlite": _statements(sqli
 def idempotent(view):
     """Require an Idempotency-Key header; replay the stored answer, refuse a reused key with another body.
 
-    The key, the view's work and the answer are one transaction: the key is claimed first (a
-    concurrent retry with the same key waits on it), the view runs in a session joined to that
-    transaction (its commits release savepoints, its rollbacks undo only its own work), then the
-    answer is stored and everything commits at once. A crash or a 5xx leaves nothing behind, so
-    the client may retry with the same key.
+    The view's work and its answer under the key are one transaction: the view runs in a session
+    joined to that transaction (its commits release savepoints, its rollbacks undo only its own
+    work), then the answer is stored under the key and everything commits at once. Storing meets
+    the key's unique constraint when the key was used before, or by a concurrent request that
+    committed first (on PostgreSQL the insert waits for it): then the work is rolled back and the
+    stored answer replayed. So a crash or a 5xx leaves nothing behind and the client may retry with
+    the same key, a retry never does the work twice, and a key's first use costs one statement.
     """
 
     @functools.wraps(view)
@@ -64,19 +62,20 @@ def idempotent(view):
         if len(key) > 200:
             return api_error(400, "idempotency_key_too_long", "Idempotency-Key has at most 200 characters.")
         user = api_user(write=True)
-        claim = {"user_id": user.id, "key": key, "endpoint": request.path, "request_hash": _request_hash()}
+        record = {"user_id": user.id, "key": key, "endpoint": request.path, "request_hash": _request_hash()}
         statements = _STATEMENTS[db().get_bind().dialect.name]
-        with db().get_bind().connect() as connection, connection.begin() as transaction:
-            if connection.execute(statements["claim"], claim).first() is None:
-                record = connection.execute(statements["find"], claim).one()
-                transaction.rollback()
-                return _replay(record, claim["request_hash"])
+        with db().get_bind().connect() as connection:
+            connection.begin()
             response = _run_joined(view, connection, args, kwargs)
             if response.status_code >= 500:
-                transaction.rollback()
+                connection.rollback()
                 return response
             answer = {"status_code": response.status_code, "response_body": response.get_json(silent=True)}
-            connection.execute(statements["answer"], claim | answer)
+            if connection.execute(statements["store"], record | answer).first() is None:
+                first = connection.execute(statements["find"], record).one()
+                connection.rollback()
+                return _replay(first, record["request_hash"])
+            connection.commit()
         return response
 
     return wrapper
@@ -86,7 +85,7 @@ def _replay(record, request_hash: str):
     if record.request_hash != request_hash:
         return api_error(422, "idempotency_key_reused",
                          "This Idempotency-Key was used with another request; use a new key.")
-    if record.status_code is None:  # only rows written before answers were stored with the work
+    if record.status_code is None:  # only rows claimed before answers were stored with the work
         return api_error(409, "in_progress", "The first request with this key is still being handled.")
     return make_response(record.response_body, record.status_code)
 
