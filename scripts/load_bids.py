@@ -224,8 +224,9 @@ def request(port: int, method: str, path: str, body: dict | None = None, headers
 # ---- the bidders --------------------------------------------------------------------------------
 
 
-def process_tree_cpu(root_pid: int) -> float:
-    """CPU seconds (user + system) used so far by a process and its children (Linux /proc)."""
+def process_tree_cpu(root_pid: int | None = None, name: str | None = None) -> float:
+    """CPU seconds (user + system) used so far by a process and its children, or by every process with
+    this command name (Linux /proc; processes that ended in between are not counted)."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0.0
     for entry in os.listdir("/proc"):
@@ -233,11 +234,12 @@ def process_tree_cpu(root_pid: int) -> float:
             continue
         try:
             with open(f"/proc/{entry}/stat") as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
+                command, _, rest = handle.read().partition("(")[2].rpartition(")")
         except OSError:
             continue
+        fields = rest.split()
         pid, ppid = int(entry), int(fields[1])
-        if pid == root_pid or ppid == root_pid:
+        if (name is not None and command == name) or (root_pid is not None and root_pid in (pid, ppid)):
             total += (int(fields[11]) + int(fields[12])) / tick
     return total
 
@@ -346,16 +348,18 @@ def run_one(name: str, admin_url: str | None, args) -> bool:
             print(f"   gunicorn: {args.workers} {kind} workers on 127.0.0.1:{port}; bidding for {args.seconds:.0f} s",
                   flush=True)
             before, server_cpu = os.getloadavg()[0], process_tree_cpu(server.pid)
+            database_cpu = process_tree_cpu(name="postgres") if admin_url else 0.0
             accepted, latencies, statuses, looks, wall, client_cpu = load(port, auction_ids, tokens, args)
             server_cpu = process_tree_cpu(server.pid) - server_cpu
+            database_cpu = process_tree_cpu(name="postgres") - database_cpu if admin_url else 0.0
             print(f"   machine load average (1 min) before/after: {before:.1f} / {os.getloadavg()[0]:.1f} "
                   f"on {os.cpu_count()} cores (other work on the machine skews the wall-clock figures)")
             if accepted:
-                per_bid = (server_cpu + client_cpu) / len(accepted)
-                print(f"   CPU: app {server_cpu:.1f} s + load client {client_cpu:.1f} s = {per_bid * 1000:.1f} ms per "
-                      f"accepted bid{' (+ the PostgreSQL server, not counted)' if admin_url else ''}; "
-                      f"an otherwise idle {os.cpu_count()}-core machine could take about "
-                      f"{os.cpu_count() / per_bid:.0f} accepted bids/s")
+                per_bid = (server_cpu + client_cpu + database_cpu) / len(accepted)
+                print(f"   CPU: app {server_cpu:.1f} s + load client {client_cpu:.1f} s"
+                      + (f" + PostgreSQL {database_cpu:.1f} s" if admin_url else "")
+                      + f" = {per_bid * 1000:.1f} ms per accepted bid; an otherwise idle {os.cpu_count()}-core "
+                      f"machine could take about {os.cpu_count() / per_bid:.0f} accepted bids/s")
             ok = check_and_report(port, tokens[0], auction_ids, accepted, latencies, statuses, looks, wall)
         finally:
             stop_server(server)

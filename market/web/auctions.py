@@ -52,7 +52,7 @@ from market.services.bidding import place_bid, set_proxy
 from market.services.closing import answer_first_refusal, record_payment, settle_if_due
 from market.web import auction_panels  # noqa: F401 (home-page panels register on import)
 from market.web.api.auctions import auction_json, auction_rules, history_json
-from market.web.context import db, now, user
+from market.web.context import db, end_read, now, user
 from market.web.forms.auctions import (
     BidForm,
     DepositForm,
@@ -153,7 +153,7 @@ def live(auction_id: int):
     bids = [dict(history_json(line), amount_text=format_yuan(line.amount_fen),
                  placed_at_text=format_datetime(line.placed_at, "yyyy-MM-dd HH:mm:ss"))
             for line in bid_history(db(), auction_id, after_seq)]
-    db().rollback()
+    end_read()
     response = jsonify(auction=body, bids=bids, server_time=body["server_time"])
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -18,6 +18,20 @@ def db() -> so.Session:
     return g.db_session
 
 
+def end_read() -> None:
+    """End the request's read transaction (on SQLite it holds a snapshot of the database open).
+
+    Inside an idempotent API POST the session is joined to the POST's one transaction, which the
+    wrapper ends once the answer is stored: there is nothing to end here.
+    """
+    session = db()
+    if not session.info.get(JOINED):
+        session.rollback()
+
+
+JOINED = "joined to the caller's transaction"
+
+
 def close_db(_exc: BaseException | None = None) -> None:
     """Close the request's session, rolling back anything left uncommitted."""
     session = g.pop("db_session", None)

@@ -32,7 +32,7 @@ from market.services.audit import Actor
 from market.services.disposal import FirstRefusal, NoticeTerms
 from market.web import dashboards
 from market.web.case_support import STATE_NAMES, disposal_rules, require, run
-from market.web.context import db, now
+from market.web.context import db, end_read, now
 from market.web.forms.cases import (
     ConfirmForm,
     NegotiatedSaleForm,
@@ -202,7 +202,7 @@ def act(case_id: int, verb: str):
         done = run(lambda: spec.call(found, form, Actor.of(me)), success=str(spec.done))
         if done is not None:
             return redirect(url_for("operator.case", case_id=case_id))
-    db().rollback()
+    end_read()
     found = run(lambda: case_queries.case_for(db(), me, case_id))
     return _workbench(found, submitted={verb: form}, status=422)
 

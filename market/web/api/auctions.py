@@ -32,7 +32,7 @@ from market.web.api import api_error, api_user, bp, json_body
 from market.web.api.idempotency import idempotent
 from market.web.api.openapi import COMPONENTS, document
 from market.web.case_support import disposal_rules
-from market.web.context import db, now
+from market.web.context import db, end_read, now
 
 # What each rule break means for an HTTP client.
 STATUS_OF_CODE = {
@@ -125,7 +125,7 @@ def list_auctions():
             AuctionBidder.auction_id.in_([a.id for a in auctions]))
     ).all()) if auctions else {}
     at = now()
-    db().rollback()
+    end_read()
     return jsonify(auctions=[auction_json(snapshot(a, codes.get(a.id)), at) for a in auctions], server_time=iso(at))
 
 
@@ -137,7 +137,7 @@ def get_auction(auction_id: int):
     except AuctionNotFound:
         return _not_found(auction_id)
     body = auction_json(snapshot(row, row.bidder_code), now())
-    db().rollback()
+    end_read()
     return jsonify(body)
 
 
@@ -154,7 +154,7 @@ def list_bids(auction_id: int):
     lines = bid_history(db(), auction_id, int(after))
     body = {"auction_id": auction_id, "status": AuctionStatus(row.status).value,
             "bids": [history_json(line) for line in lines], "server_time": iso(now())}
-    db().rollback()
+    end_read()
     return jsonify(body)
 
 
@@ -176,7 +176,7 @@ def post_deposit(auction_id: int):
     body = {"deposit": {"code": bidder.code, "amount": fen_to_decimal_string(bidder.deposit_fen),
                         "status": bidder.deposit_status.value, "paid_at": iso(bidder.registered_at)},
             "auction": auction_json(snapshot(auction, bidder.code), now())}
-    session.rollback()
+    end_read()
     return jsonify(body), 201
 
 
@@ -223,7 +223,7 @@ def _bid_refused(session, auction_id: int, user, error: Exception):
         payload["auction"] = auction_json(judged, now())
         response = jsonify(payload)
         response.status_code = 409
-    session.rollback()
+    end_read()
     return response
 
 

@@ -32,7 +32,7 @@ from market.web.api.channels import (
 )
 from market.web.api.idempotency import idempotent
 from market.web.api.openapi import COMPONENTS, document
-from market.web.context import db, now
+from market.web.context import db, end_read, now
 
 
 def proposal_json(proposal: ConversionProposal) -> dict:
@@ -66,7 +66,7 @@ def proposal_json(proposal: ConversionProposal) -> dict:
 
 def _answer(proposal_id: int, status: int = 200):
     body = proposal_json(conversion.get_proposal(db(), proposal_id, api_user()))
-    db().rollback()
+    end_read()
     return jsonify(body), status
 
 
@@ -78,7 +78,7 @@ def list_conversions():
     proposals = [p for p in db().scalars(sa.select(ConversionProposal).order_by(ConversionProposal.id.desc())
                                          .limit(500)) if conversion.can_see_proposal(user, p)]
     body = [proposal_json(p) for p in proposals]
-    db().rollback()
+    end_read()
     return jsonify(conversions=body)
 
 

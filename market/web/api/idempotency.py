@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from market.models import IdempotencyRecord
 from market.web.api import api_error, api_user
-from market.web.context import db
+from market.web.context import JOINED, db
 
 
 def _request_hash() -> str:
@@ -45,12 +45,13 @@ def idempotent(view):
     """Require an Idempotency-Key header; replay the stored answer, refuse a reused key with another body.
 
     The view's work and its answer under the key are one transaction: the view runs in a session
-    joined to that transaction (its commits release savepoints, its rollbacks undo only its own
-    work), then the answer is stored under the key and everything commits at once. Storing meets
-    the key's unique constraint when the key was used before, or by a concurrent request that
-    committed first (on PostgreSQL the insert waits for it): then the work is rolled back and the
-    stored answer replayed. So a crash or a 5xx leaves nothing behind and the client may retry with
-    the same key, a retry never does the work twice, and a key's first use costs one statement.
+    joined to that transaction (its commits leave it open; a rollback, as a service refusing does,
+    undoes all of it), then the answer is stored under the key and everything commits at once; a
+    refusal's answer is stored in a transaction of its own. Storing meets the key's unique
+    constraint when the key was used before, or by a concurrent request that committed first (on
+    PostgreSQL the insert waits for it): then the work is rolled back and the stored answer
+    replayed. So a crash or a 5xx leaves nothing behind and the client may retry with the same key,
+    a retry never does the work twice, and a key's first use costs one statement.
     """
 
     @functools.wraps(view)
@@ -70,6 +71,8 @@ def idempotent(view):
             if response.status_code >= 500:
                 connection.rollback()
                 return response
+            if not connection.in_transaction():  # the view's work was rolled back: store the answer alone
+                connection.begin()
             answer = {"status_code": response.status_code, "response_body": response.get_json(silent=True)}
             if connection.execute(statements["store"], record | answer).first() is None:
                 first = connection.execute(statements["find"], record).one()
@@ -91,13 +94,16 @@ def _replay(record, request_hash: str):
 
 
 def _run_joined(view, connection, args, kwargs):
-    """Run the view with db() as a session joined to `connection`'s transaction.
+    """Run the view with db() as a session joined to `connection`'s transaction: the session's commits
+    leave that transaction open, its rollback ends it (no savepoints: each costs PostgreSQL a round trip),
+    and ending a read (context.end_read) is left to the caller.
 
     The caller (api_user()) stays loaded in the request's first session, whose read has ended: views use
     its columns and its eagerly loaded institution; one that needs more of it must load it through db().
     """
     outer = g.db_session
-    g.db_session = current_app.extensions["market.sessions"](bind=connection, join_transaction_mode="create_savepoint")
+    g.db_session = current_app.extensions["market.sessions"](bind=connection, join_transaction_mode="rollback_only",
+                                                             info={JOINED: True})
     try:
         return make_response(view(*args, **kwargs))
     finally:
