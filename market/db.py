@@ -24,10 +24,24 @@ def make_engine(url: str, **kwargs) -> Engine:
             url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs
         )
         _configure_sqlite(engine)
-        return engine
-    # no pre-ping: it costs a round trip per checkout (several per request); stale connections are
-    # recycled instead
-    return sa.create_engine(url, pool_recycle=1800, pool_size=10, max_overflow=20, **kwargs)
+    else:
+        # no pre-ping: it costs a round trip per checkout (several per request); stale connections are
+        # recycled instead
+        engine = sa.create_engine(url, pool_recycle=1800, pool_size=10, max_overflow=20, **kwargs)
+    sa.event.listen(engine, "before_cursor_execute", _refuse_writes_in_plain_reads)
+    return engine
+
+
+class WriteInPlainRead(RuntimeError):
+    """A write was sent inside a plain read (begin_read), where it would commit on its own."""
+
+
+def _refuse_writes_in_plain_reads(connection, _cursor, statement, _parameters, context, _executemany):
+    if context is not None and (context.isinsert or context.isupdate or context.isdelete):
+        options = connection.get_execution_options()
+        if options.get("isolation_level") == "AUTOCOMMIT" or ("sqlite_begin" in options
+                                                                and options["sqlite_begin"] is None):
+            raise WriteInPlainRead(f"A write inside a plain read (commit the read first): {statement[:80]}")
 
 
 def make_session_factory(engine: Engine) -> so.sessionmaker[so.Session]:
@@ -58,6 +72,8 @@ def _configure_sqlite(engine: Engine) -> None:
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection):
         mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        if mode is None:  # a plain read (begin_read): no BEGIN, each statement reads on its own
+            return
         if mode != "IMMEDIATE":
             connection.exec_driver_sql(f"BEGIN {mode}")
             return
@@ -162,17 +178,18 @@ class WritersQueue:
 
 
 def begin_read(session: so.Session) -> None:
-    """Start the session's next transaction as a plain read: on SQLite deferred (it takes no write lock),
-    on PostgreSQL in autocommit (each statement its own snapshot, as READ COMMITTED gives anyway, and no
-    BEGIN/COMMIT round trips).
+    """Start the session's next transaction as a plain read: no BEGIN, each statement reads the latest
+    committed state on its own (as READ COMMITTED gives on PostgreSQL anyway), so it takes no lock and
+    costs no BEGIN/COMMIT (on PostgreSQL round trips; on SQLite a write lock if it were IMMEDIATE).
 
     Use only for a transaction that will not write; end it (commit) before any write, which then
     starts a real transaction (on SQLite with BEGIN IMMEDIATE) as usual.
     """
-    if session.in_transaction():
-        return
-    if session.get_bind().dialect.name == "sqlite":
-        session.connection(execution_options={"sqlite_begin": "DEFERRED"})
+    bind = session.get_bind()
+    if session.in_transaction() or (isinstance(bind, sa.Connection) and bind.in_transaction()):
+        return  # already reading, or joined to a connection's transaction (it cannot change now)
+    if bind.dialect.name == "sqlite":
+        session.connection(execution_options={"sqlite_begin": None})
     else:
         session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 

@@ -12,6 +12,7 @@ from market.db import begin_read
 from market.extensions import login_manager
 from market.models import User
 from market.services import accounts
+from market.services.accounts import Caller
 from market.web.context import db
 
 DEFAULTS = {
@@ -38,19 +39,32 @@ CONTENT_SECURITY_POLICY = (
 
 
 class SignedInUser(UserMixin):
-    """The Flask-Login face of a User: identified by its revocable login (or API token)."""
+    """The Flask-Login face of a caller, identified by its revocable login (or API token).
 
-    def __init__(self, record: User, login_token: str | None = None, via_api: bool = False):
-        self.record = record
+    A browser login loads the User; a bearer token yields only its Caller (what access rules need), and
+    the User is loaded from the request's read when a view asks for the record.
+    """
+
+    def __init__(self, record: User | None = None, login_token: str | None = None, caller: Caller | None = None):
+        self._record = record
         self.login_token = login_token
-        self.via_api = via_api
+        self.via_api = caller is not None
+        self.caller = caller or Caller.of(record)
+
+    @property
+    def record(self) -> User:
+        if self._record is None:
+            session = db()
+            begin_read(session)
+            self._record = session.get(User, self.caller.id)
+        return self._record
 
     def get_id(self) -> str | None:
         return self.login_token
 
     @property
     def is_active(self) -> bool:
-        return self.record.active
+        return self.via_api or self.record.active  # a token only yields active users
 
     def __getattr__(self, name):
         return getattr(self.record, name)
@@ -67,21 +81,21 @@ def _load_bearer(req) -> SignedInUser | None:
     header = req.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
-    # An API read goes on in the same read transaction; a write ends it first (api_user(write=True)).
-    user = _read_then_release(accounts.user_for_api_token, header.removeprefix("Bearer ").strip(),
-                              keep_reading=wants_json())
-    return SignedInUser(user, via_api=True) if user else None
+    # An API read goes on in the same read transaction; a write ends it first (api_caller(write=True)).
+    caller = _read_then_release(accounts.caller_for_api_token, header.removeprefix("Bearer ").strip(),
+                                keep_reading=wants_json())
+    return SignedInUser(caller=caller) if caller else None
 
 
-def _read_then_release(lookup, secret: str, keep_reading: bool = False) -> User | None:
+def _read_then_release(lookup, secret: str, keep_reading: bool = False):
     # Who is asking is a pure read: do it without the write lock and end that transaction, so the
     # request's own work starts a fresh (on SQLite: BEGIN IMMEDIATE) one.
     session = db()
     begin_read(session)
-    user = lookup(session, secret)
+    found = lookup(session, secret)
     if not keep_reading:
         session.commit()
-    return user
+    return found
 
 
 def wants_json() -> bool:

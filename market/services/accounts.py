@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -95,7 +96,31 @@ def _active_user_by(credential: type[LoginSession] | type[ApiToken]) -> sa.Selec
 
 
 _USER_BY_LOGIN = _active_user_by(LoginSession)
-_USER_BY_API_TOKEN = _active_user_by(ApiToken)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is asking, as access rules need it: the user, the institution it acts for, its role, and whether
+    that institution is a licensed financial institution. What a bearer token yields without loading the
+    User (every API request asks; most need no more)."""
+
+    id: int
+    institution_id: int
+    role: Role
+    licensed_financial: bool
+
+    @classmethod
+    def of(cls, user: User) -> Caller:
+        """The caller a loaded user is."""
+        return cls(user.id, user.institution_id, Role(user.role), bool(user.institution.licensed_financial))
+
+
+_CALLER_BY_API_TOKEN = (  # built once, like the look-ups above; plain columns, no ORM objects
+    sa.select(User.id, User.institution_id, User.role, Institution.licensed_financial)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .join(Institution, Institution.id == User.institution_id)
+    .where(ApiToken.token_hash == sa.bindparam("token_hash"), ApiToken.revoked_at.is_(None), User.active.is_(True))
+)
 
 
 def user_for_login_session(session: so.Session, token: str) -> User | None:
@@ -121,6 +146,7 @@ def create_api_token(session: so.Session, user: User, label: str = "") -> str:
     return token
 
 
-def user_for_api_token(session: so.Session, token: str) -> User | None:
-    """The active user behind a bearer token that has not been revoked, or None."""
-    return session.scalar(_USER_BY_API_TOKEN, {"token_hash": _digest(token)})
+def caller_for_api_token(session: so.Session, token: str) -> Caller | None:
+    """The active user behind a bearer token that has not been revoked, as a Caller, or None."""
+    row = session.connection().execute(_CALLER_BY_API_TOKEN, {"token_hash": _digest(token)}).first()
+    return None if row is None else Caller(row.id, row.institution_id, Role(row.role), bool(row.licensed_financial))

@@ -46,6 +46,7 @@ from market.models import (
     Institution,
     User,
 )
+from market.services.accounts import Caller
 from market.services.audit import Actor, record_event
 from market.services.cases import lock_case, move_case
 from market.services.ledger import record_movement
@@ -147,29 +148,27 @@ def snapshot(auction: Auction, your_code: str | None = None) -> Snapshot:
     )
 
 
-def may_see(user: User | None, auction: Auction) -> bool:
+def may_see(viewer: Caller | None, auction: Auction | sa.Row) -> bool:
     """Asset lots are public; claim-rights lots only for licensed financial institutions and the operator."""
-    if auction.kind != AuctionKind.CLAIM:
-        return True
-    if user is None:
-        return False
-    return user.role == Role.OPERATOR or bool(user.institution.licensed_financial)
+    return auction.kind != AuctionKind.CLAIM or _sees_claim_lots(viewer)
 
 
-def visible_auctions(user: User | None) -> sa.ColumnElement[bool]:
-    """A WHERE clause for the auctions a user (or the public, with None) may see."""
-    if user is not None and (user.role == Role.OPERATOR or user.institution.licensed_financial):
-        return sa.true()
-    return Auction.kind == AuctionKind.ASSET
+def visible_auctions(viewer: Caller | None) -> sa.ColumnElement[bool]:
+    """A WHERE clause for the auctions a caller (or the public, with None) may see."""
+    return sa.true() if _sees_claim_lots(viewer) else Auction.kind == AuctionKind.ASSET
+
+
+def _sees_claim_lots(viewer: Caller | None) -> bool:
+    return viewer is not None and (viewer.role == Role.OPERATOR or viewer.licensed_financial)
 
 
 MAX_ID = 2**31 - 1  # ids are INTEGER columns: anything larger cannot exist
 
 
-def get_visible(session: so.Session, auction_id: int, user: User | None) -> Auction:
+def get_visible(session: so.Session, auction_id: int, viewer: Caller | None) -> Auction:
     """The auction, or AuctionNotFound when it does not exist or the caller may not see it."""
     auction = session.get(Auction, auction_id) if 0 < auction_id <= MAX_ID else None
-    if auction is None or not may_see(user, auction):
+    if auction is None or not may_see(viewer, auction):
         raise AuctionNotFound(f"No auction {auction_id}.")
     return auction
 

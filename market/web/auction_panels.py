@@ -11,6 +11,7 @@ from market.domain.money import format_yuan
 from market.domain.roles import Role
 from market.domain.workflow import CHANNEL_ENTRY
 from market.models import Auction, AuctionBidder, AuctionResult, DisposalCase, User
+from market.services.accounts import Caller
 from market.services.auctions import visible_auctions
 from market.web.context import db
 from market.web.dashboards import Panel, contributes
@@ -21,7 +22,7 @@ def bidder_panel(me: User) -> Panel:
     """Open rounds, the ones the institution leads, and wins it must still pay for."""
     session = db()
     open_count = session.scalar(sa.select(sa.func.count(Auction.id)).where(
-        visible_auctions(me), Auction.status == AuctionStatus.OPEN)) or 0
+        visible_auctions(Caller.of(me)), Auction.status == AuctionStatus.OPEN)) or 0
     rows = [(_("Open auctions"), str(open_count), url_for("auctions.index"))]
     mine = session.execute(
         sa.select(Auction).join(AuctionBidder, AuctionBidder.auction_id == Auction.id)

@@ -88,12 +88,16 @@ def _viewer():
     return current_user.record if current_user.is_authenticated else None
 
 
+def _caller():
+    return current_user.caller if current_user.is_authenticated else None
+
+
 def _load(auction_id: int) -> Auction:
     """The auction if the viewer may see it (else 404), after whatever the clock owes it."""
     try:
-        auction = get_visible(db(), auction_id, _viewer())
+        auction = get_visible(db(), auction_id, _caller())
         if settle_if_due(db(), auction, now()):
-            auction = get_visible(db(), auction_id, _viewer())
+            auction = get_visible(db(), auction_id, _caller())
     except AuctionNotFound:
         abort(404)
     return auction
@@ -107,7 +111,7 @@ def _require_operator():
 @bp.route("/")
 def index():
     """Open rounds first (soonest end first), then recently finished ones."""
-    visible = visible_auctions(_viewer())
+    visible = visible_auctions(_caller())
     live = list(db().scalars(sa.select(Auction).where(visible, Auction.status.in_(LIVE_STATUSES))
                              .order_by(Auction.ends_at)))
     finished = list(db().scalars(sa.select(Auction).where(visible, Auction.status.not_in(LIVE_STATUSES))

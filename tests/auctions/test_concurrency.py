@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from market.domain.auction import AlreadyLeading, AuctionStatus, Outbid
 from market.domain.ledger import Movement
 from market.models import Auction, AuctionBidder, AuctionResult, Bid, LedgerTransaction
-from market.services.audit import timeline, verify_chain
 from market.services.accounts import create_api_token
+from market.services.audit import timeline, verify_chain
 from market.services.bidding import place_bid
 from market.services.closing import close_auction
 from market.services.tick import run_due

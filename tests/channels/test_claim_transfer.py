@@ -198,6 +198,7 @@ def test_a_missed_pledge_recordal_is_flagged_and_a_recordal_can_be_entered(sessi
 def test_a_claim_sold_by_auction_moves_to_the_winner_and_ineligible_bidders_are_kept_out(session, clock, market):
     from market.domain.auction import AuctionKind, NotEligible
     from market.models import Auction
+    from market.services.accounts import Caller
     from market.services.auctions import get_visible, may_see, pay_deposit
     from market.services.bidding import place_bid
     from market.services.closing import record_payment
@@ -212,7 +213,8 @@ def test_a_claim_sold_by_auction_moves_to_the_winner_and_ineligible_bidders_are_
         500_000 * YUAN, 10_000 * YUAN, 50_000 * YUAN, clock() + timedelta(days=3)))
     auction = session.get(Auction, listing.auction_id)
     assert auction.kind == AuctionKind.CLAIM
-    assert not may_see(buyers["unlicensed"].user, auction) and not may_see(buyers["guarantor"].user, auction)
+    assert not may_see(Caller.of(buyers["unlicensed"].user), auction)
+    assert not may_see(Caller.of(buyers["guarantor"].user), auction)
     with pytest.raises(NotEligible):
         pay_deposit(session, auction.id, buyers["unlicensed"].user.institution_id, now=clock())
     winner = buyers["aic"].user.institution_id
@@ -227,7 +229,7 @@ def test_a_claim_sold_by_auction_moves_to_the_winner_and_ineligible_bidders_are_
     assert listing.status == ListingStatus.COMPLETED and listing.price_fen == 500_000 * YUAN
     assert case.state == CaseState.DISPOSED and case.recovery_fen == 500_000 * YUAN
     assert case.loan.bank_id == winner and case.loan.pledge.pledgee_id == winner
-    assert get_visible(session, auction.id, buyers["aic"].user).id == auction.id
+    assert get_visible(session, auction.id, Caller.of(buyers["aic"].user)).id == auction.id
 
 
 def test_a_claim_round_opened_from_the_auction_desk_still_moves_the_loan(session, clock, market):

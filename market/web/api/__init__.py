@@ -6,6 +6,7 @@ from flask import Blueprint, abort, jsonify, request
 from flask_login import current_user
 
 from market.models import User
+from market.services.accounts import Caller
 from market.web.context import db
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -18,14 +19,23 @@ def api_error(status: int, code: str, message: str, **extra):
     return response
 
 
-def api_user(write: bool = False) -> User:
-    """The caller; writes need a bearer token (a browser cookie is accepted for reads only)."""
+def api_caller(write: bool = False) -> Caller:
+    """Who is asking; writes need a bearer token (a browser cookie is accepted for reads only)."""
     if not current_user.is_authenticated:
         abort(api_error(401, "unauthorized", "Send Authorization: Bearer <token> (see create-token)."))
     if write and not current_user.via_api:
         abort(api_error(401, "unauthorized", "Writes through the API need a bearer token."))
     if write and db().in_transaction():
         db().commit()  # end the token look-up's read: the write starts its own (SQLite: IMMEDIATE) transaction
+    return current_user.caller
+
+
+def api_user(write: bool = False) -> User:
+    """The caller's User, for views whose services take one (as api_caller, and loaded before a write
+    ends the read)."""
+    if current_user.is_authenticated:
+        current_user.record  # noqa: B018 (loads it in the read that api_caller(write=True) ends)
+    api_caller(write)
     return current_user.record
 
 

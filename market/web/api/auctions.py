@@ -13,6 +13,7 @@ from market.domain.auction import DEFAULT_AUCTION_RULES, AuctionRules, AuctionSt
 from market.domain.money import InvalidAmount, fen_to_decimal_string, parse_yuan
 from market.domain.rules import RuleBroken
 from market.models import Auction, AuctionBidder
+from market.services.accounts import Caller
 from market.services.auctions import (
     AuctionNotFound,
     HistoryLine,
@@ -28,7 +29,7 @@ from market.services.auctions import (
 )
 from market.services.bidding import place_bid, set_proxy
 from market.services.closing import settle_if_due
-from market.web.api import api_error, api_user, bp, json_body
+from market.web.api import api_caller, api_error, api_user, bp, json_body
 from market.web.api.idempotency import idempotent
 from market.web.api.openapi import COMPONENTS, document
 from market.web.case_support import disposal_rules
@@ -96,23 +97,23 @@ def _current(auction_id: int) -> sa.Row:
     One query in a read transaction (SQLite: no write lock); a round with a step due is settled and
     read again.
     """
-    user = api_user()
+    caller = api_caller()
     session = db()
     begin_read(session)
-    row = round_for(session, auction_id, user.institution_id)
-    if not may_see(user, row):
+    row = round_for(session, auction_id, caller.institution_id)
+    if not may_see(caller, row):
         raise AuctionNotFound(f"No auction {auction_id}.")
     if settle_if_due(session, row, now()):
-        row = round_for(session, auction_id, user.institution_id)
+        row = round_for(session, auction_id, caller.institution_id)
     return row
 
 
 @bp.get("/auctions")
 def list_auctions():
     """Auctions the caller may see, soonest end first; ?status=open filters."""
-    user = api_user()
+    caller = api_caller()
     begin_read(db())
-    query = sa.select(Auction).where(visible_auctions(user)).order_by(Auction.ends_at, Auction.id)
+    query = sa.select(Auction).where(visible_auctions(caller)).order_by(Auction.ends_at, Auction.id)
     status = request.args.get("status")
     if status is not None:
         if status not in {s.value for s in AuctionStatus}:
@@ -121,7 +122,7 @@ def list_auctions():
     auctions = list(db().scalars(query.limit(500)))
     codes = dict(db().execute(
         sa.select(AuctionBidder.auction_id, AuctionBidder.code).where(
-            AuctionBidder.institution_id == user.institution_id,
+            AuctionBidder.institution_id == caller.institution_id,
             AuctionBidder.auction_id.in_([a.id for a in auctions]))
     ).all()) if auctions else {}
     at = now()
@@ -164,7 +165,7 @@ def post_deposit(auction_id: int):
     user = api_user(write=True)
     session = db()
     try:
-        get_visible(session, auction_id, user)
+        get_visible(session, auction_id, Caller.of(user))
         bidder, _created = pay_deposit(session, auction_id, user.institution_id, now=now(), user=user,
                                        rules=auction_rules())
     except AuctionNotFound:
@@ -191,33 +192,33 @@ def _amount(body: dict, name: str) -> int:
 @idempotent
 def post_bid(auction_id: int):
     """Place a bid at server time; 409 when outbid or closed, 422 for a bad amount."""
-    user = api_user(write=True)
+    caller = api_caller(write=True)
     body = json_body()
     session = db()
     try:
         # no visibility query on the way in: only a registered (hence eligible) bidder can succeed
-        placed = place_bid(session, auction_id, institution_id=user.institution_id,
+        placed = place_bid(session, auction_id, institution_id=caller.institution_id,
                            amount_fen=_amount(body, "amount"), now=now(), rules=auction_rules())
     except (RuleBroken, InvalidAmount, AuctionNotFound) as error:
-        return _bid_refused(session, auction_id, user, error)
+        return _bid_refused(session, auction_id, caller, error)
     bid = {"seq": placed.seq, "amount": fen_to_decimal_string(placed.amount_fen), "bidder": placed.code,
            "placed_at": iso(placed.placed_at)}
     return jsonify(bid=bid, auction=auction_json(placed.auction, placed.placed_at)), 201
 
 
-def _bid_refused(session, auction_id: int, user, error: Exception):
+def _bid_refused(session, auction_id: int, caller: Caller, error: Exception):
     """404 for an auction the caller cannot see; else the rule's answer, with the fresh state on a 409."""
     judged = getattr(error, "snapshot", None)  # set when a registered bidder was refused: no query needed
     if judged is None:
         try:
-            auction = get_visible(session, auction_id, user)
+            auction = get_visible(session, auction_id, caller)
         except AuctionNotFound:
             return _not_found(auction_id)
     response = _refused(error)
     if response.status_code == 409:
         if judged is None:
             session.refresh(auction)
-            mine = registration(session, auction_id, user.institution_id)
+            mine = registration(session, auction_id, caller.institution_id)
             judged = snapshot(auction, mine.code if mine else None)
         payload = response.get_json()
         payload["auction"] = auction_json(judged, now())
@@ -231,16 +232,16 @@ def _bid_refused(session, auction_id: int, user, error: Exception):
 @idempotent
 def post_proxy(auction_id: int):
     """Set or raise a hidden maximum; the system bids for you one increment at a time up to it."""
-    user = api_user(write=True)
+    caller = api_caller(write=True)
     body = json_body()
     session = db()
     at = now()
     try:
         max_fen = _amount(body, "max_amount")
-        view = set_proxy(session, auction_id, institution_id=user.institution_id, max_fen=max_fen, now=at,
+        view = set_proxy(session, auction_id, institution_id=caller.institution_id, max_fen=max_fen, now=at,
                          rules=auction_rules())
     except (RuleBroken, InvalidAmount, AuctionNotFound) as error:
-        return _bid_refused(session, auction_id, user, error)
+        return _bid_refused(session, auction_id, caller, error)
     return jsonify(proxy={"max_amount": fen_to_decimal_string(max_fen)}, auction=auction_json(view, at)), 200
 
 

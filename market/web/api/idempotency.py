@@ -11,7 +11,7 @@ from flask import current_app, g, make_response, request
 from sqlalchemy.dialects import postgresql, sqlite
 
 from market.models import IdempotencyRecord
-from market.web.api import api_error, api_user
+from market.web.api import api_caller, api_error
 from market.web.context import JOINED, db
 
 
@@ -62,8 +62,8 @@ def idempotent(view):
                              "Send an Idempotency-Key header (e.g. a UUID) with every POST.")
         if len(key) > 200:
             return api_error(400, "idempotency_key_too_long", "Idempotency-Key has at most 200 characters.")
-        user = api_user(write=True)
-        record = {"user_id": user.id, "key": key, "endpoint": request.path, "request_hash": _request_hash()}
+        caller = api_caller(write=True)
+        record = {"user_id": caller.id, "key": key, "endpoint": request.path, "request_hash": _request_hash()}
         statements = _STATEMENTS[db().get_bind().dialect.name]
         with db().get_bind().connect() as connection:
             connection.begin()
@@ -98,8 +98,7 @@ def _run_joined(view, connection, args, kwargs):
     leave that transaction open, its rollback ends it (no savepoints: each costs PostgreSQL a round trip),
     and ending a read (context.end_read) is left to the caller.
 
-    The caller (api_user()) stays loaded in the request's first session, whose read has ended: views use
-    its columns and its eagerly loaded institution; one that needs more of it must load it through db().
+    A view that asks for the caller's User (api_user) loads it in this transaction.
     """
     outer = g.db_session
     g.db_session = current_app.extensions["market.sessions"](bind=connection, join_transaction_mode="rollback_only",
