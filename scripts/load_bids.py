@@ -8,7 +8,9 @@ For each database it builds a fresh one (a temp SQLite file; with --postgres a t
 through that admin URL and dropped afterwards), arranges the auctions, bidder banks, API tokens and paid
 deposits, starts gunicorn, then lets every bidder loop for a bounded time: pick an auction it does not
 lead, bid the minimum plus 0-2 increments with a fresh Idempotency-Key, and learn the new state from
-each answer (201, or the 409 that carries the fresh state). Afterwards it reads every auction and its
+each answer (201, or the 409 that carries the fresh state); leading every lot it follows, it looks
+again at its watch list (one GET for all its lots; --look lot: one GET per lot) and waits a moment
+(--poll-seconds) if it still leads them all. Afterwards it reads every auction and its
 whole history through the API and checks: every 201 is in the history with its amount and bidder,
 the history is gapless and strictly increasing, price = the highest accepted bid, and the history holds
 nothing but the 201s. Prints accepted bids/s, p50/p99 latency and the invariants. Loopback only;
@@ -65,8 +67,11 @@ def _arguments():
     parser.add_argument("--postgres", metavar="ADMIN_URL", help="also run on a throw-away PostgreSQL database")
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
     parser.add_argument("--lots", type=int, default=LOTS_FOLLOWED, help="lots each bidder follows")
+    parser.add_argument("--look", choices=["watch-list", "lot"], default="watch-list",
+                        help="how a bidder leading every lot it follows looks again: all its lots in one request "
+                             "(GET /auctions?id=..&id=..), or one lot (GET /auctions/<id>)")
     parser.add_argument("--poll-seconds", type=float, default=0.25,
-                        help="how long a bidder leading every lot it follows waits before looking again")
+                        help="how long a bidder that still leads every lot it follows waits before looking again")
     parser.add_argument("--max-requests", type=int, default=200_000, help="hard cap on bid requests")
     return parser.parse_args()
 
@@ -253,42 +258,58 @@ def to_fen(amount: str) -> int:
 LOTS_FOLLOWED = 3
 
 
-def bidder_process(port, jobs, auction_ids, deadline, max_requests, seed, poll_seconds, lots_followed, results):
-    """Run some bidders as threads in this process; send back (accepted, latencies, statuses)."""
+def bidder_process(port, jobs, auction_ids, deadline, max_requests, seed, poll_seconds, lots_followed, look_at,
+                   results):
+    """Run some bidders as threads in this process; send back what they saw and did."""
     import threading
 
     accepted, latencies, statuses, lock = [], [], {}, threading.Lock()
-    budget, looks = [max_requests], [0]
+    budget, looks, waited = [max_requests], [0], [0.0]
 
     def bidder(token: str, rng: random.Random) -> None:
         # A bank's system follows a few lots: it bids on one it does not lead, and when outbid it bids
-        # again at once from the fresh state the 409 carries.
+        # again at once from the fresh state the 409 carries. Leading every lot as far as it knows, it
+        # looks again (at its whole watch list in one request, or with --look lot at one lot), and
+        # waits a moment if it still leads them all.
         auth = {"Authorization": f"Bearer {token}"}
         lots = rng.sample(auction_ids, min(lots_followed, len(auction_ids)))
+        watch_list = "/api/v1/auctions?" + "&".join(f"id={a}" for a in lots)
         known: dict[int, dict] = {}  # auction id -> last state seen
         connection = Connection(port)
         retry: int | None = None
 
-        def look(auction_id: int) -> dict:
+        def leads(auction_id: int) -> bool:
+            state = known.get(auction_id)
+            return state is not None and state["leader"] is not None and state["leader"] == state["your_code"]
+
+        def look(auction_id: int) -> None:
             with lock:
                 looks[0] += 1
-            return connection.request("GET", f"/api/v1/auctions/{auction_id}", headers=auth)[1]
+            if look_at == "lot":
+                known[auction_id] = connection.request("GET", f"/api/v1/auctions/{auction_id}", headers=auth)[1]
+                return
+            for state in connection.request("GET", watch_list, headers=auth)[1]["auctions"]:
+                known[state["id"]] = state
+
         while time.time() < deadline:
             with lock:
                 if budget[0] <= 0:
                     return
                 budget[0] -= 1
-            free = [a for a in lots if a not in known or known[a]["leader"] != known[a]["your_code"]]
+            free = [a for a in lots if not leads(a)]
             auction_id = retry or (rng.choice(free) if free else rng.choice(lots))
-            if auction_id not in free:  # we led it when we last looked: look again before bidding
-                known[auction_id] = look(auction_id)
-            state = known.get(auction_id)
-            if state is None:
-                state = known[auction_id] = look(auction_id)
-            if state["leader"] is not None and state["leader"] == state["your_code"]:
+            if auction_id not in known or leads(auction_id):  # unknown, or we led it when we last looked
+                look(auction_id)
+                free = [a for a in lots if not leads(a)]
+                if look_at == "watch-list" and free and auction_id not in free:
+                    auction_id = rng.choice(free)
+            if leads(auction_id):
                 retry = None
                 time.sleep(poll_seconds)  # every followed lot is ours for now: look again later
+                with lock:
+                    waited[0] += poll_seconds
                 continue
+            state = known[auction_id]
             minimum, increment = to_fen(state["minimum_bid"]), to_fen(state["increment"])
             amount = minimum + rng.choice((0, 0, 1, 2)) * increment
             started = time.perf_counter()
@@ -318,7 +339,7 @@ def bidder_process(port, jobs, auction_ids, deadline, max_requests, seed, poll_s
     for thread in threads:
         thread.join()
     times = os.times()
-    results.put((accepted, latencies, statuses, looks[0], times.user + times.system))
+    results.put((accepted, latencies, statuses, looks[0], waited[0], times.user + times.system))
 
 
 # ---- one run ------------------------------------------------------------------------------------
@@ -349,7 +370,7 @@ def run_one(name: str, admin_url: str | None, args) -> bool:
                   flush=True)
             before, server_cpu = os.getloadavg()[0], process_tree_cpu(server.pid)
             database_cpu = process_tree_cpu(name="postgres") if admin_url else 0.0
-            accepted, latencies, statuses, looks, wall, client_cpu = load(port, auction_ids, tokens, args)
+            accepted, latencies, statuses, looks, waiting, wall, client_cpu = load(port, auction_ids, tokens, args)
             server_cpu = process_tree_cpu(server.pid) - server_cpu
             database_cpu = process_tree_cpu(name="postgres") - database_cpu if admin_url else 0.0
             print(f"   machine load average (1 min) before/after: {before:.1f} / {os.getloadavg()[0]:.1f} "
@@ -360,6 +381,10 @@ def run_one(name: str, admin_url: str | None, args) -> bool:
                       + (f" + PostgreSQL {database_cpu:.1f} s" if admin_url else "")
                       + f" = {per_bid * 1000:.1f} ms per accepted bid; an otherwise idle {os.cpu_count()}-core "
                       f"machine could take about {os.cpu_count() / per_bid:.0f} accepted bids/s")
+            print(f"   bidders: {args.bidders}, each following {args.lots} lots and looking again by "
+                  f"{args.look}; they spent {waiting:.0%} of their time waiting {args.poll_seconds:g} s to look again "
+                  "because they led every lot they follow (offered load, not the server, limits a run where "
+                  "this is high and the CPU is not all used)")
             ok = check_and_report(port, tokens[0], auction_ids, accepted, latencies, statuses, looks, wall)
         finally:
             stop_server(server)
@@ -381,23 +406,26 @@ def load(port, auction_ids, tokens, args):
     started = time.time()
     deadline = started + args.seconds
     workers = [context.Process(target=bidder_process, args=(port, tokens[i::processes], auction_ids, deadline,
-                                                             args.max_requests // processes, 1000 * i, args.poll_seconds, args.lots,
-                                                             results))
+                                                             args.max_requests // processes, 1000 * i, args.poll_seconds,
+                                                             args.lots, args.look, results))
                for i in range(processes)]
     for worker in workers:
         worker.start()
-    accepted, latencies, statuses, looks, client_cpu = [], [], {}, 0, 0.0
+    accepted, latencies, statuses, looks, waited, client_cpu = [], [], {}, 0, 0.0, 0.0
     for _ in workers:
-        part_accepted, part_latencies, part_statuses, part_looks, part_cpu = results.get(timeout=args.seconds + 120)
+        part_accepted, part_latencies, part_statuses, part_looks, part_waited, part_cpu = results.get(
+            timeout=args.seconds + 120)
         client_cpu += part_cpu
         looks += part_looks
+        waited += part_waited
         accepted += part_accepted
         latencies += part_latencies
         for status, count in part_statuses.items():
             statuses[status] = statuses.get(status, 0) + count
     for worker in workers:
         worker.join(timeout=30)
-    return accepted, latencies, statuses, looks, time.time() - started, client_cpu
+    wall = time.time() - started
+    return accepted, latencies, statuses, looks, waited / (len(tokens) * wall), wall, client_cpu
 
 
 def check_and_report(port, token, auction_ids, accepted, latencies, statuses, looks, wall) -> bool:
@@ -433,7 +461,7 @@ def check_and_report(port, token, auction_ids, accepted, latencies, statuses, lo
     quantile = (lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000) if latencies \
         else (lambda q: float("nan"))
     print(f"   requests: {len(latencies)} bid POSTs in {wall:.1f} s; statuses {dict(sorted(statuses.items()))}; "
-          f"{looks} auction GETs ({looks / wall:.0f}/s) by bidders looking again at lots they led")
+          f"{looks} looks ({looks / wall:.0f} GETs/s) by bidders looking again at lots they led")
     print(f"   accepted: {len(accepted)} bids = {len(accepted) / wall:.0f} accepted bids/s "
           f"({len(latencies) / wall:.0f} bid requests/s)")
     print(f"   latency of a bid POST: p50 {quantile(0.50):.1f} ms, p90 {quantile(0.90):.1f} ms, "

@@ -7,6 +7,7 @@ market.services.closing. Lock order everywhere: auction row, then case row.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -173,13 +174,14 @@ def get_visible(session: so.Session, auction_id: int, viewer: Caller | None) -> 
     return auction
 
 
-_ROUND_FOR = sa.select(
+_ROUNDS = sa.select(  # every auction column with one institution's registration (bidder_id, bidder_code)
     *Auction.__table__.c,
     AuctionBidder.__table__.c.id.label("bidder_id"), AuctionBidder.__table__.c.code.label("bidder_code"),
 ).select_from(
     Auction.__table__.outerjoin(AuctionBidder.__table__, sa.and_(
         AuctionBidder.auction_id == Auction.id, AuctionBidder.institution_id == sa.bindparam("institution_id")))
-).where(Auction.id == sa.bindparam("auction_id"))
+)
+_ROUND_FOR = _ROUNDS.where(Auction.id == sa.bindparam("auction_id"))
 
 
 def round_for(session: so.Session, auction_id: int, institution_id: int | None) -> sa.Row:
@@ -190,6 +192,25 @@ def round_for(session: so.Session, auction_id: int, institution_id: int | None) 
     if row is None:
         raise AuctionNotFound(f"No auction {auction_id}.")
     return row
+
+
+def rounds_for(
+    session: so.Session,
+    viewer: Caller,
+    *,
+    ids: Sequence[int] = (),
+    status: AuctionStatus | None = None,
+    limit: int = 500,
+) -> list[sa.Row]:
+    """The auctions the viewer may see (only `ids`, when given), soonest end first, each as round_for
+    reads it: one query, however many."""
+    query = _ROUNDS.where(visible_auctions(viewer))
+    if ids:
+        query = query.where(Auction.id.in_([i for i in ids if 0 < i <= MAX_ID]))
+    if status is not None:
+        query = query.where(Auction.status == status)
+    query = query.order_by(Auction.ends_at, Auction.id).limit(limit)
+    return list(session.connection().execute(query, {"institution_id": viewer.institution_id}))
 
 
 def registration(session: so.Session, auction_id: int, institution_id: int) -> AuctionBidder | None:

@@ -106,6 +106,9 @@ def place_bid(
         seq, live = placed
         live, replies = _proxies_reply(session, auction_id, terms, live, now, extension)
         session.commit()
+    except (RuleBroken, AuctionNotFound):
+        raise  # judged on the read alone, nothing written: the caller ends its transaction (an API POST stores
+        # its refusal in it, one transaction instead of two)
     except BaseException:
         session.rollback()
         raise

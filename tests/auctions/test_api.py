@@ -43,6 +43,35 @@ def test_listing_open_auctions_shows_the_documented_fields(client, session, roun
     assert client.get("/api/v1/auctions?status=failed", headers=headers).get_json()["auctions"] == []
 
 
+def test_a_watch_list_reads_just_the_auctions_asked_for_with_your_code_in_one_request(client, session, clock):
+    first, second, _other = (open_round(session, clock, hours=h) for h in (30, 26, 28))
+    claim_lot = open_round(session, clock, kind=AuctionKind.CLAIM)
+    _guarantor, headers = bearer(session, make_user(session, Role.GUARANTOR))
+    code = client.post(f"/api/v1/auctions/{second.id}/deposit", headers=headers).get_json()["deposit"]["code"]
+    response = client.get(f"/api/v1/auctions?id={first.id}&id={second.id}&id={claim_lot.id}&id=999999",
+                          headers=headers)
+    assert response.status_code == 200
+    watched = response.get_json()["auctions"]
+    # soonest end first; the claim lot this guarantor may not see and the unknown id are left out
+    assert [(a["id"], a["your_code"]) for a in watched] == [(second.id, code), (first.id, None)]
+
+
+@pytest.mark.parametrize("query", ["id=abc", "id=-1", "id=1.5", "id=" + "9" * 12, "&".join(["id=1"] * 101)])
+def test_a_watch_list_with_a_bad_id_answers_400(client, session, query):
+    _user, headers = bearer(session)
+    response = client.get(f"/api/v1/auctions?{query}", headers=headers)
+    assert response.status_code == 400 and response.get_json()["error"] == "invalid_id"
+
+
+def test_a_watch_list_shows_an_ended_round_after_the_clock_has_closed_it(client, session, clock):
+    ended, running = open_round(session, clock, hours=24), open_round(session, clock, hours=48)
+    _user, headers = bearer(session)
+    clock.advance(hours=25)
+    watched = client.get(f"/api/v1/auctions?id={ended.id}&id={running.id}", headers=headers).get_json()["auctions"]
+    assert [(a["id"], a["status"]) for a in watched] == [(ended.id, "failed"), (running.id, "open")]
+    assert not close_auction(session, ended.id, now=clock() + timedelta(seconds=1))
+
+
 def test_without_a_token_the_api_answers_401(client, round_):
     assert client.get(f"/api/v1/auctions/{round_.id}").status_code == 401
 

@@ -12,7 +12,7 @@ from market.db import begin_read
 from market.domain.auction import DEFAULT_AUCTION_RULES, AuctionRules, AuctionStatus
 from market.domain.money import InvalidAmount, fen_to_decimal_string, parse_yuan
 from market.domain.rules import RuleBroken
-from market.models import Auction, AuctionBidder
+from market.models import Auction
 from market.services.accounts import Caller
 from market.services.auctions import (
     AuctionNotFound,
@@ -24,8 +24,8 @@ from market.services.auctions import (
     pay_deposit,
     registration,
     round_for,
+    rounds_for,
     snapshot,
-    visible_auctions,
 )
 from market.services.bidding import place_bid, set_proxy
 from market.services.closing import settle_if_due
@@ -104,30 +104,36 @@ def _current(auction_id: int) -> sa.Row:
     if not may_see(caller, row):
         raise AuctionNotFound(f"No auction {auction_id}.")
     if settle_if_due(session, row, now()):
+        begin_read(session)
         row = round_for(session, auction_id, caller.institution_id)
     return row
 
 
+WATCH_LIST_MAX = 100  # ids in one ?id=...&id=... read
+
+
 @bp.get("/auctions")
 def list_auctions():
-    """Auctions the caller may see, soonest end first; ?status=open filters."""
+    """Auctions the caller may see, soonest end first; ?status=open filters, ?id=7&id=9 reads just those
+    (a bank's watch list, in one request), each after whatever the clock owes it."""
     caller = api_caller()
-    begin_read(db())
-    query = sa.select(Auction).where(visible_auctions(caller)).order_by(Auction.ends_at, Auction.id)
     status = request.args.get("status")
-    if status is not None:
-        if status not in {s.value for s in AuctionStatus}:
-            return api_error(400, "invalid_status", "status is one of " + ", ".join(s.value for s in AuctionStatus))
-        query = query.where(Auction.status == status)
-    auctions = list(db().scalars(query.limit(500)))
-    codes = dict(db().execute(
-        sa.select(AuctionBidder.auction_id, AuctionBidder.code).where(
-            AuctionBidder.institution_id == caller.institution_id,
-            AuctionBidder.auction_id.in_([a.id for a in auctions]))
-    ).all()) if auctions else {}
+    if status is not None and status not in {s.value for s in AuctionStatus}:
+        return api_error(400, "invalid_status", "status is one of " + ", ".join(s.value for s in AuctionStatus))
+    ids = request.args.getlist("id")
+    if len(ids) > WATCH_LIST_MAX or not all(i.isdigit() and len(i) < 12 for i in ids):
+        return api_error(400, "invalid_id", f"id is an auction id (a whole number), at most {WATCH_LIST_MAX} of them.")
+    session = db()
+    begin_read(session)
+    query = {"ids": [int(i) for i in ids], "status": None if status is None else AuctionStatus(status)}
+    rows = rounds_for(session, caller, **query)
     at = now()
+    settled = [settle_if_due(session, row, at) for row in rows]  # every step owed, not only the first
+    if any(settled):
+        begin_read(session)
+        rows = rounds_for(session, caller, **query)
     end_read()
-    return jsonify(auctions=[auction_json(snapshot(a, codes.get(a.id)), at) for a in auctions], server_time=iso(at))
+    return jsonify(auctions=[auction_json(snapshot(row, row.bidder_code), at) for row in rows], server_time=iso(at))
 
 
 @bp.get("/auctions/<int:auction_id>")
@@ -293,12 +299,16 @@ def _amount_body(name: str) -> dict:
         "properties": {name: {"$ref": "#/components/schemas/Amount"}}}}}}
 
 
-document("/auctions", "get", summary="List auctions you may see", parameters=[
+document("/auctions", "get", summary="List auctions you may see, or just those of your watch list", parameters=[
     {"name": "status", "in": "query", "required": False,
-     "schema": {"type": "string", "enum": [s.value for s in AuctionStatus]}}],
+     "schema": {"type": "string", "enum": [s.value for s in AuctionStatus]}},
+    {"name": "id", "in": "query", "required": False, "style": "form", "explode": True,
+     "description": "Only these auctions (repeat it: ?id=7&id=9); ids you may not see are left out",
+     "schema": {"type": "array", "maxItems": WATCH_LIST_MAX,
+                "items": {"type": "integer", "minimum": 0, "maximum": 99_999_999_999}}}],
     responses={"200": _json({"type": "object", "required": ["auctions", "server_time"], "properties": {
         "auctions": {"type": "array", "items": _ref}, "server_time": _time}}, "Auctions"),
-        "400": "Unknown status", "401": "No or bad token"})
+        "400": "Unknown status, or an id that is not a whole number", "401": "No or bad token"})
 document("/auctions/{auction_id}", "get", summary="One auction", parameters=_id,
          responses={"200": _json(_ref, "The auction"), "401": "No or bad token", "404": "No such auction"})
 document("/auctions/{auction_id}/bids", "get", summary="The bid history", parameters=_id + [
