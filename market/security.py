@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from flask import Flask, jsonify, render_template, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import UserMixin
 from werkzeug.exceptions import HTTPException
 
@@ -98,6 +99,18 @@ def _read_then_release(lookup, secret: str, keep_reading: bool = False):
     return found
 
 
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the signing serializer built once per key (Flask builds one for
+    every request, cookie or not)."""
+
+    def get_signing_serializer(self, app: Flask):
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        built = app.extensions.get("market.cookie_serializer")
+        if built is None or built[0] != keys:
+            built = app.extensions["market.cookie_serializer"] = (keys, super().get_signing_serializer(app))
+        return built[1]
+
+
 def wants_json() -> bool:
     """Whether the caller is an API client (JSON errors instead of pages)."""
     return request.path.startswith("/api/")
@@ -105,6 +118,7 @@ def wants_json() -> bool:
 
 def init_app(app: Flask) -> None:
     """Install login settings, security headers and error handlers."""
+    app.session_interface = CookieSessions()
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "basic"
     login_manager.login_message = None

@@ -204,13 +204,27 @@ def rounds_for(
 ) -> list[sa.Row]:
     """The auctions the viewer may see (only `ids`, when given), soonest end first, each as round_for
     reads it: one query, however many."""
-    query = _ROUNDS.where(visible_auctions(viewer))
+    parameters = {"institution_id": viewer.institution_id, "sees_claim_lots": _sees_claim_lots(viewer),
+                  "limit": limit}
     if ids:
-        query = query.where(Auction.id.in_([i for i in ids if 0 < i <= MAX_ID]))
+        parameters["ids"] = [i for i in ids if 0 < i <= MAX_ID]
     if status is not None:
-        query = query.where(Auction.status == status)
-    query = query.order_by(Auction.ends_at, Auction.id).limit(limit)
-    return list(session.connection().execute(query, {"institution_id": viewer.institution_id}))
+        parameters["status"] = status
+    return list(session.connection().execute(_ROUNDS_WHERE[bool(ids), status is not None], parameters))
+
+
+def _rounds_where(by_id: bool, by_status: bool) -> sa.Select:
+    # Built once per shape (a bank's watch list is read as often as single auctions): only parameters vary.
+    query = _ROUNDS.where(sa.or_(Auction.kind == AuctionKind.ASSET, sa.bindparam("sees_claim_lots", type_=sa.Boolean)))
+    if by_id:
+        query = query.where(Auction.id.in_(sa.bindparam("ids", expanding=True)))
+    if by_status:
+        query = query.where(Auction.status == sa.bindparam("status"))
+    return query.order_by(Auction.ends_at, Auction.id).limit(sa.bindparam("limit", type_=sa.Integer))
+
+
+_ROUNDS_WHERE = {(by_id, by_status): _rounds_where(by_id, by_status) for by_id in (False, True)
+                 for by_status in (False, True)}
 
 
 def registration(session: so.Session, auction_id: int, institution_id: int) -> AuctionBidder | None:

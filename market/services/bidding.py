@@ -2,7 +2,8 @@
 
 Every accepted bid is one conditional UPDATE of the auction row that states the rule it needs
 (status open, inside the window, not the leader, at least the minimum) and RETURNING the new
-sequence number, followed by an INSERT of the bid with that number, in one transaction. On
+sequence number, followed by an INSERT of the bid with that number, in one transaction (on
+PostgreSQL one statement: the INSERT reads the UPDATE's RETURNING in a common table expression). On
 PostgreSQL the UPDATE takes the row lock, and a concurrent bid re-checks the WHERE against the
 committed row after waiting; on SQLite the engine starts every transaction with BEGIN IMMEDIATE,
 so the whole transaction is serialised. The schema backs it up: UNIQUE(auction_id, seq),
@@ -213,8 +214,23 @@ def _conditional_update() -> sa.Update:
     )
 
 
+def _update_and_insert() -> sa.Select:
+    """PostgreSQL: the conditional UPDATE and the bid's INSERT as one statement (one round trip, not two):
+    the INSERT takes its sequence number from the UPDATE's RETURNING, and inserts nothing when the UPDATE
+    changed nothing."""
+    placed = _UPDATE.cte("placed")
+    added = sa.insert(_bid).from_select(
+        ["auction_id", "seq", "bidder_id", "amount_fen", "placed_at", "by_proxy"],
+        sa.select(sa.bindparam("p_auction", type_=sa.Integer()), placed.c.bid_count,
+                  sa.bindparam("p_bidder", type_=sa.Integer()), sa.bindparam("p_amount", type_=sa.BigInteger()),
+                  sa.bindparam("p_now", type_=UTCDateTime()), sa.bindparam("p_by_proxy", type_=sa.Boolean())),
+    ).cte("added")
+    return sa.select(placed.c.bid_count, placed.c.ends_at, placed.c.proxy_count).add_cte(added)
+
+
 _UPDATE = _conditional_update()
 _INSERT = sa.insert(_bid)
+_UPDATE_AND_INSERT = _update_and_insert()
 
 
 def _append(
@@ -228,15 +244,19 @@ def _append(
     by_proxy: bool,
 ) -> tuple[int, Live] | None:
     """The conditional UPDATE (check and write in one statement) and the bid row; None if the check failed."""
-    row = session.connection().execute(_UPDATE, {  # core statements: no ORM execution machinery
-        "p_auction": auction_id, "p_now": now, "p_extended": now + extension, "p_amount": amount_fen,
-        "p_institution": bidder.institution_id, "p_code": bidder.code,
-    }).first()
+    connection = session.connection()  # core statements: no ORM execution machinery
+    parameters = {"p_auction": auction_id, "p_now": now, "p_extended": now + extension, "p_amount": amount_fen,
+                  "p_institution": bidder.institution_id, "p_code": bidder.code}
+    if connection.dialect.name == "postgresql":
+        row = connection.execute(_UPDATE_AND_INSERT, parameters | {"p_bidder": bidder.id, "p_by_proxy": by_proxy}).first()
+    else:
+        row = connection.execute(_UPDATE, parameters).first()
+        if row is not None:
+            connection.execute(_INSERT, {"auction_id": auction_id, "seq": row.bid_count, "bidder_id": bidder.id,
+                                         "amount_fen": amount_fen, "placed_at": now, "by_proxy": by_proxy})
     if row is None:
         return None
     seq, ends_at, proxies = row
-    session.connection().execute(_INSERT, {"auction_id": auction_id, "seq": seq, "bidder_id": bidder.id,
-                              "amount_fen": amount_fen, "placed_at": now, "by_proxy": by_proxy})
     state = BidState(AuctionStatus.OPEN, ends_at, seq, amount_fen, bidder.institution_id)
     return seq, Live(state, bidder.code, proxies)
 
