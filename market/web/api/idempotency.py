@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -12,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from market.models import IdempotencyRecord
 from market.web.api import api_caller, api_error
-from market.web.context import JOINED, db
+from market.web.context import JOINED
 
 
 def _request_hash() -> str:
@@ -44,10 +45,11 @@ _STATEMENTS = {"postgresql": _statements(postgresql), "sqlite": _statements(sqli
 def idempotent(view):
     """Require an Idempotency-Key header; replay the stored answer, refuse a reused key with another body.
 
-    The view's work and its answer under the key are one transaction: the view runs in a session
-    joined to that transaction (its commits leave it open; a rollback, as a service refusing does,
-    undoes all of it), then the answer is stored under the key and everything commits at once; a
-    refusal's answer is stored in a transaction of its own. Storing meets the key's unique
+    The caller's look-up, the view's work and its answer under the key are one transaction on one
+    connection: the view runs in a session joined to that transaction (its commits leave it open; a
+    rollback, as most services do when they refuse, undoes all of it and the answer is then stored in
+    a transaction of its own), then the answer is stored under the key and everything commits at
+    once. Storing meets the key's unique
     constraint when the key was used before, or by a concurrent request that committed first (on
     PostgreSQL the insert waits for it): then the work is rolled back and the stored answer
     replayed. So a crash or a 5xx leaves nothing behind and the client may retry with the same key,
@@ -62,12 +64,15 @@ def idempotent(view):
                              "Send an Idempotency-Key header (e.g. a UUID) with every POST.")
         if len(key) > 200:
             return api_error(400, "idempotency_key_too_long", "Idempotency-Key has at most 200 characters.")
-        caller = api_caller(write=True)
-        record = {"user_id": caller.id, "key": key, "endpoint": request.path, "request_hash": _request_hash()}
-        statements = _STATEMENTS[db().get_bind().dialect.name]
-        with db().get_bind().connect() as connection:
+        engine = current_app.extensions["market.engine"]
+        statements = _STATEMENTS[engine.dialect.name]
+        with engine.connect() as connection:
             connection.begin()
-            response = _run_joined(view, connection, args, kwargs)
+            with _joined(connection):  # the caller is looked up in this transaction too: one connection
+                caller = api_caller(write=True)
+                record = {"user_id": caller.id, "key": key, "endpoint": request.path,
+                          "request_hash": _request_hash()}
+                response = make_response(view(*args, **kwargs))
             if response.status_code >= 500:
                 connection.rollback()
                 return response
@@ -93,18 +98,17 @@ def _replay(record, request_hash: str):
     return make_response(record.response_body, record.status_code)
 
 
-def _run_joined(view, connection, args, kwargs):
-    """Run the view with db() as a session joined to `connection`'s transaction: the session's commits
+@contextlib.contextmanager
+def _joined(connection):
+    """Within the block, db() is a session joined to `connection`'s transaction: the session's commits
     leave that transaction open, its rollback ends it (no savepoints: each costs PostgreSQL a round trip),
-    and ending a read (context.end_read) is left to the caller.
-
-    A view that asks for the caller's User (api_user) loads it in this transaction.
-    """
-    outer = g.db_session
+    and ending a read (context.end_read) is left to the caller."""
+    outer = g.pop("db_session", None)
     g.db_session = current_app.extensions["market.sessions"](bind=connection, join_transaction_mode="rollback_only",
                                                              info={JOINED: True})
     try:
-        return make_response(view(*args, **kwargs))
+        yield
     finally:
-        g.db_session.close()
-        g.db_session = outer
+        g.pop("db_session").close()
+        if outer is not None:
+            g.db_session = outer
