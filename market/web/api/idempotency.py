@@ -17,22 +17,24 @@ from market.web.context import JOINED
 
 
 def _request_hash() -> str:
-    body = request.get_data() or b""
-    try:
-        canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
-    except ValueError:
-        canonical = body
+    parsed = request.get_json(silent=True)  # parsed once: the view's json_body() gets the same object
+    if parsed is None:
+        canonical = request.get_data() or b""
+    else:
+        canonical = json.dumps(parsed, sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(request.path.encode() + b"\n" + canonical).hexdigest()
 
 
 def _statements(dialect) -> dict[str, sa.Executable]:
     """The stored answer and the look-up, built once per dialect (every API POST runs them)."""
     table = IdempotencyRecord.__table__  # the table: no ORM bulk-insert machinery
+    body = sa.bindparam("response_body", type_=sa.Text)  # the answer's JSON text as sent, not parsed and dumped again
+    if dialect is postgresql:
+        body = sa.cast(body, table.c.response_body.type)  # (SQLite keeps JSON as text; a CAST there would not)
     return {
         "store": dialect.insert(table).values(
             user_id=sa.bindparam("user_id"), key=sa.bindparam("key"), endpoint=sa.bindparam("endpoint"),
-            request_hash=sa.bindparam("request_hash"), status_code=sa.bindparam("status_code"),
-            response_body=sa.bindparam("response_body", type_=table.c.response_body.type),
+            request_hash=sa.bindparam("request_hash"), status_code=sa.bindparam("status_code"), response_body=body,
         ).on_conflict_do_nothing(index_elements=["user_id", "key"]).returning(table.c.id),
         "find": sa.select(table).where(table.c.user_id == sa.bindparam("user_id"),
                                        table.c.key == sa.bindparam("key")),
@@ -78,7 +80,8 @@ def idempotent(view):
                 return response
             if not connection.in_transaction():  # the view's work was rolled back: store the answer alone
                 connection.begin()
-            answer = {"status_code": response.status_code, "response_body": response.get_json(silent=True)}
+            answer = {"status_code": response.status_code,
+                      "response_body": response.get_data(as_text=True) if response.is_json else None}
             if connection.execute(statements["store"], record | answer).first() is None:
                 first = connection.execute(statements["find"], record).one()
                 connection.rollback()
