@@ -71,12 +71,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection):
-        mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
-        if mode is None:  # a plain read (begin_read): no BEGIN, each statement reads on its own
-            return
-        if mode != "IMMEDIATE":
-            connection.exec_driver_sql(f"BEGIN {mode}")
-            return
+        if connection.get_execution_options().get("sqlite_begin", "IMMEDIATE") is None:
+            return  # a plain read (begin_read): no BEGIN, each statement reads on its own
         if queue is None:
             _begin_immediate(connection)
             return

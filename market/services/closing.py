@@ -365,8 +365,8 @@ def settle_if_due(session: so.Session, auction: Auction | sa.Row, now: datetime)
     """What a page view does for one auction (an object or a row): whatever the clock owes it now
     (domain.auction.clock_step_due), idempotent and race-safe.
 
-    A view reads in a plain read transaction (SQLite: deferred, no write lock); when something is due,
-    that read is ended first so the step starts its own write transaction instead of upgrading it.
+    A view reads in a plain read (db.begin_read: no BEGIN, no lock); when something is due, that read is
+    ended first so the step starts its own write transaction.
     """
     step = clock_step_due(
         AuctionStatus(auction.status), now=now, ends_at=auction.ends_at,
