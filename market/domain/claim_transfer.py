@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 
 from market.domain.money import MAX_FEN
-from market.domain.roles import FINANCIAL_INSTITUTION_KINDS, InstitutionKind
+from market.domain.roles import FINANCIAL_INSTITUTION_KINDS, InstitutionKind, Role
 from market.domain.rules import RuleBroken
 
 
@@ -41,6 +41,12 @@ class InvalidClaimOffer(RuleBroken):
 def may_buy_claims(kind: InstitutionKind, licensed_financial: bool) -> bool:
     """Whether an institution may see claim lots and bid or offer for them: a licensed bank or AIC."""
     return licensed_financial and kind in FINANCIAL_INSTITUTION_KINDS
+
+
+def may_see_claim_lots(role: Role, kind: InstitutionKind, licensed_financial: bool) -> bool:
+    """Whether a user sees claim lots (and their auctions): the centre's operator, or one whose institution
+    may buy claims."""
+    return role == Role.OPERATOR or may_buy_claims(kind, licensed_financial)
 
 
 def check_buyer(kind: InstitutionKind, licensed_financial: bool, *, is_seller: bool) -> None:

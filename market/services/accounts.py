@@ -12,7 +12,7 @@ import sqlalchemy.orm as so
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from market.domain.roles import ROLE_OF_INSTITUTION, Role
+from market.domain.roles import ROLE_OF_INSTITUTION, InstitutionKind, Role
 from market.models import ApiToken, Institution, LoginSession, User, utcnow
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
@@ -107,16 +107,18 @@ class Caller:
     id: int
     institution_id: int
     role: Role
+    institution_kind: InstitutionKind
     licensed_financial: bool
 
     @classmethod
     def of(cls, user: User) -> Caller:
         """The caller a loaded user is."""
-        return cls(user.id, user.institution_id, Role(user.role), bool(user.institution.licensed_financial))
+        return cls(user.id, user.institution_id, Role(user.role), InstitutionKind(user.institution.kind),
+                   bool(user.institution.licensed_financial))
 
 
 _CALLER_BY_API_TOKEN = (  # built once, like the look-ups above; plain columns, no ORM objects
-    sa.select(User.id, User.institution_id, User.role, Institution.licensed_financial)
+    sa.select(User.id, User.institution_id, User.role, Institution.kind, Institution.licensed_financial)
     .join(ApiToken, ApiToken.user_id == User.id)
     .join(Institution, Institution.id == User.institution_id)
     .where(ApiToken.token_hash == sa.bindparam("token_hash"), ApiToken.revoked_at.is_(None), User.active.is_(True))
@@ -149,4 +151,5 @@ def create_api_token(session: so.Session, user: User, label: str = "") -> str:
 def caller_for_api_token(session: so.Session, token: str) -> Caller | None:
     """The active user behind a bearer token that has not been revoked, as a Caller, or None."""
     row = session.connection().execute(_CALLER_BY_API_TOKEN, {"token_hash": _digest(token)}).first()
-    return None if row is None else Caller(row.id, row.institution_id, Role(row.role), bool(row.licensed_financial))
+    return None if row is None else Caller(row.id, row.institution_id, Role(row.role), InstitutionKind(row.kind),
+                                           bool(row.licensed_financial))

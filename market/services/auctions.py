@@ -33,8 +33,9 @@ from market.domain.auction import (
     free_bidder_code,
     minimum_bid_fen,
 )
+from market.domain.claim_transfer import may_buy_claims, may_see_claim_lots
 from market.domain.ledger import Movement
-from market.domain.roles import ROLE_OF_INSTITUTION, Role
+from market.domain.roles import ROLE_OF_INSTITUTION
 from market.domain.rules import RuleBroken
 from market.domain.workflow import CaseAction, CaseState
 from market.models import (
@@ -156,11 +157,14 @@ def may_see(viewer: Caller | None, auction: Auction | sa.Row) -> bool:
 
 def visible_auctions(viewer: Caller | None) -> sa.ColumnElement[bool]:
     """A WHERE clause for the auctions a caller (or the public, with None) may see."""
-    return sa.true() if _sees_claim_lots(viewer) else Auction.kind == AuctionKind.ASSET
+    return _VISIBLE.params(sees_claim_lots=_sees_claim_lots(viewer))
+
+
+_VISIBLE = sa.or_(Auction.kind == AuctionKind.ASSET, sa.bindparam("sees_claim_lots", type_=sa.Boolean))
 
 
 def _sees_claim_lots(viewer: Caller | None) -> bool:
-    return viewer is not None and (viewer.role == Role.OPERATOR or viewer.licensed_financial)
+    return viewer is not None and may_see_claim_lots(viewer.role, viewer.institution_kind, viewer.licensed_financial)
 
 
 MAX_ID = 2**31 - 1  # ids are INTEGER columns: anything larger cannot exist
@@ -215,7 +219,7 @@ def rounds_for(
 
 def _rounds_where(by_id: bool, by_status: bool) -> sa.Select:
     # Built once per shape (a bank's watch list is read as often as single auctions): only parameters vary.
-    query = _ROUNDS.where(sa.or_(Auction.kind == AuctionKind.ASSET, sa.bindparam("sees_claim_lots", type_=sa.Boolean)))
+    query = _ROUNDS.where(_VISIBLE)
     if by_id:
         query = query.where(Auction.id.in_(sa.bindparam("ids", expanding=True)))
     if by_status:
@@ -329,7 +333,7 @@ def eligibility_problem(
     is_holder = any(h.institution_id == institution.id for h in case.first_refusal_holders)
     if ROLE_OF_INSTITUTION[institution.kind] not in BIDDER_ROLES and not is_holder:
         return NotEligible("Only banks, asset investment companies, guarantors and insurers may bid.")
-    if auction.kind == AuctionKind.CLAIM and not institution.licensed_financial:
+    if auction.kind == AuctionKind.CLAIM and not may_buy_claims(institution.kind, institution.licensed_financial):
         return NotEligible("Claim-rights lots are open only to licensed financial institutions.")
     barred = session.scalar(
         sa.select(AuctionBar.id).where(AuctionBar.case_id == case.id, AuctionBar.institution_id == institution.id)

@@ -190,6 +190,20 @@ def test_claim_lots_are_invisible_to_institutions_that_may_not_buy_them(client, 
     assert client.get(f"/api/v1/auctions/{auction.id}", headers=bank_headers).get_json()["kind"] == "claim"
 
 
+def test_a_licensed_institution_that_may_not_buy_claims_neither_sees_nor_registers_for_claim_lots(
+        client, session, clock):
+    from market.domain.auction import NotEligible
+    from market.services.auctions import pay_deposit
+
+    auction = open_round(session, clock, kind=AuctionKind.CLAIM)
+    guarantor = make_institution(session, InstitutionKind.GUARANTOR, licensed_financial=True)
+    _user, headers = bearer(session, make_user(session, Role.GUARANTOR, institution=guarantor))
+    assert client.get(f"/api/v1/auctions/{auction.id}", headers=headers).status_code == 404
+    assert client.get(f"/api/v1/auctions?id={auction.id}", headers=headers).get_json()["auctions"] == []
+    with pytest.raises(NotEligible):
+        pay_deposit(session, auction.id, guarantor.id, now=clock())
+
+
 def test_a_browser_cookie_may_read_but_not_write(client, session, auth, round_):
     user = make_user(session)
     session.commit()
