@@ -157,10 +157,12 @@ def may_see(viewer: Caller | None, auction: Auction | sa.Row) -> bool:
 
 def visible_auctions(viewer: Caller | None) -> sa.ColumnElement[bool]:
     """A WHERE clause for the auctions a caller (or the public, with None) may see."""
-    return _VISIBLE.params(sees_claim_lots=_sees_claim_lots(viewer))
+    return _visible(sa.literal(_sees_claim_lots(viewer), sa.Boolean))
 
 
-_VISIBLE = sa.or_(Auction.kind == AuctionKind.ASSET, sa.bindparam("sees_claim_lots", type_=sa.Boolean))
+def _visible(sees_claim_lots: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
+    # a value for one caller, or a parameter in the prebuilt watch-list statements
+    return sa.or_(Auction.kind == AuctionKind.ASSET, sees_claim_lots)
 
 
 def _sees_claim_lots(viewer: Caller | None) -> bool:
@@ -219,7 +221,7 @@ def rounds_for(
 
 def _rounds_where(by_id: bool, by_status: bool) -> sa.Select:
     # Built once per shape (a bank's watch list is read as often as single auctions): only parameters vary.
-    query = _ROUNDS.where(_VISIBLE)
+    query = _ROUNDS.where(_visible(sa.bindparam("sees_claim_lots", type_=sa.Boolean)))
     if by_id:
         query = query.where(Auction.id.in_(sa.bindparam("ids", expanding=True)))
     if by_status:
@@ -229,6 +231,14 @@ def _rounds_where(by_id: bool, by_status: bool) -> sa.Select:
 
 _ROUNDS_WHERE = {(by_id, by_status): _rounds_where(by_id, by_status) for by_id in (False, True)
                  for by_status in (False, True)}
+
+
+def forget_loaded(session: so.Session, auction_id: int, attributes: list[str] | None = None) -> None:
+    """Expire the session's Auction object for this id, if it holds one (all of it, or `attributes`): its row
+    was written by core statements or by another session behind the ORM's back."""
+    loaded = session.identity_map.get(so.util.identity_key(Auction, auction_id))
+    if loaded is not None:
+        session.expire(loaded, attributes)
 
 
 def registration(session: so.Session, auction_id: int, institution_id: int) -> AuctionBidder | None:

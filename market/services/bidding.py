@@ -39,6 +39,7 @@ from market.services.auctions import (
     MAX_ID,
     AuctionNotFound,
     Snapshot,
+    forget_loaded,
     lock_auction,
     registration,
     round_for,
@@ -113,7 +114,7 @@ def place_bid(
     except BaseException:
         session.rollback()
         raise
-    _forget(session, auction_id)
+    forget_loaded(session, auction_id, _LIVE_ATTRIBUTES)  # we wrote its live columns with core statements
     return BidPlaced(seq, amount_fen, bidder.code, now, _with_state(snapshot(row), live, terms, bidder.code), replies)
 
 
@@ -173,13 +174,6 @@ class Registration:
 
 
 _LIVE_ATTRIBUTES = ["status", "ends_at", "bid_count", "current_price_fen", "leader_institution_id", "leader_code"]
-
-
-def _forget(session: so.Session, auction_id: int) -> None:
-    """Expire the caller's Auction object, if it holds one: we wrote its row behind the ORM's back."""
-    loaded = session.identity_map.get(so.util.identity_key(Auction, auction_id))
-    if loaded is not None:
-        session.expire(loaded, _LIVE_ATTRIBUTES)
 
 
 def _conditional_update() -> sa.Update:

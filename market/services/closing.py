@@ -43,7 +43,13 @@ from market.models import (
     FirstRefusalAnswer,
     FirstRefusalHolder,
 )
-from market.services.auctions import PLAYBOOKS, lock_auction, register_bidder, registration
+from market.services.auctions import (
+    PLAYBOOKS,
+    forget_loaded,
+    lock_auction,
+    register_bidder,
+    registration,
+)
 from market.services.audit import Actor, record_event
 from market.services.cases import lock_case, move_case
 from market.services.ledger import record_movement
@@ -376,9 +382,7 @@ def settle_if_due(session: so.Session, auction: Auction | sa.Row, now: datetime)
         return False
     session.commit()
     done = _CLOCK_STEPS[step](session, auction.id, now=now)
-    loaded = session.identity_map.get(so.util.identity_key(Auction, auction.id))
-    if loaded is not None:
-        session.expire(loaded)
+    forget_loaded(session, auction.id)
     return done
 
 
