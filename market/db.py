@@ -36,12 +36,13 @@ class WriteInPlainRead(RuntimeError):
     """A write was sent inside a plain read (begin_read), where it would commit on its own."""
 
 
+PLAIN_READ = "plain_read"  # the execution option begin_read sets on the session's connection
+
+
 def _refuse_writes_in_plain_reads(connection, _cursor, statement, _parameters, context, _executemany):
-    if context is not None and (context.isinsert or context.isupdate or context.isdelete):
-        options = connection.get_execution_options()
-        if options.get("isolation_level") == "AUTOCOMMIT" or ("sqlite_begin" in options
-                                                                and options["sqlite_begin"] is None):
-            raise WriteInPlainRead(f"A write inside a plain read (commit the read first): {statement[:80]}")
+    if context is not None and (context.isinsert or context.isupdate or context.isdelete) \
+            and connection.get_execution_options().get(PLAIN_READ):
+        raise WriteInPlainRead(f"A write inside a plain read (commit the read first): {statement[:80]}")
 
 
 def make_session_factory(engine: Engine) -> so.sessionmaker[so.Session]:
@@ -71,8 +72,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection):
-        if connection.get_execution_options().get("sqlite_begin", "IMMEDIATE") is None:
-            return  # a plain read (begin_read): no BEGIN, each statement reads on its own
+        if connection.get_execution_options().get(PLAIN_READ):
+            return  # begin_read: no BEGIN, each statement reads on its own
         if queue is None:
             _begin_immediate(connection)
             return
@@ -184,10 +185,10 @@ def begin_read(session: so.Session) -> None:
     bind = session.get_bind()
     if session.in_transaction() or (isinstance(bind, sa.Connection) and bind.in_transaction()):
         return  # already reading, or joined to a connection's transaction (it cannot change now)
-    if bind.dialect.name == "sqlite":
-        session.connection(execution_options={"sqlite_begin": None})
+    if bind.dialect.name == "sqlite":  # the begin hook sends no BEGIN
+        session.connection(execution_options={PLAIN_READ: True})
     else:
-        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        session.connection(execution_options={PLAIN_READ: True, "isolation_level": "AUTOCOMMIT"})
 
 
 def is_postgresql(session_or_engine) -> bool:

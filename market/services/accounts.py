@@ -82,20 +82,17 @@ def start_login_session(session: so.Session, user: User) -> str:
     return token
 
 
-def _active_user_by(credential: type[LoginSession] | type[ApiToken]) -> sa.Select:
-    # Built once: every request runs one of these, and building (and keying) it costs more than running it.
-    return (
-        sa.select(User)
-        .join(credential, credential.user_id == User.id)
-        .where(
-            credential.token_hash == sa.bindparam("token_hash"),
-            credential.revoked_at.is_(None),
-            User.active.is_(True),
-        )
+def _current(credential: type[LoginSession] | type[ApiToken], query: sa.Select) -> sa.Select:
+    """The query joined to the credential whose hash is the parameter, not revoked, held by an active user.
+
+    Built once per look-up: every request runs one, and building (and keying) it costs more than running it.
+    """
+    return query.join(credential, credential.user_id == User.id).where(
+        credential.token_hash == sa.bindparam("token_hash"), credential.revoked_at.is_(None), User.active.is_(True)
     )
 
 
-_USER_BY_LOGIN = _active_user_by(LoginSession)
+_USER_BY_LOGIN = _current(LoginSession, sa.select(User))
 
 
 @dataclass(frozen=True)
@@ -117,12 +114,9 @@ class Caller:
                    bool(user.institution.licensed_financial))
 
 
-_CALLER_BY_API_TOKEN = (  # built once, like the look-ups above; plain columns, no ORM objects
-    sa.select(User.id, User.institution_id, User.role, Institution.kind, Institution.licensed_financial)
-    .join(ApiToken, ApiToken.user_id == User.id)
-    .join(Institution, Institution.id == User.institution_id)
-    .where(ApiToken.token_hash == sa.bindparam("token_hash"), ApiToken.revoked_at.is_(None), User.active.is_(True))
-)
+_CALLER_BY_API_TOKEN = _current(ApiToken, sa.select(  # plain columns, no ORM objects
+    User.id, User.institution_id, User.role, Institution.kind, Institution.licensed_financial,
+).join(Institution, Institution.id == User.institution_id))
 
 
 def user_for_login_session(session: so.Session, token: str) -> User | None:

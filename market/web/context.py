@@ -19,7 +19,7 @@ def db() -> so.Session:
 
 
 def end_read() -> None:
-    """End the request's read transaction (on SQLite it holds a snapshot of the database open).
+    """End the request's read transaction and give its connection back to the pool.
 
     Inside an idempotent API POST the session is joined to the POST's one transaction, which the
     wrapper ends once the answer is stored: there is nothing to end here.

@@ -125,13 +125,13 @@ def list_auctions():
         return api_error(400, "invalid_id", f"id is an auction id (a whole number), at most {WATCH_LIST_MAX} of them.")
     session = db()
     begin_read(session)
-    query = {"ids": [int(i) for i in ids], "status": None if status is None else AuctionStatus(status)}
-    rows = rounds_for(session, caller, **query)
+    asked = {"ids": [int(i) for i in ids], "status": None if status is None else AuctionStatus(status)}
+    rows = rounds_for(session, caller, **asked)
     at = now()
     settled = [settle_if_due(session, row, at) for row in rows]  # every step owed, not only the first
     if any(settled):
         begin_read(session)
-        rows = rounds_for(session, caller, **query)
+        rows = rounds_for(session, caller, **asked)
     end_read()
     return jsonify(auctions=[auction_json(snapshot(row, row.bidder_code), at) for row in rows], server_time=iso(at))
 

@@ -51,11 +51,11 @@ def idempotent(view):
     connection: the view runs in a session joined to that transaction (its commits leave it open; a
     rollback, as most services do when they refuse, undoes all of it and the answer is then stored in
     a transaction of its own), then the answer is stored under the key and everything commits at
-    once. Storing meets the key's unique
-    constraint when the key was used before, or by a concurrent request that committed first (on
-    PostgreSQL the insert waits for it): then the work is rolled back and the stored answer
-    replayed. So a crash or a 5xx leaves nothing behind and the client may retry with the same key,
-    a retry never does the work twice, and a key's first use costs one statement.
+    once. Storing meets the key's unique constraint when the key was used before, or by a concurrent
+    request that committed first (on PostgreSQL the insert waits for it): then the work is rolled
+    back and the stored answer replayed. So a crash or a 5xx leaves nothing behind and the client may
+    retry with the same key, a retry never does the work twice, and a key's first use costs one
+    statement.
     """
 
     @functools.wraps(view)
