@@ -334,7 +334,7 @@ def end_claim_listing(session: so.Session, listing_id: int, *, reason: str, acto
             require_operator(actor, system_too=True)
         if listing.auction_id is not None:
             raise RuleBroken("This claim is in an auction round: the auction decides how it ends.")
-        _end(session, listing, "withdraw", reason.strip(), actor=actor, now=now)
+        _end(session, listing, "withdraw", reason, actor=actor, now=now)
     return listing
 
 

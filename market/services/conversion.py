@@ -153,7 +153,7 @@ def decide_consent(session: so.Session, proposal_id: int, *, consent: bool, acto
         if party == ConsentParty.BORROWER and consent and not reference.strip():
             raise RuleBroken("Give the reference of the borrower's board resolution.")
         if not consent:
-            reason_for_refusing(note)
+            note = reason_for_refusing(note)
         if any(c.party == party for c in proposal.consents):
             raise RuleBroken(f"{PARTY_NAMES[party].capitalize()} has already decided.")
         decision = ConversionConsent(proposal_id=proposal.id, party=party, consented=consent,
@@ -205,10 +205,10 @@ def abandon_conversion(session: so.Session, proposal_id: int, *, reason: str, ac
         proposal = lock(session, ConversionProposal, proposal_id, "conversion proposal")
         case = lock_case_row(session, proposal.case_id)
         proposal.status = next_status(PROPOSAL_STEPS, proposal.status, "abandon", "conversion proposal")
-        proposal.ended_at, proposal.outcome_reason = now, reason.strip()
-        move_case(session, case, CaseAction.CONVERSION_ABANDONED, actor=actor, now=now, reason=reason.strip(),
+        proposal.ended_at, proposal.outcome_reason = now, reason
+        move_case(session, case, CaseAction.CONVERSION_ABANDONED, actor=actor, now=now, reason=reason,
                   detail={"conversion_id": proposal.id})
-        _audit(session, actor, proposal.id, "abandoned", now, reason=reason.strip())
+        _audit(session, actor, proposal.id, "abandoned", now, reason=reason)
     return proposal
 
 

@@ -276,8 +276,8 @@ def decide_pledgee_consent(session: so.Session, round_id: int, *, consent: bool,
         if not consent:
             reason = reason_for_refusing(reason)
             _audit(session, actor, "licence_round", licence_round.id, "pledgee_consent_refused", now,
-                   reason=reason.strip())
-            _fail(session, licence_round, f"The pledgee bank refused consent: {reason.strip()}",
+                   reason=reason)
+            _fail(session, licence_round, f"The pledgee bank refused consent: {reason}",
                   actor=Actor.system(), now=now)
             return licence_round
         licence_round.pledgee_consent_at = now
@@ -342,7 +342,7 @@ def abandon_licensing(session: so.Session, round_id: int, *, reason: str, actor:
     reason = reason_for_ending(reason)
     with transaction(session):
         licence_round = lock(session, LicenceRound, round_id, "licence round")
-        _fail(session, licence_round, reason.strip(), actor=actor, now=now)
+        _fail(session, licence_round, reason, actor=actor, now=now)
     return licence_round
 
 
