@@ -171,7 +171,7 @@ def post_deposit(auction_id: int):
     user = api_user(write=True)
     session = db()
     try:
-        get_visible(session, auction_id, Caller.of(user))
+        get_visible(session, auction_id, api_caller())  # the caller api_user already resolved
         bidder, _created = pay_deposit(session, auction_id, user.institution_id, now=now(), user=user,
                                        rules=auction_rules())
     except AuctionNotFound:
