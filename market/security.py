@@ -40,32 +40,20 @@ CONTENT_SECURITY_POLICY = (
 
 
 class SignedInUser(UserMixin):
-    """The Flask-Login face of a caller, identified by its revocable login (or API token).
+    """The Flask-Login face of a browser login, identified by its revocable login token. (Bearer tokens are
+    the API's own: market.web.api.api_caller.)"""
 
-    A browser login loads the User; a bearer token yields only its Caller (what access rules need), and
-    the User is loaded from the request's read when a view asks for the record.
-    """
-
-    def __init__(self, record: User | None = None, login_token: str | None = None, caller: Caller | None = None):
-        self._record = record
+    def __init__(self, record: User, login_token: str):
+        self.record = record
         self.login_token = login_token
-        self.via_api = caller is not None
-        self.caller = caller or Caller.of(record)
-
-    @property
-    def record(self) -> User:
-        if self._record is None:
-            session = db()
-            begin_read(session)
-            self._record = session.get(User, self.caller.id)
-        return self._record
+        self.caller = Caller.of(record)
 
     def get_id(self) -> str | None:
         return self.login_token
 
     @property
     def is_active(self) -> bool:
-        return self.via_api or self.record.active  # a token only yields active users
+        return self.record.active
 
     def __getattr__(self, name):
         return getattr(self.record, name)
@@ -73,30 +61,13 @@ class SignedInUser(UserMixin):
 
 @login_manager.user_loader
 def _load_login(token: str) -> SignedInUser | None:
-    user = _read_then_release(accounts.user_for_login_session, token)
-    return SignedInUser(user, login_token=token) if user else None
-
-
-@login_manager.request_loader
-def _load_bearer(req) -> SignedInUser | None:
-    header = req.headers.get("Authorization", "")
-    if not header.startswith("Bearer "):
-        return None
-    # An API read goes on in the same read transaction; a write ends it first (api_caller(write=True)).
-    caller = _read_then_release(accounts.caller_for_api_token, header.removeprefix("Bearer ").strip(),
-                                keep_reading=wants_json())
-    return SignedInUser(caller=caller) if caller else None
-
-
-def _read_then_release(lookup, secret: str, keep_reading: bool = False):
     # Who is asking is a pure read: do it without the write lock and end that transaction, so the
     # request's own work starts a fresh (on SQLite: BEGIN IMMEDIATE) one.
     session = db()
     begin_read(session)
-    found = lookup(session, secret)
-    if not keep_reading:
-        session.commit()
-    return found
+    user = accounts.user_for_login_session(session, token)
+    session.commit()
+    return SignedInUser(user, login_token=token) if user else None
 
 
 class CookieSessions(SecureCookieSessionInterface):

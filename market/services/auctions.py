@@ -48,6 +48,7 @@ from market.models import (
     Institution,
     User,
 )
+from market.services import accounts
 from market.services.accounts import Caller
 from market.services.audit import Actor, record_event
 from market.services.cases import lock_case, move_case
@@ -180,12 +181,11 @@ def get_visible(session: so.Session, auction_id: int, viewer: Caller | None) -> 
     return auction
 
 
-_ROUNDS = sa.select(  # every auction column with one institution's registration (bidder_id, bidder_code)
-    *Auction.__table__.c,
-    AuctionBidder.__table__.c.id.label("bidder_id"), AuctionBidder.__table__.c.code.label("bidder_code"),
-).select_from(
-    Auction.__table__.outerjoin(AuctionBidder.__table__, sa.and_(
-        AuctionBidder.auction_id == Auction.id, AuctionBidder.institution_id == sa.bindparam("institution_id")))
+_bidder = AuctionBidder.__table__
+_ROUND_COLUMNS = (*Auction.__table__.c, _bidder.c.id.label("bidder_id"), _bidder.c.code.label("bidder_code"))
+_ROUNDS = sa.select(*_ROUND_COLUMNS).select_from(  # every auction column with one institution's registration
+    Auction.__table__.outerjoin(_bidder, sa.and_(
+        _bidder.c.auction_id == Auction.id, _bidder.c.institution_id == sa.bindparam("institution_id")))
 )
 _ROUND_FOR = _ROUNDS.where(Auction.id == sa.bindparam("auction_id"))
 
@@ -231,6 +231,34 @@ def _rounds_where(by_id: bool, by_status: bool) -> sa.Select:
 
 _ROUNDS_WHERE = {(by_id, by_status): _rounds_where(by_id, by_status) for by_id in (False, True)
                  for by_status in (False, True)}
+
+
+def rounds_for_token(session: so.Session, token: str, ids: Sequence[int]) -> tuple[Caller | None, list[sa.Row]]:
+    """The bearer token's caller and, of the auctions with `ids`, those it may see, soonest end first, each
+    as round_for reads it (with the caller's registration): one query where a request would need two.
+    (None, []) when the token is not valid."""
+    ids = [i for i in ids if 0 < i <= MAX_ID]
+    query, parameters = _ROUNDS_FOR_TOKEN[len(ids) == 1], accounts.token_parameters(token)
+    parameters |= {"auction_id": ids[0]} if len(ids) == 1 else {"ids": ids}
+    rows = session.connection().execute(query, parameters).all()
+    if not rows:
+        return None, []
+    caller = accounts.caller_of(rows[0])
+    return caller, [row for row in rows if row.id is not None and may_see(caller, row)]
+
+
+def _rounds_for_token(one: bool) -> sa.Select:
+    # the caller's row, outer-joined to the auctions asked for (none: one row with only the caller) and to
+    # the caller's registration for each
+    asked = Auction.id == sa.bindparam("auction_id") if one else Auction.id.in_(sa.bindparam("ids", expanding=True))
+    return (accounts.with_api_caller(*_ROUND_COLUMNS)
+            .outerjoin(Auction, asked)
+            .outerjoin(_bidder, sa.and_(_bidder.c.auction_id == Auction.id,
+                                        _bidder.c.institution_id == User.institution_id))
+            .order_by(Auction.ends_at, Auction.id))
+
+
+_ROUNDS_FOR_TOKEN = {one: _rounds_for_token(one) for one in (False, True)}
 
 
 def forget_loaded(session: so.Session, auction_id: int, attributes: list[str] | None = None) -> None:

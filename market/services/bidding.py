@@ -83,10 +83,15 @@ def place_bid(
     amount_fen: int,
     now: datetime,
     rules: AuctionRules = DEFAULT_AUCTION_RULES,
+    read: sa.Row | None = None,
 ) -> BidPlaced:
-    """Accept one bid at server time `now`, or raise the rule it breaks; hidden maxima reply at once."""
+    """Accept one bid at server time `now`, or raise the rule it breaks; hidden maxima reply at once.
+
+    `read`: the round as round_for read it for this institution in this transaction, when the caller
+    already has it (the API reads it with the bearer token); the bid's own check and write re-judge it.
+    """
     try:
-        row = round_for(session, auction_id, institution_id)
+        row = read if read is not None else round_for(session, auction_id, institution_id)
         if row.bidder_id is None:
             raise DepositRequired("Pay the deposit for this auction before bidding.")
         bidder = Registration(row.bidder_id, institution_id, row.bidder_code)

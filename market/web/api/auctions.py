@@ -20,7 +20,6 @@ from market.services.auctions import (
     Snapshot,
     bid_history,
     get_visible,
-    may_see,
     pay_deposit,
     registration,
     round_for,
@@ -29,7 +28,7 @@ from market.services.auctions import (
 )
 from market.services.bidding import place_bid, set_proxy
 from market.services.closing import settle_if_due
-from market.web.api import api_caller, api_error, api_user, bp, json_body
+from market.web.api import api_caller, api_error, api_rounds, api_user, bp, json_body
 from market.web.api.idempotency import idempotent
 from market.web.api.openapi import COMPONENTS, document
 from market.web.case_support import disposal_rules
@@ -94,19 +93,23 @@ def _not_found(auction_id: int):
 def _current(auction_id: int) -> sa.Row:
     """The round's row with the caller's registration, after whatever the clock owes it (race-safe).
 
-    One query in a read transaction (SQLite: no write lock); a round with a step due is settled and
-    read again.
+    One query with the token's look-up, in a read (SQLite: no write lock); a round with a step due is
+    settled and read again.
     """
-    caller = api_caller()
+    row = _round(auction_id)
     session = db()
-    begin_read(session)
-    row = round_for(session, auction_id, caller.institution_id)
-    if not may_see(caller, row):
-        raise AuctionNotFound(f"No auction {auction_id}.")
     if settle_if_due(session, row, now()):
         begin_read(session)
-        row = round_for(session, auction_id, caller.institution_id)
+        row = round_for(session, auction_id, api_caller().institution_id)
     return row
+
+
+def _round(auction_id: int, write: bool = False) -> sa.Row:
+    """The round as the caller sees it, read with the caller (api_rounds); AuctionNotFound if it may not."""
+    rows = api_rounds([auction_id], write)
+    if not rows:
+        raise AuctionNotFound(f"No auction {auction_id}.")
+    return rows[0]
 
 
 WATCH_LIST_MAX = 100  # ids in one ?id=...&id=... read
@@ -116,22 +119,27 @@ WATCH_LIST_MAX = 100  # ids in one ?id=...&id=... read
 def list_auctions():
     """Auctions the caller may see, soonest end first; ?status=open filters, ?id=7&id=9 reads just those
     (a bank's watch list, in one request), each after whatever the clock owes it."""
-    caller = api_caller()
-    status = request.args.get("status")
+    status, ids = request.args.get("status"), request.args.getlist("id")
     if status is not None and status not in {s.value for s in AuctionStatus}:
+        api_caller()  # who asks comes first (401), then what is wrong with the question
         return api_error(400, "invalid_status", "status is one of " + ", ".join(s.value for s in AuctionStatus))
-    ids = request.args.getlist("id")
     if len(ids) > WATCH_LIST_MAX or not all(i.isdigit() and len(i) < 12 for i in ids):
+        api_caller()
         return api_error(400, "invalid_id", f"id is an auction id (a whole number), at most {WATCH_LIST_MAX} of them.")
-    session = db()
-    begin_read(session)
     asked = {"ids": [int(i) for i in ids], "status": None if status is None else AuctionStatus(status)}
-    rows = rounds_for(session, caller, **asked)
+    session = db()
+    if ids:
+        rows = api_rounds(asked["ids"])  # a bank's watch list: with the token's look-up, one statement
+        rows = [row for row in rows if asked["status"] in (None, AuctionStatus(row.status))]
+    else:
+        caller = api_caller()
+        begin_read(session)
+        rows = rounds_for(session, caller, **asked)
     at = now()
     settled = [settle_if_due(session, row, at) for row in rows]  # every step owed, not only the first
     if any(settled):
         begin_read(session)
-        rows = rounds_for(session, caller, **asked)
+        rows = rounds_for(session, api_caller(), **asked)
     end_read()
     return jsonify(auctions=[auction_json(snapshot(row, row.bidder_code), at) for row in rows], server_time=iso(at))
 
@@ -198,13 +206,16 @@ def _amount(body: dict, name: str) -> int:
 @idempotent
 def post_bid(auction_id: int):
     """Place a bid at server time; 409 when outbid or closed, 422 for a bad amount."""
-    caller = api_caller(write=True)
-    body = json_body()
     session = db()
     try:
-        # no visibility query on the way in: only a registered (hence eligible) bidder can succeed
+        row = _round(auction_id, write=True)  # who asks and the round it bids on, in one read
+    except AuctionNotFound:
+        return _not_found(auction_id)
+    caller = api_caller(write=True)
+    body = json_body()
+    try:
         placed = place_bid(session, auction_id, institution_id=caller.institution_id,
-                           amount_fen=_amount(body, "amount"), now=now(), rules=auction_rules())
+                           amount_fen=_amount(body, "amount"), now=now(), rules=auction_rules(), read=row)
     except (RuleBroken, InvalidAmount, AuctionNotFound) as error:
         return _bid_refused(session, auction_id, caller, error)
     bid = {"seq": placed.seq, "amount": fen_to_decimal_string(placed.amount_fen), "bidder": placed.code,

@@ -70,11 +70,11 @@ def idempotent(view):
         statements = _STATEMENTS[engine.dialect.name]
         with engine.connect() as connection:
             connection.begin()
-            with _joined(connection):  # the caller is looked up in this transaction too: one connection
-                caller = api_caller(write=True)
-                record = {"user_id": caller.id, "key": key, "endpoint": request.path,
-                          "request_hash": _request_hash()}
+            with _joined(connection):  # the caller is looked up in this transaction too (the view may read it
+                # with what it reads first): one connection
                 response = make_response(view(*args, **kwargs))
+                record = {"user_id": api_caller(write=True).id, "key": key, "endpoint": request.path,
+                          "request_hash": _request_hash()}
             if response.status_code >= 500:
                 connection.rollback()
                 return response
