@@ -21,6 +21,7 @@ from market.web import dashboards
 from market.web.case_support import STATE_NAMES, disposal_rules, register_filters, require, run
 from market.web.context import db, end_read, now, user
 from market.web.forms.cases import FilingForm, WithdrawForm
+from market.web.forms.fields import choices
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 register_filters(bp)
@@ -143,9 +144,9 @@ def _filing_form(loan, *, obj_defaults: bool = False, case=None) -> FilingForm:
         form.co_owner_consents.data = list(case.co_owner_consents or [])
         form.pledgee_consent.data = case.pledgee_consent
         form.summary.data = case.summary
-    form.asset_ids.choices = [(a.id, f"{a.registry_number} · {a.title}") for a in loan.pledge.assets]
+    form.asset_ids.choices = choices(*((a.id, f"{a.registry_number} · {a.title}") for a in loan.pledge.assets))
     facts = filing.pledged_loan(loan)
-    form.co_owner_consents.choices = [(name, name) for name in co_owners_of(facts, tuple(facts.pledged_assets))]
+    form.co_owner_consents.choices = choices(*((name, name) for name in co_owners_of(facts, tuple(facts.pledged_assets))))
     return form
 
 

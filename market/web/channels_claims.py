@@ -28,6 +28,7 @@ from market.web.forms.channels import (
     ReasonForm,
     RecordalForm,
 )
+from market.web.forms.fields import choices
 
 
 @bp.route("/claims")
@@ -58,8 +59,8 @@ def new_claim():
     require_role(Role.BANK)
     me = user()
     form = ClaimListingForm()
-    form.loan_id.choices = [(loan.id, f"{loan.contract_number} · {loan.enterprise.name} · {loan.status.value}")
-                            for loan in claim_transfer.listable_loans(db(), me)]
+    form.loan_id.choices = choices(*((loan.id, f"{loan.contract_number} · {loan.enterprise.name} · {loan.status.value}")
+                                    for loan in claim_transfer.listable_loans(db(), me)))
     if not form.is_submitted():
         form.offer_deadline.data = utc_to_beijing_input(now() + timedelta(days=20))
     if form.validate_on_submit():

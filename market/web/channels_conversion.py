@@ -15,6 +15,7 @@ from market.services import conversion
 from market.web.channels import DESK_LIMIT, actor, attempt, bp, case_or_404, loaded, require_role
 from market.web.context import db, now, user
 from market.web.forms.channels import ActionForm, ConversionConsentForm, ConversionForm, ReasonForm
+from market.web.forms.fields import choices
 
 
 @bp.route("/conversions")
@@ -51,7 +52,7 @@ def propose(case_id: int):
     if case is None:
         abort(404)
     form = ConversionForm()
-    form.aic_id.choices = [(aic.id, aic.name) for aic in conversion.aic_choices(db())]
+    form.aic_id.choices = choices(*((aic.id, aic.name) for aic in conversion.aic_choices(db())))
     if not form.is_submitted():
         form.lockup_months.data = 36
     if form.validate_on_submit():

@@ -41,6 +41,7 @@ from market.web.forms.channels import (
     RecordOfferForm,
     SignForm,
 )
+from market.web.forms.fields import choices
 
 
 @bp.route("/licensing")
@@ -122,7 +123,7 @@ def _render_round(licence_round: LicenceRound, status: int = 200, **forms):
     }
     defaults.update(forms)
     award = defaults["award_form"]
-    award.offer_ids.choices = [(r.key, f"#{r.rank} {offers[r.key].applicant_name}") for r in ranking]
+    award.offer_ids.choices = choices(*((r.key, f"#{r.rank} {offers[r.key].applicant_name}") for r in ranking))
     return render_template(
         "channels/round.html", round=licence_round, case=licence_round.case, terms=terms, me=me, now=now(),
         formula=terms.formula, ranking=ranking, offers=offers, own=own,
@@ -212,7 +213,7 @@ def award(round_id: int):
     require_role(Role.OPERATOR)
     licence_round = _round(round_id)
     form = AwardForm()
-    form.offer_ids.choices = [(r.key, str(r.key)) for r in licensing.ranking(licence_round)]
+    form.offer_ids.choices = choices(*((r.key, str(r.key)) for r in licensing.ranking(licence_round)))
     if form.validate_on_submit() and attempt(
         lambda: licensing.award_licence(db(), round_id, form.offer_ids.data, reason=form.reason.data or "",
                                         actor=actor(), now=now()),

@@ -46,6 +46,7 @@ from market.web.forms.cases import (
     ValuationForm,
     WithdrawForm,
 )
+from market.web.forms.fields import choices
 
 bp = Blueprint("operator", __name__, url_prefix="/operator")
 
@@ -219,11 +220,11 @@ def _workbench(found, *, submitted: dict | None = None, status: int = 200):
 def _form(verb: str, case):
     form = VERBS[verb].form(prefix=verb)
     if isinstance(form, ValuationForm | RequestValuationForm):
-        form.appraiser_id.choices = [("", _("— not named —"))] + [
-            (str(agency.id), agency.name) for agency in disposal.appraisal_agencies(db())]
+        form.appraiser_id.choices = choices(("", _("— not named —")), *(
+            (str(agency.id), agency.name) for agency in disposal.appraisal_agencies(db())))
     if isinstance(form, NegotiatedSaleForm):
-        form.buyer_institution_id.choices = [("", _("— not on the platform —"))] + [
-            (str(i.id), i.name) for i in db().query(Institution).order_by(Institution.name)]
+        form.buyer_institution_id.choices = choices(("", _("— not on the platform —")), *(
+            (str(i.id), i.name) for i in db().query(Institution).order_by(Institution.name)))
     if not form.is_submitted():
         _prefill(form, case)
     return form

@@ -26,8 +26,8 @@ from market.web.forms.bureau import (
     SettleForm,
     SubsidyForm,
     TransferForm,
-    choices,
 )
+from market.web.forms.fields import choices
 from market.web.i18n import error_message, flash_error
 
 bp = Blueprint("settlement", __name__)

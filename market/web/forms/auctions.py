@@ -8,11 +8,10 @@ from zoneinfo import ZoneInfo
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, SelectField, SubmitField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Optional
 
 from market.domain.auction import AuctionKind
-from market.web.forms.fields import YuanField
+from market.web.forms.fields import YuanField, choices
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 
@@ -66,10 +65,10 @@ class PaymentForm(FlaskForm):
 class OpenAuctionForm(FlaskForm):
     """The terms of a new round; times are Beijing time."""
 
-    kind = SelectField(_l("Lot"), choices=[
-        SelectChoice(AuctionKind.ASSET.value, _l("The pledged IP (asset lot)")),
-        SelectChoice(AuctionKind.CLAIM.value, _l("The claim and its pledge (claim-rights lot)")),
-    ], default=AuctionKind.ASSET.value)
+    kind = SelectField(_l("Lot"), choices=choices(
+        (AuctionKind.ASSET.value, _l("The pledged IP (asset lot)")),
+        (AuctionKind.CLAIM.value, _l("The claim and its pledge (claim-rights lot)")),
+    ), default=AuctionKind.ASSET.value)
     starting_price = YuanField(_l("Starting price (¥)"), validators=[InputRequired()])
     increment = YuanField(_l("Increment (¥)"), validators=[InputRequired()])
     deposit = YuanField(_l("Deposit (¥)"), validators=[InputRequired()])

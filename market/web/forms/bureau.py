@@ -16,7 +16,6 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -29,13 +28,7 @@ from wtforms.validators import (
 from market.domain.ledger import BudgetLine
 from market.domain.loss import Shortfall
 from market.domain.settlement import ClaimKind, ReviewDecision
-from market.web.forms.fields import YuanField
-
-
-def choices(*pairs) -> list[SelectChoice]:
-    """Select options from (value, label) pairs."""
-    return [SelectChoice(value, label) for value, label in pairs]
-
+from market.web.forms.fields import YuanField, choices
 
 _PERCENT = re.compile(r"^\d{1,3}(\.\d{1,4})?$")
 

@@ -35,7 +35,7 @@ from market.web.case_support import (
     KIND_NAMES,
     STATE_NAMES,
 )
-from market.web.forms.fields import YuanField
+from market.web.forms.fields import YuanField, choices
 
 REASON = [DataRequired(message=_l("Give a reason: it is shown to the bank and kept in the audit trail.")),
           Length(max=1000)]
@@ -81,7 +81,7 @@ class ConfirmForm(FlaskForm):
 class ReviewForm(FlaskForm):
     """The operator's review checklist."""
 
-    checks = CheckboxesField(_l("Verified"), choices=[(c, CHECK_NAMES[c]) for c in REVIEW_CHECKS])
+    checks = CheckboxesField(_l("Verified"), choices=choices(*((c, CHECK_NAMES[c]) for c in REVIEW_CHECKS)))
     submit = SubmitField(_l("Mark as verified"))
 
 
@@ -145,7 +145,7 @@ class NegotiatedSaleForm(FlaskForm):
 class SuspendForm(FlaskForm):
     """Why the case is paused."""
 
-    grounds = SelectField(_l("Grounds"), choices=[(g.value, GROUNDS_NAMES[g]) for g in SuspensionGrounds])
+    grounds = SelectField(_l("Grounds"), choices=choices(*((g.value, GROUNDS_NAMES[g]) for g in SuspensionGrounds)))
     reason = TextAreaField(_l("Reason"), validators=REASON)
     submit = SubmitField(_l("Suspend"))
 
@@ -175,7 +175,7 @@ class RecordalForm(FlaskForm):
 
 
 def _choice(values, names):
-    return [("", _l("Any"))] + [(str(v), names[v]) for v in values]
+    return choices(("", _l("Any")), *((str(v), names[v]) for v in values))
 
 
 class CatalogueFilterForm(FlaskForm):
@@ -193,9 +193,9 @@ class CatalogueFilterForm(FlaskForm):
     min_price = YuanField(_l("Price from (¥)"), validators=[Optional()])
     max_price = YuanField(_l("Price to (¥)"), validators=[Optional()])
     q = StringField(_l("Search title or registry number"), validators=[Optional(), Length(max=100)])
-    sort = SelectField(_l("Sort"), choices=[("newest", _l("Newest")), ("price_asc", _l("Price: low to high")),
-                                            ("price_desc", _l("Price: high to low")),
-                                            ("ending", _l("Deadline: soonest"))], validators=[Optional()])
+    sort = SelectField(_l("Sort"), choices=choices(("newest", _l("Newest")), ("price_asc", _l("Price: low to high")),
+                                                   ("price_desc", _l("Price: high to low")),
+                                                   ("ending", _l("Deadline: soonest"))), validators=[Optional()])
     page = IntegerField(_l("Page"), validators=[Optional(), NumberRange(min=1, max=100_000)])
     per_page = IntegerField(_l("Per page"), validators=[Optional(), NumberRange(min=1, max=MAX_PER_PAGE)])
 

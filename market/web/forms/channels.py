@@ -19,6 +19,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -32,7 +33,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from market.domain.claim_transfer import SaleMode
 from market.domain.conversion import ExitRoute
 from market.domain.licensing import MAX_TERM_MONTHS, LicenceKind, ReportingPeriod
-from market.web.forms.fields import YuanField
+from market.web.forms.fields import YuanField, choices
 
 _PERCENT = re.compile(r"^(?P<whole>\d{1,3})(?:\.(?P<frac>\d{0,4}))?$")
 CSV_MAX_BYTES = 1_000_000
@@ -80,8 +81,8 @@ class PercentField(StringField):
         return ppm_to_percent_text(self.data) if self.data is not None else ""
 
 
-def _choices(enum_cls, labels: dict) -> list[tuple[str, str]]:
-    return [(member.value, labels[member]) for member in enum_cls]
+def _choices(enum_cls, labels: dict) -> list[SelectChoice]:
+    return choices(*((member.value, labels[member]) for member in enum_cls))
 
 
 KIND_LABELS = {LicenceKind.EXCLUSIVE: _l("Exclusive"), LicenceKind.SOLE: _l("Sole"),

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from wtforms import StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 from market.domain.money import InvalidAmount, format_yuan, parse_yuan
+
+
+def choices(*pairs) -> list[SelectChoice]:
+    """Select options from (value, label) pairs (WTForms 3.4 takes no bare tuples)."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class YuanField(StringField):
