@@ -39,6 +39,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
 
+from market.domain.money import parse_yuan  # noqa: E402 (after the path above)
+
 
 def main() -> int:
     """Run the load against SQLite and, when asked, PostgreSQL; exit 1 if an invariant failed."""
@@ -249,12 +251,6 @@ def process_tree_cpu(root_pid: int | None = None, name: str | None = None) -> fl
     return total
 
 
-def to_fen(amount: str) -> int:
-    """"1234.50" -> 123450."""
-    whole, _, part = amount.partition(".")
-    return int(whole) * 100 + int((part + "00")[:2])
-
-
 LOTS_FOLLOWED = 3
 
 
@@ -310,7 +306,7 @@ def bidder_process(port, jobs, auction_ids, deadline, max_requests, seed, poll_s
                     waited[0] += poll_seconds
                 continue
             state = known[auction_id]
-            minimum, increment = to_fen(state["minimum_bid"]), to_fen(state["increment"])
+            minimum, increment = parse_yuan(state["minimum_bid"]), parse_yuan(state["increment"])
             amount = minimum + rng.choice((0, 0, 1, 2)) * increment
             started = time.perf_counter()
             try:
@@ -444,12 +440,12 @@ def check_and_report(port, token, auction_ids, accepted, latencies, statuses, lo
         bids = page["bids"]
         history_total += len(bids)
         seqs = [b["seq"] for b in bids]
-        amounts = [to_fen(b["amount"]) for b in bids]
+        amounts = [parse_yuan(b["amount"]) for b in bids]
         if seqs != list(range(1, len(bids) + 1)):
             problems.append(f"auction {auction_id}: the sequence has gaps")
         if any(a >= b for a, b in zip(amounts, amounts[1:], strict=False)):
             problems.append(f"auction {auction_id}: prices do not strictly increase")
-        if bids and (to_fen(auction["current_price"]) != max(amounts) or auction["bid_count"] != len(bids)):
+        if bids and (parse_yuan(auction["current_price"]) != max(amounts) or auction["bid_count"] != len(bids)):
             problems.append(f"auction {auction_id}: price {auction['current_price']} is not the highest bid")
         recorded = {b["seq"]: (b["amount"], b["bidder"]) for b in bids}
         for seq, expected in by_auction.get(auction_id, {}).items():
