@@ -213,10 +213,15 @@ def rounds_for(
     parameters = {"institution_id": viewer.institution_id, "sees_claim_lots": _sees_claim_lots(viewer),
                   "limit": limit}
     if ids:
-        parameters["ids"] = [i for i in ids if 0 < i <= MAX_ID]
+        parameters["ids"] = _possible(ids)
     if status is not None:
         parameters["status"] = status
     return list(session.connection().execute(_ROUNDS_WHERE[bool(ids), status is not None], parameters))
+
+
+def _possible(ids: Sequence[int]) -> list[int]:
+    # ids an INTEGER column can hold (larger ones would make the driver fail, not find nothing)
+    return [i for i in ids if 0 < i <= MAX_ID]
 
 
 def _rounds_where(by_id: bool, by_status: bool) -> sa.Select:
@@ -237,7 +242,7 @@ def rounds_for_token(session: so.Session, token: str, ids: Sequence[int]) -> tup
     """The bearer token's caller and, of the auctions with `ids`, those it may see, soonest end first, each
     as round_for reads it (with the caller's registration): one query where a request would need two.
     (None, []) when the token is not valid."""
-    ids = [i for i in ids if 0 < i <= MAX_ID]
+    ids = _possible(ids)
     query, parameters = _ROUNDS_FOR_TOKEN[len(ids) == 1], accounts.token_parameters(token)
     parameters |= {"auction_id": ids[0]} if len(ids) == 1 else {"ids": ids}
     rows = session.connection().execute(query, parameters).all()

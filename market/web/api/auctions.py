@@ -115,17 +115,24 @@ def _round(auction_id: int, write: bool = False) -> sa.Row:
 WATCH_LIST_MAX = 100  # ids in one ?id=...&id=... read
 
 
+def _list_problem(status: str | None, ids: list[str]):
+    """The 400 answer for a list request's bad parameters, or None."""
+    if status is not None and status not in {s.value for s in AuctionStatus}:
+        return api_error(400, "invalid_status", "status is one of " + ", ".join(s.value for s in AuctionStatus))
+    if len(ids) > WATCH_LIST_MAX or not all(i.isdigit() and len(i) < 12 for i in ids):
+        return api_error(400, "invalid_id", f"id is an auction id (a whole number), at most {WATCH_LIST_MAX} of them.")
+    return None
+
+
 @bp.get("/auctions")
 def list_auctions():
     """Auctions the caller may see, soonest end first; ?status=open filters, ?id=7&id=9 reads just those
     (a bank's watch list, in one request), each after whatever the clock owes it."""
     status, ids = request.args.get("status"), request.args.getlist("id")
-    if status is not None and status not in {s.value for s in AuctionStatus}:
+    problem = _list_problem(status, ids)
+    if problem is not None:
         api_caller()  # who asks comes first (401), then what is wrong with the question
-        return api_error(400, "invalid_status", "status is one of " + ", ".join(s.value for s in AuctionStatus))
-    if len(ids) > WATCH_LIST_MAX or not all(i.isdigit() and len(i) < 12 for i in ids):
-        api_caller()
-        return api_error(400, "invalid_id", f"id is an auction id (a whole number), at most {WATCH_LIST_MAX} of them.")
+        return problem
     asked = {"ids": [int(i) for i in ids], "status": None if status is None else AuctionStatus(status)}
     session = db()
     if ids:
