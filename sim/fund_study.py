@@ -11,7 +11,7 @@ import numpy as np
 from market.domain.loss import LAYERS
 from sim import charts, report
 from sim.model import Scenario
-from sim.parallel import Job, run_jobs
+from sim.parallel import Executor, Job, run_jobs
 from sim.path_figures import PathStore
 from sim.runner import Plan, book_of
 from sim.sensitivity import Swing, swings, variants
@@ -36,11 +36,13 @@ def size_fund(
     progress: bool = False,
     sensitivity_paths: int = 0,
     step: float = 0.2,
+    executor: Executor | None = None,
 ) -> Sizing:
     """Run the demand and the scenario's own fund on `plan`, and the sensitivity runs on fewer paths.
 
     Every run's per-path figures go to disk as they arrive and are read back a chunk at a time, so the
-    memory this takes does not grow with the paths (sensitivity runs included).
+    memory this takes does not grow with the paths (sensitivity runs included). The pieces are computed
+    by `executor` (default: `workers` local processes; sim.distributed: a Dask cluster).
     """
     jobs = [Job(scenario, plan, own_fund=True)]
     moved = []
@@ -50,7 +52,7 @@ def size_fund(
         if small != plan:  # on fewer paths the base needs a run of its own
             jobs.append(Job(scenario, small, own_fund=False))
         jobs += [Job(varied, small, own_fund=False) for _, _, varied in moved]
-    results = run_jobs(jobs, workers=workers, progress=progress)
+    results = run_jobs(jobs, workers=workers, progress=progress, executor=executor)
     base_run, moved_runs = results[len(jobs) - len(moved) - 1], results[len(jobs) - len(moved) :]
     exposure = book_of(scenario).exposure_fen(scenario.horizon_years - 1)
     summary = summarise(

@@ -16,6 +16,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from itertools import islice
 from types import MappingProxyType
+from typing import Protocol
 
 from tqdm import tqdm
 
@@ -25,8 +26,14 @@ from sim.portfolio import LoanBook
 from sim.runner import Plan, book_of, run_range
 from sim.sizing import fund_is_limited, unlimited_fund
 
-# Scenarios hold read-only mappings (CompensationPolicy.ratio); let them travel to worker processes.
-copyreg.pickle(MappingProxyType, lambda proxy: (MappingProxyType, (dict(proxy),)))
+
+def _read_only(mapping: dict) -> MappingProxyType:
+    return MappingProxyType(mapping)
+
+
+# Scenarios hold read-only mappings (CompensationPolicy.ratio); let them travel to worker processes
+# (the class itself cannot be pickled by name, so it is rebuilt through a function that can).
+copyreg.pickle(MappingProxyType, lambda proxy: (_read_only, (dict(proxy),)))
 
 
 @dataclass(frozen=True)
@@ -38,15 +45,46 @@ class Job:
     own_fund: bool = True
 
 
+Task = tuple[int, int, int]  # (job index, first path, stop): one piece, one seed block
+
+
+class Executor(Protocol):
+    """Where pieces are computed: every executor runs piece_figures and yields pieces as they finish."""
+
+    def computed(
+        self, jobs: list[Job], tasks: list[Task]
+    ) -> Iterator[tuple[int, int, PathFigures]]:
+        """(job index, first path, figures) for every task, in any order."""
+        ...
+
+
+@dataclass(frozen=True)
+class ProcessPool:
+    """The plain path: a pool of `workers` processes on this machine (1: in this process)."""
+
+    workers: int = 1
+
+    def computed(
+        self, jobs: list[Job], tasks: list[Task]
+    ) -> Iterator[tuple[int, int, PathFigures]]:
+        """(job index, first path, figures) for every task, as the pool finishes them."""
+        return _computed(jobs, tasks, self.workers)
+
+
 def default_workers() -> int:
     """All the cores this process may use."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def run_jobs(
-    jobs: list[Job], workers: int = 1, progress: bool = False, desc: str = "paths"
+    jobs: list[Job],
+    workers: int = 1,
+    progress: bool = False,
+    desc: str = "paths",
+    executor: Executor | None = None,
 ) -> list[PathStore]:
-    """Every job's per-path figures (on disk), computed by `workers` processes (1: in this process)."""
+    """Every job's per-path figures (on disk), computed by `executor` (default: `workers` processes)."""
+    executor = executor or ProcessPool(workers)
     results = [PathStore(job.plan.paths, job.scenario.horizon_years) for job in jobs]
     tasks = [(j, first, stop) for j, job in enumerate(jobs) for first, stop in job.plan.pieces()]
     bar = tqdm(
@@ -57,14 +95,25 @@ def run_jobs(
         smoothing=0.1,
     )
     with bar:
-        for j, first, figures in _computed(jobs, tasks, workers):
+        for j, first, figures in executor.computed(jobs, tasks):
             results[j].put(first, figures)
             bar.update(figures.paths)
     return results
 
 
+def piece_figures(job: Job, first: int, stop: int, book: LoanBook | None = None) -> PathFigures:
+    """Paths first..stop-1 of a job reduced to the kept figures: the one block function every executor
+    runs, so where a piece is computed cannot change it (`book`: the job's book, if already drawn)."""
+    book = book_of(job.scenario) if book is None else book  # the fund's limits do not change it
+    demand = run_range(unlimited_fund(job.scenario), book, job.plan, first, stop)
+    own = None
+    if job.own_fund and fund_is_limited(job.scenario):
+        own = run_range(job.scenario, book, job.plan, first, stop)
+    return PathFigures.of(demand, own)
+
+
 def _computed(
-    jobs: list[Job], tasks: list[tuple[int, int, int]], workers: int
+    jobs: list[Job], tasks: list[Task], workers: int
 ) -> Iterator[tuple[int, int, PathFigures]]:
     if workers <= 1 or len(tasks) <= 1:
         _start_worker(jobs)
@@ -94,10 +143,5 @@ def _start_worker(jobs: list[Job]) -> None:
 def _piece(j: int, first: int, stop: int) -> tuple[int, int, PathFigures]:
     job = _worker_jobs[j]
     if j not in _worker_books:
-        _worker_books[j] = book_of(job.scenario)  # the fund's limits do not change the book
-    book = _worker_books[j]
-    demand = run_range(unlimited_fund(job.scenario), book, job.plan, first, stop)
-    own = None
-    if job.own_fund and fund_is_limited(job.scenario):
-        own = run_range(job.scenario, book, job.plan, first, stop)
-    return j, first, PathFigures.of(demand, own)
+        _worker_books[j] = book_of(job.scenario)
+    return j, first, piece_figures(job, first, stop, _worker_books[j])

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import csv
 import html
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NoReturn, TypeVar
 
 from sim import charts, report
 from sim.cli import non_negative_int, open_probability, positive_int
 from sim.fund_study import size_fund, write_outputs
-from sim.parallel import default_workers
+from sim.parallel import Executor, ProcessPool, default_workers
 from sim.runner import DEFAULT_CHUNK_PATHS, ENGINES, Plan
 from sim.scenario import Scenario, ScenarioError, load
 
@@ -50,13 +51,16 @@ def size_fund_main(argv: list[str] | None = None) -> int:
     if sensitivity is None:
         sensitivity = min(plan.paths, SENSITIVITY_PATHS[plan.engine])
     started = time.perf_counter()
-    sizing = size_fund(
-        scenario, plan, args.confidence, args.workers, not args.no_progress, sensitivity
-    )
+    with executor_of(args) as executor:
+        sizing = size_fund(
+            scenario, plan, args.confidence, progress=not args.no_progress,
+            sensitivity_paths=sensitivity, executor=executor,
+        )  # fmt: skip
+        where = _where(executor)
     written = _write_or_exit(lambda: write_outputs(sizing, args.out), args.out)
     print(report.headline(sizing.summary))
     print(
-        f"{plan.paths:,} paths, {plan.engine} engine, seed {plan.seed}, {args.workers} worker(s), "
+        f"{plan.paths:,} paths, {plan.engine} engine, seed {plan.seed}, {where}, "
         f"{time.perf_counter() - started:.1f} s; wrote {written['report']} and {len(written) - 1} more"
     )
     return 0
@@ -70,12 +74,13 @@ def compare_main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     scenarios = [_load_or_exit(path) for path in args.scenarios]
     rows = []
-    for scenario in scenarios:
-        plan = _plan(args, scenario)
-        summary = size_fund(
-            scenario, plan, args.confidence, args.workers, not args.no_progress
-        ).summary
-        rows.append(comparison_row(summary))
+    with executor_of(args) as executor:
+        for scenario in scenarios:
+            plan = _plan(args, scenario)
+            summary = size_fund(
+                scenario, plan, args.confidence, progress=not args.no_progress, executor=executor
+            ).summary
+            rows.append(comparison_row(summary))
     table = format_table(rows)
     _write_or_exit(lambda: write_comparison(rows, table, args.out), args.out)
     print(table)
@@ -160,12 +165,14 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=non_negative_int, default=None, help="default: the scenario's")
     parser.add_argument("--out", type=Path, required=True, help="output directory")
     parser.add_argument("--engine", choices=ENGINES, default="vector")
-    parser.add_argument(
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
         "--workers",
         type=positive_int,
         default=default_workers(),
         help="processes (default: all cores)",
     )
+    cluster_options(where)
     parser.add_argument("--confidence", type=open_probability, default=0.99)
     parser.add_argument(
         "--chunk-paths",
@@ -174,6 +181,45 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
         help="paths per seed block (part of what fixes the random draws)",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def cluster_options(group: argparse._ActionsContainer) -> None:
+    """--scheduler ADDRESS and --local-workers K: run the seed blocks on Dask (sim.distributed)."""
+    group.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on the Dask cluster whose scheduler is at ADDRESS, e.g. tcp://10.0.0.5:8786",
+    )
+    group.add_argument(
+        "--local-workers",
+        type=positive_int,
+        metavar="K",
+        help="run on a Dask LocalCluster of K worker processes on this machine",
+    )
+
+
+@contextlib.contextmanager
+def executor_of(args: argparse.Namespace, dask: bool = False) -> Iterator[Executor]:
+    """Where the seed blocks run: Dask when --scheduler or --local-workers is given (or `dask`),
+    else a pool of --workers processes; a cluster that cannot be reached is a one-line error."""
+    if not (dask or args.scheduler or args.local_workers):
+        yield ProcessPool(args.workers)
+        return
+    from sim.distributed import ClusterMismatch, dask_executor  # Dask loads only when it is used
+
+    with contextlib.ExitStack() as stack:
+        try:
+            executor = stack.enter_context(dask_executor(args.scheduler, args.local_workers))
+        except (OSError, ClusterMismatch) as exc:
+            print(f"error: cannot use the Dask cluster: {exc}", file=sys.stderr)
+            raise SystemExit(EXIT_BAD_INPUT) from None
+        yield executor
+
+
+def _where(executor: Executor) -> str:
+    if isinstance(executor, ProcessPool):
+        return f"{executor.workers} worker(s)"
+    return executor.describe()  # type: ignore[attr-defined]
 
 
 def _plan(args: argparse.Namespace, scenario: Scenario) -> Plan:

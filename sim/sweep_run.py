@@ -1,0 +1,137 @@
+"""Run a sweep: every cell is one sizing run (sim.fund_study.size_fund) on one executor, cell after cell.
+
+A cell's summary is the one size_fund.py gives for the cell's own scenario file (written next to it as
+cells/<cell>/scenario.toml), so any cell can be checked alone. A bad cell (its changes make an invalid
+scenario, or its run fails) is kept with its problem and the sweep goes on with the others.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import tomli_w
+from tqdm import tqdm
+
+from sim.fund_study import size_fund
+from sim.parallel import Executor, Job, Task
+from sim.path_figures import PathFigures
+from sim.runner import Plan
+from sim.sweep import Cell, Grid
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What every cell of a sweep is run with (seed None: each cell's scenario seed)."""
+
+    paths: int
+    seed: int | None
+    engine: str
+    confidence: float
+    sensitivity_paths: int
+    chunk_paths: int
+
+    def plan(self, cell: Cell) -> Plan:
+        """The cell's run plan."""
+        assert cell.scenario is not None
+        seed = cell.scenario.seed if self.seed is None else self.seed
+        return Plan(seed, self.engine, self.paths, self.chunk_paths)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A cell's result: its summary (as in summary.json), or the problem that stopped it."""
+
+    cell: Cell
+    summary: dict | None = None
+    problem: str | None = None
+
+
+def run_sweep(
+    grid: Grid, settings: Settings, executor: Executor, out: Path, progress: bool = False
+) -> list[Outcome]:
+    """Size every cell in order; write each cell's scenario and summary under out/cells/ as it ends."""
+    outcomes = []
+    bar = tqdm(total=len(grid.cells), desc="cells", unit="cell", disable=None if progress else True)
+    counted = _Counted(executor, bar)
+    with bar:
+        for cell in grid.cells:
+            bar.set_postfix_str(cell.name[:40])
+            outcome = _sized(cell, settings, counted)
+            _keep(outcome, out / "cells" / cell.slug)
+            outcomes.append(outcome)
+            bar.update(1)
+    return outcomes
+
+
+def _sized(cell: Cell, settings: Settings, executor: Executor) -> Outcome:
+    if cell.scenario is None:
+        return Outcome(cell, problem=cell.problem)
+    try:
+        sizing = size_fund(
+            cell.scenario,
+            settings.plan(cell),
+            settings.confidence,
+            sensitivity_paths=settings.sensitivity_paths,
+            executor=executor,
+        )
+    except Exception as exc:  # one failed run must not lose the hours spent on the others
+        return Outcome(cell, problem=f"{type(exc).__name__}: {exc}")
+    return Outcome(cell, sizing.summary)
+
+
+def _keep(outcome: Outcome, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    if outcome.cell.document:
+        (folder / "scenario.toml").write_text(
+            tomli_w.dumps(outcome.cell.document), encoding="utf-8"
+        )
+    if outcome.summary is not None:
+        text = json.dumps(outcome.summary, indent=2, ensure_ascii=False)
+        (folder / "summary.json").write_text(text, encoding="utf-8")
+
+
+class _Counted:
+    """An executor passing pieces through and counting their paths on the progress bar."""
+
+    def __init__(self, executor: Executor, bar: tqdm) -> None:
+        self.executor, self.bar, self.paths = executor, bar, 0
+
+    def computed(
+        self, jobs: list[Job], tasks: list[Task]
+    ) -> Iterator[tuple[int, int, PathFigures]]:
+        """The wrapped executor's pieces, counted."""
+        for j, first, figures in self.executor.computed(jobs, tasks):
+            self.paths += figures.paths
+            self.bar.set_postfix_str(f"{self.paths:,} paths", refresh=False)
+            yield j, first, figures
+
+
+def headline_figures(summary: dict) -> dict[str, float | int | None]:
+    """The figures a sweep compares, read from one cell's summary.json: the only reader of its layout."""
+    budget, error = summary["budget"], summary["mc_standard_error"]
+    low, high = budget["recommended_ci_yuan"]
+    exposure = summary["exposure_yuan"]
+    return {
+        "recommended_yuan": budget["recommended_yuan"],
+        "recommended_ci_low_yuan": low,
+        "recommended_ci_high_yuan": high,
+        "recommended_annual_yuan": budget["recommended_annual_yuan"],
+        "exhaustion_probability": budget["exhaustion_probability"],
+        "exhaustion_probability_se": error["exhaustion_probability"],
+        "payout_mean_yuan": summary["payout_yuan"]["mean"],
+        "payout_mean_se_yuan": error["payout_mean_yuan"],
+        "subsidy_mean_yuan": summary["subsidy_yuan"]["mean"],
+        "total_mean_se_yuan": error["total_mean_yuan"],
+        "leverage": budget["leverage"],
+        "leverage_ci_low": exposure / high if high > 0 else None,
+        "leverage_ci_high": exposure / low if low > 0 else None,
+        "exposure_yuan": exposure,
+        "loans": summary["loans"],
+        "horizon_years": summary["horizon_years"],
+        "paths": summary["paths"],
+        "seed": summary["seed"],
+        "confidence": budget["confidence"],
+    }
