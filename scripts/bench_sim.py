@@ -8,6 +8,11 @@
 centre's SimPy queue alone (the operators' timeouts, no simulator work around them).
 Then the peak memory of size_fund at large --paths, and its speed with --workers 1 and 2.
 The machine may be shared: each rate is the best of --repeat runs, and ratios are taken within one run.
+
+    python scripts/bench_sim.py --sweep [--sweep-paths 4000] [--repeat 3]
+
+measures instead the sweep of sim/sweeps/province.toml on Dask LocalClusters of one and two workers
+(speed-up) and the same cells on a plain pool of two processes (the distributed path's overhead).
 """
 
 from __future__ import annotations
@@ -32,12 +37,14 @@ import simpy
 import sim
 from sim import event
 from sim.fund_study import size_fund
+from sim.parallel import ProcessPool
 from sim.runner import Plan
 from sim.scenario import Scenario, parse
 from sim.sizing_cli import size_fund_main
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "sim" / "scenarios" / "example.toml"
+SWEEP = ROOT / "sim" / "sweeps" / "province.toml"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.measure_memory:
         return _measure_memory(args.measure_memory, args.workers)
+    if args.sweep:
+        return sweep(args)
     figures: dict[str, float] = {"load_average_1min": os.getloadavg()[0]}
     for paths in args.memory_paths:  # first, while this process is small (a child starts from it)
         figures |= _memory(paths, args.workers)
@@ -223,6 +232,61 @@ def format_figures(f: dict[str, float], loans: int, args: argparse.Namespace) ->
     return "\n".join(lines)
 
 
+def sweep(args: argparse.Namespace) -> int:
+    """The example sweep's throughput on Dask with one and two local workers, and on a plain pool of
+    two processes (the same cells, the same block function): the speed-up and Dask's overhead."""
+    from sim.distributed import dask_executor  # only this benchmark needs Dask
+    from sim.sweep import load_grid
+    from sim.sweep_cli import CELLS_AT_ONCE
+    from sim.sweep_run import Settings, run_sweep
+
+    grid = load_grid(SWEEP)
+    settings = Settings(args.sweep_paths, 1, "vector", 0.99, 0, 1000)
+    paths = settings.paths * len(grid.cells)
+    figures: dict[str, float] = {"load_average_1min": os.getloadavg()[0], "paths": paths}
+    # (executor, cells at once): the sweep as scripts/sweep.py runs it, and Dask with cells one at a
+    # time like the plain pool (the same scheduling: only the way blocks reach the workers differs)
+    runs: dict[str, list[float]] = {"dask_1": [], "dask_2": [], "dask_2_serial": [], "pool_2": []}
+    with tempfile.TemporaryDirectory() as out, contextlib.ExitStack() as clusters:
+        one = clusters.enter_context(dask_executor(local_workers=1))
+        two = clusters.enter_context(dask_executor(local_workers=2))
+        ways = {
+            "dask_1": (one, CELLS_AT_ONCE),
+            "dask_2": (two, CELLS_AT_ONCE),
+            "dask_2_serial": (two, 1),
+            "pool_2": (ProcessPool(2), 1),
+        }
+        for executor in (one, two):  # warm: the workers' imports are not part of the work
+            run_sweep(grid, settings, executor, Path(out))
+        for _ in range(args.repeat):  # back to back, so they see the same machine load
+            for name, (executor, at_once) in ways.items():
+                started = time.perf_counter()
+                run_sweep(grid, settings, executor, Path(out), cells_at_once=at_once)
+                runs[name].append(time.perf_counter() - started)
+    for name, seconds in runs.items():
+        figures[f"{name}_paths_per_s"] = paths / min(seconds)
+    figures["speedup_2_workers"] = figures["dask_2_paths_per_s"] / figures["dask_1_paths_per_s"]
+    figures["overhead_vs_pool"] = figures["pool_2_paths_per_s"] / figures["dask_2_paths_per_s"] - 1
+    figures["overhead_serial_vs_pool"] = (
+        figures["pool_2_paths_per_s"] / figures["dask_2_serial_paths_per_s"] - 1
+    )
+    print(
+        f"sweep {SWEEP.name}: {len(grid.cells)} cells x {settings.paths:,} paths, best of {args.repeat}\n"
+        f"Dask LocalCluster, 1 worker:   {figures['dask_1_paths_per_s']:>10,.0f} paths/s\n"
+        f"Dask LocalCluster, 2 workers:  {figures['dask_2_paths_per_s']:>10,.0f} paths/s"
+        f"   speed-up {figures['speedup_2_workers']:.2f}x (goal >= 1.7)\n"
+        f"  the same, one cell at a time: {figures['dask_2_serial_paths_per_s']:>9,.0f} paths/s\n"
+        f"plain pool, 2 processes:       {figures['pool_2_paths_per_s']:>10,.0f} paths/s"
+        f" (one cell at a time)\n"
+        f"Dask's overhead against the pool: {figures['overhead_vs_pool']:+.1%} as the sweep runs, "
+        f"{figures['overhead_serial_vs_pool']:+.1%} one cell at a time (goal <= 15%)\n"
+        f"(load average when the run started: {figures['load_average_1min']:.2f} on this machine)"
+    )
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--loans", type=int, default=10_000)
@@ -234,6 +298,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--repeat", type=int, default=3, help="runs per rate; the best is kept")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--measure-memory", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--sweep", action="store_true", help="benchmark the Dask sweep instead")
+    parser.add_argument("--sweep-paths", type=int, default=4000, help="paths per cell of the sweep")
     return parser
 
 

@@ -27,6 +27,7 @@ from sim.sweep_report import write_sweep
 from sim.sweep_run import Settings, run_sweep
 
 EXIT_SOME_CELLS_FAILED = 1
+CELLS_AT_ONCE = 2  # the next cell's blocks run while the last one is summarised here
 
 
 def sweep_main(argv: list[str] | None = None) -> int:
@@ -57,7 +58,9 @@ def sweep_main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     with executor_of(args, dask=True) as executor:
         where = _where(executor)
-        outcomes = run_sweep(grid, settings, executor, args.out, not args.no_progress)
+        outcomes = run_sweep(
+            grid, settings, executor, args.out, not args.no_progress, CELLS_AT_ONCE
+        )
     written = _write_or_exit(lambda: write_sweep(grid, settings, outcomes, args.out), args.out)
     failed = [o for o in outcomes if o.summary is None]
     for outcome in failed:

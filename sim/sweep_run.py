@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,17 +51,24 @@ class Outcome:
 
 
 def run_sweep(
-    grid: Grid, settings: Settings, executor: Executor, out: Path, progress: bool = False
+    grid: Grid,
+    settings: Settings,
+    executor: Executor,
+    out: Path,
+    progress: bool = False,
+    cells_at_once: int = 1,
 ) -> list[Outcome]:
-    """Size every cell in order; write each cell's scenario and summary under out/cells/ as it ends."""
+    """Size every cell; write each cell's scenario and summary under out/cells/ as it ends.
+
+    With `cells_at_once` > 1 the next cells start while one is summarised (on this machine, from
+    its paths on disk), so a cluster is not left idle between cells; the outcomes are the same.
+    """
     outcomes = []
     bar = tqdm(total=len(grid.cells), desc="cells", unit="cell", disable=None if progress else True)
     counted = _Counted(executor, bar)
-    with bar:
-        for cell in grid.cells:
-            bar.set_postfix_str(cell.name[:40])
-            outcome = _sized(cell, settings, counted)
-            _keep(outcome, out / "cells" / cell.slug)
+    with bar, ThreadPoolExecutor(cells_at_once, thread_name_prefix="cell") as cells:
+        for outcome in cells.map(lambda cell: _sized(cell, settings, counted), grid.cells):
+            _keep(outcome, out / "cells" / outcome.cell.slug)
             outcomes.append(outcome)
             bar.update(1)
     return outcomes

@@ -58,13 +58,14 @@ class KillsAWorker:
             yield piece
 
 
-@pytest.mark.parametrize("workers", [1, 2, 4])
+@pytest.mark.parametrize(("workers", "cells_at_once"), [(1, 1), (2, 2), (4, 3)])
 def test_every_number_of_workers_gives_the_same_summaries(
-    small_grid, on_one_process, tmp_path, workers
+    small_grid, on_one_process, tmp_path, workers, cells_at_once
 ):
     with dask_executor(local_workers=workers) as executor:
         assert len(executor.client.nthreads()) == workers
-        outcomes = run_sweep(small_grid, SETTINGS, executor, tmp_path)
+        outcomes = run_sweep(small_grid, SETTINGS, executor, tmp_path, cells_at_once=cells_at_once)
+    assert [o.cell.index for o in outcomes] == [0, 1, 2, 3]
     assert [o.summary for o in outcomes] == on_one_process
     assert on_one_process[0]["sensitivity"]["paths"] == 100  # the sensitivity runs went through too
 
@@ -128,6 +129,12 @@ def test_a_bad_cell_is_named_and_the_rest_of_the_sweep_completes(tmp_path, capsy
         ("jiyuan/impossible", "failed"),
     ]
     assert cells[0]["recommended_yuan"] > 0 and cells[1]["recommended_yuan"] is None
+    alone = json.loads((out / "cells" / "000-jiyuan-current" / "summary.json").read_text("utf-8"))
+    assert (
+        cells[0]["exhaustion_probability_se"]
+        == alone["mc_standard_error"]["exhaustion_probability"]
+    )
+    assert cells[0]["recommended_ci_high_yuan"] == alone["budget"]["recommended_ci_yuan"][1]
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "jiyuan/impossible" in page and "data:image/png;base64," in page and "http" not in page
     assert (out / "sweep.csv").read_text(encoding="utf-8").count("\n") == 3
