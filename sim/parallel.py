@@ -57,6 +57,10 @@ class Executor(Protocol):
         """(job index, first path, figures) for every task, in any order."""
         ...
 
+    def describe(self) -> str:
+        """Where the work runs, for the closing line of a script."""
+        ...
+
 
 @dataclass(frozen=True)
 class ProcessPool:
@@ -69,6 +73,10 @@ class ProcessPool:
     ) -> Iterator[tuple[int, int, PathFigures]]:
         """(job index, first path, figures) for every task, as the pool finishes them."""
         return _computed(jobs, tasks, self.workers)
+
+    def describe(self) -> str:
+        """How many processes."""
+        return f"{self.workers} worker(s)"
 
 
 def default_workers() -> int:

@@ -56,7 +56,7 @@ def size_fund_main(argv: list[str] | None = None) -> int:
             scenario, plan, args.confidence, progress=not args.no_progress,
             sensitivity_paths=sensitivity, executor=executor,
         )  # fmt: skip
-        where = _where(executor)
+        where = executor.describe()
     written = _write_or_exit(lambda: write_outputs(sizing, args.out), args.out)
     print(report.headline(sizing.summary))
     print(
@@ -214,12 +214,6 @@ def executor_of(args: argparse.Namespace, dask: bool = False) -> Iterator[Execut
             print(f"error: cannot use the Dask cluster: {exc}", file=sys.stderr)
             raise SystemExit(EXIT_BAD_INPUT) from None
         yield executor
-
-
-def _where(executor: Executor) -> str:
-    if isinstance(executor, ProcessPool):
-        return f"{executor.workers} worker(s)"
-    return executor.describe()  # type: ignore[attr-defined]
 
 
 def _plan(args: argparse.Namespace, scenario: Scenario) -> Plan:

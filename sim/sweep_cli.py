@@ -17,7 +17,6 @@ from sim.sizing_cli import (
     EXIT_BAD_INPUT,
     SENSITIVITY_PATHS,
     _Parser,
-    _where,
     _write_or_exit,
     cluster_options,
     executor_of,
@@ -57,7 +56,7 @@ def sweep_main(argv: list[str] | None = None) -> int:
             print(f"bad cell {cell.name}: {cell.problem}", file=sys.stderr)
     started = time.perf_counter()
     with executor_of(args, dask=True) as executor:
-        where = _where(executor)
+        where = executor.describe()
         outcomes = run_sweep(
             grid, settings, executor, args.out, not args.no_progress, CELLS_AT_ONCE
         )

@@ -116,6 +116,10 @@ class _Counted:
             self.bar.set_postfix_str(f"{self.paths:,} paths", refresh=False)
             yield j, first, figures
 
+    def describe(self) -> str:
+        """The wrapped executor's description."""
+        return self.executor.describe()
+
 
 def headline_figures(summary: dict) -> dict[str, float | int | None]:
     """The figures a sweep compares, read from one cell's summary.json: the only reader of its layout."""
