@@ -102,9 +102,12 @@ def test_a_worker_killed_mid_sweep_loses_nothing(small_grid, on_one_process, tmp
     assert [o.summary for o in outcomes] == on_one_process
 
 
-def test_size_fund_runs_on_a_local_dask_cluster_with_the_same_answer(tmp_path, capsys):
-    args = [str(SCENARIOS / "jiyuan.toml"), "--paths", "200", "--seed", "3", "--chunk-paths", "50"]
-    args += ["--sensitivity-paths", "0", "--no-progress"]
+@pytest.mark.parametrize(("engine", "paths"), [("vector", "200"), ("event", "30")])
+def test_size_fund_runs_on_a_local_dask_cluster_with_the_same_answer(
+    tmp_path, capsys, engine, paths
+):
+    args = [str(SCENARIOS / "jiyuan.toml"), "--paths", paths, "--seed", "3", "--chunk-paths", "10"]
+    args += ["--engine", engine, "--sensitivity-paths", "0", "--no-progress"]
     assert size_fund_main([*args, "--out", str(tmp_path / "dask"), "--local-workers", "2"]) == 0
     assert "2 Dask worker(s)" in capsys.readouterr().out
     assert size_fund_main([*args, "--out", str(tmp_path / "plain"), "--workers", "1"]) == 0
