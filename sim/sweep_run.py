@@ -1,4 +1,4 @@
-"""Run a sweep: every cell is one sizing run (sim.fund_study.size_fund) on one executor, cell after cell.
+"""Run a sweep: every cell is one sizing run (sim.fund_study.size_fund) on one executor.
 
 A cell's summary is the one size_fund.py gives for the cell's own scenario file (written next to it as
 cells/<cell>/scenario.toml), so any cell can be checked alone. A bad cell (its changes make an invalid
