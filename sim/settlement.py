@@ -84,6 +84,7 @@ class FundTotals:
     waiting_fen: np.ndarray  # (paths,): approved and still owed at the horizon
     lapsed_fen: np.ndarray  # (paths,)
     pending_fen: np.ndarray  # (paths,): claims on the horizon's defaults approved after it
+    pending_claims: np.ndarray  # (paths,): how many claims those are
 
 
 def settle(claims: ClaimTable, n_paths: int, rules: FundRules) -> FundTotals:
@@ -155,6 +156,7 @@ def settle(claims: ClaimTable, n_paths: int, rules: FundRules) -> FundTotals:
         waiting_fen=_sum_by(path, still_owed, n_paths),
         lapsed_fen=_sum_by(path, lapsed, n_paths),
         pending_fen=_sum_by(path, np.where(approved, 0, claims.due_final), n_paths),
+        pending_claims=np.bincount(path[~approved], minlength=n_paths).astype(np.int64),
     )
 
 

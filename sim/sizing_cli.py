@@ -55,6 +55,8 @@ def size_fund_main(argv: list[str] | None = None) -> int:
     )
     written = _write_or_exit(lambda: write_outputs(sizing, args.out), args.out)
     print(report.headline(sizing.summary))
+    if note := report.centre_note(sizing.summary):
+        print(note)
     print(
         f"{plan.paths:,} paths, {plan.engine} engine, seed {plan.seed}, {args.workers} worker(s), "
         f"{time.perf_counter() - started:.1f} s; wrote {written['report']} and {len(written) - 1} more"

@@ -2,18 +2,21 @@
 
 Given the year's factor Z, every loan of a cell (same segment and vintage) defaults with the same
 probability, so the number of defaults per cell is drawn binomially; only then are the defaulters picked
-(uniformly, without replacement, across the years) and their disposals simulated. Trading-centre
-capacity is not modelled here: the event engine takes the same draws (draw_cases) and totals
-(block_totals) and runs the centre's queue in between.
+(uniformly, without replacement, across the years) and their disposals simulated. The trading centre's
+capacity is modelled with a NumPy first-filed, first-served queue over the whole block
+(sim.centre.queue_starts); the event engine takes the same draws (draw_cases) and totals (block_totals)
+and runs that queue in SimPy instead, the reference the NumPy queue is tested against.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from market.domain.loss import LAYERS
+from sim.centre import centre_load, queue_starts
 from sim.compensation import compute_claims
 from sim.model import Scenario
 from sim.portfolio import LoanBook, conditional_pd
@@ -47,7 +50,17 @@ def run_block(
 ) -> PathTotals:
     """Simulate one block of paths; the block's seed fixes every draw."""
     cases = draw_cases(scenario, book, seed, n_paths)
-    return block_totals(scenario, book, cases, started=cases.filed_day)
+    operators = centre_operators(scenario)
+    started = cases.filed_day
+    if operators is not None:
+        work = cases.disposals.operator_days
+        started = queue_starts(cases.path, started, work, operators, n_paths)
+    return block_totals(scenario, book, cases, started)
+
+
+def centre_operators(scenario: Scenario) -> int | None:
+    """The trading centre's operators when cases queue for them (auction model, limited capacity)."""
+    return scenario.auction.operators if scenario.recovery.model == "auction" else None
 
 
 def draw_cases(
@@ -91,6 +104,11 @@ def block_totals(
     claims = claim_table(scenario, path, day, cash_day, principal, loss)
     fund = settle(claims, n_paths, FundRules.of(scenario.compensation, years))
     by_path_year = path * years + year
+    horizon_days = years * DAYS_PER_YEAR
+    operators = centre_operators(scenario)
+    load = centre_load(
+        path, cases.filed_day, started, disposals.operator_days, horizon_days, n_paths
+    )
     originated = np.array([book.exposure_fen(y) for y in range(years)], dtype=np.int64)
     defaulted = _by(by_path_year, principal, n_paths, years)
     defaulted_before = np.cumsum(defaulted, axis=1) - defaulted
@@ -114,6 +132,11 @@ def block_totals(
         disposals=np.bincount(path, minlength=n_paths).astype(np.int64),
         disposal_days=np.bincount(path, weights=cash_day - day, minlength=n_paths),
         queue_days=np.bincount(path, weights=started - cases.filed_day, minlength=n_paths),
+        centre_utilisation=load.offered_days / (operators or math.inf) / horizon_days,
+        centre_busy_share=load.busy_days / (operators or math.inf) / horizon_days,
+        wait_p95_days=load.wait_p95_days,
+        waiting_at_horizon=load.waiting_at_horizon,
+        pending_claims=fund.pending_claims,
     )
 
 
