@@ -25,7 +25,8 @@ from sim.centre import filing_order
 from sim.model import Scenario
 from sim.portfolio import LoanBook
 from sim.results import PathTotals
-from sim.vector import block_totals, draw_cases
+from sim.settlement import FundRules
+from sim.vector import block_totals, centre_operators, draw_cases, fund_rules
 
 _events = [0]  # SimPy events scheduled by the event engine in this process (for the benchmark)
 
@@ -34,14 +35,25 @@ def run_block(
     scenario: Scenario, book: LoanBook, seed: np.random.SeedSequence, n_paths: int
 ) -> PathTotals:
     """Simulate one block of paths; the block's seed fixes every draw, as in the vector engine."""
+    return run_block_funds(scenario, book, seed, n_paths, [fund_rules(scenario)])[0]
+
+
+def run_block_funds(
+    scenario: Scenario,
+    book: LoanBook,
+    seed: np.random.SeedSequence,
+    n_paths: int,
+    funds: list[FundRules],
+) -> list[PathTotals]:
+    """One block of paths settled under each of several funds' rules (the draws and queue made once)."""
     cases = draw_cases(scenario, book, seed, n_paths)
     filed = cases.filed_day
-    operators = scenario.auction.operators
-    if scenario.recovery.model == "auction" and operators is not None:
+    operators = centre_operators(scenario)
+    if operators is not None:
         started = trading_centre(cases.path, filed, cases.disposals.operator_days, operators)
     else:
         started = filed  # nobody waits for an operator
-    return block_totals(scenario, book, cases, started)
+    return block_totals(scenario, book, cases, started, funds)
 
 
 def events_scheduled() -> int:

@@ -22,8 +22,9 @@ from tqdm import tqdm
 from sim.model import Scenario
 from sim.path_figures import PathFigures, PathStore
 from sim.portfolio import LoanBook
-from sim.runner import Plan, book_of, run_range
+from sim.runner import Plan, book_of, run_range_funds
 from sim.sizing import fund_is_limited, unlimited_fund
+from sim.vector import fund_rules
 
 # Scenarios hold read-only mappings (CompensationPolicy.ratio); let them travel to worker processes.
 copyreg.pickle(MappingProxyType, lambda proxy: (MappingProxyType, (dict(proxy),)))
@@ -96,8 +97,8 @@ def _piece(j: int, first: int, stop: int) -> tuple[int, int, PathFigures]:
     if j not in _worker_books:
         _worker_books[j] = book_of(job.scenario)  # the fund's limits do not change the book
     book = _worker_books[j]
-    demand = run_range(unlimited_fund(job.scenario), book, job.plan, first, stop)
-    own = None
+    funds = [fund_rules(unlimited_fund(job.scenario))]
     if job.own_fund and fund_is_limited(job.scenario):
-        own = run_range(job.scenario, book, job.plan, first, stop)
-    return j, first, PathFigures.of(demand, own)
+        funds.append(fund_rules(job.scenario))
+    demand, *own = run_range_funds(job.scenario, book, job.plan, first, stop, funds)
+    return j, first, PathFigures.of(demand, own[0] if own else None)

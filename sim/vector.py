@@ -49,13 +49,30 @@ def run_block(
     scenario: Scenario, book: LoanBook, seed: np.random.SeedSequence, n_paths: int
 ) -> PathTotals:
     """Simulate one block of paths; the block's seed fixes every draw."""
+    return run_block_funds(scenario, book, seed, n_paths, [fund_rules(scenario)])[0]
+
+
+def run_block_funds(
+    scenario: Scenario,
+    book: LoanBook,
+    seed: np.random.SeedSequence,
+    n_paths: int,
+    funds: list[FundRules],
+) -> list[PathTotals]:
+    """One block of paths settled under each of several funds' rules: the draws, the centre's queue
+    and the claims are made once, since a fund's money does not change them."""
     cases = draw_cases(scenario, book, seed, n_paths)
     operators = centre_operators(scenario)
     started = cases.filed_day
     if operators is not None:
         work = cases.disposals.operator_days
         started = queue_starts(cases.path, started, work, operators, n_paths)
-    return block_totals(scenario, book, cases, started)
+    return block_totals(scenario, book, cases, started, funds)
+
+
+def fund_rules(scenario: Scenario) -> FundRules:
+    """The fund's rules the scenario sets, over its horizon."""
+    return FundRules.of(scenario.compensation, scenario.horizon_years)
 
 
 def centre_operators(scenario: Scenario) -> int | None:
@@ -86,9 +103,13 @@ def draw_cases(
 
 
 def block_totals(
-    scenario: Scenario, book: LoanBook, cases: BlockCases, started: np.ndarray
-) -> PathTotals:
-    """Losses, claims and the fund's settlements of a block, given when an operator took each case."""
+    scenario: Scenario,
+    book: LoanBook,
+    cases: BlockCases,
+    started: np.ndarray,
+    funds: list[FundRules],
+) -> list[PathTotals]:
+    """Losses, claims and each fund's settlements of a block, given when an operator took each case."""
     n_paths, years = cases.factor.shape
     path, year, loan, day, disposals = (
         cases.path,
@@ -102,7 +123,6 @@ def block_totals(
     interest = unpaid_interest_fen(principal, book.rate[loan], day / DAYS_PER_YEAR - year)
     loss = principal_loss_fen(scenario, disposals.proceeds_fen, interest, principal)
     claims = claim_table(scenario, path, day, cash_day, principal, loss)
-    fund = settle(claims, n_paths, FundRules.of(scenario.compensation, years))
     by_path_year = path * years + year
     horizon_days = years * DAYS_PER_YEAR
     operators = centre_operators(scenario)
@@ -116,19 +136,11 @@ def block_totals(
     book_subsidy = np.array(
         [book.annual_subsidy_fen[book.vintage <= y].sum() for y in range(years)], dtype=np.int64
     )
-    return PathTotals(
+    shared = dict(  # the same whatever the fund's money
         defaults=cases.counts.sum(axis=0),
         exposure_fen=originated - defaulted_before,
         principal_loss_fen=_by(by_path_year, loss, n_paths, years),
-        claims_fen=fund.claims_fen,
-        payout_fen=fund.payout_fen,
-        clawback_fen=fund.clawback_fen,
         subsidy_fen=book_subsidy - lost_subsidy,
-        balance_end_fen=fund.balance_end_fen,
-        budget_exhausted=fund.budget_exhausted,
-        waiting_fen=fund.waiting_fen,
-        lapsed_fen=fund.lapsed_fen,
-        pending_fen=fund.pending_fen,
         disposals=np.bincount(path, minlength=n_paths).astype(np.int64),
         disposal_days=np.bincount(path, weights=cash_day - day, minlength=n_paths),
         queue_days=np.bincount(path, weights=started - cases.filed_day, minlength=n_paths),
@@ -136,8 +148,9 @@ def block_totals(
         centre_busy_share=load.busy_days / (operators or math.inf) / horizon_days,
         wait_p95_days=load.wait_p95_days,
         waiting_at_horizon=load.waiting_at_horizon,
-        pending_claims=fund.pending_claims,
     )
+    # a fund's totals carry the names PathTotals gives them
+    return [PathTotals(**shared, **vars(settle(claims, n_paths, rules))) for rules in funds]
 
 
 def default_counts(
