@@ -17,14 +17,16 @@ import numpy as np
 WAIT_PERCENTILE = 0.95  # the per-path wait figure beside the mean
 
 
-def filing_order(path: np.ndarray, filed: np.ndarray) -> np.ndarray:
-    """The cases path by path, each path's in order of filing (cases filed together in their own order).
+def filing_order(path: np.ndarray, filed: np.ndarray, ties_in_order: bool = True) -> np.ndarray:
+    """The cases path by path, each path's in order of filing (cases filed together in their own order,
+    unless ties_in_order is False); any non-negative group and value: rows by group, then value.
 
     What np.lexsort((filed, path)) gives, faster: a quick sort by day (a stable one only if two days
-    are equal), then a stable sort by path, a radix sort when the paths fit in 16 bits."""
+    are equal and their order matters), then a stable sort by path, a radix sort when the paths fit in
+    16 bits."""
     order = np.argsort(filed)
     by_day = filed[order]
-    if np.any(by_day[1:] == by_day[:-1]):
+    if ties_in_order and np.any(by_day[1:] == by_day[:-1]):
         order = np.argsort(filed, kind="stable")
     by_path = path[order]
     if by_path.size and by_path.max() < 1 << 16:
@@ -35,26 +37,30 @@ def filing_order(path: np.ndarray, filed: np.ndarray) -> np.ndarray:
 def queue_starts(
     path: np.ndarray, filed: np.ndarray, work_days: np.ndarray, operators: int, n_paths: int
 ) -> np.ndarray:
-    """The day each case gets an operator, first filed, first served, every path of a block at once."""
+    """The day each case gets an operator, first filed, first served, every path of a block at once.
+
+    Round k takes the k-th case of every path that has one. The paths are ranked busiest first, so the
+    paths still in round k are the first rows of the operators' table and each round reads a slice."""
     order = filing_order(path, filed)
-    by_path = path[order]
-    counts = np.bincount(by_path, minlength=n_paths)
+    counts = np.bincount(path, minlength=n_paths)
     rank = np.arange(order.size) - np.repeat(np.cumsum(counts) - counts, counts)
-    by_rank = order[np.argsort(rank, kind="stable")]  # every path's first case, then second, ...
-    bounds = np.cumsum(np.bincount(rank, minlength=int(counts.max(initial=0))))
+    row = np.empty(n_paths, dtype=np.int64)
+    row[np.argsort(-counts, kind="stable")] = np.arange(n_paths)
+    in_round = np.bincount(rank, minlength=int(counts.max(initial=0)))  # paths with a k-th case
+    round_start = np.cumsum(in_round) - in_round
+    by_round = np.empty_like(order)  # round by round, each round's cases in row order
+    by_round[round_start[rank] + row[path[order]]] = order
     free = np.zeros((n_paths, operators))  # when each operator of each path is next free
+    rows = np.arange(n_paths)
     started = np.empty(filed.size)
-    first = 0
-    for stop in bounds:
-        cases = by_rank[first:stop]
-        first = stop
-        on = path[cases]
-        who = free[on].argmin(axis=1)
-        now = free[on, who]
+    for first, m in zip(round_start.tolist(), in_round.tolist(), strict=True):
+        cases = by_round[first : first + m]
+        who = free[:m].argmin(axis=1)
+        now = free[rows[:m], who]
         filed_day = filed[cases]
         begin = np.where(filed_day > now, now + (filed_day - now), now)
         started[cases] = begin
-        free[on, who] = begin + work_days[cases]
+        free[rows[:m], who] = begin + work_days[cases]
     return started
 
 
@@ -94,12 +100,17 @@ def centre_load(
 def percentile_by_group(
     group: np.ndarray, values: np.ndarray, n_groups: int, q: float
 ) -> np.ndarray:
-    """Per group, the smallest value covering a share q of the group's values (0 for an empty group)."""
-    order = np.lexsort((values, group))
+    """Per group, the smallest value covering a share q of the group's non-negative values (0 for an
+    empty group). Only the positive values are sorted: a rank that falls on a zero is zero."""
     counts = np.bincount(group, minlength=n_groups)
-    ends = np.cumsum(counts)
     rank = np.maximum(np.ceil(q * counts - 1e-9).astype(np.int64), 1)  # 1-based, as sim.sizing
+    positive = np.flatnonzero(values > 0)
+    # by group, then value (which of two equal values comes first does not change the value)
+    order = positive[filing_order(group[positive], values[positive], ties_in_order=False)]
+    above = np.bincount(group[positive], minlength=n_groups)
+    rank_above = rank - (counts - above)  # the rank among the group's positive values
+    ends = np.cumsum(above)
     out = np.zeros(n_groups)
-    some = counts > 0
-    out[some] = values[order[ends[some] - counts[some] + rank[some] - 1]]
+    some = (rank_above > 0) & (counts > 0)
+    out[some] = values[order[ends[some] - above[some] + rank_above[some] - 1]]
     return out
