@@ -27,6 +27,8 @@ def mul_div_floor(
     a = np.asarray(a, dtype=INT)
     num = np.asarray(num, dtype=INT)
     den = np.asarray(den, dtype=INT)
+    if a.size and int(a.max()) <= np.iinfo(INT).max // max(1, int(num.max())):
+        return np.divmod(a * num, den)  # the product fits in 64 bits: plain integer division
     # a float estimate is within one of the quotient for quotients below 2**50 (any real amount of fen);
     # the remainder is small, so computing it with wrapping int64 arithmetic gives it exactly
     q = np.floor(a.astype(np.float64) * num.astype(np.float64) / den.astype(np.float64)).astype(INT)
