@@ -53,7 +53,13 @@ def queue_starts(
     free = np.zeros((n_paths, operators))  # when each operator of each path is next free
     rows = np.arange(n_paths)
     started = np.empty(filed.size)
-    for first, m in zip(round_start.tolist(), in_round.tolist(), strict=True):
+    # a path's first `operators` cases each find an operator who has never worked: all in one go
+    fresh = rank < operators
+    first_cases = order[fresh]
+    started[first_cases] = filed[first_cases]
+    free[row[path[first_cases]], rank[fresh]] = filed[first_cases] + work_days[first_cases]
+    skip = min(operators, in_round.size)
+    for first, m in zip(round_start[skip:].tolist(), in_round[skip:].tolist(), strict=True):
         cases = by_round[first : first + m]
         who = free[:m].argmin(axis=1)
         now = free[rows[:m], who]
