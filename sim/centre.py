@@ -10,11 +10,13 @@ SimPy's (a wait ends at now + (filed - now)), so both give the same days to the 
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 
 import numpy as np
 
 WAIT_PERCENTILE = 0.95  # the per-path wait figure beside the mean
+FEW_PATHS = 64  # below this many paths in a round, the queue finishes path by path in Python
 
 
 def filing_order(path: np.ndarray, filed: np.ndarray, ties_in_order: bool = True) -> np.ndarray:
@@ -40,12 +42,15 @@ def queue_starts(
     """The day each case gets an operator, first filed, first served, every path of a block at once.
 
     Round k takes the k-th case of every path that has one. The paths are ranked busiest first, so the
-    paths still in round k are the first rows of the operators' table and each round reads a slice."""
+    paths still in round k are the first rows of the operators' table and each round reads a slice;
+    the last few paths finish one by one with a heap of their operators' free days (the same sums)."""
     order = filing_order(path, filed)
     counts = np.bincount(path, minlength=n_paths)
-    rank = np.arange(order.size) - np.repeat(np.cumsum(counts) - counts, counts)
+    path_start = np.cumsum(counts) - counts  # where each path's cases begin in `order`
+    rank = np.arange(order.size) - np.repeat(path_start, counts)
+    busiest = np.argsort(-counts, kind="stable")
     row = np.empty(n_paths, dtype=np.int64)
-    row[np.argsort(-counts, kind="stable")] = np.arange(n_paths)
+    row[busiest] = np.arange(n_paths)
     in_round = np.bincount(rank, minlength=int(counts.max(initial=0)))  # paths with a k-th case
     round_start = np.cumsum(in_round) - in_round
     by_round = np.empty_like(order)  # round by round, each round's cases in row order
@@ -59,7 +64,13 @@ def queue_starts(
     started[first_cases] = filed[first_cases]
     free[row[path[first_cases]], rank[fresh]] = filed[first_cases] + work_days[first_cases]
     skip = min(operators, in_round.size)
-    for first, m in zip(round_start[skip:].tolist(), in_round[skip:].tolist(), strict=True):
+    for k in range(skip, in_round.size):
+        first, m = int(round_start[k]), int(in_round[k])
+        if m <= FEW_PATHS:  # the last, busiest paths: a round of NumPy costs more than their cases
+            for i, p in enumerate(busiest[:m].tolist()):
+                cases = order[path_start[p] + k : path_start[p] + counts[p]]
+                started[cases] = _one_path(free[i].tolist(), filed[cases], work_days[cases])
+            break
         cases = by_round[first : first + m]
         who = free[:m].argmin(axis=1)
         now = free[rows[:m], who]
@@ -67,6 +78,18 @@ def queue_starts(
         begin = np.where(filed_day > now, now + (filed_day - now), now)
         started[cases] = begin
         free[rows[:m], who] = begin + work_days[cases]
+    return started
+
+
+def _one_path(free: list[float], filed: np.ndarray, work_days: np.ndarray) -> list[float]:
+    """One path's remaining cases in filing order, its operators' free days in a heap: their starts."""
+    heapq.heapify(free)
+    started = []
+    for filed_day, days in zip(filed.tolist(), work_days.tolist(), strict=True):
+        now = free[0]
+        begin = now + (filed_day - now) if filed_day > now else now
+        heapq.heapreplace(free, begin + days)
+        started.append(begin)
     return started
 
 

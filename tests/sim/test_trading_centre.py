@@ -92,11 +92,12 @@ def test_without_a_queue_the_event_engine_gives_the_vector_engines_paths(make_sc
 @pytest.mark.parametrize("operators", [1, 3, 25])
 def test_the_numpy_queue_gives_the_simpy_centres_starts_to_the_bit(operators):
     rng = np.random.default_rng(operators)
-    path = rng.integers(0, 20, 3000)
-    filed = np.round(rng.random(3000) * 1500, 1)  # rounded: many cases filed on the same day
-    work = rng.exponential(15 * operators, 3000)  # about 1.5 times what the operators can do
+    # 100 paths: rounds of many paths in NumPy, then the busiest few finish one by one
+    path = rng.integers(0, 100, 10_000)
+    filed = np.round(rng.random(10_000) * 1500, 1)  # rounded: many cases filed on the same day
+    work = rng.exponential(20 * operators, 10_000)  # about 1.3 times what the operators can do
     simpy_starts = trading_centre(path, filed, work, operators)
-    assert np.array_equal(queue_starts(path, filed, work, operators, n_paths=20), simpy_starts)
+    assert np.array_equal(queue_starts(path, filed, work, operators, n_paths=100), simpy_starts)
     assert np.mean(simpy_starts > filed) > 0.2  # a real queue
 
 
