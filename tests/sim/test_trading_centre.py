@@ -115,9 +115,12 @@ def test_the_centres_load_counts_work_waits_and_the_queue_left_at_the_horizon():
 
 def test_a_percentile_by_group_is_the_order_statistic_of_each_group():
     rng = np.random.default_rng(2)
-    group, values = rng.integers(0, 30, 500), rng.random(500)
+    group = rng.integers(0, 30, 500)
+    waited = rng.random(500) < np.where(group < 10, 0.02, 0.6)  # zeros: cases that did not wait
+    values = rng.random(500) * waited
     found = percentile_by_group(group, values, 31, 0.95)
     for g in range(30):
         mine = np.sort(values[group == g])
         assert found[g] == mine[math.ceil(0.95 * mine.size) - 1]
     assert found[30] == 0  # a group without values
+    assert np.sum(found[:10] == 0) >= 5 and np.all(found[10:30] > 0)  # both kinds of group
