@@ -2,6 +2,7 @@
 """Benchmarks of the simulator against the machine's own limits (a benchmark, not a timed test).
 
     python scripts/bench_sim.py [--vector-paths 10000] [--event-paths 300] [--memory-paths 100000 400000]
+    python scripts/bench_sim.py --whole-run [--whole-paths 2000 20000] [--repeat 2]
 
 (a) NumPy's raw standard_normal rate; (b) the vector engine on a 10,000-loan, one-year scenario;
 (c) the event engine on the same scenario; (d) a bare SimPy timeout loop, and (d') the trading
@@ -13,6 +14,9 @@ The machine may be shared: each rate is the best of --repeat runs, and ratios ar
 
 measures instead the sweep of sim/sweeps/province.toml on Dask LocalClusters of one and two workers
 (speed-up) and the same cells on a plain pool of two processes (the distributed path's overhead).
+--whole-run measures the whole size_fund script (run, summary, charts, report, paths.csv) on a realistic
+book instead (sim/bench_whole.py): its marginal loan-paths/s against NumPy's normals/s, the cost of the
+default sensitivity runs, peak memory at two path counts, and identical results across --workers.
 """
 
 from __future__ import annotations
@@ -33,6 +37,12 @@ from pathlib import Path
 
 import numpy as np
 import simpy
+from bench_whole import (  # scripts/bench_whole.py: the script's directory is on the path
+    format_whole_run,
+    identical_across_workers,
+    realistic_book,
+    whole_run,
+)
 
 import sim
 from sim import event
@@ -51,9 +61,11 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmarks and print the figures (and write them as JSON with --json)."""
     args = _parser().parse_args(argv)
     if args.measure_memory:
-        return _measure_memory(args.measure_memory, args.workers)
+        return _measure_memory(args.measure_memory, args.workers, args.memory_scenario)
     if args.sweep:
         return sweep(args)
+    if args.whole_run:
+        return whole_run_main(args)
     figures: dict[str, float] = {"load_average_1min": os.getloadavg()[0]}
     for paths in args.memory_paths:  # first, while this process is small (a child starts from it)
         figures |= _memory(paths, args.workers)
@@ -166,10 +178,11 @@ def _defaults(scenario: Scenario, paths: int) -> int:
     return int(sim.run(scenario, paths, engine="vector").totals.defaults.sum())
 
 
-def _memory(paths: int, workers: int) -> dict[str, float]:
+def _memory(paths: int, workers: int, scenario: Path = EXAMPLE) -> dict[str, float]:
     """Peak memory of size_fund at `paths`, measured in a fresh process (its own and its workers')."""
     done = subprocess.run(
-        [sys.executable, __file__, "--measure-memory", str(paths), "--workers", str(workers)],
+        [sys.executable, __file__, "--measure-memory", str(paths), "--workers", str(workers)]
+        + ["--memory-scenario", str(scenario)],
         capture_output=True,
         text=True,
         check=True,
@@ -178,10 +191,10 @@ def _memory(paths: int, workers: int) -> dict[str, float]:
     return {f"memory_{paths}_{key}": value for key, value in measured.items()}
 
 
-def _measure_memory(paths: int, workers: int) -> int:
+def _measure_memory(paths: int, workers: int, scenario: Path) -> int:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as out:  # the whole script: run, summary, charts, paths.csv
-        args = [str(EXAMPLE), "--paths", str(paths), "--seed", "1", "--out", out]
+        args = [str(scenario), "--paths", str(paths), "--seed", "1", "--out", out]
         args += ["--workers", str(workers), "--sensitivity-paths", "0", "--no-progress"]
         with contextlib.redirect_stdout(io.StringIO()):
             size_fund_main(args)
@@ -300,7 +313,26 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--measure-memory", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--sweep", action="store_true", help="benchmark the Dask sweep instead")
     parser.add_argument("--sweep-paths", type=int, default=4000, help="paths per cell of the sweep")
+    parser.add_argument("--memory-scenario", type=Path, default=EXAMPLE, help=argparse.SUPPRESS)
+    parser.add_argument("--whole-run", action="store_true", help="measure the whole size_fund run")
+    parser.add_argument("--whole-paths", type=int, nargs=2, default=[2_000, 20_000])
+    parser.add_argument("--whole-years", type=int, default=1, help="horizon of the realistic book")
     return parser
+
+
+def whole_run_main(args: argparse.Namespace) -> int:
+    """--whole-run: the whole size_fund run against NumPy's normal rate, sensitivity, memory, workers."""
+    with tempfile.TemporaryDirectory() as scratch:
+        book = realistic_book(Path(scratch), args.whole_years)
+        few, many = args.whole_paths
+        figures = whole_run(book, few, many, args.repeat)
+        for paths in (few, many):
+            figures |= _memory(paths, args.workers, book)
+        figures["identical_across_workers"] = identical_across_workers(book, few, Path(scratch))
+    print(format_whole_run(figures, few, many, args.workers))
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
+    return 0
 
 
 if __name__ == "__main__":

@@ -88,14 +88,6 @@ def format_summary(result: SimResult, confidence: float, seconds: float) -> str:
         f"scenario {s.name!r}: {s.portfolio.loans} loans, {s.horizon_years} year(s), "
         f"engine {result.engine}, {result.paths} paths, seed {result.seed} ({seconds:.2f} s)",
     ]
-    if (
-        result.engine == "vector"
-        and s.recovery.model == "auction"
-        and s.auction.operators is not None
-    ):
-        lines.append(
-            "note: the vector engine does not model trading-centre capacity; use --engine event for queues"
-        )
     pct = f"{confidence:.0%}"
     header = (
         "",

@@ -27,6 +27,8 @@ def mul_div_floor(
     a = np.asarray(a, dtype=INT)
     num = np.asarray(num, dtype=INT)
     den = np.asarray(den, dtype=INT)
+    if a.size and int(a.max()) <= np.iinfo(INT).max // max(1, int(num.max())):
+        return np.divmod(a * num, den)  # the product fits in 64 bits: plain integer division
     # a float estimate is within one of the quotient for quotients below 2**50 (any real amount of fen);
     # the remainder is small, so computing it with wrapping int64 arithmetic gives it exactly
     q = np.floor(a.astype(np.float64) * num.astype(np.float64) / den.astype(np.float64)).astype(INT)
@@ -64,10 +66,15 @@ def largest_remainder(
     den = den[:, None] if den.ndim else den
     parts, rem = mul_div_floor(total[:, None], numerators, den)
     left = total - parts.sum(axis=1)
-    order = np.argsort(-rem, axis=1, kind="stable")
-    rank = np.empty_like(order)
-    np.put_along_axis(rank, order, np.arange(order.shape[1])[None, :], axis=1)
-    return parts + (rank < left[:, None])
+    # a column's place when sorted by remainder, largest first, earlier column first among equals:
+    # a handful of columns, so counting who comes before each beats sorting every row
+    columns = rem.shape[1]
+    place = np.zeros(rem.shape, dtype=INT)
+    for j in range(columns):
+        for i in range(columns):
+            if i != j:
+                place[:, j] += (rem[:, i] >= rem[:, j]) if i < j else (rem[:, i] > rem[:, j])
+    return parts + (place < left[:, None])
 
 
 def split_by_layer(loss: np.ndarray, shares: LayerShares) -> np.ndarray:
@@ -82,10 +89,11 @@ def compute_claims(loss: np.ndarray, shares: LayerShares, policy: CompensationPo
     """Claims per layer for each principal loss, after per-layer and per-loan caps: shape (n, 4)."""
     loss = np.asarray(loss, dtype=INT)
     losses = split_by_layer(loss, shares)
-    claims = np.empty_like(losses)
+    kept = [1 - shares.passed_on(layer) for layer in LAYERS]  # each layer at once, in fen_share steps
+    ratio = [Fraction(policy.ratio_of(layer)) for layer in LAYERS]
+    base = mul_div_floor(losses, *_fractions(kept))[0]
+    claims = mul_div_floor(base, *_fractions(ratio))[0]
     for j, layer in enumerate(LAYERS):
-        base = fen_share(losses[:, j], 1 - shares.passed_on(layer))
-        claims[:, j] = fen_share(base, policy.ratio_of(layer))
         cap = policy.cap_of(layer)
         if cap is not None:
             np.minimum(claims[:, j], cap, out=claims[:, j])
@@ -97,6 +105,14 @@ def compute_claims(loss: np.ndarray, shares: LayerShares, policy: CompensationPo
             capped = np.full(int(over.sum()), cap, dtype=INT)
             claims[over] = largest_remainder(capped, claims[over], total[over])
     return claims
+
+
+def _fractions(shares: list[Fraction]) -> tuple[np.ndarray, np.ndarray]:
+    """Numerators and denominators of a row of fractions, as int64 rows."""
+    return (
+        np.array([f.numerator for f in shares], dtype=INT)[None, :],
+        np.array([f.denominator for f in shares], dtype=INT)[None, :],
+    )
 
 
 def interest_subsidy(interest_paid: np.ndarray, share: Fraction, cap_fen: int | None) -> np.ndarray:

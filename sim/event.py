@@ -1,4 +1,4 @@
-"""The event engine (SimPy): the vector engine's draws, then the trading centre's queue where capacity matters.
+"""The event engine (SimPy), the reference: the vector engine's draws, then the trading centre's queue in SimPy.
 
 A block of paths draws its economy, its defaulters, the day each defaults and each case's disposal
 exactly as the vector engine does (sim.vector.draw_cases: the number of defaults per cell given the
@@ -21,10 +21,12 @@ from array import array
 import numpy as np
 import simpy
 
+from sim.centre import filing_order
 from sim.model import Scenario
 from sim.portfolio import LoanBook
 from sim.results import PathTotals
-from sim.vector import block_totals, draw_cases
+from sim.settlement import FundRules
+from sim.vector import block_totals, centre_operators, draw_cases, fund_rules
 
 _events = [0]  # SimPy events scheduled by the event engine in this process (for the benchmark)
 
@@ -33,14 +35,25 @@ def run_block(
     scenario: Scenario, book: LoanBook, seed: np.random.SeedSequence, n_paths: int
 ) -> PathTotals:
     """Simulate one block of paths; the block's seed fixes every draw, as in the vector engine."""
+    return run_block_funds(scenario, book, seed, n_paths, [fund_rules(scenario)])[0]
+
+
+def run_block_funds(
+    scenario: Scenario,
+    book: LoanBook,
+    seed: np.random.SeedSequence,
+    n_paths: int,
+    funds: list[FundRules],
+) -> list[PathTotals]:
+    """One block of paths settled under each of several funds' rules (the draws and queue made once)."""
     cases = draw_cases(scenario, book, seed, n_paths)
     filed = cases.filed_day
-    operators = scenario.auction.operators
-    if scenario.recovery.model == "auction" and operators is not None:
+    operators = centre_operators(scenario)
+    if operators is not None:
         started = trading_centre(cases.path, filed, cases.disposals.operator_days, operators)
     else:
         started = filed  # nobody waits for an operator
-    return block_totals(scenario, book, cases, started)
+    return block_totals(scenario, book, cases, started, funds)
 
 
 def events_scheduled() -> int:
@@ -114,21 +127,6 @@ def path_centre(filed: list[float], work_days: list[float], operators: int, star
         take_next()
     env.run()
     _events[0] += next(env._eid)  # the environment's own event counter: no cost per event
-
-
-def filing_order(path: np.ndarray, filed: np.ndarray) -> np.ndarray:
-    """The cases path by path, each path's in order of filing (cases filed together in their own order).
-
-    What np.lexsort((filed, path)) gives, faster: a quick sort by day (a stable one only if two days
-    are equal), then a stable sort by path, a radix sort when the paths fit in 16 bits."""
-    order = np.argsort(filed)
-    by_day = filed[order]
-    if np.any(by_day[1:] == by_day[:-1]):
-        order = np.argsort(filed, kind="stable")
-    by_path = path[order]
-    if by_path.size and by_path.max() < 1 << 16:
-        by_path = by_path.astype(np.uint16)
-    return order[np.argsort(by_path, kind="stable")]
 
 
 def child_seed(parent: np.random.SeedSequence, index: int) -> np.random.SeedSequence:

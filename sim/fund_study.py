@@ -15,7 +15,7 @@ from sim.parallel import Executor, Job, run_jobs
 from sim.path_figures import PathStore
 from sim.runner import Plan, book_of
 from sim.sensitivity import Swing, swings, variants
-from sim.sizing import budget_covering, summarise, total_shape
+from sim.sizing import budget_covering, centre_summary, summarise, total_shape
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,7 @@ def size_fund(
         exposure_fen=exposure,
         confidence=confidence,
     )
+    summary |= centre_summary(scenario, results[0])
     if not moved:
         return Sizing(summary, results[0])
     base = budget_covering(base_run, confidence) / 100

@@ -23,8 +23,9 @@ from tqdm import tqdm
 from sim.model import Scenario
 from sim.path_figures import PathFigures, PathStore
 from sim.portfolio import LoanBook
-from sim.runner import Plan, book_of, run_range
+from sim.runner import Plan, book_of, run_range_funds
 from sim.sizing import fund_is_limited, unlimited_fund
+from sim.vector import fund_rules
 
 
 def _read_only(mapping: dict) -> MappingProxyType:
@@ -113,11 +114,11 @@ def piece_figures(job: Job, first: int, stop: int, book: LoanBook | None = None)
     """Paths first..stop-1 of a job reduced to the kept figures: the one block function every executor
     runs, so where a piece is computed cannot change it (`book`: the job's book, if already drawn)."""
     book = book_of(job.scenario) if book is None else book  # the fund's limits do not change it
-    demand = run_range(unlimited_fund(job.scenario), book, job.plan, first, stop)
-    own = None
+    funds = [fund_rules(unlimited_fund(job.scenario))]
     if job.own_fund and fund_is_limited(job.scenario):
-        own = run_range(job.scenario, book, job.plan, first, stop)
-    return PathFigures.of(demand, own)
+        funds.append(fund_rules(job.scenario))
+    demand, *own = run_range_funds(job.scenario, book, job.plan, first, stop, funds)
+    return PathFigures.of(demand, own[0] if own else None)
 
 
 def _computed(

@@ -30,6 +30,14 @@ class PathFigures:
     subsidy_fen: np.ndarray  # (paths, years)
     exhausted: np.ndarray  # (paths,): the scenario's own fund left a claim unpaid in some year
     unpaid_fen: np.ndarray  # (paths,): what the scenario's own fund did not pay within the horizon
+    # the trading centre's load and what the horizon leaves open (demand run; sim.centre), (paths,):
+    centre_utilisation: np.ndarray  # float: operator-days needed / available within the horizon
+    centre_busy_share: np.ndarray  # float: operator-days worked / available within the horizon
+    wait_mean_days: np.ndarray  # float: mean wait for an operator over the path's cases
+    wait_p95_days: np.ndarray  # float
+    waiting_at_horizon: np.ndarray  # cases filed, not yet taken by an operator at the horizon
+    pending_claims: np.ndarray  # claims approved after the horizon
+    pending_fen: np.ndarray  # and their amount
 
     @classmethod
     def of(cls, demand: PathTotals, own: PathTotals | None) -> PathFigures:
@@ -48,6 +56,13 @@ class PathFigures:
             subsidy_fen=demand.subsidy_fen,
             exhausted=exhausted,
             unpaid_fen=unpaid,
+            centre_utilisation=demand.centre_utilisation,
+            centre_busy_share=demand.centre_busy_share,
+            wait_mean_days=demand.queue_days / np.maximum(demand.disposals, 1),
+            wait_p95_days=demand.wait_p95_days,
+            waiting_at_horizon=demand.waiting_at_horizon,
+            pending_claims=demand.pending_claims,
+            pending_fen=demand.pending_fen,
         )
 
     @classmethod
@@ -61,6 +76,13 @@ class PathFigures:
             subsidy_fen=np.zeros((paths, years), dtype=np.int64),
             exhausted=np.zeros(paths, dtype=bool),
             unpaid_fen=np.zeros(paths, dtype=np.int64),
+            centre_utilisation=np.zeros(paths),
+            centre_busy_share=np.zeros(paths),
+            wait_mean_days=np.zeros(paths),
+            wait_p95_days=np.zeros(paths),
+            waiting_at_horizon=np.zeros(paths, dtype=np.int64),
+            pending_claims=np.zeros(paths, dtype=np.int64),
+            pending_fen=np.zeros(paths, dtype=np.int64),
         )
 
     @property
@@ -89,6 +111,13 @@ class PathFigures:
             "worst_year": self.worst_year_fen,
             "exhausted": self.exhausted,
             "unpaid": self.unpaid_fen,
+            "centre utilisation": self.centre_utilisation,
+            "centre busy share": self.centre_busy_share,
+            "centre wait mean": self.wait_mean_days,
+            "centre wait p95": self.wait_p95_days,
+            "centre waiting": self.waiting_at_horizon,
+            "pending claims": self.pending_claims,
+            "pending": self.pending_fen,
         }
         columns |= {
             f"layer {layer.value}": self.layer_payout_fen[:, j] for j, layer in enumerate(LAYERS)
@@ -98,7 +127,8 @@ class PathFigures:
 
 
 class PathStore:
-    """Every path's figures in an unnamed temporary file: one row of int64 a path, fields side by side.
+    """Every path's figures in an unnamed temporary file: one row of int64 a path, fields side by side
+    (a float field is kept as its 64 bits, so it reads back exactly).
 
     Pieces may arrive in any order (each is written at its own place), so the file does not depend on
     how the work was spread over processes.
@@ -113,9 +143,9 @@ class PathStore:
 
     def put(self, first: int, piece: PathFigures) -> None:
         """Write a piece's paths into place, starting at path `first`."""
-        rows = np.column_stack([a.reshape(piece.paths, -1) for a in astuple(piece)])
+        rows = np.column_stack([_bits(a).reshape(piece.paths, -1) for a in astuple(piece)])
         self._file.seek(first * self._row_bytes)
-        self._file.write(np.ascontiguousarray(rows, dtype=np.int64).tobytes())
+        self._file.write(np.ascontiguousarray(rows).tobytes())
 
     def read(self, first: int = 0, stop: int | None = None) -> PathFigures:
         """Paths first..stop-1 (default: all of them) back in memory."""
@@ -126,7 +156,10 @@ class PathStore:
         parts, at = {}, 0
         for f, width in zip(fields(PathFigures), self._widths, strict=True):
             kept = getattr(self._layout, f.name)
-            block = rows[:, at : at + width].astype(kept.dtype)
+            block = rows[:, at : at + width]
+            if kept.dtype == np.float64:
+                block = np.ascontiguousarray(block).view(np.float64)
+            block = block.astype(kept.dtype)
             parts[f.name] = block.reshape(-1) if kept.ndim == 1 else block
             at += width
         return PathFigures(**parts)
@@ -140,3 +173,10 @@ class PathStore:
     def columns(self) -> Iterator[dict[str, np.ndarray]]:
         """The summary's columns a chunk at a time (a sim.column_stats source when passed uncalled)."""
         return (figures.columns() for figures in self.chunks())
+
+
+def _bits(values: np.ndarray) -> np.ndarray:
+    """A field as int64 for the file: integers as they are, a float's 64 bits unchanged."""
+    if values.dtype == np.float64:
+        return np.ascontiguousarray(values).view(np.int64)
+    return values.astype(np.int64)

@@ -101,6 +101,7 @@ def render(summary: dict, charts: dict[str, bytes]) -> str:
 <table>{rows}</table>
 {figures}
 {_sensitivity_table(summary.get("sensitivity"))}
+{_centre_section(summary)}
 <p class="note">{html.escape(_how_run(summary))}</p>
 </body></html>
 """
@@ -130,3 +131,51 @@ def _how_run(summary: dict) -> str:
         "Payouts are read with no limit on the fund (what it would have to pay); the current fund's "
         "chance of running out is simulated with its own budget and balance on the same futures."
     )
+
+
+def centre_note(summary: dict) -> str:
+    """One plain sentence when the trading centre is overloaded (mean utilisation above 0.9), else ""."""
+    centre = summary.get("centre")
+    if not centre or not centre["overloaded"]:
+        return ""
+    needed = centre["utilisation"]["mean"] * centre["operators"]
+    return (
+        f"The trading centre is overloaded: its cases need {needed:.1f} operators on average and it "
+        f"has {centre['operators']}, so disposals and the claims that follow them are late, and "
+        f"{summary['pending_at_horizon']['claims']['mean']:.1f} claims a future are still pending at "
+        "the horizon."
+    )
+
+
+def _centre_section(summary: dict) -> str:
+    centre, pending = summary.get("centre"), summary.get("pending_at_horizon")
+    if not pending:
+        return ""
+    claims, amount = pending["claims"], pending["yuan"]
+    rows = [
+        (
+            "Claims still pending at the horizon: mean / 99th percentile",
+            f"{claims['mean']:.1f} / {claims['p99']:.0f}",
+        ),
+        ("Their amount: mean / 99th percentile", f"{yuan(amount['mean'])} / {yuan(amount['p99'])}"),
+    ]
+    if centre and centre["operators"] is not None:
+        rows = [
+            ("Operators", f"{centre['operators']}"),
+            (
+                "Utilisation (work filed / capacity): mean / 99th percentile",
+                f"{centre['utilisation']['mean']:.2f} / {centre['utilisation']['p99']:.2f}",
+            ),
+            (
+                "Wait for an operator, days: mean / 95th percentile (path means)",
+                f"{centre['wait_mean_days']['mean']:.0f} / {centre['wait_p95_days']['mean']:.0f}",
+            ),
+            (
+                "Cases still waiting at the horizon: mean / 99th percentile",
+                f"{centre['waiting_at_horizon']['mean']:.1f} / {centre['waiting_at_horizon']['p99']:.0f}",
+            ),
+            *rows,
+        ]
+    table = "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(v)}</td></tr>" for k, v in rows)
+    note = centre_note(summary)
+    return f"<h2>Trading centre</h2>{f'<p>{html.escape(note)}</p>' if note else ''}<table>{table}</table>"

@@ -30,6 +30,14 @@ class PathTotals:
     disposals: np.ndarray
     disposal_days: np.ndarray  # (paths,): sum over those of the days from default to cash
     queue_days: np.ndarray  # (paths,): sum of the days cases waited for a trading-centre operator
+    # the trading centre's load and what the horizon leaves open (sim.centre), (paths,) each:
+    # operator-days the cases filed within the horizon need / those available (0: unlimited); above 1
+    # the queue grows without end
+    centre_utilisation: np.ndarray
+    centre_busy_share: np.ndarray  # operator-days worked within the horizon / those available
+    wait_p95_days: np.ndarray  # 95th percentile of the path's waits for an operator
+    waiting_at_horizon: np.ndarray  # cases filed by the horizon still waiting for an operator
+    pending_claims: np.ndarray  # claims (loan x layer) approved after the horizon
 
     @classmethod
     def concat(cls, blocks: list[PathTotals]) -> PathTotals:

@@ -12,6 +12,7 @@ from sim import event, vector
 from sim.portfolio import LoanBook, build_book
 from sim.results import PathTotals, SimResult
 from sim.scenario import Scenario, load
+from sim.settlement import FundRules
 
 ENGINES = ("vector", "event")
 DEFAULT_CHUNK_PATHS = 1000
@@ -89,14 +90,24 @@ def run_range(scenario: Scenario, book: LoanBook, plan: Plan, first: int, stop: 
 
     Both engines draw a block at once, so a range that cuts a block computes the whole block.
     """
-    parts = []
+    return run_range_funds(scenario, book, plan, first, stop, [vector.fund_rules(scenario)])[0]
+
+
+def run_range_funds(
+    scenario: Scenario, book: LoanBook, plan: Plan, first: int, stop: int, funds: list[FundRules]
+) -> list[PathTotals]:
+    """run_range settled under each of several funds' rules, on the same draws made once."""
+    parts: list[list[PathTotals]] = [[] for _ in funds]
+    engine = event if plan.engine == "event" else vector
     for block in range(first // plan.chunk_paths, math.ceil(stop / plan.chunk_paths)):
         start, size = block * plan.chunk_paths, plan.block_size(block)
         lo, hi = max(first, start) - start, min(stop, start + size) - start
-        engine = event if plan.engine == "event" else vector
-        totals = engine.run_block(scenario, book, block_seed(plan.seed, block), size)
-        parts.append(totals if (lo, hi) == (0, size) else _rows(totals, lo, hi))
-    return PathTotals.concat(parts)
+        seed = block_seed(plan.seed, block)
+        for kept, totals in zip(
+            parts, engine.run_block_funds(scenario, book, seed, size, funds), strict=True
+        ):
+            kept.append(totals if (lo, hi) == (0, size) else _rows(totals, lo, hi))
+    return [PathTotals.concat(kept) for kept in parts]
 
 
 def _rows(totals: PathTotals, lo: int, hi: int) -> PathTotals:

@@ -84,6 +84,7 @@ class FundTotals:
     waiting_fen: np.ndarray  # (paths,): approved and still owed at the horizon
     lapsed_fen: np.ndarray  # (paths,)
     pending_fen: np.ndarray  # (paths,): claims on the horizon's defaults approved after it
+    pending_claims: np.ndarray  # (paths,): how many claims those are
 
 
 def settle(claims: ClaimTable, n_paths: int, rules: FundRules) -> FundTotals:
@@ -103,13 +104,16 @@ def settle(claims: ClaimTable, n_paths: int, rules: FundRules) -> FundTotals:
     approved_this_year = np.zeros(
         n_paths * n_layers, dtype=np.int64
     )  # per institution (path, layer)
-    for batch in range(1, years * per_year + 1):
+    last = years * per_year
+    approving, revising = _by_batch(claims.approve_batch, last), _by_batch(claims.revise_batch, last)
+    owing = np.zeros(due.shape, dtype=bool)  # approved, not lapsed, and still owed: the queue
+    for batch in range(1, last + 1):
         year = (batch - 1) // per_year
         if (batch - 1) % per_year == 0:
             budget_left[:] = rules.budget_fen
             balance += rules.contribution_fen if year else 0
             approved_this_year[:] = 0
-        revised = np.flatnonzero(claims.revise_batch == batch)
+        revised = revising[batch]
         if revised.size:
             due[revised] = np.minimum(due[revised], claims.due_final[revised])
             excess = np.maximum(paid[revised] - due[revised], 0)
@@ -117,7 +121,8 @@ def settle(claims: ClaimTable, n_paths: int, rules: FundRules) -> FundTotals:
             back = _sum_by(path[revised], excess, n_paths)
             balance += back
             clawback[:, year] += back
-        new = claims.approve_batch == batch
+            owing[revised] &= due[revised] > paid[revised]
+        new = approving[batch]  # in the table's order: by path, then approval
         institution = path[new] * n_layers + layer[new]
         if rules.institution_year_cap_fen is not None:
             due[new] = _within_yearly_cap(
@@ -125,7 +130,8 @@ def settle(claims: ClaimTable, n_paths: int, rules: FundRules) -> FundTotals:
             )
         approved_this_year += _sum_by(institution, due[new], n_paths * n_layers)
         demand[:, year] += _sum_by(path[new], due[new], n_paths)
-        queue = np.flatnonzero((claims.approve_batch <= batch) & ~closed & (due > paid))
+        owing[new] = due[new] > paid[new]
+        queue = np.flatnonzero(owing)
         if queue.size:
             owed = due[queue] - paid[queue]
             queue_path = path[queue]
@@ -140,8 +146,10 @@ def settle(claims: ClaimTable, n_paths: int, rules: FundRules) -> FundTotals:
                 queue_path * n_layers + layer[queue], pay, n_paths * n_layers
             ).reshape(n_paths, n_layers)
             short[:, year] |= _sum_by(queue_path, (owed > pay).astype(np.int64), n_paths) > 0
+            owing[queue] = owed > pay
         if rules.shortfall is Shortfall.LAPSE:
-            closed |= new
+            closed[new] = True
+            owing[new] = False
         balance_end[:, year] = balance
     approved = claims.approve_batch <= years * per_year
     still_owed = np.where(approved & ~closed, due - paid, 0)
@@ -155,7 +163,15 @@ def settle(claims: ClaimTable, n_paths: int, rules: FundRules) -> FundTotals:
         waiting_fen=_sum_by(path, still_owed, n_paths),
         lapsed_fen=_sum_by(path, lapsed, n_paths),
         pending_fen=_sum_by(path, np.where(approved, 0, claims.due_final), n_paths),
+        pending_claims=np.bincount(path[~approved], minlength=n_paths).astype(np.int64),
     )
+
+
+def _by_batch(batch: np.ndarray, last: int) -> list[np.ndarray]:
+    """The rows due at each settlement date 0..last, each date's in table order (later ones dropped)."""
+    key = np.minimum(batch, last + 1).astype(np.uint16 if last < 1 << 15 else np.int64)
+    order = np.argsort(key, kind="stable")  # a radix sort for 16-bit keys
+    return np.split(order, np.cumsum(np.bincount(key, minlength=last + 2))[:-1])[: last + 1]
 
 
 def _within_yearly_cap(

@@ -262,3 +262,37 @@ def _yuan(fen: float) -> float:
 
 def _optional_yuan(fen: int | None) -> float | None:
     return None if fen is None else _yuan(fen)
+
+
+# The trading centre's load and the claims the horizon leaves open (issue 16, part 1) ----------------
+
+OVERLOADED = 0.9  # mean utilisation above which the centre is called overloaded
+CENTRE_COLUMNS = {
+    "utilisation": "centre utilisation",
+    "busy_share": "centre busy share",
+    "wait_mean_days": "centre wait mean",
+    "wait_p95_days": "centre wait p95",
+    "waiting_at_horizon": "centre waiting",
+}
+PENDING_COLUMNS = {"claims": "pending claims", "yuan": "pending"}
+
+
+def centre_summary(scenario: Scenario, figures: PathStore) -> dict:
+    """summary.json's `centre` and `pending_at_horizon`: the mean and 99th percentile over paths of each
+    path's centre load and of the claims approved after the horizon (count and yuan)."""
+    n = figures.paths
+    names = [*CENTRE_COLUMNS.values(), *PENDING_COLUMNS.values()]
+    m = moments(figures.columns)
+    rank = covering_rank(n, 0.99)
+    at = order_statistics(figures.columns, {name: [rank] for name in names})
+
+    def spread(name: str) -> dict[str, float]:
+        return {"mean": m[name].mean, "p99": float(at[name][rank])}
+
+    queued = scenario.recovery.model == "auction" and scenario.auction.operators is not None
+    centre = {"operators": scenario.auction.operators if queued else None}
+    centre |= {key: spread(name) if queued else None for key, name in CENTRE_COLUMNS.items()}
+    centre["overloaded"] = queued and m["centre utilisation"].mean > OVERLOADED
+    pending = {"claims": spread("pending claims")}
+    pending["yuan"] = {k: _yuan(v) for k, v in spread("pending").items()}
+    return {"centre": centre, "pending_at_horizon": pending}

@@ -2,18 +2,21 @@
 
 Given the year's factor Z, every loan of a cell (same segment and vintage) defaults with the same
 probability, so the number of defaults per cell is drawn binomially; only then are the defaulters picked
-(uniformly, without replacement, across the years) and their disposals simulated. Trading-centre
-capacity is not modelled here: the event engine takes the same draws (draw_cases) and totals
-(block_totals) and runs the centre's queue in between.
+(uniformly, without replacement, across the years) and their disposals simulated. The trading centre's
+capacity is modelled with a NumPy first-filed, first-served queue over the whole block
+(sim.centre.queue_starts); the event engine takes the same draws (draw_cases) and totals (block_totals)
+and runs that queue in SimPy instead, the reference the NumPy queue is tested against.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from market.domain.loss import LAYERS
+from sim.centre import centre_load, filing_order, queue_starts
 from sim.compensation import compute_claims
 from sim.model import Scenario
 from sim.portfolio import LoanBook, conditional_pd
@@ -46,8 +49,35 @@ def run_block(
     scenario: Scenario, book: LoanBook, seed: np.random.SeedSequence, n_paths: int
 ) -> PathTotals:
     """Simulate one block of paths; the block's seed fixes every draw."""
+    return run_block_funds(scenario, book, seed, n_paths, [fund_rules(scenario)])[0]
+
+
+def run_block_funds(
+    scenario: Scenario,
+    book: LoanBook,
+    seed: np.random.SeedSequence,
+    n_paths: int,
+    funds: list[FundRules],
+) -> list[PathTotals]:
+    """One block of paths settled under each of several funds' rules: the draws, the centre's queue
+    and the claims are made once, since a fund's money does not change them."""
     cases = draw_cases(scenario, book, seed, n_paths)
-    return block_totals(scenario, book, cases, started=cases.filed_day)
+    operators = centre_operators(scenario)
+    started = cases.filed_day
+    if operators is not None:
+        work = cases.disposals.operator_days
+        started = queue_starts(cases.path, started, work, operators, n_paths)
+    return block_totals(scenario, book, cases, started, funds)
+
+
+def fund_rules(scenario: Scenario) -> FundRules:
+    """The fund's rules the scenario sets, over its horizon."""
+    return FundRules.of(scenario.compensation, scenario.horizon_years)
+
+
+def centre_operators(scenario: Scenario) -> int | None:
+    """The trading centre's operators when cases queue for them (auction model, limited capacity)."""
+    return scenario.auction.operators if scenario.recovery.model == "auction" else None
 
 
 def draw_cases(
@@ -73,9 +103,13 @@ def draw_cases(
 
 
 def block_totals(
-    scenario: Scenario, book: LoanBook, cases: BlockCases, started: np.ndarray
-) -> PathTotals:
-    """Losses, claims and the fund's settlements of a block, given when an operator took each case."""
+    scenario: Scenario,
+    book: LoanBook,
+    cases: BlockCases,
+    started: np.ndarray,
+    funds: list[FundRules],
+) -> list[PathTotals]:
+    """Losses, claims and each fund's settlements of a block, given when an operator took each case."""
     n_paths, years = cases.factor.shape
     path, year, loan, day, disposals = (
         cases.path,
@@ -89,8 +123,12 @@ def block_totals(
     interest = unpaid_interest_fen(principal, book.rate[loan], day / DAYS_PER_YEAR - year)
     loss = principal_loss_fen(scenario, disposals.proceeds_fen, interest, principal)
     claims = claim_table(scenario, path, day, cash_day, principal, loss)
-    fund = settle(claims, n_paths, FundRules.of(scenario.compensation, years))
     by_path_year = path * years + year
+    horizon_days = years * DAYS_PER_YEAR
+    operators = centre_operators(scenario)
+    load = centre_load(
+        path, cases.filed_day, started, disposals.operator_days, horizon_days, n_paths
+    )
     originated = np.array([book.exposure_fen(y) for y in range(years)], dtype=np.int64)
     defaulted = _by(by_path_year, principal, n_paths, years)
     defaulted_before = np.cumsum(defaulted, axis=1) - defaulted
@@ -98,23 +136,21 @@ def block_totals(
     book_subsidy = np.array(
         [book.annual_subsidy_fen[book.vintage <= y].sum() for y in range(years)], dtype=np.int64
     )
-    return PathTotals(
+    shared = dict(  # the same whatever the fund's money
         defaults=cases.counts.sum(axis=0),
         exposure_fen=originated - defaulted_before,
         principal_loss_fen=_by(by_path_year, loss, n_paths, years),
-        claims_fen=fund.claims_fen,
-        payout_fen=fund.payout_fen,
-        clawback_fen=fund.clawback_fen,
         subsidy_fen=book_subsidy - lost_subsidy,
-        balance_end_fen=fund.balance_end_fen,
-        budget_exhausted=fund.budget_exhausted,
-        waiting_fen=fund.waiting_fen,
-        lapsed_fen=fund.lapsed_fen,
-        pending_fen=fund.pending_fen,
         disposals=np.bincount(path, minlength=n_paths).astype(np.int64),
         disposal_days=np.bincount(path, weights=cash_day - day, minlength=n_paths),
         queue_days=np.bincount(path, weights=started - cases.filed_day, minlength=n_paths),
+        centre_utilisation=load.offered_days / (operators or math.inf) / horizon_days,
+        centre_busy_share=load.busy_days / (operators or math.inf) / horizon_days,
+        wait_p95_days=load.wait_p95_days,
+        waiting_at_horizon=load.waiting_at_horizon,
     )
+    # a fund's totals carry the names PathTotals gives them
+    return [PathTotals(**shared, **vars(settle(claims, n_paths, rules))) for rules in funds]
 
 
 def default_counts(
@@ -226,15 +262,15 @@ def claim_table(
         final = np.minimum(final, first)
         revise[early] = settlement_batch(cash_day[early], per_year)
     approve_day = file_day + comp.payment_lag_days
-    order = np.lexsort((approve_day, path))
+    order = filing_order(path, approve_day)  # by path, then approval (np.lexsort, faster)
     n_layers = len(LAYERS)
     due_first = first[order].ravel()  # row by row: each loan's layers in layer order
-    keep = due_first > 0
-    rows = np.repeat(order, n_layers)[keep]
+    keep = np.flatnonzero(due_first > 0)
+    rows = order[keep // n_layers]
     return ClaimTable(
         path=path[rows],
-        layer=np.tile(np.arange(n_layers), order.size)[keep],
-        approve_batch=settlement_batch(approve_day[rows], per_year),
+        layer=keep % n_layers,
+        approve_batch=settlement_batch(approve_day, per_year)[rows],
         revise_batch=revise[rows],
         due_first=due_first[keep],
         due_final=final[order].ravel()[keep],

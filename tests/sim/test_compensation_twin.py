@@ -151,3 +151,16 @@ def test_defaulters_are_distinct_and_uniformly_chosen():
     expected = groups / population
     chi_square = float(((first_pick - expected) ** 2 / expected).sum())
     assert chi_square < 50  # 19 degrees of freedom: P(chi2 > 50) ~ 1e-4
+
+
+def test_vectorised_largest_remainder_equals_the_scalar_split_ties_included():
+    rng = np.random.default_rng(16)
+    for columns in (2, 3, 4, 6):
+        for _ in range(20):
+            weights = rng.integers(0, 4, columns)  # small weights: many equal remainders
+            weights[rng.integers(0, columns)] += 1
+            totals = rng.integers(0, 10**9, 50).astype(np.int64)
+            split = twin.largest_remainder(totals, weights[None, :], int(weights.sum()))
+            fractions = [Fraction(int(w), int(weights.sum())) for w in weights]
+            for total, row in zip(totals.tolist(), split.tolist(), strict=True):
+                assert row == rule.largest_remainder(total, fractions), (total, weights)

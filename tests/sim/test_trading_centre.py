@@ -1,5 +1,6 @@
 """The event engine's trading centre: first filed, first served, path by path, on the vector engine's draws."""
 
+import math
 from dataclasses import fields
 
 import numpy as np
@@ -7,7 +8,8 @@ import pytest
 import simpy
 
 import sim
-from sim.event import events_scheduled, filing_order, trading_centre
+from sim.centre import centre_load, filing_order, percentile_by_group, queue_starts
+from sim.event import events_scheduled, trading_centre
 
 
 def resource_centre(filed: np.ndarray, work_days: np.ndarray, operators: int) -> np.ndarray:
@@ -85,3 +87,40 @@ def test_without_a_queue_the_event_engine_gives_the_vector_engines_paths(make_sc
     for f in fields(event):
         assert np.array_equal(getattr(event, f.name), getattr(vector, f.name)), f.name
     assert event.defaults.sum() > 0 and event.queue_days.sum() == 0
+
+
+@pytest.mark.parametrize("operators", [1, 3, 25])
+def test_the_numpy_queue_gives_the_simpy_centres_starts_to_the_bit(operators):
+    rng = np.random.default_rng(operators)
+    # 100 paths: rounds of many paths in NumPy, then the busiest few finish one by one
+    path = rng.integers(0, 100, 10_000)
+    filed = np.round(rng.random(10_000) * 1500, 1)  # rounded: many cases filed on the same day
+    work = rng.exponential(20 * operators, 10_000)  # about 1.3 times what the operators can do
+    simpy_starts = trading_centre(path, filed, work, operators)
+    assert np.array_equal(queue_starts(path, filed, work, operators, n_paths=100), simpy_starts)
+    assert np.mean(simpy_starts > filed) > 0.2  # a real queue
+
+
+def test_the_centres_load_counts_work_waits_and_the_queue_left_at_the_horizon():
+    path = np.array([0, 0, 0, 1])
+    filed = np.array([0.0, 10.0, 90.0, 50.0])
+    started = np.array([0.0, 60.0, 120.0, 50.0])  # one operator on path 0: cases 2 and 3 wait
+    work = np.array([60.0, 60.0, 30.0, 20.0])
+    load = centre_load(path, filed, started, work, horizon_days=100.0, n_paths=3)
+    assert load.busy_days.tolist() == [60 + 40, 20, 0]  # work past day 100 is not counted
+    assert load.offered_days.tolist() == [150, 20, 0]
+    assert load.waiting_at_horizon.tolist() == [1, 0, 0]  # filed on day 90, taken on day 120
+    assert load.wait_p95_days.tolist() == [50, 0, 0]
+
+
+def test_a_percentile_by_group_is_the_order_statistic_of_each_group():
+    rng = np.random.default_rng(2)
+    group = rng.integers(0, 30, 500)
+    waited = rng.random(500) < np.where(group < 10, 0.02, 0.6)  # zeros: cases that did not wait
+    values = rng.random(500) * waited
+    found = percentile_by_group(group, values, 31, 0.95)
+    for g in range(30):
+        mine = np.sort(values[group == g])
+        assert found[g] == mine[math.ceil(0.95 * mine.size) - 1]
+    assert found[30] == 0  # a group without values
+    assert np.sum(found[:10] == 0) >= 5 and np.all(found[10:30] > 0)  # both kinds of group
