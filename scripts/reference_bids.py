@@ -112,13 +112,14 @@ def create_app() -> Flask:
         if not key:
             return _json({"error": "idempotency_key_required"}, 400)
         raw = request.get_data()
-        with engine.connect() as connection, connection.begin() as transaction:
+        with engine.connect() as connection:  # closing it rolls back whatever was not committed
+            connection.begin()
             caller = _caller(connection)
             if caller is None:
                 return _json({"error": "unauthorized"}, 401)
             status, body = _bid(connection, auction_id, caller, request.get_json(silent=True) or {})
             if status >= 400:  # a refusal changes nothing; its answer is stored alone
-                transaction.rollback()
+                connection.rollback()
                 connection.begin()
             record = {"user_id": caller.id, "key": key, "endpoint": request.path,
                       "request_hash": hashlib.sha256(request.path.encode() + b"\n" + raw).hexdigest()}
