@@ -116,7 +116,7 @@ class _World:
             reinsurance_ppm=250_000 if shares[2] else 0,
         )
         self.session.add(loan)
-        self.session.commit()
+        self.session.flush()
         return loan
 
     def _asset(self, enterprise: Enterprise, number: int, k: int) -> IPAsset:

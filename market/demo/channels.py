@@ -40,7 +40,7 @@ def seed(session: so.Session, now: datetime) -> bool:
     open_case, signed_case, closed_case, claim_case = (_case(session, loan, i, now) for i, loan in
                                                        enumerate(others[:4], start=1))
     conversion_case = _case(session, conversion_loan, 5, now)
-    session.commit()
+    session.flush()
 
     _open_round(session, people, open_case, now)
     _signed_licence(session, people, signed_case, now)

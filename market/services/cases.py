@@ -83,7 +83,7 @@ def apply_case_action(
     detail: dict | None = None,
     **params,
 ) -> DisposalCase:
-    """Lock the case, apply the action, audit it and commit; domain errors roll everything back."""
+    """Lock the case, apply the action and audit it (a domain error leaves the entry point to roll back)."""
     case = lock_case(session, case_id)
     if case is None:
         raise LookupError(f"No disposal case {case_id}.")

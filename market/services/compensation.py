@@ -223,7 +223,7 @@ def _claimant_check(claim: CompensationClaim, actor: Actor) -> None:
 
 
 def file_claim(session: so.Session, claim_id: int, *, actor: Actor, now: datetime) -> CompensationClaim:
-    """The claimant files its drafted claim for the bureau's review; commits."""
+    """The claimant files its drafted claim for the bureau's review."""
     lock_fund(session)
     claim = session.get(CompensationClaim, claim_id, populate_existing=True)
     if claim is None:
@@ -247,7 +247,7 @@ def _file(session: so.Session, claim: CompensationClaim, *, actor: Actor, now: d
 
 
 def file_case_claims(session: so.Session, case_id: int, *, actor: Actor, now: datetime) -> list[CompensationClaim]:
-    """The institution files its claim from a case's statement (drafting it first if needed); commits."""
+    """The institution files its claim from a case's statement (drafting it first if needed)."""
     lock_fund(session)
     case = session.get(DisposalCase, case_id)
     if case is None or actor.user is None or not can_see_case(actor.user, case):
@@ -278,7 +278,7 @@ def file_case_claims(session: so.Session, case_id: int, *, actor: Actor, now: da
 def file_subsidy_claim(
     session: so.Session, *, actor: Actor, loan_id: int, kind: ClaimKind, base_fen: int, evidence: str, now: datetime
 ) -> CompensationClaim:
-    """File a subsidy (interest, appraisal fee, premium) for a loan's borrower: a share of the cost within the firm's yearly cap; commits."""
+    """File a subsidy (interest, appraisal fee, premium) for a loan's borrower: a share of the cost within the firm's yearly cap."""
     if not kind.is_subsidy:
         raise ValueError("Compensation claims come from a settlement statement.")
     lock_fund(session)
@@ -326,7 +326,7 @@ def review(
     session: so.Session, claim_id: int, *, actor: Actor, decision: ReviewDecision, now: datetime,
     amount_fen: int | None = None, reason: str = "",
 ) -> CompensationClaim:
-    """A bureau user approves, reduces (with reason) or rejects (with reason); four eyes above the threshold; commits."""
+    """A bureau user approves, reduces (with reason) or rejects (with reason); four eyes above the threshold."""
     if actor.role != Role.BUREAU or actor.user is None:
         raise Forbidden("Only finance-bureau users review claims.")
     lock_fund(session)

@@ -1,7 +1,7 @@
 """The centre's decisions on a case (review, valuation, notice, negotiated sale, suspension) and withdrawal.
 
-Each function locks the case, lets the domain check the rules, writes what goes with the move and commits;
-a broken rule rolls everything back.
+Each function locks the case, lets the domain check the rules and writes what goes with the move; a broken
+rule raises, and the entry point rolls everything back.
 """
 
 from __future__ import annotations

@@ -97,7 +97,7 @@ def file_case(session: so.Session, *, loan_id: int, filing: Filing, summary: str
 
 def resubmit_case(session: so.Session, case_id: int, *, filing: Filing, summary: str, actor: Actor,
                   now: datetime) -> DisposalCase:
-    """The bank corrects a returned filing and sends it back to the centre; commit."""
+    """The bank corrects a returned filing and sends it back to the centre."""
     require_role(actor.user, Role.BANK)
     case = lock_case(session, case_id)
     if case is None or case.bank_id != actor.user.institution_id:

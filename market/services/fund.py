@@ -126,7 +126,7 @@ POLICY_FIELDS = (
 
 
 def add_policy_version(session: so.Session, *, actor: Actor, now: datetime, note: str = "", **settings) -> PolicyVersion:
-    """Save the bureau's policy as a new version (earlier versions stay, claims keep theirs); commits."""
+    """Save the bureau's policy as a new version (earlier versions stay, claims keep theirs)."""
     require_bureau(actor)
     unknown = set(settings) - set(POLICY_FIELDS)
     if unknown:
@@ -150,7 +150,7 @@ def add_policy_version(session: so.Session, *, actor: Actor, now: datetime, note
 
 
 def contribute(session: so.Session, amount_fen: int, *, actor: Actor, now: datetime, memo: str = "") -> None:
-    """Money put into the fund (a top-up of its balance); commits, then pays waiting claims."""
+    """Money put into the fund (a top-up of its balance), then pays waiting claims."""
     require_bureau(actor)
     lock_fund(session)
     transaction = record_movement(session, Movement.FUND_CONTRIBUTION, amount_fen=amount_fen, now=now, memo=memo)
@@ -171,7 +171,7 @@ def open_year(session: so.Session, year: int, now: datetime) -> FundYear:
 def grant_budget(
     session: so.Session, year: int, line: BudgetLine, amount_fen: int, *, actor: Actor, now: datetime, memo: str = ""
 ) -> None:
-    """Grant a year's budget line, or top it up; commits."""
+    """Grant a year's budget line, or top it up."""
     require_bureau(actor)
     lock_fund(session)
     fund_year = open_year(session, year, now)
@@ -245,7 +245,7 @@ def payment_queue(session: so.Session) -> list[CompensationClaim]:
 
 
 def run_payments(session: so.Session, *, actor: Actor, now: datetime) -> PaymentRun:
-    """Pay approved claims in order of approval while this year's budget and the balance last; commits."""
+    """Pay approved claims in order of approval while this year's budget and the balance last."""
     require_bureau(actor)
     lock_fund(session)
     result = pay_queue(session, actor=actor, now=now)
@@ -300,7 +300,7 @@ def pay_queue(session: so.Session, *, actor: Actor, now: datetime) -> PaymentRun
 
 
 def repay_clawback(session: so.Session, clawback_id: int, *, actor: Actor, now: datetime) -> Clawback:
-    """Record that a claimant repaid a clawback into the fund; commits."""
+    """Record that a claimant repaid a clawback into the fund."""
     require_bureau(actor)
     lock_fund(session)
     clawback = session.get(Clawback, clawback_id, populate_existing=True)

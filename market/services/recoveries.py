@@ -58,7 +58,7 @@ def on_later_recovery(
     session: so.Session, case: DisposalCase, amount_fen: int, now: datetime, *, memo: str = "",
     actor: Actor | None = None,
 ) -> SettlementStatement | None:
-    """Re-run a settled case's statement with money recovered later; revise its claims and claw back (caller commits).
+    """Re-run a settled case's statement with money recovered later; revise its claims and claw back.
 
     Returns the new statement revision, or None when the case is not settled yet (nothing to re-run).
     """
@@ -95,7 +95,7 @@ def record_later_recovery(
     session: so.Session, case_id: int, amount_fen: int, *, actor: Actor, now: datetime, memo: str = "",
     through_centre: bool = True,
 ) -> SettlementStatement:
-    """The operator records money recovered after settlement (posting it in when it came through the centre); commits."""
+    """The operator records money recovered after settlement (posting it in when it came through the centre)."""
     case = lock_case(session, case_id)
     if case is None:
         raise LookupError(f"No disposal case {case_id}.")

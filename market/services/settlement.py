@@ -125,7 +125,7 @@ def settle_case(
     session: so.Session, case_id: int, *, actor: Actor, now: datetime, costs: DisposalCosts | None = None,
     settings: CostSettings = DEFAULT_COSTS,
 ) -> SettlementStatement:
-    """Settle a disposed case: statement, payouts of what the centre holds, claims drafted; commits."""
+    """Settle a disposed case: statement, payouts of what the centre holds, claims drafted."""
     from market.services.compensation import draft_case_claims
 
     case = lock_case(session, case_id)  # lock order everywhere: case, then fund, then audit chain
@@ -209,7 +209,7 @@ def statement_from_row(row: SettlementStatement) -> Statement:
 def record_transfer(
     session: so.Session, case_id: int, *, actor: Actor, now: datetime, released_on: date | None = None
 ) -> DisposalCase:
-    """Record the transfer (or licence recordal) and release the pledge; commits."""
+    """Record the transfer (or licence recordal) and release the pledge."""
     case = lock_case(session, case_id)
     if case is None:
         raise LookupError(f"No disposal case {case_id}.")
@@ -223,7 +223,7 @@ def record_transfer(
 
 
 def close_case(session: so.Session, case_id: int, *, actor: Actor, now: datetime) -> DisposalCase:
-    """Close a settled case whose transfer is recorded; commits."""
+    """Close a settled case whose transfer is recorded."""
     case = lock_case(session, case_id)
     if case is None:
         raise LookupError(f"No disposal case {case_id}.")
