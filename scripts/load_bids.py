@@ -91,6 +91,8 @@ def _arguments():
     parser.add_argument("--clients", type=int, default=5, help="client processes the bidders are spread over")
     parser.add_argument("--postgres", metavar="ADMIN_URL", help="also run on a throw-away PostgreSQL database")
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    parser.add_argument("--database-name", help="name of the throw-away PostgreSQL database (created and dropped "
+                                                "for each run; default ipd_load_<pid>)")
     parser.add_argument("--lots", type=int, default=LOTS_FOLLOWED, help="lots each bidder follows")
     parser.add_argument("--look", choices=["watch-list", "lot"], default="watch-list",
                         help="how a bidder leading every lot it follows looks again: all its lots in one request "
@@ -372,7 +374,7 @@ def run_one(name: str, admin_url: str | None, args, app: str = OURS) -> dict:
     if admin_url:
         import sqlalchemy as sa
 
-        database = f"ipd_load_{os.getpid()}"
+        database = args.database_name or f"ipd_load_{os.getpid()}"
         admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
             connection.execute(sa.text(f'CREATE DATABASE "{database}"'))
