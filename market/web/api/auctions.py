@@ -92,8 +92,7 @@ def _not_found(auction_id: int):
 def _current(auction_id: int) -> sa.Row:
     """The round's row with the caller's registration, after whatever the clock owes it (race-safe).
 
-    One query with the token's look-up, in a read (SQLite: no write lock); a round with a step due is
-    settled and read again.
+    One query with the token's look-up; a round with a step due is settled and read again.
     """
     row = _round(auction_id)
     session = db()
