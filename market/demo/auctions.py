@@ -63,7 +63,7 @@ def seed(session: so.Session, now: datetime) -> bool:
         if story == "open":
             session.add(FirstRefusalHolder(case_id=case.id, name="苏州星海动漫有限公司（独占被许可人）",
                                            basis="exclusive licensee", rank=1))
-        session.commit()
+        session.flush()
         start = appraisal * 7 // 10 * YUAN
         increment = max(1_000, appraisal // 100 // 1_000 * 1_000) * YUAN
         ends_at = {"open_with_bids": now + timedelta(days=3), "open": now + timedelta(days=2)}.get(

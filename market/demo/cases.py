@@ -116,7 +116,7 @@ class _World:
             reinsurance_ppm=250_000 if shares[2] else 0,
         )
         self.session.add(loan)
-        self.session.commit()
+        self.session.flush()
         return loan
 
     def _asset(self, enterprise: Enterprise, number: int, k: int) -> IPAsset:
@@ -216,7 +216,7 @@ class _Story:
 
     def _transfer(self):
         disposal.settlement_step(self.session, self.case_id, CaseAction.RECORD_TRANSFER, actor=self.operator,
-                                 now=self.clock, detail={"recordal_ref": f"ZY{self.clock:%Y%m%d}{self.case_id:05d}"})
+                                 now=self.clock)
 
     def _close(self):
         disposal.settlement_step(self.session, self.case_id, CaseAction.CLOSE, actor=self.operator, now=self.clock)

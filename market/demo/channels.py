@@ -40,7 +40,7 @@ def seed(session: so.Session, now: datetime) -> bool:
     open_case, signed_case, closed_case, claim_case = (_case(session, loan, i, now) for i, loan in
                                                        enumerate(others[:4], start=1))
     conversion_case = _case(session, conversion_loan, 5, now)
-    session.commit()
+    session.flush()
 
     _open_round(session, people, open_case, now)
     _signed_licence(session, people, signed_case, now)
@@ -153,7 +153,8 @@ def _signed_licence(session, people: _People, case: DisposalCase, now: datetime)
         if when < now:
             licensing.record_royalty_payment(session, licence.id, received_on=when.date(), amount_fen=amount * YUAN,
                                              reference=ref, reported_sales_fen=amount * 25 * YUAN, actor=op, now=when)
-    licensing.flag_missed_licence_recordals(session, now)
+    for licence_id in licensing.missed_licence_recordals(session, now):
+        licensing.flag_missed_licence_recordal(session, licence_id, now=now)
 
 
 def _closed_round(session, people: _People, case: DisposalCase, now: datetime) -> None:

@@ -136,7 +136,7 @@ def seed(session: so.Session, now: datetime) -> bool:
             agency_share_ppm=shares[3], reguarantee_ppm=500_000 if shares[1] else 0,
             reinsurance_ppm=250_000 if shares[2] else 0,
         ))
-    session.commit()
+    session.flush()
     return True
 
 

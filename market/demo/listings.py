@@ -94,7 +94,7 @@ def asset_title_and_number(kind: IPKind, seq: int, rng: random.Random) -> tuple[
 
 
 def seed_listings(session: so.Session, now: datetime, n: int, *, seed: int = 20261124) -> int:
-    """Bulk-create n published cases (with their firms, assets, pledges and loans); commits; returns n."""
+    """Bulk-create n published cases (with their firms, assets, pledges and loans); returns n."""
     rng = random.Random(seed + n)
     banks = _bank_ids(session)
     base = {model: session.scalar(sa.select(sa.func.coalesce(sa.func.max(model.id), 0))) or 0
@@ -135,7 +135,7 @@ def seed_listings(session: so.Session, now: datetime, n: int, *, seed: int = 202
     session.execute(sa.insert(case_asset), [{"case_id": cases[i], "asset_id": aid}
                                             for i in range(n) for aid, _ in assets_of[i]])
     _audit(session, [(cases[i], plans[i]) for i in range(n)])
-    session.commit()
+    session.flush()
     return n
 
 

@@ -125,7 +125,7 @@ class _Story:
                         memo="许可使用费（结算后收到）")
         recoveries.on_later_recovery(s, s.get(DisposalCase, cases[2].id), 60 * WAN, self.at(0.50),
                                      memo="被许可人支付的第二期许可使用费", actor=self.operator)
-        s.commit()
+        s.flush()
         agency_claim = self._claim(cases[2], Layer.AGENCY)
         if agency_claim.clawbacks:
             fund.repay_clawback(s, agency_claim.clawbacks[0].id, actor=b, now=self.at(0.55))
@@ -187,7 +187,7 @@ class _Story:
             filed_at=datetime.combine(start + timedelta(days=410), datetime.min.time(), tzinfo=UTC),
         )
         s.add(case)
-        s.commit()
+        s.flush()
         return case
 
     def _settle(self, case: DisposalCase, when: datetime) -> None:
@@ -204,7 +204,7 @@ class _Story:
                               Channel.CLAIM_TRANSFER: (Movement.CLAIM_PRICE, "受让机构支付债权转让价款")}[case.channel]
             record_movement(s, movement, amount_fen=case.recovery_fen, now=when - timedelta(days=5),
                             case_id=case.id, memo=memo)
-        s.commit()
+        s.flush()
         settlement.settle_case(s, case.id, actor=self.operator, now=when)
 
     def _claim(self, case: DisposalCase, layer: Layer) -> CompensationClaim:
@@ -282,7 +282,7 @@ class _Story:
                 annual_rate_ppm=39_500, appraised_value_fen=principal * 5 // 2, start_date=start,
                 maturity_date=start + timedelta(days=730), status=LoanStatus.PERFORMING, bank_share_ppm=PPM,
             ))
-        s.commit()
+        s.flush()
 
     def _draft_for_other_settled_cases(self) -> None:
         """Cases settled before there was a policy get their claims drafted now."""
@@ -291,5 +291,5 @@ class _Story:
             statement = latest_statement(s, case.id)
             if statement is not None:
                 compensation.draft_case_claims(s, case, statement, now=self._recent(1))
-        s.commit()
+        s.flush()
 

@@ -54,7 +54,7 @@ def create_user(
         display_name=display_name or email.split("@")[0],
     )
     session.add(user)
-    session.commit()
+    session.flush()
     return user
 
 
@@ -78,7 +78,7 @@ def start_login_session(session: so.Session, user: User) -> str:
     """Open a login for the user; returns the secret kept in the signed session cookie."""
     token = secrets.token_urlsafe(32)
     session.add(LoginSession(token_hash=_digest(token), user_id=user.id))
-    session.commit()
+    session.flush()
     return token
 
 
@@ -151,14 +151,14 @@ def end_login_session(session: so.Session, token: str, now: datetime | None = No
         .where(LoginSession.token_hash == _digest(token), LoginSession.revoked_at.is_(None))
         .values(revoked_at=now or utcnow())
     )
-    session.commit()
+    session.flush()
 
 
 def create_api_token(session: so.Session, user: User, label: str = "") -> str:
     """Issue a bearer token for the user; only its hash is stored, so show it once."""
     token = "ipd_" + secrets.token_urlsafe(32)
     session.add(ApiToken(token_hash=_digest(token), user_id=user.id, label=label))
-    session.commit()
+    session.flush()
     return token
 
 

@@ -331,38 +331,33 @@ def open_auction(
 ) -> Auction:
     """Open the next auction round of a case (the workflow checks notice, rounds and the start floor)."""
     starts_at = starts_at or now
-    try:
-        if starts_at < now:
-            raise InvalidTerms("Bidding cannot open in the past.")
-        check_terms(Terms(starting_price_fen, increment_fen, deposit_fen, starts_at, ends_at), rules)
-        case = lock_case(session, case_id)
-        if case is None:
-            raise LookupError(f"No disposal case {case_id}.")
-        if live_auction_for_case(session, case_id) is not None:
-            raise InvalidTerms("This case already has an auction round that has not finished.")
-        playbook = PLAYBOOKS[kind]
-        if case.state != playbook.live_state:
-            move_case(session, case, playbook.open, actor=actor, now=now, rules=rules.disposal,
-                      start_price_fen=starting_price_fen, due_at=ends_at)
-        rounds = session.scalar(sa.select(sa.func.count(Auction.id)).where(Auction.case_id == case_id)) or 0
-        auction = Auction(
-            case_id=case_id, round_no=rounds + 1, kind=kind, title=case.title, status=AuctionStatus.OPEN,
-            starting_price_fen=starting_price_fen, increment_fen=increment_fen, deposit_fen=deposit_fen,
-            starts_at=starts_at, scheduled_end_at=ends_at, ends_at=ends_at,
-            extension_seconds=int(rules.extension.total_seconds()), code_salt=secrets.token_hex(8),
-            bid_count=0, proxy_count=0, opened_by_user_id=actor.user.id if actor.user else None, created_at=now,
-        )
-        session.add(auction)
-        session.flush()
-        record_event(session, actor=actor, entity="auction", entity_id=auction.id, action="auction_opened",
-                     now=now, to_state=AuctionStatus.OPEN.value,
-                     detail={"case_id": case_id, "round": auction.round_no, "kind": kind.value,
-                             "start_fen": starting_price_fen, "increment_fen": increment_fen,
-                             "deposit_fen": deposit_fen, "ends_at": ends_at.isoformat()})
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    if starts_at < now:
+        raise InvalidTerms("Bidding cannot open in the past.")
+    check_terms(Terms(starting_price_fen, increment_fen, deposit_fen, starts_at, ends_at), rules)
+    case = lock_case(session, case_id)
+    if case is None:
+        raise LookupError(f"No disposal case {case_id}.")
+    if live_auction_for_case(session, case_id) is not None:
+        raise InvalidTerms("This case already has an auction round that has not finished.")
+    playbook = PLAYBOOKS[kind]
+    if case.state != playbook.live_state:
+        move_case(session, case, playbook.open, actor=actor, now=now, rules=rules.disposal,
+                  start_price_fen=starting_price_fen, due_at=ends_at)
+    rounds = session.scalar(sa.select(sa.func.count(Auction.id)).where(Auction.case_id == case_id)) or 0
+    auction = Auction(
+        case_id=case_id, round_no=rounds + 1, kind=kind, title=case.title, status=AuctionStatus.OPEN,
+        starting_price_fen=starting_price_fen, increment_fen=increment_fen, deposit_fen=deposit_fen,
+        starts_at=starts_at, scheduled_end_at=ends_at, ends_at=ends_at,
+        extension_seconds=int(rules.extension.total_seconds()), code_salt=secrets.token_hex(8),
+        bid_count=0, proxy_count=0, opened_by_user_id=actor.user.id if actor.user else None, created_at=now,
+    )
+    session.add(auction)
+    session.flush()
+    record_event(session, actor=actor, entity="auction", entity_id=auction.id, action="auction_opened",
+                 now=now, to_state=AuctionStatus.OPEN.value,
+                 detail={"case_id": case_id, "round": auction.round_no, "kind": kind.value,
+                         "start_fen": starting_price_fen, "increment_fen": increment_fen,
+                         "deposit_fen": deposit_fen, "ends_at": ends_at.isoformat()})
     return auction
 
 
@@ -400,21 +395,15 @@ def pay_deposit(
 
     Returns the registration and whether this call created it.
     """
-    try:
-        auction = lock_auction(session, auction_id) if 0 < auction_id <= MAX_ID else None
-        if auction is None:
-            raise AuctionNotFound(f"No auction {auction_id}.")
-        existing = registration(session, auction_id, institution_id)
-        if existing is not None:
-            session.commit()
-            return existing, False
-        if auction.status != AuctionStatus.OPEN or now >= auction.ends_at:
-            raise AuctionClosed("Bidding on this auction has ended; deposits are no longer taken.")
-        bidder = register_bidder(session, auction, institution_id, now=now, user=user, rules=rules)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    auction = lock_auction(session, auction_id) if 0 < auction_id <= MAX_ID else None
+    if auction is None:
+        raise AuctionNotFound(f"No auction {auction_id}.")
+    existing = registration(session, auction_id, institution_id)
+    if existing is not None:
+        return existing, False
+    if auction.status != AuctionStatus.OPEN or now >= auction.ends_at:
+        raise AuctionClosed("Bidding on this auction has ended; deposits are no longer taken.")
+    bidder = register_bidder(session, auction, institution_id, now=now, user=user, rules=rules)
     return bidder, True
 
 

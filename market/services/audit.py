@@ -49,7 +49,7 @@ def record_event(
     reason: str = "",
     detail: dict | None = None,
 ) -> AuditEvent:
-    """Append one event to the chain inside the caller's transaction (the caller commits)."""
+    """Append one event to the chain inside the caller's unit of work."""
     if is_postgresql(session):
         session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
     prev = session.scalar(sa.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))

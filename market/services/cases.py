@@ -83,15 +83,10 @@ def apply_case_action(
     detail: dict | None = None,
     **params,
 ) -> DisposalCase:
-    """Lock the case, apply the action, audit it and commit; domain errors roll everything back."""
-    try:
-        case = lock_case(session, case_id)
-        if case is None:
-            raise LookupError(f"No disposal case {case_id}.")
-        move_case(session, case, action, actor=actor, now=now, reason=reason, rules=rules,
-                  detail=detail, **params)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    """Lock the case, apply the action and audit it (a domain error leaves the entry point to roll back)."""
+    case = lock_case(session, case_id)
+    if case is None:
+        raise LookupError(f"No disposal case {case_id}.")
+    move_case(session, case, action, actor=actor, now=now, reason=reason, rules=rules,
+              detail=detail, **params)
     return case

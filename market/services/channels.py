@@ -3,10 +3,6 @@ hand-over of a channel's result to settlement."""
 
 from __future__ import annotations
 
-import importlib
-import inspect
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -21,20 +17,8 @@ from market.services.audit import Actor
 
 # Roles that may apply for a licence on the platform (the centre also records offers from outside firms).
 LICENCE_APPLICANT_ROLES = frozenset({Role.BANK, Role.AIC, Role.GUARANTOR, Role.INSURER, Role.AGENCY})
-RECOVERIES_MODULE = "market.services.recoveries"
 # Settlement has drawn up the case's statement: later money goes through its hook.
 SETTLED_STATES = frozenset({CaseState.SETTLED, CaseState.TRANSFER_RECORDED, CaseState.CLOSED})
-
-
-@contextmanager
-def transaction(session: so.Session) -> Iterator[None]:
-    """Commit what the block wrote, or roll all of it back on any error (domain errors included)."""
-    try:
-        yield
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
 
 
 def lock(session: so.Session, model, object_id: int, what: str):
@@ -83,30 +67,20 @@ def check_case_visible(user: User, case: DisposalCase) -> None:
         raise NotFound("No such case.")
 
 
-def later_recovery_hook():
-    """Settlement's `on_later_recovery(session, case, amount_fen, now)`, or None while it does not exist."""
-    try:
-        module = importlib.import_module(RECOVERIES_MODULE)
-    except ModuleNotFoundError as error:
-        if error.name != RECOVERIES_MODULE:
-            raise
-        return None
-    return getattr(module, "on_later_recovery", None)
-
-
 def add_later_recovery(session: so.Session, case: DisposalCase, amount_fen: int, now: datetime, *,
                        actor: Actor, memo: str = "") -> bool:
     """Money a channel brings in after the disposal (royalties), already posted to the ledger.
 
     Until the case is settled it is part of the channel's result (case.recovery_fen grows); once settled,
-    settlement re-runs its statement through its hook (and keeps recovery_fen as the result it settled).
-    Returns True when the hook was called.
+    settlement re-runs its statement (recoveries.on_later_recovery; recovery_fen stays the result it
+    settled). Returns True when the statement was re-run.
     """
-    hook = later_recovery_hook()
-    if case.state not in SETTLED_STATES or hook is None:
+    from market.services import (
+        recoveries,  # recoveries builds on settlement, which the channels feed
+    )
+
+    if case.state not in SETTLED_STATES:
         case.recovery_fen = (case.recovery_fen or 0) + amount_fen
         return False
-    accepted = inspect.signature(hook).parameters
-    extra = {name: value for name, value in (("memo", memo), ("actor", actor)) if name in accepted}
-    hook(session, case, amount_fen, now, **extra)
+    recoveries.on_later_recovery(session, case, amount_fen, now, memo=memo, actor=actor)
     return True

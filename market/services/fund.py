@@ -126,28 +126,23 @@ POLICY_FIELDS = (
 
 
 def add_policy_version(session: so.Session, *, actor: Actor, now: datetime, note: str = "", **settings) -> PolicyVersion:
-    """Save the bureau's policy as a new version (earlier versions stay, claims keep theirs); commits."""
+    """Save the bureau's policy as a new version (earlier versions stay, claims keep theirs)."""
     require_bureau(actor)
     unknown = set(settings) - set(POLICY_FIELDS)
     if unknown:
         raise ValueError(f"Unknown policy settings: {', '.join(sorted(unknown))}.")
-    try:
-        lock_fund(session)
-        previous = current_policy(session)
-        values = {name: getattr(previous, name) for name in POLICY_FIELDS} if previous else {}
-        values.update(settings)
-        values["shortfall"] = Shortfall(values.get("shortfall", Shortfall.WAIT))
-        policy = PolicyVersion(version=(previous.version + 1 if previous else 1), created_at=now,
-                               created_by_id=actor.user.id if actor.user else None, note=note.strip(), **values)
-        compensation_rule(policy)  # refuses ratios outside [0, 1] and negative caps with a clear message
-        session.add(policy)
-        session.flush()
-        record_event(session, actor=actor, entity="policy", entity_id=policy.id, action="policy_version_added",
-                     now=now, reason=note, detail={"version": policy.version})
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    lock_fund(session)
+    previous = current_policy(session)
+    values = {name: getattr(previous, name) for name in POLICY_FIELDS} if previous else {}
+    values.update(settings)
+    values["shortfall"] = Shortfall(values.get("shortfall", Shortfall.WAIT))
+    policy = PolicyVersion(version=(previous.version + 1 if previous else 1), created_at=now,
+                           created_by_id=actor.user.id if actor.user else None, note=note.strip(), **values)
+    compensation_rule(policy)  # refuses ratios outside [0, 1] and negative caps with a clear message
+    session.add(policy)
+    session.flush()
+    record_event(session, actor=actor, entity="policy", entity_id=policy.id, action="policy_version_added",
+                 now=now, reason=note, detail={"version": policy.version})
     return policy
 
 
@@ -155,17 +150,12 @@ def add_policy_version(session: so.Session, *, actor: Actor, now: datetime, note
 
 
 def contribute(session: so.Session, amount_fen: int, *, actor: Actor, now: datetime, memo: str = "") -> None:
-    """Money put into the fund (a top-up of its balance); commits, then pays waiting claims."""
+    """Money put into the fund (a top-up of its balance), then pays waiting claims."""
     require_bureau(actor)
-    try:
-        lock_fund(session)
-        transaction = record_movement(session, Movement.FUND_CONTRIBUTION, amount_fen=amount_fen, now=now, memo=memo)
-        record_event(session, actor=actor, entity="fund", entity_id=transaction.id, action="fund_contribution",
-                     now=now, reason=memo, detail={"amount_fen": amount_fen})
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    lock_fund(session)
+    transaction = record_movement(session, Movement.FUND_CONTRIBUTION, amount_fen=amount_fen, now=now, memo=memo)
+    record_event(session, actor=actor, entity="fund", entity_id=transaction.id, action="fund_contribution",
+                 now=now, reason=memo, detail={"amount_fen": amount_fen})
 
 
 def open_year(session: so.Session, year: int, now: datetime) -> FundYear:
@@ -181,48 +171,38 @@ def open_year(session: so.Session, year: int, now: datetime) -> FundYear:
 def grant_budget(
     session: so.Session, year: int, line: BudgetLine, amount_fen: int, *, actor: Actor, now: datetime, memo: str = ""
 ) -> None:
-    """Grant a year's budget line, or top it up; commits."""
+    """Grant a year's budget line, or top it up."""
     require_bureau(actor)
-    try:
-        lock_fund(session)
-        fund_year = open_year(session, year, now)
-        if fund_year.closed_at is not None:
-            raise YearNotOpen(f"The fund year {year} is closed; grant the budget to a later year.")
-        transaction = record_movement(session, Movement.BUDGET_GRANTED, amount_fen=amount_fen, now=now,
-                                      year=year, line=line, memo=memo)
-        record_event(session, actor=actor, entity="fund", entity_id=transaction.id, action="budget_granted",
-                     now=now, reason=memo, detail={"year": year, "line": line.value, "amount_fen": amount_fen})
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    lock_fund(session)
+    fund_year = open_year(session, year, now)
+    if fund_year.closed_at is not None:
+        raise YearNotOpen(f"The fund year {year} is closed; grant the budget to a later year.")
+    transaction = record_movement(session, Movement.BUDGET_GRANTED, amount_fen=amount_fen, now=now,
+                                  year=year, line=line, memo=memo)
+    record_event(session, actor=actor, entity="fund", entity_id=transaction.id, action="budget_granted",
+                 now=now, reason=memo, detail={"year": year, "line": line.value, "amount_fen": amount_fen})
 
 
 def close_year(session: so.Session, year: int, *, actor: Actor, now: datetime) -> dict[BudgetLine, int]:
     """Year-end: what is left of each budget line lapses (a ledger event); waiting claims carry over. Commits."""
     require_bureau(actor)
-    try:
-        lock_fund(session)
-        if fund_year_of(now) <= year:
-            raise YearNotOver(f"The fund year {year} has not ended yet.")
-        fund_year = session.scalar(sa.select(FundYear).where(FundYear.year == year))
-        if fund_year is None or fund_year.closed_at is not None:
-            raise YearNotOpen(f"The fund year {year} is not open.")
-        lapsed = {}
-        for line in BudgetLine:
-            left = budget_left_fen(session, year, line)
-            lapsed[line] = left
-            if left > 0:
-                record_movement(session, Movement.BUDGET_LAPSED, amount_fen=left, now=now, year=year, line=line,
-                                memo=f"Year-end {year}")
-        fund_year.closed_at = now
-        fund_year.closed_by_id = actor.user.id if actor.user else None
-        record_event(session, actor=actor, entity="fund", entity_id=fund_year.id, action="year_closed", now=now,
-                     detail={"year": year, **{f"lapsed_{k.value}_fen": v for k, v in lapsed.items()}})
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    lock_fund(session)
+    if fund_year_of(now) <= year:
+        raise YearNotOver(f"The fund year {year} has not ended yet.")
+    fund_year = session.scalar(sa.select(FundYear).where(FundYear.year == year))
+    if fund_year is None or fund_year.closed_at is not None:
+        raise YearNotOpen(f"The fund year {year} is not open.")
+    lapsed = {}
+    for line in BudgetLine:
+        left = budget_left_fen(session, year, line)
+        lapsed[line] = left
+        if left > 0:
+            record_movement(session, Movement.BUDGET_LAPSED, amount_fen=left, now=now, year=year, line=line,
+                            memo=f"Year-end {year}")
+    fund_year.closed_at = now
+    fund_year.closed_by_id = actor.user.id if actor.user else None
+    record_event(session, actor=actor, entity="fund", entity_id=fund_year.id, action="year_closed", now=now,
+                 detail={"year": year, **{f"lapsed_{k.value}_fen": v for k, v in lapsed.items()}})
     return lapsed
 
 
@@ -265,15 +245,10 @@ def payment_queue(session: so.Session) -> list[CompensationClaim]:
 
 
 def run_payments(session: so.Session, *, actor: Actor, now: datetime) -> PaymentRun:
-    """Pay approved claims in order of approval while this year's budget and the balance last; commits."""
+    """Pay approved claims in order of approval while this year's budget and the balance last."""
     require_bureau(actor)
-    try:
-        lock_fund(session)
-        result = pay_queue(session, actor=actor, now=now)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    lock_fund(session)
+    result = pay_queue(session, actor=actor, now=now)
     return result
 
 
@@ -325,26 +300,21 @@ def pay_queue(session: so.Session, *, actor: Actor, now: datetime) -> PaymentRun
 
 
 def repay_clawback(session: so.Session, clawback_id: int, *, actor: Actor, now: datetime) -> Clawback:
-    """Record that a claimant repaid a clawback into the fund; commits."""
+    """Record that a claimant repaid a clawback into the fund."""
     require_bureau(actor)
-    try:
-        lock_fund(session)
-        clawback = session.get(Clawback, clawback_id, populate_existing=True)
-        if clawback is None:
-            raise LookupError(f"No clawback {clawback_id}.")
-        if clawback.repaid_at is not None:
-            raise ClawbackAlreadyRepaid(f"This clawback was repaid on {clawback.repaid_at.date().isoformat()}.")
-        claim = clawback.claim
-        record_movement(session, Movement.CLAWBACK_REPAID, amount_fen=clawback.amount_fen, now=now,
-                        claim_id=claim.id, institution_id=claim.institution_id, case_id=claim.case_id,
-                        reference=f"clawback-repaid:{clawback.id}")
-        clawback.repaid_at = now
-        record_event(session, actor=actor, entity="claim", entity_id=claim.id, action="clawback_repaid", now=now,
-                     detail={"clawback_id": clawback.id, "amount_fen": clawback.amount_fen})
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    lock_fund(session)
+    clawback = session.get(Clawback, clawback_id, populate_existing=True)
+    if clawback is None:
+        raise LookupError(f"No clawback {clawback_id}.")
+    if clawback.repaid_at is not None:
+        raise ClawbackAlreadyRepaid(f"This clawback was repaid on {clawback.repaid_at.date().isoformat()}.")
+    claim = clawback.claim
+    record_movement(session, Movement.CLAWBACK_REPAID, amount_fen=clawback.amount_fen, now=now,
+                    claim_id=claim.id, institution_id=claim.institution_id, case_id=claim.case_id,
+                    reference=f"clawback-repaid:{clawback.id}")
+    clawback.repaid_at = now
+    record_event(session, actor=actor, entity="claim", entity_id=claim.id, action="clawback_repaid", now=now,
+                 detail={"clawback_id": clawback.id, "amount_fen": clawback.amount_fen})
     return clawback
 
 

@@ -58,7 +58,7 @@ def on_later_recovery(
     session: so.Session, case: DisposalCase, amount_fen: int, now: datetime, *, memo: str = "",
     actor: Actor | None = None,
 ) -> SettlementStatement | None:
-    """Re-run a settled case's statement with money recovered later; revise its claims and claw back (caller commits).
+    """Re-run a settled case's statement with money recovered later; revise its claims and claw back.
 
     Returns the new statement revision, or None when the case is not settled yet (nothing to re-run).
     """
@@ -95,21 +95,16 @@ def record_later_recovery(
     session: so.Session, case_id: int, amount_fen: int, *, actor: Actor, now: datetime, memo: str = "",
     through_centre: bool = True,
 ) -> SettlementStatement:
-    """The operator records money recovered after settlement (posting it in when it came through the centre); commits."""
-    try:
-        case = lock_case(session, case_id)
-        if case is None:
-            raise LookupError(f"No disposal case {case_id}.")
-        if case.state not in SETTLED_STATES:
-            raise CaseNotSettledYet("The case is not settled yet: add the money to the channel's result instead.")
-        if through_centre:
-            record_movement(session, Movement.LICENCE_INCOME, amount_fen=amount_fen, now=now, case_id=case.id,
-                            memo=memo or "Recovered after settlement")
-        row = on_later_recovery(session, case, amount_fen, now, memo=memo, actor=actor)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    """The operator records money recovered after settlement (posting it in when it came through the centre)."""
+    case = lock_case(session, case_id)
+    if case is None:
+        raise LookupError(f"No disposal case {case_id}.")
+    if case.state not in SETTLED_STATES:
+        raise CaseNotSettledYet("The case is not settled yet: add the money to the channel's result instead.")
+    if through_centre:
+        record_movement(session, Movement.LICENCE_INCOME, amount_fen=amount_fen, now=now, case_id=case.id,
+                        memo=memo or "Recovered after settlement")
+    row = on_later_recovery(session, case, amount_fen, now, memo=memo, actor=actor)
     return row
 
 

@@ -5,6 +5,7 @@ from fractions import Fraction
 import pytest
 import sqlalchemy as sa
 
+from market.db import unit_of_work
 from market.domain.channels import ProposalStatus
 from market.domain.conversion import (
     ConsentMissing,
@@ -115,9 +116,10 @@ def _consent_all_but(session, clock, proposal, actors, missing=None):
 
 @pytest.mark.parametrize("missing", ALL)
 def test_each_missing_consent_blocks_the_conversion_service(session, clock, stacked, missing):
-    proposal = _propose(session, clock, stacked)
-    _consent_all_but(session, clock, proposal, stacked[3], missing)
-    with pytest.raises(ConsentMissing, match=NAMES[missing]):
+    with unit_of_work(session):
+        proposal = _propose(session, clock, stacked)
+        _consent_all_but(session, clock, proposal, stacked[3], missing)
+    with pytest.raises(ConsentMissing, match=NAMES[missing]), unit_of_work(session):
         conversion.execute_conversion(session, proposal.id, actor=stacked[2], now=clock())
     session.refresh(proposal)
     assert proposal.status == ProposalStatus.PROPOSED
