@@ -6,7 +6,7 @@ from flask import Flask
 
 from market import cli, config, db, security
 from market.extensions import babel, csrf, limiter, login_manager
-from market.web import blueprints, context, i18n
+from market.web import blueprints, context, i18n, refusals
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -32,6 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     security.init_app(app)
     i18n.init_app(app)
+    refusals.init_app(app)
     for blueprint in blueprints():
         app.register_blueprint(blueprint)
     cli.init_app(app)

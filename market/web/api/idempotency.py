@@ -11,9 +11,11 @@ import sqlalchemy as sa
 from flask import current_app, g, make_response, request
 from sqlalchemy.dialects import postgresql, sqlite
 
+from market.domain.errors import Refusal
 from market.models import IdempotencyRecord
 from market.web.api import api_caller, api_error
 from market.web.context import JOINED
+from market.web.refusals import api_refusal
 
 
 def _request_hash() -> str:
@@ -72,7 +74,10 @@ def idempotent(view):
             connection.begin()
             with _joined(connection):  # the caller is looked up in this transaction too (the view may read it
                 # with what it reads first): one connection
-                response = make_response(view(*args, **kwargs))
+                try:
+                    response = make_response(view(*args, **kwargs))
+                except Refusal as error:  # the refusal's answer is stored like any other
+                    response = api_refusal(error)
                 record = {"user_id": api_caller(write=True).id, "key": key, "endpoint": request.path,
                           "request_hash": _request_hash()}
             if response.status_code >= 500:
