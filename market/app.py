@@ -6,12 +6,38 @@ from flask import Flask
 
 from market import cli, config, db, security
 from market.extensions import babel, csrf, limiter, login_manager
-from market.web import blueprints, context, i18n, refusals
+from market.web import (
+    api,
+    auctions,
+    auth,
+    bureau,
+    cases,
+    catalogue,
+    channels,
+    context,
+    i18n,
+    main,
+    operator,
+    refusals,
+    settlement,
+)
+
+# One blueprint per audience, registered in this order.
+BLUEPRINTS = (auth.bp, main.bp, catalogue.bp, cases.bp, operator.bp, auctions.bp, channels.bp, bureau.bp,
+              settlement.bp, api.bp)
+
+
+class Marketplace(Flask):
+    """Flask, with every view run in the request's unit of work (context.dispatch_in_unit_of_work)."""
+
+    def dispatch_request(self):
+        """Dispatch as Flask does, inside the request's unit of work."""
+        return context.dispatch_in_unit_of_work(super().dispatch_request)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Create the marketplace app; test_config replaces the settings read from the environment."""
-    app = Flask(
+    app = Marketplace(
         __name__,
         template_folder=str(config.PROJECT_ROOT / "templates"),
         static_folder=str(config.PROJECT_ROOT / "static"),
@@ -33,7 +59,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     i18n.init_app(app)
     refusals.init_app(app)
-    for blueprint in blueprints():
+    csrf.exempt(api.bp)  # bearer-token clients
+    limiter.exempt(api.bp)  # the login form is what is rate-limited
+    for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     cli.init_app(app)
     return app

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
 
+from market.db import unit_of_work
+from market.demo import seed
 from market.migrate import upgrade_to_head
 from market.models import Institution, User
 from market.services import accounts, audit, tick
 
 
-def _session():
-    return current_app.extensions["market.sessions"]()
+@contextmanager
+def _unit_of_work():
+    """A session for one command, in one unit of work (commit at the end, roll back on an error)."""
+    with current_app.extensions["market.sessions"]() as session, unit_of_work(session):
+        yield session
 
 
 def _now():
@@ -32,10 +38,8 @@ def init_db() -> None:
 @click.option("--listings", type=int, default=0, help="Also bulk-create N public listings (speed checks).")
 def seed_demo(listings: int) -> None:
     """Load the demo data once (safe to run again); optionally N extra catalogue listings."""
-    from market.demo import seed
-
-    with _session() as session:
-        created = seed(session, now=_now(), listings=listings)
+    with _unit_of_work() as session:
+        created = seed(session, now=_now(), listings_count=listings)
     click.echo("Demo data loaded." if created else "Demo data already present; nothing changed.")
     if listings:
         click.echo(f"{listings} extra listings requested.")
@@ -48,7 +52,7 @@ def seed_demo(listings: int) -> None:
 @click.password_option()
 def create_user(email: str, institution_code: str, name: str, password: str) -> None:
     """Create a user for an existing institution (the role follows the institution's kind)."""
-    with _session() as session:
+    with _unit_of_work() as session:
         institution = session.scalar(sa.select(Institution).where(Institution.credit_code == institution_code))
         if institution is None:
             raise click.UsageError(f"No institution with credit code {institution_code}.")
@@ -66,7 +70,7 @@ def create_user(email: str, institution_code: str, name: str, password: str) -> 
 @click.option("--label", default="")
 def create_token(email: str, label: str) -> None:
     """Print a new API bearer token for a user (shown once; stored hashed)."""
-    with _session() as session:
+    with _unit_of_work() as session:
         user = session.scalar(sa.select(User).where(User.email == email.strip().lower()))
         if user is None or not user.active:
             raise click.UsageError(f"No active user {email}.")
@@ -76,15 +80,15 @@ def create_token(email: str, label: str) -> None:
 @click.command("tick")
 def tick_command() -> None:
     """Advance whatever is due (notice periods, auction closes, payment deadlines). Safe from cron."""
-    with _session() as session:
-        moved = tick.run_due(session, _now())
-    click.echo(", ".join(f"{name}: {count}" for name, count in moved.items()) or "nothing registered")
+    with current_app.extensions["market.sessions"]() as session:
+        moved = tick.run_due(session, _now())  # each item advances in its own unit of work
+    click.echo(", ".join(f"{name}: {count}" for name, count in moved.items()) or "nothing due")
 
 
 @click.command("verify-audit")
 def verify_audit() -> None:
     """Recompute the audit chain; exit 1 and name the first bad event if any row was edited."""
-    with _session() as session:
+    with _unit_of_work() as session:
         report = audit.verify_chain(session)
     if report.ok:
         click.echo(f"Audit trail intact: {report.checked} events verified.")

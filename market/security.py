@@ -9,7 +9,6 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_login import UserMixin
 from werkzeug.exceptions import HTTPException
 
-from market.db import begin_read
 from market.extensions import login_manager
 from market.models import User
 from market.services import accounts
@@ -61,12 +60,7 @@ class SignedInUser(UserMixin):
 
 @login_manager.user_loader
 def _load_login(token: str) -> SignedInUser | None:
-    # Who is asking is a pure read: do it without the write lock and end that transaction, so the
-    # request's own work starts a fresh (on SQLite: BEGIN IMMEDIATE) one.
-    session = db()
-    begin_read(session)
-    user = accounts.user_for_login_session(session, token)
-    session.commit()
+    user = accounts.user_for_login_session(db(), token)
     return SignedInUser(user, login_token=token) if user else None
 
 

@@ -3,6 +3,12 @@
     .venv/bin/python scripts/load_bids.py                       # SQLite, 50 bidders, 20 s
     .venv/bin/python scripts/load_bids.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres
     .venv/bin/python scripts/load_bids.py --bidders 50 --seconds 30 --workers 4 --worker-class gthread --threads 2
+    .venv/bin/python scripts/load_bids.py --reference --json out/bids.json --postgres postgresql+psycopg://...
+
+With --reference each database is also served by scripts/reference_bids.py (the least a bid service on our
+stack does: Flask + SQLAlchemy Core, the same gunicorn settings and database kind), driven by the same
+client and bidders and checked for the same invariants, run for run interleaved with ours; the figure to
+judge is the ratio of accepted bids/s (ours / reference's), which does not depend on the host's speed.
 
 For each database it builds a fresh one (a temp SQLite file; with --postgres a throw-away database made
 through that admin URL and dropped afterwards), arranges the auctions, bidder banks, API tokens and paid
@@ -41,6 +47,8 @@ BIN = Path(sys.executable).parent
 
 from market.domain.money import parse_yuan  # noqa: E402 (after the path above)
 
+OURS, REFERENCE = "market.app:create_app()", "scripts.reference_bids:create_app()"
+
 
 def main() -> int:
     """Run the load against SQLite and, when asked, PostgreSQL; exit 1 if an invariant failed."""
@@ -50,10 +58,25 @@ def main() -> int:
         targets.append(("postgresql", args.postgres))
     if args.only:
         targets = [t for t in targets if t[0] == args.only]
-    ok = True
+    report = {}
     for name, admin_url in targets:
-        ok &= run_one(name, admin_url, args)
-    return 0 if ok else 1
+        ours = run_one(name, admin_url, args, OURS)
+        figures = {"accepted_per_s": ours["accepted_per_s"], "p50_ms": ours["p50_ms"], "p99_ms": ours["p99_ms"],
+                   "invariants_ok": ours["invariants_ok"]}
+        if args.reference:
+            reference = run_one(name, admin_url, args, REFERENCE)
+            figures |= {"reference_accepted_per_s": reference["accepted_per_s"],
+                        "reference_p50_ms": reference["p50_ms"], "reference_p99_ms": reference["p99_ms"],
+                        "ratio": round(ours["accepted_per_s"] / reference["accepted_per_s"], 3)
+                        if reference["accepted_per_s"] else None,
+                        "invariants_ok": ours["invariants_ok"] and reference["invariants_ok"]}
+            print(f"== {name}: ours / reference = {figures['ratio']} accepted bids/s; p99 "
+                  f"{figures['p99_ms']:.0f} ms / {figures['reference_p99_ms']:.0f} ms", flush=True)
+        report[name] = figures
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
+    return 0 if all(f["invariants_ok"] for f in report.values()) else 1
 
 
 def _arguments():
@@ -75,6 +98,9 @@ def _arguments():
     parser.add_argument("--poll-seconds", type=float, default=0.25,
                         help="how long a bidder that still leads every lot it follows waits before looking again")
     parser.add_argument("--max-requests", type=int, default=200_000, help="hard cap on bid requests")
+    parser.add_argument("--reference", action="store_true",
+                        help="also run scripts/reference_bids.py under the same settings and report the ratio")
+    parser.add_argument("--json", metavar="FILE", help="write the figures per database to FILE")
     return parser.parse_args()
 
 
@@ -83,7 +109,7 @@ def _arguments():
 
 def arrange(database_url: str, bidders: int, auctions: int) -> tuple[list[int], list[str]]:
     """Auctions open for two days and bidder banks with tokens whose deposits are paid everywhere."""
-    from market.db import make_engine, make_session_factory
+    from market.db import make_engine, make_session_factory, unit_of_work
     from market.migrate import upgrade_to_head
     from market.services.accounts import create_api_token
     from market.services.auctions import open_auction, pay_deposit
@@ -95,16 +121,14 @@ def arrange(database_url: str, bidders: int, auctions: int) -> tuple[list[int], 
     engine = make_engine(database_url)
     upgrade_to_head(engine)
     now = datetime.now(UTC)
-    with make_session_factory(engine)() as session:
+    with make_session_factory(engine)() as session, unit_of_work(session):
         operator = make_operator(session)
         users = [make_user(session, institution=make_institution(session, name=f"压测银行{i:03d}"))
                  for i in range(bidders)]
-        session.commit()
         tokens = [create_api_token(session, user, label="load test") for user in users]
         auction_ids = []
         for _ in range(auctions):
             case = make_ready_case(session, Clock(now), valued_on=(now - timedelta(days=10)).date())
-            session.commit()
             auction = open_auction(session, case.id, starting_price_fen=START, increment_fen=10_000,
                                    deposit_fen=DEPOSIT, ends_at=now + timedelta(days=2), actor=Actor.of(operator),
                                    now=now)
@@ -119,7 +143,7 @@ def arrange(database_url: str, bidders: int, auctions: int) -> tuple[list[int], 
 
 
 def start_server(database_url: str, workdir: str, workers: int, worker_class: str,
-                 threads: int) -> tuple[subprocess.Popen, int]:
+                 threads: int, app: str = OURS) -> tuple[subprocess.Popen, int]:
     """gunicorn on a free loopback port; returns once it answers."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -129,7 +153,7 @@ def start_server(database_url: str, workdir: str, workers: int, worker_class: st
     command = [str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
                "--backlog", "2048", "--log-level", "warning"]
     command += ["--worker-class", worker_class] + (["--threads", str(threads)] if worker_class == "gthread" else [])
-    server = subprocess.Popen(command + ["market.app:create_app()"], env=env, cwd=ROOT,
+    server = subprocess.Popen(command + [app], env=env, cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     deadline = time.monotonic() + 30
     while True:
@@ -341,8 +365,8 @@ def bidder_process(port, jobs, auction_ids, deadline, max_requests, seed, poll_s
 # ---- one run ------------------------------------------------------------------------------------
 
 
-def run_one(name: str, admin_url: str | None, args) -> bool:
-    """Arrange, serve, load, check and report for one database."""
+def run_one(name: str, admin_url: str | None, args, app: str = OURS) -> dict:
+    """Arrange a fresh database, serve it with `app`, load, check and report; returns the figures."""
     workdir = tempfile.mkdtemp(prefix=f"load-bids-{name}-")
     database = None
     if admin_url:
@@ -356,10 +380,11 @@ def run_one(name: str, admin_url: str | None, args) -> bool:
     else:
         database_url = f"sqlite:///{workdir}/load.sqlite3"
     try:
-        print(f"== {name}: arranging {args.auctions} auctions, {args.bidders} bidders with paid deposits ...",
+        print(f"== {name}, {'reference' if app == REFERENCE else 'marketplace'} ({os.popen('uptime').read().strip()})")
+        print(f"   arranging {args.auctions} auctions, {args.bidders} bidders with paid deposits ...",
               flush=True)
         auction_ids, tokens = arrange(database_url, args.bidders, args.auctions)
-        server, port = start_server(database_url, workdir, args.workers, args.worker_class, args.threads)
+        server, port = start_server(database_url, workdir, args.workers, args.worker_class, args.threads, app)
         try:
             kind = f"gthread x{args.threads}" if args.worker_class == "gthread" else "sync"
             print(f"   gunicorn: {args.workers} {kind} workers on 127.0.0.1:{port}; bidding for {args.seconds:.0f} s",
@@ -381,7 +406,7 @@ def run_one(name: str, admin_url: str | None, args) -> bool:
                   f"{args.look}; they spent {waiting:.0%} of their time waiting {args.poll_seconds:g} s to look again "
                   "because they led every lot they follow (offered load, not the server, limits a run where "
                   "this is high and the CPU is not all used)")
-            ok = check_and_report(port, tokens[0], auction_ids, accepted, latencies, statuses, looks, wall)
+            figures = check_and_report(port, tokens[0], auction_ids, accepted, latencies, statuses, looks, wall)
         finally:
             stop_server(server)
     finally:
@@ -391,7 +416,7 @@ def run_one(name: str, admin_url: str | None, args) -> bool:
             with admin.connect() as connection:
                 connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
             admin.dispose()
-    return ok
+    return figures
 
 
 def load(port, auction_ids, tokens, args):
@@ -424,8 +449,9 @@ def load(port, auction_ids, tokens, args):
     return accepted, latencies, statuses, looks, waited / (len(tokens) * wall), wall, client_cpu
 
 
-def check_and_report(port, token, auction_ids, accepted, latencies, statuses, looks, wall) -> bool:
-    """Read back every auction and history through the API and check the invariants; print the figures."""
+def check_and_report(port, token, auction_ids, accepted, latencies, statuses, looks, wall) -> dict:
+    """Read back every auction and history through the API and check the invariants; print and return the
+    figures."""
     auth = {"Authorization": f"Bearer {token}"}
     problems = []
     history_total = 0
@@ -468,7 +494,8 @@ def check_and_report(port, token, auction_ids, accepted, latencies, statuses, lo
              if not problems else "FAILED"))
     for problem in problems[:20]:
         print("     -", problem)
-    return not problems and len(accepted) == history_total
+    return {"accepted_per_s": round(len(accepted) / wall, 1), "p50_ms": round(quantile(0.50), 1),
+            "p99_ms": round(quantile(0.99), 1), "invariants_ok": not problems and len(accepted) == history_total}
 
 
 if __name__ == "__main__":

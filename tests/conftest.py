@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 
 from market.app import create_app
 from market.db import make_engine
@@ -85,6 +87,21 @@ def clock():
     return Clock()
 
 
+class ArrangedClient(FlaskClient):
+    """A test client that first commits what the test arranged through the `session` fixture, as if an
+    earlier request had done it (services never commit: the entry point does)."""
+
+    def open(self, *args, **kwargs):
+        """Commit the test's arrangement, then send the request."""
+        arranged, thread = self.application.extensions.get(ARRANGED, (None, None))
+        if arranged is not None and thread == threading.get_ident():  # sessions are not shared across threads
+            arranged.commit()
+        return super().open(*args, **kwargs)
+
+
+ARRANGED = "tests: the session fixture"
+
+
 def make_test_app(database_url: str, clock: Clock, **overrides):
     """An app on the given database with test settings (CSRF off unless overridden)."""
     config = {
@@ -99,6 +116,7 @@ def make_test_app(database_url: str, clock: Clock, **overrides):
     }
     config.update(overrides)
     app = create_app(config)
+    app.test_client_class = ArrangedClient
     limiter.reset()
     return app
 
@@ -121,9 +139,12 @@ def csrf_app(database_url, clock):
 
 @pytest.fixture
 def session(app):
-    """A database session for arranging data and calling services directly."""
+    """A database session for arranging data and calling services directly (requests by the test client
+    commit it first)."""
     with app.extensions["market.sessions"]() as session:
+        app.extensions[ARRANGED] = (session, threading.get_ident())
         yield session
+        app.extensions.pop(ARRANGED, None)
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from market.db import unit_of_work
 from market.domain.auction import AuctionKind
 from market.domain.roles import InstitutionKind, Role
 from market.domain.workflow import CaseState
@@ -44,14 +45,14 @@ def open_round(
     session, clock, case: DisposalCase | None = None, *, start: int = START, increment: int = INCREMENT,
     deposit: int = DEPOSIT, hours: float = 24, kind: AuctionKind = AuctionKind.ASSET, operator: User | None = None,
 ) -> Auction:
-    """Open an auction round through the service (commits), bidding from now for `hours`."""
+    """Open an auction round through the service (committed), bidding from now for `hours`."""
     case = case or make_ready_case(session, clock)
     operator = operator or make_operator(session)
-    session.commit()
-    return open_auction(
-        session, case.id, starting_price_fen=start, increment_fen=increment, deposit_fen=deposit,
-        ends_at=clock() + timedelta(hours=hours), actor=Actor.of(operator), now=clock(), kind=kind,
-    )
+    with unit_of_work(session):
+        return open_auction(
+            session, case.id, starting_price_fen=start, increment_fen=increment, deposit_fen=deposit,
+            ends_at=clock() + timedelta(hours=hours), actor=Actor.of(operator), now=clock(), kind=kind,
+        )
 
 
 def make_bidder(session, clock, auction: Auction, *, kind: InstitutionKind = InstitutionKind.BANK,
@@ -61,8 +62,8 @@ def make_bidder(session, clock, auction: Auction, *, kind: InstitutionKind = Ins
     role = {InstitutionKind.BANK: Role.BANK, InstitutionKind.AIC: Role.AIC,
             InstitutionKind.GUARANTOR: Role.GUARANTOR, InstitutionKind.INSURER: Role.INSURER}[institution.kind]
     user = make_user(session, role, institution=institution)
-    session.commit()
-    bidder, _created = pay_deposit(session, auction.id, institution.id, now=clock(), user=user)
+    with unit_of_work(session):
+        bidder, _created = pay_deposit(session, auction.id, institution.id, now=clock(), user=user)
     return user, bidder
 
 

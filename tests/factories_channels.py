@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from market.db import unit_of_work
 from market.domain.conversion import ConversionTerms, ExitRoute
 from market.domain.licensing import LicenceKind, LicenceTerms, OfferTerms, ReportingPeriod
 from market.domain.roles import Role
@@ -57,9 +58,9 @@ def operator(session):
 def open_round(session, case, now, *, deadline_days: int = 7, **terms):
     """A licence round opened by a fresh operator on the case."""
     _, actor = operator(session)
-    session.commit()
-    return licensing.open_licence_round(session, case.id, licence_terms(**terms),
-                                        offer_deadline=now + timedelta(days=deadline_days), actor=actor, now=now)
+    with unit_of_work(session):
+        return licensing.open_licence_round(session, case.id, licence_terms(**terms),
+                                            offer_deadline=now + timedelta(days=deadline_days), actor=actor, now=now)
 
 
 def list_and_open(session, clock, case=None, *, loan=None, asking_yuan: int = 800_000, days: int = 10):
@@ -69,9 +70,9 @@ def list_and_open(session, clock, case=None, *, loan=None, asking_yuan: int = 80
     loan = loan or case.loan
     seller = make_user(session, Role.BANK, institution=loan.bank)
     _, op = operator(session)
-    session.commit()
-    listing = claim_transfer.list_claim(session, loan.id, asking_price_fen=asking_yuan * YUAN,
-                                        offer_deadline=clock() + timedelta(days=days), data_room_notes="Servicing file",
-                                        actor=Actor.of(seller), now=clock())
-    claim_transfer.open_claim_listing(session, listing.id, actor=op, now=clock())
+    with unit_of_work(session):
+        listing = claim_transfer.list_claim(session, loan.id, asking_price_fen=asking_yuan * YUAN,
+                                            offer_deadline=clock() + timedelta(days=days),
+                                            data_room_notes="Servicing file", actor=Actor.of(seller), now=clock())
+        claim_transfer.open_claim_listing(session, listing.id, actor=op, now=clock())
     return listing, Actor.of(seller), op

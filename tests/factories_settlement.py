@@ -12,7 +12,7 @@ from functools import lru_cache
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from market.db import make_engine, make_session_factory
+from market.db import make_engine, make_session_factory, unit_of_work
 from market.domain.ledger import BudgetLine, Movement
 from market.domain.loss import Shortfall
 from market.domain.roles import InstitutionKind, Role
@@ -88,9 +88,14 @@ def user_of(session, institution: Institution) -> User:
 
 def fund_money(session, *, now: datetime, balance_fen: int, budget_fen: int, subsidy_budget_fen: int = 0,
                year: int | None = None, bureau: User | None = None) -> None:
-    """Put money in the fund and grant this year's budget lines (commits)."""
+    """Put money in the fund and grant this year's budget lines (committed)."""
     actor = Actor.of(bureau) if bureau else Actor.system()
     year = year or fund.fund_year_of(now)
+    with unit_of_work(session):
+        _fund_money(session, actor, now, year, balance_fen, budget_fen, subsidy_budget_fen)
+
+
+def _fund_money(session, actor, now, year, balance_fen, budget_fen, subsidy_budget_fen) -> None:
     if balance_fen:
         fund.contribute(session, balance_fen, actor=actor, now=now)
     if budget_fen:
@@ -99,12 +104,12 @@ def fund_money(session, *, now: datetime, balance_fen: int, budget_fen: int, sub
         fund.grant_budget(session, year, BudgetLine.SUBSIDY, subsidy_budget_fen, actor=actor, now=now)
     if not budget_fen and not subsidy_budget_fen:
         fund.open_year(session, year, now)
-        session.commit()
 
 
 def settle(session, case: DisposalCase, *, now: datetime, op: User | None = None, **kwargs):
-    """Settle a case as an operator (commits)."""
-    return settlement.settle_case(session, case.id, actor=Actor.of(op or operator(session)), now=now, **kwargs)
+    """Settle a case as an operator (committed)."""
+    with unit_of_work(session):
+        return settlement.settle_case(session, case.id, actor=Actor.of(op or operator(session)), now=now, **kwargs)
 
 
 def claims_of(session, case: DisposalCase) -> dict:
@@ -116,19 +121,20 @@ def claims_of(session, case: DisposalCase) -> dict:
 
 def file_and_approve(session, claim: CompensationClaim, *, now: datetime, first: User, second: User) -> CompensationClaim:
     """File a drafted claim as its institution and approve it (twice if four eyes apply)."""
-    if claim.state == ClaimState.DRAFTED:
-        filer = user_of(session, claim.institution)
-        compensation.file_claim(session, claim.id, actor=Actor.of(filer), now=now)
-    compensation.review(session, claim.id, actor=Actor.of(first), decision=ReviewDecision.APPROVE, now=now)
-    if claim.state == ClaimState.AWAITING_SECOND_APPROVAL:
-        compensation.review(session, claim.id, actor=Actor.of(second), decision=ReviewDecision.APPROVE, now=now)
+    with unit_of_work(session):
+        if claim.state == ClaimState.DRAFTED:
+            filer = user_of(session, claim.institution)
+            compensation.file_claim(session, claim.id, actor=Actor.of(filer), now=now)
+        compensation.review(session, claim.id, actor=Actor.of(first), decision=ReviewDecision.APPROVE, now=now)
+        if claim.state == ClaimState.AWAITING_SECOND_APPROVAL:
+            compensation.review(session, claim.id, actor=Actor.of(second), decision=ReviewDecision.APPROVE, now=now)
     return claim
 
 
 def receive_price(session, case: DisposalCase, amount_fen: int, *, now: datetime) -> None:
     """The buyer's money arrives at the centre for the case (what the channels post)."""
-    record_movement(session, Movement.BUYER_PAYMENT, amount_fen=amount_fen, now=now, case_id=case.id)
-    session.commit()
+    with unit_of_work(session):
+        record_movement(session, Movement.BUYER_PAYMENT, amount_fen=amount_fen, now=now, case_id=case.id)
 
 
 @contextmanager
@@ -136,7 +142,7 @@ def fresh_database(database_template):
     """A session on a clean database for one hypothesis example (function fixtures do not reset between them).
 
     SQLite: a copy of the migrated template. PostgreSQL: the test's clean database inside an outer
-    transaction that is rolled back afterwards (the services' commits become savepoints); request the
+    transaction that is rolled back afterwards (a unit of work's commit becomes a savepoint's release); request the
     `database_url` fixture so the database is clean when the test starts.
     """
     if PG_URL:

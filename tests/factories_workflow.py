@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from market.db import unit_of_work
 from market.domain.filing import Filing
 from market.domain.roles import Role
 from market.domain.rules import min_first_start_fen, min_next_start_fen
@@ -49,7 +50,8 @@ def file_for(session, clock, user, loan, **overrides) -> DisposalCase:
                   unpaid_interest_fen=loan.unpaid_interest_fen, costs_so_far_fen=0, pledgee_consent=True,
                   co_owner_consents=tuple(sorted({n for a in loan.pledge.assets for n in a.co_owners})))
     fields.update(overrides)
-    return filing.file_case(session, loan_id=loan.id, filing=Filing(**fields), summary="", actor=Actor.of(user),
+    with unit_of_work(session):
+        return filing.file_case(session, loan_id=loan.id, filing=Filing(**fields), summary="", actor=Actor.of(user),
                             now=clock())
 
 
@@ -77,7 +79,8 @@ def walk(session, clock, operator, case: DisposalCase, target: CaseState) -> Dis
         steps.append(detour)
     me = Actor.of(operator)
     for step in steps:
-        _STEPS[step](session, clock, me, case.id)
+        with unit_of_work(session):
+            _STEPS[step](session, clock, me, case.id)
     return reload(session, case.id)
 
 

@@ -216,7 +216,7 @@ class _Story:
 
     def _transfer(self):
         disposal.settlement_step(self.session, self.case_id, CaseAction.RECORD_TRANSFER, actor=self.operator,
-                                 now=self.clock, detail={"recordal_ref": f"ZY{self.clock:%Y%m%d}{self.case_id:05d}"})
+                                 now=self.clock)
 
     def _close(self):
         disposal.settlement_step(self.session, self.case_id, CaseAction.CLOSE, actor=self.operator, now=self.clock)

@@ -153,7 +153,8 @@ def _signed_licence(session, people: _People, case: DisposalCase, now: datetime)
         if when < now:
             licensing.record_royalty_payment(session, licence.id, received_on=when.date(), amount_fen=amount * YUAN,
                                              reference=ref, reported_sales_fen=amount * 25 * YUAN, actor=op, now=when)
-    licensing.flag_missed_licence_recordals(session, now)
+    for licence_id in licensing.missed_licence_recordals(session, now):
+        licensing.flag_missed_licence_recordal(session, licence_id, now=now)
 
 
 def _closed_round(session, people: _People, case: DisposalCase, now: datetime) -> None:

@@ -1,60 +1,65 @@
-"""Who may see what: deny by default, per role and per object."""
+"""Who may see what: deny by default, per role and per object (refusals: NotFound, Forbidden)."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 
+from market.domain.errors import Forbidden, NotFound, RoleRequired  # noqa: F401 (callers import the access refusals from here)
 from market.domain.roles import SEES_EVERYTHING, Role
 from market.models import DisposalCase, Loan, User
 
-
-class Forbidden(PermissionError):
-    """The user may not do this."""
-
-
-class NotFound(LookupError):
-    """No such object, or not one this user may know about."""
+# Who carries a share of a case, per role: columns of the case or of its loan that hold the institution.
+# Roles not named (and not in SEES_EVERYTHING) see no case beyond the public catalogue. One table for the
+# SQL predicate (case_visibility) and the check of a loaded case (can_see_case).
+CASE_PARTIES = {
+    Role.BANK: ((DisposalCase, "bank_id"),),
+    Role.GUARANTOR: ((Loan, "guarantor_id"),),
+    Role.INSURER: ((Loan, "insurer_id"),),
+    Role.AGENCY: ((Loan, "agency_id"), (DisposalCase, "appraiser_id")),
+}
 
 
 def loan_visibility(user: User) -> sa.ColumnElement[bool]:
     """A WHERE clause for the loans the user may see."""
     if user.role in SEES_EVERYTHING:
         return sa.true()
-    column = {
-        Role.BANK: Loan.bank_id,
-        Role.GUARANTOR: Loan.guarantor_id,
-        Role.INSURER: Loan.insurer_id,
-        Role.AGENCY: Loan.agency_id,
-    }.get(user.role)
-    if column is None:
-        return sa.false()
-    return column == user.institution_id
+    columns = [getattr(Loan, name) for model, name in CASE_PARTIES.get(user.role, ()) if model is Loan]
+    if user.role == Role.BANK:
+        columns = [Loan.bank_id]
+    return sa.or_(sa.false(), *(column == user.institution_id for column in columns))
 
 
 def case_visibility(user: User) -> sa.ColumnElement[bool]:
     """A WHERE clause for the disposal cases the user may see (beyond the public catalogue)."""
     if user.role in SEES_EVERYTHING:
         return sa.true()
-    if user.role == Role.BANK:
-        return DisposalCase.bank_id == user.institution_id
-    return DisposalCase.loan_id.in_(sa.select(Loan.id).where(loan_visibility(user)))
+    parties = CASE_PARTIES.get(user.role, ())
+    own = [getattr(DisposalCase, name) == user.institution_id for model, name in parties if model is DisposalCase]
+    through_loan = [getattr(Loan, name) == user.institution_id for model, name in parties if model is Loan]
+    if through_loan:
+        own.append(DisposalCase.loan_id.in_(sa.select(Loan.id).where(sa.or_(*through_loan))))
+    return sa.or_(sa.false(), *own)
 
 
 def can_see_case(user: User, case: DisposalCase) -> bool:
-    """Whether the user may open the case's private pages."""
+    """Whether the user may open the case's private pages (case_visibility, for a case already loaded)."""
     if user.role in SEES_EVERYTHING:
         return True
-    if user.role == Role.BANK:
-        return case.bank_id == user.institution_id
-    loan = case.loan
-    return user.institution_id in {
-        Role.GUARANTOR: {loan.guarantor_id},
-        Role.INSURER: {loan.insurer_id},
-        Role.AGENCY: {loan.agency_id, case.appraiser_id},
-    }.get(user.role, set())
+    return any(getattr(case if model is DisposalCase else case.loan, name) == user.institution_id
+               for model, name in CASE_PARTIES.get(user.role, ()))
+
+
+def visible(session: so.Session, model, object_id: int, visibility: sa.ColumnElement[bool], what: str):
+    """The record with this id if it passes its kind's visibility predicate (the one its lists filter by);
+    NotFound otherwise."""
+    found = session.scalar(sa.select(model).where(model.id == object_id, visibility))
+    if found is None:
+        raise NotFound()
+    return found
 
 
 def require_role(user: User, *roles: Role) -> None:
     """Raise Forbidden unless the user has one of the roles."""
     if user.role not in roles:
-        raise Forbidden(f"This needs the role {' or '.join(r.value for r in roles)}.")
+        raise RoleRequired(roles=list(roles))

@@ -12,6 +12,7 @@ import sqlalchemy.orm as so
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from market.domain.errors import Refusal
 from market.domain.roles import ROLE_OF_INSTITUTION, InstitutionKind, Role
 from market.models import ApiToken, Institution, LoginSession, User, utcnow
 
@@ -20,8 +21,28 @@ _hasher = PasswordHasher()  # argon2id with the library's current recommended pa
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 
-class AccountError(ValueError):
-    """An account operation cannot be done; the message says why."""
+class AccountError(Refusal, ValueError):
+    """An account operation cannot be done."""
+
+    code = "account_error"
+
+
+class EmailInvalid(AccountError):
+    """An email address has an @."""
+
+    code = "email_invalid"
+
+
+class PasswordTooShort(AccountError):
+    """Passwords have a minimum length."""
+
+    code, fields = "password_too_short", ("min_length",)
+
+
+class EmailTaken(AccountError):
+    """One user per email address."""
+
+    code, fields = "email_taken", ("email",)
 
 
 def hash_password(password: str) -> str:
@@ -41,11 +62,11 @@ def create_user(
     """Create a user for an institution; the role follows the institution's kind unless given."""
     email = email.strip().lower()
     if "@" not in email:
-        raise AccountError("Enter a valid email address.")
+        raise EmailInvalid()
     if len(password) < 10:
-        raise AccountError("Passwords have at least 10 characters.")
+        raise PasswordTooShort(min_length=10)
     if session.scalar(sa.select(User.id).where(User.email == email)):
-        raise AccountError(f"A user with the email {email} already exists.")
+        raise EmailTaken(email=email)
     user = User(
         email=email,
         password_hash=hash_password(password),
@@ -54,7 +75,7 @@ def create_user(
         display_name=display_name or email.split("@")[0],
     )
     session.add(user)
-    session.commit()
+    session.flush()
     return user
 
 
@@ -78,7 +99,7 @@ def start_login_session(session: so.Session, user: User) -> str:
     """Open a login for the user; returns the secret kept in the signed session cookie."""
     token = secrets.token_urlsafe(32)
     session.add(LoginSession(token_hash=_digest(token), user_id=user.id))
-    session.commit()
+    session.flush()
     return token
 
 
@@ -151,14 +172,14 @@ def end_login_session(session: so.Session, token: str, now: datetime | None = No
         .where(LoginSession.token_hash == _digest(token), LoginSession.revoked_at.is_(None))
         .values(revoked_at=now or utcnow())
     )
-    session.commit()
+    session.flush()
 
 
 def create_api_token(session: so.Session, user: User, label: str = "") -> str:
     """Issue a bearer token for the user; only its hash is stored, so show it once."""
     token = "ipd_" + secrets.token_urlsafe(32)
     session.add(ApiToken(token_hash=_digest(token), user_id=user.id, label=label))
-    session.commit()
+    session.flush()
     return token
 
 

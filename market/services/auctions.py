@@ -26,14 +26,16 @@ from market.domain.auction import (
     Barred,
     BidState,
     DepositStatus,
-    InvalidTerms,
     NotEligible,
+    OpensInPast,
+    RoundUnfinished,
     Terms,
     check_terms,
     free_bidder_code,
     minimum_bid_fen,
 )
 from market.domain.claim_transfer import may_buy_claims, may_see_claim_lots
+from market.domain.errors import NotFound
 from market.domain.ledger import Movement
 from market.domain.roles import ROLE_OF_INSTITUTION
 from market.domain.rules import RuleBroken
@@ -55,7 +57,7 @@ from market.services.cases import lock_case, move_case
 from market.services.ledger import record_movement
 
 
-class AuctionNotFound(LookupError):
+class AuctionNotFound(NotFound):
     """No such auction, or not one this caller may see."""
 
 
@@ -177,7 +179,7 @@ def get_visible(session: so.Session, auction_id: int, viewer: Caller | None) -> 
     """The auction, or AuctionNotFound when it does not exist or the caller may not see it."""
     auction = session.get(Auction, auction_id) if 0 < auction_id <= MAX_ID else None
     if auction is None or not may_see(viewer, auction):
-        raise AuctionNotFound(f"No auction {auction_id}.")
+        raise AuctionNotFound()
     return auction
 
 
@@ -196,7 +198,7 @@ def round_for(session: so.Session, auction_id: int, institution_id: int | None) 
     row = session.connection().execute(_ROUND_FOR, {"auction_id": auction_id, "institution_id": institution_id}).first() \
         if 0 < auction_id <= MAX_ID else None
     if row is None:
-        raise AuctionNotFound(f"No auction {auction_id}.")
+        raise AuctionNotFound()
     return row
 
 
@@ -331,38 +333,33 @@ def open_auction(
 ) -> Auction:
     """Open the next auction round of a case (the workflow checks notice, rounds and the start floor)."""
     starts_at = starts_at or now
-    try:
-        if starts_at < now:
-            raise InvalidTerms("Bidding cannot open in the past.")
-        check_terms(Terms(starting_price_fen, increment_fen, deposit_fen, starts_at, ends_at), rules)
-        case = lock_case(session, case_id)
-        if case is None:
-            raise LookupError(f"No disposal case {case_id}.")
-        if live_auction_for_case(session, case_id) is not None:
-            raise InvalidTerms("This case already has an auction round that has not finished.")
-        playbook = PLAYBOOKS[kind]
-        if case.state != playbook.live_state:
-            move_case(session, case, playbook.open, actor=actor, now=now, rules=rules.disposal,
-                      start_price_fen=starting_price_fen, due_at=ends_at)
-        rounds = session.scalar(sa.select(sa.func.count(Auction.id)).where(Auction.case_id == case_id)) or 0
-        auction = Auction(
-            case_id=case_id, round_no=rounds + 1, kind=kind, title=case.title, status=AuctionStatus.OPEN,
-            starting_price_fen=starting_price_fen, increment_fen=increment_fen, deposit_fen=deposit_fen,
-            starts_at=starts_at, scheduled_end_at=ends_at, ends_at=ends_at,
-            extension_seconds=int(rules.extension.total_seconds()), code_salt=secrets.token_hex(8),
-            bid_count=0, proxy_count=0, opened_by_user_id=actor.user.id if actor.user else None, created_at=now,
-        )
-        session.add(auction)
-        session.flush()
-        record_event(session, actor=actor, entity="auction", entity_id=auction.id, action="auction_opened",
-                     now=now, to_state=AuctionStatus.OPEN.value,
-                     detail={"case_id": case_id, "round": auction.round_no, "kind": kind.value,
-                             "start_fen": starting_price_fen, "increment_fen": increment_fen,
-                             "deposit_fen": deposit_fen, "ends_at": ends_at.isoformat()})
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    if starts_at < now:
+        raise OpensInPast()
+    check_terms(Terms(starting_price_fen, increment_fen, deposit_fen, starts_at, ends_at), rules)
+    case = lock_case(session, case_id)
+    if case is None:
+        raise NotFound()
+    if live_auction_for_case(session, case_id) is not None:
+        raise RoundUnfinished()
+    playbook = PLAYBOOKS[kind]
+    if case.state != playbook.live_state:
+        move_case(session, case, playbook.open, actor=actor, now=now, rules=rules.disposal,
+                  start_price_fen=starting_price_fen, due_at=ends_at)
+    rounds = session.scalar(sa.select(sa.func.count(Auction.id)).where(Auction.case_id == case_id)) or 0
+    auction = Auction(
+        case_id=case_id, round_no=rounds + 1, kind=kind, title=case.title, status=AuctionStatus.OPEN,
+        starting_price_fen=starting_price_fen, increment_fen=increment_fen, deposit_fen=deposit_fen,
+        starts_at=starts_at, scheduled_end_at=ends_at, ends_at=ends_at,
+        extension_seconds=int(rules.extension.total_seconds()), code_salt=secrets.token_hex(8),
+        bid_count=0, proxy_count=0, opened_by_user_id=actor.user.id if actor.user else None, created_at=now,
+    )
+    session.add(auction)
+    session.flush()
+    record_event(session, actor=actor, entity="auction", entity_id=auction.id, action="auction_opened",
+                 now=now, to_state=AuctionStatus.OPEN.value,
+                 detail={"case_id": case_id, "round": auction.round_no, "kind": kind.value,
+                         "start_fen": starting_price_fen, "increment_fen": increment_fen,
+                         "deposit_fen": deposit_fen, "ends_at": ends_at.isoformat()})
     return auction
 
 
@@ -375,15 +372,14 @@ def eligibility_problem(
     """Why an institution may not register for a round, or None when it may."""
     is_holder = any(h.institution_id == institution.id for h in case.first_refusal_holders)
     if ROLE_OF_INSTITUTION[institution.kind] not in BIDDER_ROLES and not is_holder:
-        return NotEligible("Only banks, asset investment companies, guarantors and insurers may bid.")
+        return NotEligible()
     if auction.kind == AuctionKind.CLAIM and not may_buy_claims(institution.kind, institution.licensed_financial):
-        return NotEligible("Claim-rights lots are open only to licensed financial institutions.")
+        return NotEligible()
     barred = session.scalar(
         sa.select(AuctionBar.id).where(AuctionBar.case_id == case.id, AuctionBar.institution_id == institution.id)
     )
     if barred:
-        return Barred("Your institution won an earlier round of this case and did not pay; "
-                      "it may not bid in the re-run.")
+        return Barred()
     return None
 
 
@@ -400,21 +396,15 @@ def pay_deposit(
 
     Returns the registration and whether this call created it.
     """
-    try:
-        auction = lock_auction(session, auction_id) if 0 < auction_id <= MAX_ID else None
-        if auction is None:
-            raise AuctionNotFound(f"No auction {auction_id}.")
-        existing = registration(session, auction_id, institution_id)
-        if existing is not None:
-            session.commit()
-            return existing, False
-        if auction.status != AuctionStatus.OPEN or now >= auction.ends_at:
-            raise AuctionClosed("Bidding on this auction has ended; deposits are no longer taken.")
-        bidder = register_bidder(session, auction, institution_id, now=now, user=user, rules=rules)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    auction = lock_auction(session, auction_id) if 0 < auction_id <= MAX_ID else None
+    if auction is None:
+        raise AuctionNotFound()
+    existing = registration(session, auction_id, institution_id)
+    if existing is not None:
+        return existing, False
+    if auction.status != AuctionStatus.OPEN or now >= auction.ends_at:
+        raise AuctionClosed()
+    bidder = register_bidder(session, auction, institution_id, now=now, user=user, rules=rules)
     return bidder, True
 
 

@@ -1,13 +1,13 @@
 """Placing bids and hidden maxima, correct under concurrency.
 
-Every accepted bid is one conditional UPDATE of the auction row that states the rule it needs
-(status open, inside the window, not the leader, at least the minimum) and RETURNING the new
-sequence number, followed by an INSERT of the bid with that number, in one transaction (on
-PostgreSQL one statement: the INSERT reads the UPDATE's RETURNING in a common table expression). On
-PostgreSQL the UPDATE takes the row lock, and a concurrent bid re-checks the WHERE against the
-committed row after waiting; on SQLite the engine starts every transaction with BEGIN IMMEDIATE,
-so the whole transaction is serialised. The schema backs it up: UNIQUE(auction_id, seq),
-UNIQUE(auction_id, amount_fen), positive amounts, bids append-only.
+The domain judges every bid (domain.auction.check_bid: window, grid, leader, minimum) on the round as this
+transaction read it, and says what the bid changes (the new end: end_after_bid). The write is one UPDATE of
+the auction row guarded by the state that was judged (still open, the same number of bids), RETURNING the
+new sequence number, and an INSERT of the bid with that number (on PostgreSQL one statement: the INSERT
+reads the UPDATE's RETURNING in a common table expression). When another bid committed in between, the
+guard matches nothing and the bid is read and judged again. On PostgreSQL the UPDATE takes the row lock;
+on SQLite every transaction starts with BEGIN IMMEDIATE, so the read is already the latest. The schema
+backs it up: UNIQUE(auction_id, seq), UNIQUE(auction_id, amount_fen), positive amounts, bids append-only.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from market.domain.auction import (
     Terms,
     check_bid,
     check_proxy_max,
+    end_after_bid,
     minimum_bid_fen,
     next_proxy_bid,
 )
@@ -48,7 +49,7 @@ from market.services.auctions import (
     terms_of,
 )
 
-_RACE_RETRIES = 5
+_RACE_RETRIES = 20  # a bid re-judged this often while others keep committing first gives up
 _auction = Auction.__table__
 _bid = Bid.__table__
 _bidder = AuctionBidder.__table__
@@ -90,35 +91,27 @@ def place_bid(
     `read`: the round as round_for read it for this institution in this transaction, when the caller
     already has it (the API reads it with the bearer token); the bid's own check and write re-judge it.
     """
-    try:
-        row = read if read is not None else round_for(session, auction_id, institution_id)
-        if row.bidder_id is None:
-            raise DepositRequired("Pay the deposit for this auction before bidding.")
-        bidder = Registration(row.bidder_id, institution_id, row.bidder_code)
-        terms = terms_of(row)
-        extension = timedelta(seconds=row.extension_seconds)
-        for _attempt in range(_RACE_RETRIES):
-            try:
-                check_bid(terms, state_of(row), institution_id=institution_id, amount_fen=amount_fen, now=now)
-            except RuleBroken as refusal:
-                refusal.snapshot = snapshot(row, bidder.code)  # the state it was judged on, for the answer
-                raise
-            placed = _append(session, auction_id, bidder, amount_fen, now, extension, by_proxy=False)
-            if placed is not None:
-                break
-            # Another bid committed between our read and our UPDATE (PostgreSQL): re-read, re-judge.
-            row = round_for(session, auction_id, institution_id)
-        else:
-            raise RuntimeError("The auction kept changing; try again.")
-        seq, live = placed
-        live, replies = _proxies_reply(session, auction_id, terms, live, now, extension)
-        session.commit()
-    except (RuleBroken, AuctionNotFound):
-        raise  # judged on the read alone, nothing written: the caller ends its transaction (an API POST stores
-        # its refusal in it, one transaction instead of two)
-    except BaseException:
-        session.rollback()
-        raise
+    row = read if read is not None else round_for(session, auction_id, institution_id)
+    if row.bidder_id is None:
+        raise DepositRequired()
+    bidder = Registration(row.bidder_id, institution_id, row.bidder_code)
+    terms = terms_of(row)
+    for _attempt in range(_RACE_RETRIES):
+        judged = state_of(row)
+        try:
+            check_bid(terms, judged, institution_id=institution_id, amount_fen=amount_fen, now=now)
+        except RuleBroken as refusal:
+            refusal.snapshot = snapshot(row, bidder.code)  # the state it was judged on, for the answer
+            raise
+        placed = _append(session, auction_id, judged, bidder, amount_fen, now, rules.extension, by_proxy=False)
+        if placed is not None:
+            break
+        # Another bid committed between our read and our UPDATE (PostgreSQL): re-read, re-judge.
+        row = round_for(session, auction_id, institution_id)
+    else:
+        raise RuntimeError("The auction kept changing; try again.")
+    seq, live = placed
+    live, replies = _proxies_reply(session, auction_id, terms, live, now, rules.extension)
     forget_loaded(session, auction_id, _LIVE_ATTRIBUTES)  # we wrote its live columns with core statements
     return BidPlaced(seq, amount_fen, bidder.code, now, _with_state(snapshot(row), live, terms, bidder.code), replies)
 
@@ -133,35 +126,30 @@ def set_proxy(
     rules: AuctionRules = DEFAULT_AUCTION_RULES,
 ) -> Snapshot:
     """Set or raise a hidden maximum; unless leading, the system bids the minimum for it at once."""
-    try:
-        auction = lock_auction(session, auction_id) if 0 < auction_id <= MAX_ID else None
-        if auction is None:
-            raise AuctionNotFound(f"No auction {auction_id}.")
-        bidder = registration(session, auction_id, institution_id)
-        if bidder is None:
-            raise DepositRequired("Pay the deposit for this auction before bidding.")
-        terms, state = terms_of(auction), state_of(auction)
-        if state.status != AuctionStatus.OPEN or now >= state.ends_at:
-            raise AuctionClosed("Bidding on this auction has ended.")
-        if now < terms.starts_at:
-            raise AuctionNotStarted(f"Bidding opens at {terms.starts_at.isoformat(timespec='minutes')} (UTC).")
-        check_proxy_max(terms, state, institution_id=institution_id, max_fen=max_fen, rules=rules)
-        proxy = session.scalar(
-            sa.select(ProxyBid).where(ProxyBid.auction_id == auction_id, ProxyBid.bidder_id == bidder.id)
-        )
-        if proxy is None:
-            session.add(ProxyBid(auction_id=auction_id, bidder_id=bidder.id, max_fen=max_fen, set_at=now))
-            auction.proxy_count += 1  # under the row lock; bids read it back through RETURNING
-        else:
-            proxy.max_fen, proxy.set_at = max_fen, now
-        session.flush()
-        extension = timedelta(seconds=auction.extension_seconds)
-        live, _replies = _proxies_reply(session, auction_id, terms,
-                                        Live(state, auction.leader_code, auction.proxy_count), now, extension)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    auction = lock_auction(session, auction_id) if 0 < auction_id <= MAX_ID else None
+    if auction is None:
+        raise AuctionNotFound()
+    bidder = registration(session, auction_id, institution_id)
+    if bidder is None:
+        raise DepositRequired()
+    terms, state = terms_of(auction), state_of(auction)
+    if state.status != AuctionStatus.OPEN or now >= state.ends_at:
+        raise AuctionClosed()
+    if now < terms.starts_at:
+        raise AuctionNotStarted(opens_at=terms.starts_at)
+    check_proxy_max(terms, state, institution_id=institution_id, max_fen=max_fen, rules=rules)
+    proxy = session.scalar(
+        sa.select(ProxyBid).where(ProxyBid.auction_id == auction_id, ProxyBid.bidder_id == bidder.id)
+    )
+    if proxy is None:
+        session.add(ProxyBid(auction_id=auction_id, bidder_id=bidder.id, max_fen=max_fen, set_at=now))
+        auction.proxy_count += 1  # under the row lock; bids read it back through RETURNING
+    else:
+        proxy.max_fen, proxy.set_at = max_fen, now
+    session.flush()
+    extension = timedelta(seconds=auction.extension_seconds)
+    live, _replies = _proxies_reply(session, auction_id, terms,
+                                    Live(state, auction.leader_code, auction.proxy_count), now, extension)
     view = _with_state(snapshot(auction), live, terms, bidder.code)
     session.expire(auction)
     return view
@@ -181,35 +169,22 @@ class Registration:
 _LIVE_ATTRIBUTES = ["status", "ends_at", "bid_count", "current_price_fen", "leader_institution_id", "leader_code"]
 
 
-def _conditional_update() -> sa.Update:
-    """The bid's check and write in one statement, built once: only bind parameters change per bid."""
+def _guarded_update() -> sa.Update:
+    """The bid's write, applied only to the round as the domain judged it (still open, the same number of
+    bids); its values are the domain's. Built once: only bind parameters change per bid."""
     c = _auction.c
-    at = sa.bindparam("p_now", type_=UTCDateTime())
-    extended = sa.bindparam("p_extended", type_=UTCDateTime())
-    amount = sa.bindparam("p_amount", type_=sa.BigInteger())
-    institution = sa.bindparam("p_institution", type_=sa.Integer())
     return (
         sa.update(_auction)
-        .where(
-            c.id == sa.bindparam("p_auction", type_=sa.Integer()),
-            c.status == AuctionStatus.OPEN.value,
-            c.starts_at <= at,
-            c.ends_at > at,
-            sa.or_(c.leader_institution_id.is_(None), c.leader_institution_id != institution),
-            sa.or_(
-                sa.and_(c.bid_count == 0, c.starting_price_fen <= amount),
-                c.current_price_fen + c.increment_fen <= amount,
-            ),
-        )
+        .where(c.id == sa.bindparam("p_auction", type_=sa.Integer()), c.status == AuctionStatus.OPEN.value,
+               c.bid_count == sa.bindparam("p_judged_count", type_=sa.Integer()))
         .values(
             bid_count=c.bid_count + 1,
-            current_price_fen=amount,
-            leader_institution_id=institution,
+            current_price_fen=sa.bindparam("p_amount", type_=sa.BigInteger()),
+            leader_institution_id=sa.bindparam("p_institution", type_=sa.Integer()),
             leader_code=sa.bindparam("p_code", type_=sa.String()),
-            # anti-sniping: a valid bid in the last minutes moves the end to `extension` after it
-            ends_at=sa.case((c.ends_at < extended, extended), else_=c.ends_at),
+            ends_at=sa.bindparam("p_ends_at", type_=UTCDateTime()),
         )
-        .returning(c.bid_count, c.ends_at, c.proxy_count)
+        .returning(c.bid_count, c.proxy_count)
     )
 
 
@@ -224,10 +199,10 @@ def _update_and_insert() -> sa.Select:
                   sa.bindparam("p_bidder", type_=sa.Integer()), sa.bindparam("p_amount", type_=sa.BigInteger()),
                   sa.bindparam("p_now", type_=UTCDateTime()), sa.bindparam("p_by_proxy", type_=sa.Boolean())),
     ).cte("added")
-    return sa.select(placed.c.bid_count, placed.c.ends_at, placed.c.proxy_count).add_cte(added)
+    return sa.select(placed.c.bid_count, placed.c.proxy_count).add_cte(added)
 
 
-_UPDATE = _conditional_update()
+_UPDATE = _guarded_update()
 _INSERT = sa.insert(_bid)
 _UPDATE_AND_INSERT = _update_and_insert()
 
@@ -235,6 +210,7 @@ _UPDATE_AND_INSERT = _update_and_insert()
 def _append(
     session: so.Session,
     auction_id: int,
+    judged: BidState,
     bidder: Registration | AuctionBidder,
     amount_fen: int,
     now: datetime,
@@ -242,12 +218,15 @@ def _append(
     *,
     by_proxy: bool,
 ) -> tuple[int, Live] | None:
-    """The conditional UPDATE (check and write in one statement) and the bid row; None if the check failed."""
+    """Write a bid the domain accepted on `judged`: the guarded UPDATE and the bid row; None when the round
+    is no longer as judged (another bid came first)."""
     connection = session.connection()  # core statements: no ORM execution machinery
-    parameters = {"p_auction": auction_id, "p_now": now, "p_extended": now + extension, "p_amount": amount_fen,
-                  "p_institution": bidder.institution_id, "p_code": bidder.code}
+    ends_at = end_after_bid(judged.ends_at, now, extension)
+    parameters = {"p_auction": auction_id, "p_judged_count": judged.bid_count, "p_amount": amount_fen,
+                  "p_institution": bidder.institution_id, "p_code": bidder.code, "p_ends_at": ends_at}
     if connection.dialect.name == "postgresql":
-        row = connection.execute(_UPDATE_AND_INSERT, parameters | {"p_bidder": bidder.id, "p_by_proxy": by_proxy}).first()
+        row = connection.execute(_UPDATE_AND_INSERT, parameters | {"p_bidder": bidder.id, "p_by_proxy": by_proxy,
+                                                                   "p_now": now}).first()
     else:
         row = connection.execute(_UPDATE, parameters).first()
         if row is not None:
@@ -255,7 +234,7 @@ def _append(
                                          "amount_fen": amount_fen, "placed_at": now, "by_proxy": by_proxy})
     if row is None:
         return None
-    seq, ends_at, proxies = row
+    seq, proxies = row
     state = BidState(AuctionStatus.OPEN, ends_at, seq, amount_fen, bidder.institution_id)
     return seq, Live(state, bidder.code, proxies)
 
@@ -280,7 +259,7 @@ def _proxies_reply(
     replies = 0
     while (nxt := next_proxy_bid(terms, live.state, proxies)) is not None:
         proxy, amount = nxt
-        placed = _append(session, auction_id, bidders[proxy.institution_id], amount, now, extension,
+        placed = _append(session, auction_id, live.state, bidders[proxy.institution_id], amount, now, extension,
                          by_proxy=True)
         if placed is None:  # cannot happen while we hold the row; refuse rather than guess
             raise RuntimeError("The auction changed while hidden maxima were answering.")

@@ -3,38 +3,23 @@ hand-over of a channel's result to settlement."""
 
 from __future__ import annotations
 
-import importlib
-import inspect
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from market.db import is_postgresql
+from market.domain.errors import PersonRequired, RoleRequired
 from market.domain.roles import SEES_EVERYTHING, Role
 from market.domain.workflow import CaseState
 from market.models import DisposalCase, User
-from market.services.access import Forbidden, NotFound, can_see_case
+from market.services.access import NotFound, can_see_case
 from market.services.audit import Actor
 
 # Roles that may apply for a licence on the platform (the centre also records offers from outside firms).
 LICENCE_APPLICANT_ROLES = frozenset({Role.BANK, Role.AIC, Role.GUARANTOR, Role.INSURER, Role.AGENCY})
-RECOVERIES_MODULE = "market.services.recoveries"
 # Settlement has drawn up the case's statement: later money goes through its hook.
 SETTLED_STATES = frozenset({CaseState.SETTLED, CaseState.TRANSFER_RECORDED, CaseState.CLOSED})
-
-
-@contextmanager
-def transaction(session: so.Session) -> Iterator[None]:
-    """Commit what the block wrote, or roll all of it back on any error (domain errors included)."""
-    try:
-        yield
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
 
 
 def lock(session: so.Session, model, object_id: int, what: str):
@@ -44,7 +29,7 @@ def lock(session: so.Session, model, object_id: int, what: str):
         query = query.with_for_update()
     row = session.execute(query.execution_options(populate_existing=True)).scalar_one_or_none()
     if row is None:
-        raise NotFound(f"No {what} {object_id}.")
+        raise NotFound()
     return row
 
 
@@ -57,13 +42,13 @@ def require_operator(actor: Actor, *, system_too: bool = False) -> None:
     """Raise Forbidden unless the trading centre (or, when allowed, the clock) acts."""
     allowed = {Role.OPERATOR, Role.SYSTEM} if system_too else {Role.OPERATOR}
     if actor.role not in allowed:
-        raise Forbidden("Only the trading centre can do this.")
+        raise RoleRequired(roles=[Role.OPERATOR])
 
 
 def actor_user(actor: Actor) -> User:
     """The user behind an actor (the system never acts where a person must)."""
     if actor.user is None:
-        raise Forbidden("A person must do this.")
+        raise PersonRequired()
     return actor.user
 
 
@@ -80,18 +65,7 @@ def sees_everything(user: User) -> bool:
 def check_case_visible(user: User, case: DisposalCase) -> None:
     """Raise NotFound unless the user may see the case's private records."""
     if not can_see_case(user, case):
-        raise NotFound("No such case.")
-
-
-def later_recovery_hook():
-    """Settlement's `on_later_recovery(session, case, amount_fen, now)`, or None while it does not exist."""
-    try:
-        module = importlib.import_module(RECOVERIES_MODULE)
-    except ModuleNotFoundError as error:
-        if error.name != RECOVERIES_MODULE:
-            raise
-        return None
-    return getattr(module, "on_later_recovery", None)
+        raise NotFound()
 
 
 def add_later_recovery(session: so.Session, case: DisposalCase, amount_fen: int, now: datetime, *,
@@ -99,14 +73,15 @@ def add_later_recovery(session: so.Session, case: DisposalCase, amount_fen: int,
     """Money a channel brings in after the disposal (royalties), already posted to the ledger.
 
     Until the case is settled it is part of the channel's result (case.recovery_fen grows); once settled,
-    settlement re-runs its statement through its hook (and keeps recovery_fen as the result it settled).
-    Returns True when the hook was called.
+    settlement re-runs its statement (recoveries.on_later_recovery; recovery_fen stays the result it
+    settled). Returns True when the statement was re-run.
     """
-    hook = later_recovery_hook()
-    if case.state not in SETTLED_STATES or hook is None:
+    from market.services import (
+        recoveries,  # recoveries builds on settlement, which the channels feed
+    )
+
+    if case.state not in SETTLED_STATES:
         case.recovery_fen = (case.recovery_fen or 0) + amount_fen
         return False
-    accepted = inspect.signature(hook).parameters
-    extra = {name: value for name, value in (("memo", memo), ("actor", actor)) if name in accepted}
-    hook(session, case, amount_fen, now, **extra)
+    recoveries.on_later_recovery(session, case, amount_fen, now, memo=memo, actor=actor)
     return True

@@ -8,15 +8,25 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from market.domain.channels import LISTING_STEPS, ListingStatus, next_status, reason_for_ending
+from market.domain.channels import (
+    LISTING_STEPS,
+    ListingStatus,
+    RecordalDateOutOfRange,
+    RecordalNumberMissing,
+    RecordalOnFile,
+    next_status,
+    reason_for_ending,
+)
 from market.domain.claim_transfer import (
     ClaimNotListable,
+    ClaimPrice,
     SaleMode,
     check_buyer,
     check_listable,
     check_price,
     may_buy_claims,
 )
+from market.domain.errors import Kind, PersonRequired, RoleRequired
 from market.domain.ledger import Movement
 from market.domain.licensing import recordal_due_on
 from market.domain.money import fen_to_decimal_string
@@ -24,7 +34,7 @@ from market.domain.roles import Role
 from market.domain.rules import DEFAULT_RULES, DisposalRules, RuleBroken
 from market.domain.workflow import CHANNEL_ENTRY, CaseAction, CaseState
 from market.models import ClaimListing, ClaimOffer, DisposalCase, Loan, LoanStatus, User
-from market.services.access import Forbidden, NotFound, can_see_case
+from market.services.access import Forbidden, NotFound, case_visibility, visible
 from market.services.audit import Actor, record_event
 from market.services.cases import move_case
 from market.services.channels import (
@@ -32,10 +42,8 @@ from market.services.channels import (
     lock_case_row,
     require_operator,
     sees_everything,
-    transaction,
 )
 from market.services.ledger import record_movement
-from market.services.tick import due
 
 LIVE = (ListingStatus.SUBMITTED, ListingStatus.OPEN, ListingStatus.AGREED)
 # A case in one of these states has finished with its channels (or never started): no open case.
@@ -46,7 +54,73 @@ CASE_DONE = frozenset({CaseState.REJECTED, CaseState.WITHDRAWN, CaseState.CLOSED
 class OfferWindowRule(RuleBroken):
     """Offers for a claim are taken only while the listing is open and before its deadline."""
 
-    code = "offer_window_rule"
+    code, kind = "offer_window_rule", Kind.CONFLICT
+
+
+class OfferWindowTooShort(OfferWindowRule):
+    """Buyers get at least the bidding window to offer."""
+
+    code, fields = "offer_window_too_short", ("hours",)
+
+
+class OfferDeadlineGone(OfferWindowRule):
+    """A listing cannot open after its offer deadline."""
+
+    code = "offer_deadline_gone"
+
+
+class SoldByAuction(OfferWindowRule):
+    """A claim sold by auction takes bids, not offers."""
+
+    code = "sold_by_auction"
+
+
+class AuctionNeedsCase(ClaimNotListable):
+    """A claim is auctioned through its disposal case."""
+
+    code = "auction_needs_case"
+
+
+class ClaimAuctionTermsMissing(RuleBroken):
+    """A claim auction states its price, increment, deposit and end."""
+
+    code = "claim_auction_terms_missing"
+
+
+class LicensedInstitutionsOnly(Forbidden):
+    """Only licensed financial institutions see claim lots and offer for them."""
+
+    code = "licensed_institutions_only"
+
+
+class SellerOnly(Forbidden):
+    """Only the selling bank does this."""
+
+    code = "seller_only"
+
+
+class LoanNoLongerHeld(RuleBroken):
+    """The seller must still hold the loan."""
+
+    code = "loan_no_longer_held"
+
+
+class AuctionDecides(RuleBroken):
+    """A claim in an auction round ends as the auction decides."""
+
+    code = "auction_decides"
+
+
+class OfferNotOnListing(RuleBroken):
+    """The accepted offer belongs to the listing."""
+
+    code = "offer_not_on_listing"
+
+
+class TransferNotComplete(RuleBroken):
+    """The pledgee changes only when the transfer is complete."""
+
+    code = "transfer_not_complete"
 
 
 def _step(listing: ClaimListing, step: str) -> None:
@@ -82,34 +156,32 @@ def list_claim(session: so.Session, loan_id: int, *, asking_price_fen: int, offe
                rules: DisposalRules = DEFAULT_RULES) -> ClaimListing:
     """A bank asks the centre to list one of its loans, with its pledge, for sale."""
     if actor.role != Role.BANK or actor.user is None:
-        raise Forbidden("Only a bank can list its claims.")
-    with transaction(session):
-        loan = session.get(Loan, loan_id)
-        if loan is None or loan.bank_id != actor.user.institution_id:
-            raise NotFound("No such loan.")
-        check_price(asking_price_fen, "asking price")
-        if offer_deadline < now + timedelta(hours=rules.min_bidding_hours):
-            raise OfferWindowRule(f"Leave buyers at least {rules.min_bidding_hours} hours to offer.")
-        case = open_case_of(session, loan.id)
-        listed = session.scalar(sa.select(ClaimListing.id).where(
-            ClaimListing.loan_id == loan.id, ClaimListing.status.in_(LIVE)))
-        check_listable(loan.status.value, has_case=case is not None,
-                       case_ready=case is not None and case.state in CHANNEL_ENTRY, already_listed=bool(listed))
-        if mode == SaleMode.AUCTION and case is None:
-            raise ClaimNotListable("A claim is auctioned through its disposal case; without one, sell it by "
-                                   "negotiated offers.")
-        listing = ClaimListing(
-            loan_id=loan.id, case_id=case.id if case else None, seller_id=loan.bank_id,
-            status=ListingStatus.SUBMITTED, mode=mode,
-            title=case.title if case else f"{loan.enterprise.name} · {loan.contract_number}",
-            asking_price_fen=asking_price_fen, offer_deadline=offer_deadline,
-            data_room_notes=data_room_notes.strip(), loan_status_at_listing=loan.status.value,
-            submitted_at=now, submitted_by_id=actor.user.id,
-        )
-        session.add(listing)
-        session.flush()
-        _audit(session, actor, listing.id, "submitted", now, loan_id=loan.id,
-               case_id=listing.case_id, asking_price=fen_to_decimal_string(asking_price_fen))
+        raise RoleRequired(roles=[Role.BANK])
+    loan = session.get(Loan, loan_id)
+    if loan is None or loan.bank_id != actor.user.institution_id:
+        raise NotFound()
+    check_price(asking_price_fen, ClaimPrice.ASKING)
+    if offer_deadline < now + timedelta(hours=rules.min_bidding_hours):
+        raise OfferWindowTooShort(hours=rules.min_bidding_hours)
+    case = open_case_of(session, loan.id)
+    listed = session.scalar(sa.select(ClaimListing.id).where(
+        ClaimListing.loan_id == loan.id, ClaimListing.status.in_(LIVE)))
+    check_listable(loan.status, has_case=case is not None,
+                   case_ready=case is not None and case.state in CHANNEL_ENTRY, already_listed=bool(listed))
+    if mode == SaleMode.AUCTION and case is None:
+        raise AuctionNeedsCase()
+    listing = ClaimListing(
+        loan_id=loan.id, case_id=case.id if case else None, seller_id=loan.bank_id,
+        status=ListingStatus.SUBMITTED, mode=mode,
+        title=case.title if case else f"{loan.enterprise.name} · {loan.contract_number}",
+        asking_price_fen=asking_price_fen, offer_deadline=offer_deadline,
+        data_room_notes=data_room_notes.strip(), loan_status_at_listing=loan.status.value,
+        submitted_at=now, submitted_by_id=actor.user.id,
+    )
+    session.add(listing)
+    session.flush()
+    _audit(session, actor, listing.id, "submitted", now, loan_id=loan.id,
+           case_id=listing.case_id, asking_price=fen_to_decimal_string(asking_price_fen))
     return listing
 
 
@@ -122,20 +194,19 @@ def open_claim_listing(session: so.Session, listing_id: int, *, actor: Actor, no
     require_operator(actor)
     listing = session.get(ClaimListing, listing_id)
     if listing is None:
-        raise NotFound(f"No claim listing {listing_id}.")
+        raise NotFound()
     if listing.mode == SaleMode.AUCTION:
         return _open_by_auction(session, listing, auction, actor=actor, now=now)
-    with transaction(session):
-        listing = lock(session, ClaimListing, listing_id, "claim listing")
-        _step(listing, "open")
-        if now >= listing.offer_deadline:
-            raise OfferWindowRule("The offer deadline has already passed; ask the bank to list again.")
-        listing.opened_at = now
-        if listing.case_id is not None:
-            case = lock_case_row(session, listing.case_id)
-            move_case(session, case, CaseAction.START_CLAIM_TRANSFER, actor=actor, now=now, rules=rules,
-                      due_at=listing.offer_deadline, detail={"claim_listing_id": listing.id})
-        _audit(session, actor, listing.id, "opened", now)
+    listing = lock(session, ClaimListing, listing_id, "claim listing")
+    _step(listing, "open")
+    if now >= listing.offer_deadline:
+        raise OfferDeadlineGone()
+    listing.opened_at = now
+    if listing.case_id is not None:
+        case = lock_case_row(session, listing.case_id)
+        move_case(session, case, CaseAction.START_CLAIM_TRANSFER, actor=actor, now=now, rules=rules,
+                  due_at=listing.offer_deadline, detail={"claim_listing_id": listing.id})
+    _audit(session, actor, listing.id, "opened", now)
     return listing
 
 
@@ -156,40 +227,39 @@ def _open_by_auction(session, listing: ClaimListing, terms: AuctionTerms | None,
 
     next_status(LISTING_STEPS, listing.status, "open", "claim listing")
     if terms is None:
-        raise RuleBroken("Set the starting price, increment, deposit and end of the claim auction.")
+        raise ClaimAuctionTermsMissing()
     # the auction channel owns its transaction: it opens the round and moves the case into claim transfer
     auction = open_auction(session, listing.case_id, starting_price_fen=terms.starting_price_fen,
                            increment_fen=terms.increment_fen, deposit_fen=terms.deposit_fen, ends_at=terms.ends_at,
                            actor=actor, now=now, kind=AuctionKind.CLAIM)
-    with transaction(session):
-        listing = lock(session, ClaimListing, listing.id, "claim listing")
-        _step(listing, "open")
-        listing.opened_at, listing.auction_id, listing.offer_deadline = now, auction.id, terms.ends_at
-        _audit(session, actor, listing.id, "opened", now, auction_id=auction.id)
+    listing = lock(session, ClaimListing, listing.id, "claim listing")
+    _step(listing, "open")
+    listing.opened_at, listing.auction_id, listing.offer_deadline = now, auction.id, terms.ends_at
+    _audit(session, actor, listing.id, "opened", now, auction_id=auction.id)
     return listing
 
 
-def can_see_listing(user: User, listing: ClaimListing) -> bool:
-    """The centre, the bureau, the seller, the case's parties, the buyer, and eligible institutions while open."""
-    if sees_everything(user) or user.institution_id in (listing.seller_id, listing.buyer_id):
-        return True
-    if listing.case is not None and can_see_case(user, listing.case):
-        return True
-    return listing.status == ListingStatus.OPEN and is_eligible(user)
+def listing_visibility(user: User) -> sa.ColumnElement[bool]:
+    """The claim listings a user may see: the centre, the bureau, the seller, the case's parties, the buyer,
+    and eligible institutions while open."""
+    if sees_everything(user):
+        return sa.true()
+    seen = [ClaimListing.seller_id == user.institution_id, ClaimListing.buyer_id == user.institution_id,
+            ClaimListing.case_id.in_(sa.select(DisposalCase.id).where(case_visibility(user)))]
+    if is_eligible(user):
+        seen.append(ClaimListing.status == ListingStatus.OPEN)
+    return sa.or_(*seen)
 
 
 def get_listing(session: so.Session, listing_id: int, user: User) -> ClaimListing:
     """A listing the user may see (its data room), or NotFound."""
-    listing = session.get(ClaimListing, listing_id)
-    if listing is None or not can_see_listing(user, listing):
-        raise NotFound("No such claim listing.")
-    return listing
+    return visible(session, ClaimListing, listing_id, listing_visibility(user), "claim listing")
 
 
 def open_listings(session: so.Session, user: User) -> list[ClaimListing]:
     """Claim lots open for offers: only licensed financial institutions may see them."""
     if not is_eligible(user):
-        raise Forbidden("Only licensed financial institutions can see claim lots.")
+        raise LicensedInstitutionsOnly()
     return list(session.scalars(sa.select(ClaimListing).where(ClaimListing.status == ListingStatus.OPEN)
                                 .order_by(ClaimListing.offer_deadline)))
 
@@ -204,29 +274,27 @@ def submit_claim_offer(session: so.Session, listing_id: int, *, price_fen: int, 
     """An eligible institution offers (or revises its offer) for an open claim."""
     user = actor.user
     if user is None or actor.role not in (Role.BANK, Role.AIC):
-        raise Forbidden("Only licensed financial institutions can offer for a claim.")
-    with transaction(session):
-        listing = lock(session, ClaimListing, listing_id, "claim listing")
-        if not can_see_listing(user, listing):
-            raise NotFound("No such claim listing.")
-        check_buyer(user.institution.kind, user.institution.licensed_financial,
-                    is_seller=user.institution_id == listing.seller_id)
-        _step(listing, "offer")
-        if listing.mode != SaleMode.NEGOTIATED:
-            raise OfferWindowRule("This claim is sold by auction: pay the deposit and bid in its auction.")
-        if now >= listing.offer_deadline:
-            raise OfferWindowRule("The deadline for offers has passed.")
-        check_price(price_fen, "price you offer")
-        offer = session.scalar(sa.select(ClaimOffer).where(
-            ClaimOffer.listing_id == listing.id, ClaimOffer.institution_id == user.institution_id))
-        action = "offer_revised" if offer is not None else "offer_submitted"
-        if offer is None:
-            offer = ClaimOffer(listing_id=listing.id, institution_id=user.institution_id)
-            session.add(offer)
-        offer.price_fen, offer.terms = price_fen, terms.strip()
-        offer.submitted_at, offer.submitted_by_id, offer.withdrawn_at = now, user.id, None
-        session.flush()
-        _audit(session, actor, listing.id, action, now, offer_id=offer.id, price=fen_to_decimal_string(price_fen))
+        raise LicensedInstitutionsOnly()
+    visible(session, ClaimListing, listing_id, listing_visibility(user), "claim listing")
+    listing = lock(session, ClaimListing, listing_id, "claim listing")
+    check_buyer(user.institution.kind, user.institution.licensed_financial,
+                is_seller=user.institution_id == listing.seller_id)
+    _step(listing, "offer")
+    if listing.mode != SaleMode.NEGOTIATED:
+        raise SoldByAuction()
+    if now >= listing.offer_deadline:
+        raise OfferWindowRule()
+    check_price(price_fen, ClaimPrice.OFFER)
+    offer = session.scalar(sa.select(ClaimOffer).where(
+        ClaimOffer.listing_id == listing.id, ClaimOffer.institution_id == user.institution_id))
+    action = "offer_revised" if offer is not None else "offer_submitted"
+    if offer is None:
+        offer = ClaimOffer(listing_id=listing.id, institution_id=user.institution_id)
+        session.add(offer)
+    offer.price_fen, offer.terms = price_fen, terms.strip()
+    offer.submitted_at, offer.submitted_by_id, offer.withdrawn_at = now, user.id, None
+    session.flush()
+    _audit(session, actor, listing.id, action, now, offer_id=offer.id, price=fen_to_decimal_string(price_fen))
     return offer
 
 
@@ -238,15 +306,14 @@ def own_claim_offer(listing: ClaimListing, user: User) -> ClaimOffer | None:
 def withdraw_claim_offer(session: so.Session, listing_id: int, *, actor: Actor, now: datetime) -> ClaimOffer:
     """Withdraw one's own offer while the listing is open."""
     if actor.user is None:
-        raise Forbidden("A person must withdraw an offer.")
-    with transaction(session):
-        listing = lock(session, ClaimListing, listing_id, "claim listing")
-        offer = own_claim_offer(listing, actor.user)
-        if offer is None or offer.withdrawn_at is not None:
-            raise NotFound("You have no offer for this claim.")
-        _step(listing, "offer")
-        offer.withdrawn_at = now
-        _audit(session, actor, listing.id, "offer_withdrawn", now, offer_id=offer.id)
+        raise PersonRequired()
+    listing = lock(session, ClaimListing, listing_id, "claim listing")
+    offer = own_claim_offer(listing, actor.user)
+    if offer is None or offer.withdrawn_at is not None:
+        raise NotFound()
+    _step(listing, "offer")
+    offer.withdrawn_at = now
+    _audit(session, actor, listing.id, "offer_withdrawn", now, offer_id=offer.id)
     return offer
 
 
@@ -258,27 +325,26 @@ def active_claim_offers(listing: ClaimListing) -> list[ClaimOffer]:
 
 def _require_seller(actor: Actor, listing: ClaimListing) -> None:
     if actor.role != Role.BANK or actor.user is None:
-        raise Forbidden("Only the selling bank can do this.")
+        raise SellerOnly()
     if actor.user.institution_id != listing.seller_id:
-        raise NotFound("No such claim listing.")
+        raise NotFound()
 
 
 def accept_claim_offer(session: so.Session, listing_id: int, offer_id: int, *, actor: Actor,
                        now: datetime) -> ClaimListing:
     """The seller accepts one offer: buyer and price are agreed, waiting for payment."""
-    with transaction(session):
-        listing = lock(session, ClaimListing, listing_id, "claim listing")
-        _require_seller(actor, listing)
-        if listing.mode != SaleMode.NEGOTIATED:
-            raise RuleBroken("An auctioned claim goes to the winning bidder.")
-        offer = next((o for o in active_claim_offers(listing) if o.id == offer_id), None)
-        if offer is None:
-            raise RuleBroken("Choose one of the offers on this listing.")
-        _step(listing, "accept")
-        offer.accepted = True
-        listing.buyer_id, listing.price_fen, listing.agreed_at = offer.institution_id, offer.price_fen, now
-        _audit(session, actor, listing.id, "offer_accepted", now, offer_id=offer.id, buyer_id=offer.institution_id,
-               price=fen_to_decimal_string(offer.price_fen))
+    listing = lock(session, ClaimListing, listing_id, "claim listing")
+    _require_seller(actor, listing)
+    if listing.mode != SaleMode.NEGOTIATED:
+        raise AuctionDecides()
+    offer = next((o for o in active_claim_offers(listing) if o.id == offer_id), None)
+    if offer is None:
+        raise OfferNotOnListing()
+    _step(listing, "accept")
+    offer.accepted = True
+    listing.buyer_id, listing.price_fen, listing.agreed_at = offer.institution_id, offer.price_fen, now
+    _audit(session, actor, listing.id, "offer_accepted", now, offer_id=offer.id, buyer_id=offer.institution_id,
+           price=fen_to_decimal_string(offer.price_fen))
     return listing
 
 
@@ -286,20 +352,19 @@ def complete_claim_transfer(session: so.Session, listing_id: int, *, actor: Acto
                             rules: DisposalRules = DEFAULT_RULES) -> ClaimListing:
     """Payment received: the loan and the pledge move to the buyer; the seller's recovery is the price."""
     require_operator(actor)
-    with transaction(session):
-        listing = lock(session, ClaimListing, listing_id, "claim listing")
-        if listing.mode != SaleMode.NEGOTIATED:
-            raise RuleBroken("An auctioned claim completes when its winner pays in the auction.")
-        _step(listing, "complete")
-        if listing.case_id is not None:
-            case = lock_case_row(session, listing.case_id)
-            record_movement(session, Movement.CLAIM_PRICE, amount_fen=listing.price_fen, now=now, case_id=case.id,
-                            institution_id=listing.buyer_id, reference=f"claim:{listing.id}",
-                            memo=f"Buyer pays for the claim of case {case.reference}")
-            move_case(session, case, CaseAction.CLAIM_TRANSFERRED, actor=actor, now=now, rules=rules,
-                      recovery_fen=listing.price_fen, buyer_institution_id=listing.buyer_id,
-                      buyer_name=listing.buyer.name, detail={"claim_listing_id": listing.id})
-        _transfer(session, listing, actor=actor, now=now, rules=rules)
+    listing = lock(session, ClaimListing, listing_id, "claim listing")
+    if listing.mode != SaleMode.NEGOTIATED:
+        raise AuctionDecides()
+    _step(listing, "complete")
+    if listing.case_id is not None:
+        case = lock_case_row(session, listing.case_id)
+        record_movement(session, Movement.CLAIM_PRICE, amount_fen=listing.price_fen, now=now, case_id=case.id,
+                        institution_id=listing.buyer_id, reference=f"claim:{listing.id}",
+                        memo=f"Buyer pays for the claim of case {case.reference}")
+        move_case(session, case, CaseAction.CLAIM_TRANSFERRED, actor=actor, now=now, rules=rules,
+                  recovery_fen=listing.price_fen, buyer_institution_id=listing.buyer_id,
+                  buyer_name=listing.buyer.name, detail={"claim_listing_id": listing.id})
+    _transfer(session, listing, actor=actor, now=now, rules=rules)
     return listing
 
 
@@ -308,7 +373,7 @@ def _transfer(session, listing: ClaimListing, *, actor: Actor, now: datetime, ru
     loan = lock(session, Loan, listing.loan_id, "loan")
     seller_id, buyer_id = listing.seller_id, listing.buyer_id
     if loan.bank_id != seller_id:
-        raise RuleBroken("The loan is no longer held by the seller.")
+        raise LoanNoLongerHeld()
     loan.bank_id, loan.status = buyer_id, LoanStatus.TRANSFERRED
     if loan.pledge is not None:
         loan.pledge.pledgee_id = buyer_id
@@ -326,15 +391,14 @@ def end_claim_listing(session: so.Session, listing_id: int, *, reason: str, acto
                       now: datetime) -> ClaimListing:
     """Take the listing off the market (seller or centre); a case goes back to await its next channel."""
     reason = reason_for_ending(reason)
-    with transaction(session):
-        listing = lock(session, ClaimListing, listing_id, "claim listing")
-        if actor.role == Role.BANK:
-            _require_seller(actor, listing)
-        else:
-            require_operator(actor, system_too=True)
-        if listing.auction_id is not None:
-            raise RuleBroken("This claim is in an auction round: the auction decides how it ends.")
-        _end(session, listing, "withdraw", reason, actor=actor, now=now)
+    listing = lock(session, ClaimListing, listing_id, "claim listing")
+    if actor.role == Role.BANK:
+        _require_seller(actor, listing)
+    else:
+        require_operator(actor, system_too=True)
+    if listing.auction_id is not None:
+        raise AuctionDecides()
+    _end(session, listing, "withdraw", reason, actor=actor, now=now)
     return listing
 
 
@@ -356,19 +420,18 @@ def record_pledge_recordal(session: so.Session, listing_id: int, *, recordal_num
                            actor: Actor, now: datetime) -> ClaimListing:
     """Record that the change of pledgee was recorded with the IP office."""
     require_operator(actor)
-    with transaction(session):
-        listing = lock(session, ClaimListing, listing_id, "claim listing")
-        if listing.status != ListingStatus.COMPLETED or listing.completed_at is None:
-            raise RuleBroken("The pledgee changes only when the transfer is complete.")
-        if listing.recorded_on is not None:
-            raise RuleBroken("The recordal is already on file.")
-        if not recordal_number.strip():
-            raise RuleBroken("Give the IP office's recordal number.")
-        if recorded_on < listing.completed_at.date() or recorded_on > now.date():
-            raise RuleBroken("The recordal date must lie between the completion date and today.")
-        listing.recorded_on, listing.recordal_number = recorded_on, recordal_number.strip()[:80]
-        _audit(session, actor, listing.id, "pledge_change_recorded", now, recordal_number=listing.recordal_number,
-               recorded_on=recorded_on.isoformat(), late=recorded_on > listing.recordal_due_on)
+    listing = lock(session, ClaimListing, listing_id, "claim listing")
+    if listing.status != ListingStatus.COMPLETED or listing.completed_at is None:
+        raise TransferNotComplete()
+    if listing.recorded_on is not None:
+        raise RecordalOnFile()
+    if not recordal_number.strip():
+        raise RecordalNumberMissing()
+    if recorded_on < listing.completed_at.date() or recorded_on > now.date():
+        raise RecordalDateOutOfRange(earliest=listing.completed_at.date())
+    listing.recorded_on, listing.recordal_number = recorded_on, recordal_number.strip()[:80]
+    _audit(session, actor, listing.id, "pledge_change_recorded", now, recordal_number=listing.recordal_number,
+           recorded_on=recorded_on.isoformat(), late=recorded_on > listing.recordal_due_on)
     return listing
 
 
@@ -378,43 +441,39 @@ def listings_of_seller(session: so.Session, user: User) -> list[ClaimListing]:
                                 .order_by(ClaimListing.id.desc())))
 
 
-@due("claim_offer_deadlines")
-def fail_listings_without_offers(session: so.Session, now: datetime) -> int:
-    """At the deadline, a negotiated listing with no offer fails and its case awaits the next channel.
-
-    (An auctioned listing ends with its auction round: see sync_claim_auction.)
-    """
-    ids = list(session.scalars(sa.select(ClaimListing.id).where(
+def listings_without_offers(session: so.Session, now: datetime) -> list[int]:
+    """Open negotiated listings whose offer deadline has passed (an auctioned listing ends with its round:
+    see sync_claim_auction)."""
+    return list(session.scalars(sa.select(ClaimListing.id).where(
         ClaimListing.status == ListingStatus.OPEN, ClaimListing.mode == SaleMode.NEGOTIATED,
         ClaimListing.offer_deadline <= now)))
-    session.rollback()
-    moved = 0
-    for listing_id in ids:
-        with transaction(session):
-            listing = lock(session, ClaimListing, listing_id, "claim listing")
-            if listing.status != ListingStatus.OPEN or listing.auction_id or active_claim_offers(listing):
-                continue
-            _end(session, listing, "fail", "No offers were received by the deadline.", actor=Actor.system(),
-                 now=now)
-            moved += 1
-    return moved
 
 
-@due("pledge_recordal_deadlines")
-def flag_missed_pledge_recordals(session: so.Session, now: datetime) -> int:
-    """Flag (once, in the audit trail) every completed transfer whose pledge recordal is overdue."""
-    ids = list(session.scalars(sa.select(ClaimListing.id).where(
+def fail_listing_without_offers(session: so.Session, listing_id: int, *, now: datetime) -> bool:
+    """At the deadline, a negotiated listing with no offer fails and its case awaits the next channel."""
+    listing = lock(session, ClaimListing, listing_id, "claim listing")
+    if listing.status != ListingStatus.OPEN or listing.auction_id or active_claim_offers(listing):
+        return False
+    _end(session, listing, "fail", "No offers were received by the deadline.", actor=Actor.system(), now=now)
+    return True
+
+
+def missed_pledge_recordals(session: so.Session, now: datetime) -> list[int]:
+    """Completed transfers whose pledge recordal is overdue, not flagged yet."""
+    return list(session.scalars(sa.select(ClaimListing.id).where(
         ClaimListing.status == ListingStatus.COMPLETED, ClaimListing.recorded_on.is_(None),
         ClaimListing.recordal_missed_at.is_(None), ClaimListing.recordal_due_on < now.date())))
-    session.rollback()
-    for listing_id in ids:
-        with transaction(session):
-            listing = lock(session, ClaimListing, listing_id, "claim listing")
-            if listing.recordal_missed_at is None and listing.recorded_on is None:
-                listing.recordal_missed_at = now
-                _audit(session, Actor.system(), listing.id, "pledge_recordal_missed", now,
-                       due_on=listing.recordal_due_on.isoformat())
-    return len(ids)
+
+
+def flag_missed_pledge_recordal(session: so.Session, listing_id: int, *, now: datetime) -> bool:
+    """Flag (once, in the audit trail) a completed transfer whose pledge recordal is overdue."""
+    listing = lock(session, ClaimListing, listing_id, "claim listing")
+    if listing.recordal_missed_at is not None or listing.recorded_on is not None:
+        return False
+    listing.recordal_missed_at = now
+    _audit(session, Actor.system(), listing.id, "pledge_recordal_missed", now,
+           due_on=listing.recordal_due_on.isoformat())
+    return True
 
 
 # ---------------------------------------------------------------- the claim auction's outcome
@@ -432,27 +491,26 @@ def sync_claim_auction(session: so.Session, auction_id: int, now: datetime,
     from market.domain.auction import AuctionKind
     from market.models import Auction
 
-    with transaction(session):
-        auction = lock(session, Auction, auction_id, "auction")
-        if auction.kind != AuctionKind.CLAIM or auction.status.value not in _AUCTION_ENDED:
-            return False
-        listing = session.scalar(sa.select(ClaimListing).where(ClaimListing.auction_id == auction.id))
-        sold = auction.status.value == "sold"
-        if listing is None and sold:
-            listing = _listing_for_auction(session, auction, now)
-        if listing is None or listing.status != ListingStatus.OPEN:
-            return False
-        system = Actor.system()
-        if not sold:
-            _step(listing, "fail")
-            listing.ended_at = now
-            listing.outcome_reason = f"The claim auction ended {auction.status.value.replace('_', ' ')}."
-            _audit(session, system, listing.id, "failed", now, reason=listing.outcome_reason,
-                   auction_id=auction.id)
-            return True
-        result = auction.result
-        listing.buyer_id, listing.price_fen, listing.agreed_at = result.winner_institution_id, result.price_fen, now
-        _transfer(session, listing, actor=system, now=now, rules=rules)
+    auction = lock(session, Auction, auction_id, "auction")
+    if auction.kind != AuctionKind.CLAIM or auction.status.value not in _AUCTION_ENDED:
+        return False
+    listing = session.scalar(sa.select(ClaimListing).where(ClaimListing.auction_id == auction.id))
+    sold = auction.status.value == "sold"
+    if listing is None and sold:
+        listing = _listing_for_auction(session, auction, now)
+    if listing is None or listing.status != ListingStatus.OPEN:
+        return False
+    system = Actor.system()
+    if not sold:
+        _step(listing, "fail")
+        listing.ended_at = now
+        listing.outcome_reason = f"The claim auction ended {auction.status.value.replace('_', ' ')}."
+        _audit(session, system, listing.id, "failed", now, reason=listing.outcome_reason,
+               auction_id=auction.id)
+        return True
+    result = auction.result
+    listing.buyer_id, listing.price_fen, listing.agreed_at = result.winner_institution_id, result.price_fen, now
+    _transfer(session, listing, actor=system, now=now, rules=rules)
     return True
 
 
@@ -471,9 +529,8 @@ def _listing_for_auction(session, auction, now: datetime) -> ClaimListing:
     return listing
 
 
-@due("claim_auction_results")
-def sync_finished_claim_auctions(session: so.Session, now: datetime) -> int:
-    """Carry every finished claim-rights round over to its listing (sale: loan and pledge move)."""
+def finished_claim_auctions(session: so.Session, now: datetime) -> list[int]:
+    """Finished claim-rights rounds not yet carried over to their listing."""
     from market.domain.auction import AuctionKind
     from market.models import Auction
 
@@ -481,7 +538,5 @@ def sync_finished_claim_auctions(session: so.Session, now: datetime) -> int:
     still_open = linked.where(ClaimListing.status == ListingStatus.OPEN)
     sold_not_carried = (Auction.status == "sold") & (still_open.exists() | ~linked.exists())
     ended_open = Auction.status.in_(_AUCTION_ENDED[1:]) & still_open.exists()
-    ids = list(session.scalars(sa.select(Auction.id).where(
+    return list(session.scalars(sa.select(Auction.id).where(
         Auction.kind == AuctionKind.CLAIM, sold_not_carried | ended_open)))
-    session.rollback()
-    return sum(1 for auction_id in ids if sync_claim_auction(session, auction_id, now))

@@ -1,4 +1,4 @@
-"""Ending a round exactly once: close, first refusal, award, payment, default (悔拍), and the tick handlers.
+"""Ending a round exactly once: close, first refusal, award, payment, default (悔拍), and what the clock makes due.
 
 Each use case locks the auction row first (FOR UPDATE on PostgreSQL; BEGIN IMMEDIATE on SQLite),
 re-reads its status and returns quietly when someone else already did the work; so the tick, a page
@@ -15,13 +15,16 @@ import sqlalchemy.orm as so
 
 from market.domain.auction import (
     DEFAULT_AUCTION_RULES,
+    AlreadyAnswered,
     AuctionRules,
     AuctionStatus,
     ClockStep,
     DepositStatus,
     FirstRefusalClosed,
     Holder,
-    NotEligible,
+    HolderNotLinked,
+    HolderWithoutPriority,
+    NotTheHolder,
     Outcome,
     RefusalDecision,
     clock_step_due,
@@ -53,7 +56,6 @@ from market.services.auctions import (
 from market.services.audit import Actor, record_event
 from market.services.cases import lock_case, move_case
 from market.services.ledger import record_movement
-from market.services.tick import due
 
 
 class PaymentNotDue(RuleBroken):
@@ -62,38 +64,38 @@ class PaymentNotDue(RuleBroken):
     code = "payment_not_due"
 
 
+class PaymentOverdue(PaymentNotDue):
+    """The payment deadline has passed; the winner has defaulted."""
+
+    code = "payment_overdue"
+
+
 def close_auction(
     session: so.Session, auction_id: int, *, now: datetime, actor: Actor | None = None,
     rules: AuctionRules = DEFAULT_AUCTION_RULES,
 ) -> bool:
     """Close a round whose bidding has ended; True only for the one caller that actually closed it."""
     actor = actor or Actor.system()
-    try:
-        auction = lock_auction(session, auction_id)
-        if auction is None or auction.status != AuctionStatus.OPEN or now < auction.ends_at:
-            session.rollback()
-            return False
-        case = lock_case(session, auction.case_id)
-        auction.closed_at = now
-        if case.state != PLAYBOOKS[auction.kind].live_state:
-            _cancel(session, auction, case, now=now, actor=actor)
-        elif auction.bid_count == 0:
-            _fail(session, auction, case, now=now, actor=actor, rules=rules)
+    auction = lock_auction(session, auction_id)
+    if auction is None or auction.status != AuctionStatus.OPEN or now < auction.ends_at:
+        return False
+    case = lock_case(session, auction.case_id)
+    auction.closed_at = now
+    if case.state != PLAYBOOKS[auction.kind].live_state:
+        _cancel(session, auction, case, now=now, actor=actor)
+    elif auction.bid_count == 0:
+        _fail(session, auction, case, now=now, actor=actor, rules=rules)
+    else:
+        top = _top_bidder(session, auction)
+        _release_deposits(session, auction, now=now, keep={top.id})
+        holders = _holders_who_may_match(case, top.institution_id)
+        if holders:
+            auction.status = AuctionStatus.FIRST_REFUSAL
+            auction.first_refusal_ends_at = now + timedelta(hours=rules.disposal.first_refusal_hours)
+            _audit(session, auction, "first_refusal_opened", now, actor, AuctionStatus.OPEN,
+                   {"holders": [h.holder_id for h in holders], "price_fen": auction.current_price_fen})
         else:
-            top = _top_bidder(session, auction)
-            _release_deposits(session, auction, now=now, keep={top.id})
-            holders = _holders_who_may_match(case, top.institution_id)
-            if holders:
-                auction.status = AuctionStatus.FIRST_REFUSAL
-                auction.first_refusal_ends_at = now + timedelta(hours=rules.disposal.first_refusal_hours)
-                _audit(session, auction, "first_refusal_opened", now, actor, AuctionStatus.OPEN,
-                       {"holders": [h.holder_id for h in holders], "price_fen": auction.current_price_fen})
-            else:
-                _award(session, auction, case, top, now=now, actor=actor, rules=rules, via_first_refusal=False)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+            _award(session, auction, case, top, now=now, actor=actor, rules=rules, via_first_refusal=False)
     return True
 
 
@@ -102,38 +104,33 @@ def answer_first_refusal(
     actor: Actor, now: datetime, rules: AuctionRules = DEFAULT_AUCTION_RULES,
 ) -> AuctionStatus:
     """A holder (or the operator for it) matches the final price or declines; the round resolves when it can."""
-    try:
-        auction = lock_auction(session, auction_id)
-        if auction is None or auction.status != AuctionStatus.FIRST_REFUSAL or now >= auction.first_refusal_ends_at:
-            raise FirstRefusalClosed("The first-refusal window of this auction is not open.")
-        case = lock_case(session, auction.case_id)
-        top = _top_bidder(session, auction)
-        holder = next((h for h in case.first_refusal_holders if h.id == holder_id), None)
-        may_match = {h.holder_id for h in _holders_who_may_match(case, top.institution_id)}
-        if holder is None or holder.id not in may_match:
-            raise NotEligible("Only a holder named in the notice with priority over the top bidder may answer.")
-        if actor.role != Role.OPERATOR and (actor.user is None or actor.user.institution_id != holder.institution_id):
-            raise NotEligible("Only the holder itself or the trading centre may answer for it.")
-        if session.scalar(sa.select(FirstRefusalAnswer.id).where(
-                FirstRefusalAnswer.auction_id == auction_id, FirstRefusalAnswer.holder_id == holder_id)):
-            raise FirstRefusalClosed("This holder has already answered.")
-        if decision == RefusalDecision.MATCH:
-            if holder.institution_id is None:
-                raise NotEligible("Link the holder to an institution before it can match the price.")
-            if registration(session, auction_id, holder.institution_id) is None:
-                # matching makes the holder the buyer: it pays the deposit like any bidder
-                register_bidder(session, auction, holder.institution_id, now=now, user=actor.user, rules=rules,
-                          check=False)
-        session.add(FirstRefusalAnswer(auction_id=auction_id, holder_id=holder_id, decision=decision,
-                                       decided_at=now, decided_by_user_id=actor.user.id if actor.user else None))
-        session.flush()
-        _audit(session, auction, f"first_refusal_{decision.value}", now, actor, None,
-               {"holder_id": holder_id, "price_fen": auction.current_price_fen})
-        _resolve_first_refusal(session, auction, case, top, now=now, actor=actor, rules=rules, window_over=False)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    auction = lock_auction(session, auction_id)
+    if auction is None or auction.status != AuctionStatus.FIRST_REFUSAL or now >= auction.first_refusal_ends_at:
+        raise FirstRefusalClosed()
+    case = lock_case(session, auction.case_id)
+    top = _top_bidder(session, auction)
+    holder = next((h for h in case.first_refusal_holders if h.id == holder_id), None)
+    may_match = {h.holder_id for h in _holders_who_may_match(case, top.institution_id)}
+    if holder is None or holder.id not in may_match:
+        raise HolderWithoutPriority()
+    if actor.role != Role.OPERATOR and (actor.user is None or actor.user.institution_id != holder.institution_id):
+        raise NotTheHolder()
+    if session.scalar(sa.select(FirstRefusalAnswer.id).where(
+            FirstRefusalAnswer.auction_id == auction_id, FirstRefusalAnswer.holder_id == holder_id)):
+        raise AlreadyAnswered()
+    if decision == RefusalDecision.MATCH:
+        if holder.institution_id is None:
+            raise HolderNotLinked()
+        if registration(session, auction_id, holder.institution_id) is None:
+            # matching makes the holder the buyer: it pays the deposit like any bidder
+            register_bidder(session, auction, holder.institution_id, now=now, user=actor.user, rules=rules,
+                      check=False)
+    session.add(FirstRefusalAnswer(auction_id=auction_id, holder_id=holder_id, decision=decision,
+                                   decided_at=now, decided_by_user_id=actor.user.id if actor.user else None))
+    session.flush()
+    _audit(session, auction, f"first_refusal_{decision.value}", now, actor, None,
+           {"holder_id": holder_id, "price_fen": auction.current_price_fen})
+    _resolve_first_refusal(session, auction, case, top, now=now, actor=actor, rules=rules, window_over=False)
     return AuctionStatus(auction.status)
 
 
@@ -141,18 +138,12 @@ def end_first_refusal(
     session: so.Session, auction_id: int, *, now: datetime, rules: AuctionRules = DEFAULT_AUCTION_RULES,
 ) -> bool:
     """When the window has run out, holders who did not answer have declined; award the round."""
-    try:
-        auction = lock_auction(session, auction_id)
-        if auction is None or auction.status != AuctionStatus.FIRST_REFUSAL or now < auction.first_refusal_ends_at:
-            session.rollback()
-            return False
-        case = lock_case(session, auction.case_id)
-        _resolve_first_refusal(session, auction, case, _top_bidder(session, auction), now=now,
-                               actor=Actor.system(), rules=rules, window_over=True)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    auction = lock_auction(session, auction_id)
+    if auction is None or auction.status != AuctionStatus.FIRST_REFUSAL or now < auction.first_refusal_ends_at:
+        return False
+    case = lock_case(session, auction.case_id)
+    _resolve_first_refusal(session, auction, case, _top_bidder(session, auction), now=now,
+                           actor=Actor.system(), rules=rules, window_over=True)
     return True
 
 
@@ -161,37 +152,32 @@ def record_payment(
     rules: AuctionRules = DEFAULT_AUCTION_RULES,
 ) -> Auction:
     """The winner paid the price: apply its deposit, book the balance, and the case is disposed."""
-    try:
-        auction = lock_auction(session, auction_id)
-        if auction is None or auction.status != AuctionStatus.AWARDED:
-            raise PaymentNotDue("This auction is not waiting for the winner's payment.")
-        if now > auction.payment_due_at:
-            raise PaymentNotDue("The payment deadline has passed; the winner has defaulted.")
-        case = lock_case(session, auction.case_id)
-        playbook = PLAYBOOKS[auction.kind]
-        result = auction.result
-        winner = session.get(AuctionBidder, result.winner_bidder_id)
-        price = result.price_fen
-        deposit = winner.deposit_fen if winner.deposit_status == DepositStatus.HELD else 0
-        if deposit:
-            record_movement(session, Movement.DEPOSIT_APPLIED, amount_fen=deposit, now=now, case_id=case.id,
-                            institution_id=winner.institution_id, reference=f"auction:{auction.id}:applied",
-                            memo=f"Deposit of {winner.code} applied to the price of auction {auction.id}")
-            winner.deposit_status, winner.released_at = DepositStatus.APPLIED, now
-        if price - deposit > 0:
-            record_movement(session, playbook.payment, amount_fen=price - deposit, now=now, case_id=case.id,
-                            institution_id=winner.institution_id, reference=f"auction:{auction.id}:payment",
-                            memo=f"Balance of the price of auction {auction.id} ({format_yuan(price)})")
-        move_case(session, case, playbook.paid, actor=actor, now=now, rules=rules.disposal,
-                  recovery_fen=price, buyer_institution_id=winner.institution_id,
-                  detail={"auction_id": auction.id, "price_fen": price})
-        case.recovery_fen, case.buyer_institution_id, case.disposed_at = price, winner.institution_id, now
-        auction.status, auction.paid_at = AuctionStatus.SOLD, now
-        _audit(session, auction, "auction_paid", now, actor, AuctionStatus.AWARDED, {"price_fen": price})
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    auction = lock_auction(session, auction_id)
+    if auction is None or auction.status != AuctionStatus.AWARDED:
+        raise PaymentNotDue()
+    if now > auction.payment_due_at:
+        raise PaymentOverdue()
+    case = lock_case(session, auction.case_id)
+    playbook = PLAYBOOKS[auction.kind]
+    result = auction.result
+    winner = session.get(AuctionBidder, result.winner_bidder_id)
+    price = result.price_fen
+    deposit = winner.deposit_fen if winner.deposit_status == DepositStatus.HELD else 0
+    if deposit:
+        record_movement(session, Movement.DEPOSIT_APPLIED, amount_fen=deposit, now=now, case_id=case.id,
+                        institution_id=winner.institution_id, reference=f"auction:{auction.id}:applied",
+                        memo=f"Deposit of {winner.code} applied to the price of auction {auction.id}")
+        winner.deposit_status, winner.released_at = DepositStatus.APPLIED, now
+    if price - deposit > 0:
+        record_movement(session, playbook.payment, amount_fen=price - deposit, now=now, case_id=case.id,
+                        institution_id=winner.institution_id, reference=f"auction:{auction.id}:payment",
+                        memo=f"Balance of the price of auction {auction.id} ({format_yuan(price)})")
+    move_case(session, case, playbook.paid, actor=actor, now=now, rules=rules.disposal,
+              recovery_fen=price, buyer_institution_id=winner.institution_id,
+              detail={"auction_id": auction.id, "price_fen": price})
+    case.recovery_fen, case.buyer_institution_id, case.disposed_at = price, winner.institution_id, now
+    auction.status, auction.paid_at = AuctionStatus.SOLD, now
+    _audit(session, auction, "auction_paid", now, actor, AuctionStatus.AWARDED, {"price_fen": price})
     return auction
 
 
@@ -201,38 +187,31 @@ def record_default(
 ) -> bool:
     """After the deadline: forfeit the winner's deposit, bar it from the re-run, count a failed round."""
     actor = actor or Actor.system()
-    try:
-        auction = lock_auction(session, auction_id)
-        if auction is None or auction.status != AuctionStatus.AWARDED or now <= auction.payment_due_at:
-            session.rollback()
-            return False
-        case = lock_case(session, auction.case_id)
-        playbook = PLAYBOOKS[auction.kind]
-        if case.state != playbook.awarded_state:
-            session.rollback()  # e.g. suspended: the operator resolves it; try again on a later tick
-            return False
-        winner = session.get(AuctionBidder, auction.result.winner_bidder_id)
-        if winner.deposit_status == DepositStatus.HELD and winner.deposit_fen > 0:
-            record_movement(
-                session, Movement.DEPOSIT_FORFEITED, amount_fen=winner.deposit_fen, now=now, case_id=case.id,
-                institution_id=winner.institution_id, reference=f"auction:{auction.id}:forfeit",
-                memo=(f"Deposit of {winner.code}, winner of round {auction.round_no}, forfeited for not paying "
-                      f"by {auction.payment_due_at.isoformat(timespec='minutes')}; kept for case {case.reference} "
-                      "to cover the costs of the re-run, then its shortfall (SPC art. 24)"),
-            )
-            winner.deposit_status, winner.released_at = DepositStatus.FORFEITED, now
-        session.add(AuctionBar(case_id=case.id, institution_id=winner.institution_id, auction_id=auction.id,
-                               barred_at=now, reason=f"Did not pay for round {auction.round_no} by the deadline."))
-        auction.status = AuctionStatus.DEFAULTED
-        move_case(session, case, playbook.defaulted, actor=actor, now=now, rules=rules.disposal,
-                  reason=f"The winner of round {auction.round_no} did not pay by the deadline.",
-                  detail={"auction_id": auction.id, "forfeited_fen": winner.deposit_fen})
-        _audit(session, auction, "winner_defaulted", now, actor, AuctionStatus.AWARDED,
-               {"institution_id": winner.institution_id, "forfeited_fen": winner.deposit_fen})
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    auction = lock_auction(session, auction_id)
+    if auction is None or auction.status != AuctionStatus.AWARDED or now <= auction.payment_due_at:
+        return False
+    case = lock_case(session, auction.case_id)
+    playbook = PLAYBOOKS[auction.kind]
+    if case.state != playbook.awarded_state:
+        return False  # e.g. suspended: the operator resolves it; try again on a later tick
+    winner = session.get(AuctionBidder, auction.result.winner_bidder_id)
+    if winner.deposit_status == DepositStatus.HELD and winner.deposit_fen > 0:
+        record_movement(
+            session, Movement.DEPOSIT_FORFEITED, amount_fen=winner.deposit_fen, now=now, case_id=case.id,
+            institution_id=winner.institution_id, reference=f"auction:{auction.id}:forfeit",
+            memo=(f"Deposit of {winner.code}, winner of round {auction.round_no}, forfeited for not paying "
+                  f"by {auction.payment_due_at.isoformat(timespec='minutes')}; kept for case {case.reference} "
+                  "to cover the costs of the re-run, then its shortfall (SPC art. 24)"),
+        )
+        winner.deposit_status, winner.released_at = DepositStatus.FORFEITED, now
+    session.add(AuctionBar(case_id=case.id, institution_id=winner.institution_id, auction_id=auction.id,
+                           barred_at=now, reason=f"Did not pay for round {auction.round_no} by the deadline."))
+    auction.status = AuctionStatus.DEFAULTED
+    move_case(session, case, playbook.defaulted, actor=actor, now=now, rules=rules.disposal,
+              reason=f"The winner of round {auction.round_no} did not pay by the deadline.",
+              detail={"auction_id": auction.id, "forfeited_fen": winner.deposit_fen})
+    _audit(session, auction, "winner_defaulted", now, actor, AuctionStatus.AWARDED,
+           {"institution_id": winner.institution_id, "forfeited_fen": winner.deposit_fen})
     return True
 
 
@@ -338,41 +317,27 @@ def _audit(session, auction, action: str, now, actor, from_status, detail: dict)
 # ---- the clock ----------------------------------------------------------------------------------
 
 
-def _due_ids(session: so.Session, query) -> list[int]:
-    ids = list(session.scalars(query))
-    session.rollback()  # release the read transaction (SQLite holds the write lock from BEGIN IMMEDIATE)
-    return ids
+def ended_rounds(session: so.Session, now: datetime) -> list[int]:
+    """Open rounds whose bidding has ended (the tick closes each: close_auction)."""
+    return list(session.scalars(sa.select(Auction.id).where(Auction.status == AuctionStatus.OPEN,
+                                                            Auction.ends_at <= now)))
 
 
-@due("auctions: close ended rounds")
-def close_due_auctions(session: so.Session, now: datetime) -> int:
-    """Close every open round whose bidding has ended."""
-    ids = _due_ids(session, sa.select(Auction.id).where(Auction.status == AuctionStatus.OPEN, Auction.ends_at <= now))
-    return sum(close_auction(session, auction_id, now=now) for auction_id in ids)
+def lapsed_first_refusals(session: so.Session, now: datetime) -> list[int]:
+    """Rounds whose first-refusal window has run out (the tick awards each: end_first_refusal)."""
+    return list(session.scalars(sa.select(Auction.id).where(Auction.status == AuctionStatus.FIRST_REFUSAL,
+                                                            Auction.first_refusal_ends_at <= now)))
 
 
-@due("auctions: end first-refusal windows")
-def end_due_first_refusals(session: so.Session, now: datetime) -> int:
-    """Award rounds whose first-refusal window has run out."""
-    ids = _due_ids(session, sa.select(Auction.id).where(Auction.status == AuctionStatus.FIRST_REFUSAL,
-                                                        Auction.first_refusal_ends_at <= now))
-    return sum(end_first_refusal(session, auction_id, now=now) for auction_id in ids)
-
-
-@due("auctions: payment deadlines")
-def default_unpaid_winners(session: so.Session, now: datetime) -> int:
-    """Forfeit the deposits of winners who did not pay by the deadline and re-run their cases."""
-    ids = _due_ids(session, sa.select(Auction.id).where(Auction.status == AuctionStatus.AWARDED,
-                                                        Auction.payment_due_at < now))
-    return sum(record_default(session, auction_id, now=now) for auction_id in ids)
+def unpaid_winners(session: so.Session, now: datetime) -> list[int]:
+    """Awarded rounds whose winner did not pay by the deadline (the tick defaults each: record_default)."""
+    return list(session.scalars(sa.select(Auction.id).where(Auction.status == AuctionStatus.AWARDED,
+                                                            Auction.payment_due_at < now)))
 
 
 def settle_if_due(session: so.Session, auction: Auction | sa.Row, now: datetime) -> bool:
     """What a page view does for one auction (an object or a row): whatever the clock owes it now
-    (domain.auction.clock_step_due), idempotent and race-safe.
-
-    A view reads in a plain read (db.begin_read: no BEGIN, no lock); when something is due, that read is
-    ended first so the step starts its own write transaction.
+    (domain.auction.clock_step_due), idempotent and race-safe, in the view's unit of work.
     """
     step = clock_step_due(
         AuctionStatus(auction.status), now=now, ends_at=auction.ends_at,
@@ -380,7 +345,6 @@ def settle_if_due(session: so.Session, auction: Auction | sa.Row, now: datetime)
     )
     if step is None:
         return False
-    session.commit()
     done = _CLOCK_STEPS[step](session, auction.id, now=now)
     forget_loaded(session, auction.id)
     return done

@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from market.domain.errors import Kind, RoleRequired
 from market.domain.ledger import Movement
 from market.domain.loss import (
     Layer,
@@ -15,7 +16,6 @@ from market.domain.loss import (
     fen_share,
     interest_subsidy_fen,
 )
-from market.domain.money import format_yuan
 from market.domain.roles import SEES_EVERYTHING, Role
 from market.domain.rules import RuleBroken
 from market.domain.settlement import (
@@ -68,13 +68,37 @@ SUBSIDY_FILERS = {
 class ClaimNotFileable(RuleBroken):
     """Only a drafted claim can be filed."""
 
-    code = "claim_not_fileable"
+    code, kind, fields = "claim_not_fileable", Kind.CONFLICT, ("state",)
 
 
 class NothingToClaim(RuleBroken):
     """The rule gives nothing to claim (no loss, a zero ratio, or a cap used up)."""
 
-    code = "nothing_to_claim"
+    code, kind = "nothing_to_claim", Kind.CONFLICT
+
+
+class NoDraftClaim(NothingToClaim):
+    """The institution has no drafted claim on the case."""
+
+    code = "no_draft_claim"
+
+
+class SubsidyCapUsedUp(NothingToClaim):
+    """The firm's yearly cap for the subsidy is used up."""
+
+    code, fields = "subsidy_cap_used_up", ("cap_fen",)
+
+
+class SubsidyComesToNothing(NothingToClaim):
+    """The subsidy computes to nothing."""
+
+    code = "subsidy_comes_to_nothing"
+
+
+class NotOnTheLoan(Forbidden):
+    """Only an institution on the loan claims on it."""
+
+    code = "not_on_the_loan"
 
 
 class SubsidyNotOffered(RuleBroken):
@@ -83,10 +107,16 @@ class SubsidyNotOffered(RuleBroken):
     code = "subsidy_not_offered"
 
 
+class SubsidyNotForYou(SubsidyNotOffered):
+    """This institution cannot file this subsidy for this loan."""
+
+    code = "subsidy_not_for_you"
+
+
 class CaseNotSettled(RuleBroken):
     """Claims are drafted from a settlement statement; the case has none yet."""
 
-    code = "case_not_settled"
+    code, kind = "case_not_settled", Kind.CONFLICT
 
 
 # --- reading claims ---------------------------------------------------------------------------------
@@ -106,7 +136,7 @@ def get_claim(session: so.Session, user: User, claim_id: int) -> CompensationCla
     claim = session.scalar(sa.select(CompensationClaim).where(CompensationClaim.id == claim_id,
                                                               claim_visibility(user)))
     if claim is None:
-        raise NotFound(f"No claim {claim_id}.")
+        raise NotFound()
     return claim
 
 
@@ -219,30 +249,25 @@ def draft_case_claims(
 
 def _claimant_check(claim: CompensationClaim, actor: Actor) -> None:
     if actor.user is None or actor.user.institution_id != claim.institution_id or actor.role not in LAYER_OF_ROLE:
-        raise NotFound(f"No claim {claim.id}.")
+        raise NotFound()
 
 
 def file_claim(session: so.Session, claim_id: int, *, actor: Actor, now: datetime) -> CompensationClaim:
     """The claimant files its drafted claim for the bureau's review; commits."""
-    try:
-        lock_fund(session)
-        claim = session.get(CompensationClaim, claim_id, populate_existing=True)
-        if claim is None:
-            raise NotFound(f"No claim {claim_id}.")
-        _claimant_check(claim, actor)
-        _file(session, claim, actor=actor, now=now)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    lock_fund(session)
+    claim = session.get(CompensationClaim, claim_id, populate_existing=True)
+    if claim is None:
+        raise NotFound()
+    _claimant_check(claim, actor)
+    _file(session, claim, actor=actor, now=now)
     return claim
 
 
 def _file(session: so.Session, claim: CompensationClaim, *, actor: Actor, now: datetime) -> None:
     if claim.state != ClaimState.DRAFTED:
-        raise ClaimNotFileable(f"This claim is {claim.state.value.replace('_', ' ')}; only a draft can be filed.")
+        raise ClaimNotFileable(state=claim.state)
     if claim.claimed_fen <= 0:
-        raise NothingToClaim("There is nothing to claim: the yearly cap is used up or nothing is lost.")
+        raise NothingToClaim()
     claim.state = ClaimState.FILED
     claim.filed_at = now
     claim.filed_by_id = actor.user.id if actor.user else None
@@ -253,35 +278,30 @@ def _file(session: so.Session, claim: CompensationClaim, *, actor: Actor, now: d
 
 def file_case_claims(session: so.Session, case_id: int, *, actor: Actor, now: datetime) -> list[CompensationClaim]:
     """The institution files its claim from a case's statement (drafting it first if needed); commits."""
-    try:
-        lock_fund(session)
-        case = session.get(DisposalCase, case_id)
-        if case is None or actor.user is None or not can_see_case(actor.user, case):
-            raise NotFound(f"No disposal case {case_id}.")
-        if actor.role not in LAYER_OF_ROLE:
-            raise Forbidden("Only the bank, guarantor, insurer or agency on the loan can claim.")
-        statement = latest_statement(session, case.id)
-        if statement is None or case.state not in SETTLED_STATES:
-            raise CaseNotSettled("The case has no settlement statement yet.")
-        require_policy(session)
-        mine = tuple(layer for layer in Layer
-                     if layer_institution_id(case.loan, layer) == actor.user.institution_id)
-        draft_case_claims(session, case, statement, now=now, layers=mine)
-        claims = list(session.scalars(
-            sa.select(CompensationClaim).where(
-                CompensationClaim.case_id == case.id, CompensationClaim.kind == ClaimKind.COMPENSATION,
-                CompensationClaim.institution_id == actor.user.institution_id,
-                CompensationClaim.state == ClaimState.DRAFTED,
-            )
-        ))
-        if not claims:
-            raise NothingToClaim("There is no draft claim of yours on this case to file.")
-        for claim in claims:
-            _file(session, claim, actor=actor, now=now)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    lock_fund(session)
+    case = session.get(DisposalCase, case_id)
+    if case is None or actor.user is None or not can_see_case(actor.user, case):
+        raise NotFound()
+    if actor.role not in LAYER_OF_ROLE:
+        raise NotOnTheLoan()
+    statement = latest_statement(session, case.id)
+    if statement is None or case.state not in SETTLED_STATES:
+        raise CaseNotSettled()
+    require_policy(session)
+    mine = tuple(layer for layer in Layer
+                 if layer_institution_id(case.loan, layer) == actor.user.institution_id)
+    draft_case_claims(session, case, statement, now=now, layers=mine)
+    claims = list(session.scalars(
+        sa.select(CompensationClaim).where(
+            CompensationClaim.case_id == case.id, CompensationClaim.kind == ClaimKind.COMPENSATION,
+            CompensationClaim.institution_id == actor.user.institution_id,
+            CompensationClaim.state == ClaimState.DRAFTED,
+        )
+    ))
+    if not claims:
+        raise NoDraftClaim()
+    for claim in claims:
+        _file(session, claim, actor=actor, now=now)
     return claims
 
 
@@ -291,46 +311,38 @@ def file_subsidy_claim(
     """File a subsidy (interest, appraisal fee, premium) for a loan's borrower: a share of the cost within the firm's yearly cap; commits."""
     if not kind.is_subsidy:
         raise ValueError("Compensation claims come from a settlement statement.")
-    try:
-        lock_fund(session)
-        if actor.user is None or actor.role not in LAYER_OF_ROLE:
-            raise Forbidden("Only an institution on the loan can file a subsidy claim.")
-        loan = session.scalar(sa.select(Loan).where(Loan.id == loan_id, loan_visibility(actor.user)))
-        if loan is None:
-            raise NotFound(f"No loan {loan_id}.")
-        mine = [layer for layer in SUBSIDY_FILERS[kind] if layer_institution_id(loan, layer) == actor.user.institution_id]
-        if not mine:
-            raise SubsidyNotOffered("Your institution cannot file this subsidy for this loan.")
-        policy = require_policy(session)
-        share_ppm = getattr(policy, f"{kind.value}_ppm")
-        if share_ppm <= 0:
-            raise SubsidyNotOffered("The current policy gives no share for this subsidy.")
-        cap = year_cap_of(policy, kind)
-        year = fund_year_of(now)
-        used = used_in_year(session, year=year, kind=kind, enterprise_id=loan.enterprise_id)
-        amount = interest_subsidy_fen(base_fen, ppm_fraction(share_ppm), cap, used)
-        if amount <= 0:
-            raise NothingToClaim(
-                f"The firm's yearly cap of {format_yuan(cap)} for this subsidy is used up." if cap is not None
-                else "The subsidy comes to nothing."
-            )
-        claim = CompensationClaim(
-            kind=kind, state=ClaimState.FILED, loan_id=loan.id, enterprise_id=loan.enterprise_id,
-            institution_id=actor.user.institution_id, layer=mine[0], policy_version_id=policy.id, year=year,
-            base_fen=base_fen, ratio_ppm=share_ppm, uncapped_fen=fen_share(base_fen, ppm_fraction(share_ppm)),
-            cap_fen=cap, year_cap_fen=cap, year_used_fen=used, claimed_fen=amount, evidence=evidence.strip(),
-            drafted_at=now, filed_at=now, filed_by_id=actor.user.id,
-        )
-        session.add(claim)
-        session.flush()
-        record_event(session, actor=actor, entity="claim", entity_id=claim.id, action="subsidy_filed", now=now,
-                     to_state=ClaimState.FILED.value,
-                     detail={"kind": kind.value, "base_fen": base_fen, "claimed_fen": amount,
-                             "policy_version": policy.version})
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    lock_fund(session)
+    if actor.user is None or actor.role not in LAYER_OF_ROLE:
+        raise NotOnTheLoan()
+    loan = session.scalar(sa.select(Loan).where(Loan.id == loan_id, loan_visibility(actor.user)))
+    if loan is None:
+        raise NotFound()
+    mine = [layer for layer in SUBSIDY_FILERS[kind] if layer_institution_id(loan, layer) == actor.user.institution_id]
+    if not mine:
+        raise SubsidyNotForYou()
+    policy = require_policy(session)
+    share_ppm = getattr(policy, f"{kind.value}_ppm")
+    if share_ppm <= 0:
+        raise SubsidyNotOffered()
+    cap = year_cap_of(policy, kind)
+    year = fund_year_of(now)
+    used = used_in_year(session, year=year, kind=kind, enterprise_id=loan.enterprise_id)
+    amount = interest_subsidy_fen(base_fen, ppm_fraction(share_ppm), cap, used)
+    if amount <= 0:
+        raise SubsidyCapUsedUp(cap_fen=cap) if cap is not None else SubsidyComesToNothing()
+    claim = CompensationClaim(
+        kind=kind, state=ClaimState.FILED, loan_id=loan.id, enterprise_id=loan.enterprise_id,
+        institution_id=actor.user.institution_id, layer=mine[0], policy_version_id=policy.id, year=year,
+        base_fen=base_fen, ratio_ppm=share_ppm, uncapped_fen=fen_share(base_fen, ppm_fraction(share_ppm)),
+        cap_fen=cap, year_cap_fen=cap, year_used_fen=used, claimed_fen=amount, evidence=evidence.strip(),
+        drafted_at=now, filed_at=now, filed_by_id=actor.user.id,
+    )
+    session.add(claim)
+    session.flush()
+    record_event(session, actor=actor, entity="claim", entity_id=claim.id, action="subsidy_filed", now=now,
+                 to_state=ClaimState.FILED.value,
+                 detail={"kind": kind.value, "base_fen": base_fen, "claimed_fen": amount,
+                         "policy_version": policy.version})
     return claim
 
 
@@ -343,40 +355,35 @@ def review(
 ) -> CompensationClaim:
     """A bureau user approves, reduces (with reason) or rejects (with reason); four eyes above the threshold; commits."""
     if actor.role != Role.BUREAU or actor.user is None:
-        raise Forbidden("Only finance-bureau users review claims.")
-    try:
-        lock_fund(session)
-        claim = session.get(CompensationClaim, claim_id, populate_existing=True)
-        if claim is None:
-            raise NotFound(f"No claim {claim_id}.")
-        year = fund_year_of(now)
-        first = session.scalar(sa.select(ClaimReview).where(ClaimReview.claim_id == claim.id, ClaimReview.step == 1))
-        outcome = review_claim(
-            state=claim.state, claimed_fen=claim.claimed_fen,
-            first_reviewer_id=first.reviewer_id if first else None,
-            first_amount_fen=min(first.amount_fen, claim.claimed_fen) if first else None,
-            reviewer_id=actor.user.id, decision=decision, amount_fen=amount_fen, reason=reason,
-            four_eyes_above_fen=claim.policy_version.four_eyes_above_fen, year_room_fen=year_room(session, claim, year),
-        )
-        session.add(ClaimReview(claim_id=claim.id, step=outcome.step, reviewer_id=actor.user.id, decision=decision,
-                                amount_fen=outcome.amount_fen, reason=reason.strip(), decided_at=now))
-        before = claim.state
-        claim.state = outcome.next_state
-        if reason.strip():
-            claim.decision_reason = reason.strip()
-        if outcome.next_state == ClaimState.APPROVED:
-            claim.approved_fen = claim.due_fen = outcome.amount_fen
-            claim.year = year
-            claim.approved_at = now
-            claim.queue_position = (session.scalar(sa.select(sa.func.max(CompensationClaim.queue_position))) or 0) + 1
-            record_movement(session, Movement.CLAIM_APPROVED, amount_fen=outcome.amount_fen, now=now,
-                            claim_id=claim.id, institution_id=claim.institution_id, case_id=claim.case_id,
-                            reference=f"claim-approved:{claim.id}")
-        record_event(session, actor=actor, entity="claim", entity_id=claim.id, action=f"claim_{decision.value}",
-                     now=now, from_state=before.value, to_state=claim.state.value, reason=reason.strip(),
-                     detail={"step": outcome.step, "amount_fen": outcome.amount_fen})
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+        raise RoleRequired(roles=[Role.BUREAU])
+    lock_fund(session)
+    claim = session.get(CompensationClaim, claim_id, populate_existing=True)
+    if claim is None:
+        raise NotFound()
+    year = fund_year_of(now)
+    first = session.scalar(sa.select(ClaimReview).where(ClaimReview.claim_id == claim.id, ClaimReview.step == 1))
+    outcome = review_claim(
+        state=claim.state, claimed_fen=claim.claimed_fen,
+        first_reviewer_id=first.reviewer_id if first else None,
+        first_amount_fen=min(first.amount_fen, claim.claimed_fen) if first else None,
+        reviewer_id=actor.user.id, decision=decision, amount_fen=amount_fen, reason=reason,
+        four_eyes_above_fen=claim.policy_version.four_eyes_above_fen, year_room_fen=year_room(session, claim, year),
+    )
+    session.add(ClaimReview(claim_id=claim.id, step=outcome.step, reviewer_id=actor.user.id, decision=decision,
+                            amount_fen=outcome.amount_fen, reason=reason.strip(), decided_at=now))
+    before = claim.state
+    claim.state = outcome.next_state
+    if reason.strip():
+        claim.decision_reason = reason.strip()
+    if outcome.next_state == ClaimState.APPROVED:
+        claim.approved_fen = claim.due_fen = outcome.amount_fen
+        claim.year = year
+        claim.approved_at = now
+        claim.queue_position = (session.scalar(sa.select(sa.func.max(CompensationClaim.queue_position))) or 0) + 1
+        record_movement(session, Movement.CLAIM_APPROVED, amount_fen=outcome.amount_fen, now=now,
+                        claim_id=claim.id, institution_id=claim.institution_id, case_id=claim.case_id,
+                        reference=f"claim-approved:{claim.id}")
+    record_event(session, actor=actor, entity="claim", entity_id=claim.id, action=f"claim_{decision.value}",
+                 now=now, from_state=before.value, to_state=claim.state.value, reason=reason.strip(),
+                 detail={"step": outcome.step, "amount_fen": outcome.amount_fen})
     return claim

@@ -15,22 +15,33 @@ from market.domain.channels import (
     reason_for_refusing,
 )
 from market.domain.conversion import (
-    PARTY_NAMES,
+    BoardResolutionMissing,
+    BuyerNotAic,
+    ConsentAlreadyDecided,
     ConsentNotNeeded,
     ConsentParty,
     ConversionTerms,
+    NotAParty,
     check_consents,
     required_parties,
     share_ppm,
 )
+from market.domain.errors import PersonRequired
 from market.domain.ledger import Movement
 from market.domain.licensing import add_months
 from market.domain.money import fen_to_decimal_string
 from market.domain.roles import InstitutionKind, Role
-from market.domain.rules import DEFAULT_RULES, DisposalRules, RuleBroken
+from market.domain.rules import DEFAULT_RULES, DisposalRules
 from market.domain.workflow import CaseAction
-from market.models import ConversionConsent, ConversionProposal, EquityPosition, Institution, User
-from market.services.access import Forbidden, NotFound, can_see_case
+from market.models import (
+    ConversionConsent,
+    ConversionProposal,
+    DisposalCase,
+    EquityPosition,
+    Institution,
+    User,
+)
+from market.services.access import case_visibility, visible
 from market.services.audit import Actor, record_event
 from market.services.cases import move_case
 from market.services.channels import (
@@ -38,7 +49,6 @@ from market.services.channels import (
     lock_case_row,
     require_operator,
     sees_everything,
-    transaction,
     user_id,
 )
 from market.services.ledger import record_movement
@@ -76,43 +86,43 @@ def propose_conversion(session: so.Session, case_id: int, *, aic_id: int, terms:
                        rules: DisposalRules = DEFAULT_RULES) -> ConversionProposal:
     """Put an AIC's conversion proposal on a case and move the case into conversion."""
     require_operator(actor)
-    with transaction(session):
-        case = lock_case_row(session, case_id)
-        aic = session.get(Institution, aic_id)
-        if aic is None or aic.kind != InstitutionKind.AIC:
-            raise RuleBroken("Choose a financial asset investment company (AIC) as the buyer of the claim.")
-        terms.check(case.principal_outstanding_fen + case.unpaid_interest_fen)
-        proposal = ConversionProposal(
-            case_id=case.id, aic_id=aic.id, status=ProposalStatus.PROPOSED,
-            claim_price_fen=terms.claim_price_fen, claim_valuation_fen=terms.claim_valuation_fen,
-            valuation_report_ref=terms.valuation_report_ref.strip(),
-            pre_money_valuation_fen=terms.pre_money_valuation_fen, lockup_months=terms.lockup_months,
-            exit_route=terms.exit_route, exit_terms=terms.exit_terms.strip(),
-            fund_compensation=fund_compensation, proposed_at=now, proposed_by_id=user_id(actor),
-        )
-        session.add(proposal)
-        session.flush()
-        move_case(session, case, CaseAction.START_CONVERSION, actor=actor, now=now, rules=rules,
-                  detail={"conversion_id": proposal.id})
-        _audit(session, actor, proposal.id, "proposed", now, case_id=case.id, aic_id=aic.id,
-               price=fen_to_decimal_string(terms.claim_price_fen),
-               pre_money=fen_to_decimal_string(terms.pre_money_valuation_fen),
-               equity_share_ppm=share_ppm(terms.equity_share), fund_compensation=fund_compensation)
+    case = lock_case_row(session, case_id)
+    aic = session.get(Institution, aic_id)
+    if aic is None or aic.kind != InstitutionKind.AIC:
+        raise BuyerNotAic()
+    terms.check(case.principal_outstanding_fen + case.unpaid_interest_fen)
+    proposal = ConversionProposal(
+        case_id=case.id, aic_id=aic.id, status=ProposalStatus.PROPOSED,
+        claim_price_fen=terms.claim_price_fen, claim_valuation_fen=terms.claim_valuation_fen,
+        valuation_report_ref=terms.valuation_report_ref.strip(),
+        pre_money_valuation_fen=terms.pre_money_valuation_fen, lockup_months=terms.lockup_months,
+        exit_route=terms.exit_route, exit_terms=terms.exit_terms.strip(),
+        fund_compensation=fund_compensation, proposed_at=now, proposed_by_id=user_id(actor),
+    )
+    session.add(proposal)
+    session.flush()
+    move_case(session, case, CaseAction.START_CONVERSION, actor=actor, now=now, rules=rules,
+              detail={"conversion_id": proposal.id})
+    _audit(session, actor, proposal.id, "proposed", now, case_id=case.id, aic_id=aic.id,
+           price=fen_to_decimal_string(terms.claim_price_fen),
+           pre_money=fen_to_decimal_string(terms.pre_money_valuation_fen),
+           equity_share_ppm=share_ppm(terms.equity_share), fund_compensation=fund_compensation)
     return proposal
 
 
-def can_see_proposal(user: User, proposal: ConversionProposal) -> bool:
-    """The centre, the bureau, the case's parties and the AIC see a proposal."""
-    return (sees_everything(user) or can_see_case(user, proposal.case)
-            or (Role(user.role) == Role.AIC and user.institution_id == proposal.aic_id))
+def proposal_visibility(user: User) -> sa.ColumnElement[bool]:
+    """The conversion proposals a user may see: the centre, the bureau, the case's parties and the AIC."""
+    if sees_everything(user):
+        return sa.true()
+    seen = [ConversionProposal.case_id.in_(sa.select(DisposalCase.id).where(case_visibility(user)))]
+    if Role(user.role) == Role.AIC:
+        seen.append(ConversionProposal.aic_id == user.institution_id)
+    return sa.or_(*seen)
 
 
 def get_proposal(session: so.Session, proposal_id: int, user: User) -> ConversionProposal:
     """A proposal the user may see, or NotFound."""
-    proposal = session.get(ConversionProposal, proposal_id)
-    if proposal is None or not can_see_proposal(user, proposal):
-        raise NotFound("No such conversion proposal.")
-    return proposal
+    return visible(session, ConversionProposal, proposal_id, proposal_visibility(user), "conversion proposal")
 
 
 def party_of(user: User, proposal: ConversionProposal) -> ConsentParty | None:
@@ -139,30 +149,28 @@ def decide_consent(session: so.Session, proposal_id: int, *, consent: bool, acto
     """Record one party's consent or refusal (an audited event); the borrower's needs its board resolution."""
     user = actor.user
     if user is None:
-        raise Forbidden("A person must decide on consent.")
-    with transaction(session):
-        proposal = lock(session, ConversionProposal, proposal_id, "conversion proposal")
-        if not can_see_proposal(user, proposal):
-            raise NotFound("No such conversion proposal.")
-        party = party_of(user, proposal)
-        if party is None:
-            raise Forbidden("You do not decide on this conversion.")
-        if party not in parties_for(proposal):
-            raise ConsentNotNeeded(f"The consent of {PARTY_NAMES[party]} is not needed for this conversion.")
-        proposal.status = next_status(PROPOSAL_STEPS, proposal.status, "consent", "conversion proposal")
-        if party == ConsentParty.BORROWER and consent and not reference.strip():
-            raise RuleBroken("Give the reference of the borrower's board resolution.")
-        if not consent:
-            note = reason_for_refusing(note)
-        if any(c.party == party for c in proposal.consents):
-            raise RuleBroken(f"{PARTY_NAMES[party].capitalize()} has already decided.")
-        decision = ConversionConsent(proposal_id=proposal.id, party=party, consented=consent,
-                                     reference=reference.strip()[:120], note=note.strip(), decided_at=now,
-                                     decided_by_id=user.id)
-        session.add(decision)
-        session.flush()
-        _audit(session, actor, proposal.id, "consented" if consent else "consent_refused", now,
-               reason=note.strip(), party=party.value, reference=decision.reference)
+        raise PersonRequired()
+    visible(session, ConversionProposal, proposal_id, proposal_visibility(user), "conversion proposal")
+    proposal = lock(session, ConversionProposal, proposal_id, "conversion proposal")
+    party = party_of(user, proposal)
+    if party is None:
+        raise NotAParty()
+    if party not in parties_for(proposal):
+        raise ConsentNotNeeded(party=party)
+    proposal.status = next_status(PROPOSAL_STEPS, proposal.status, "consent", "conversion proposal")
+    if party == ConsentParty.BORROWER and consent and not reference.strip():
+        raise BoardResolutionMissing()
+    if not consent:
+        note = reason_for_refusing(note)
+    if any(c.party == party for c in proposal.consents):
+        raise ConsentAlreadyDecided(party=party)
+    decision = ConversionConsent(proposal_id=proposal.id, party=party, consented=consent,
+                                 reference=reference.strip()[:120], note=note.strip(), decided_at=now,
+                                 decided_by_id=user.id)
+    session.add(decision)
+    session.flush()
+    _audit(session, actor, proposal.id, "consented" if consent else "consent_refused", now,
+           reason=note.strip(), party=party.value, reference=decision.reference)
     return decision
 
 
@@ -170,29 +178,28 @@ def execute_conversion(session: so.Session, proposal_id: int, *, actor: Actor, n
                        rules: DisposalRules = DEFAULT_RULES) -> EquityPosition:
     """With every consent in: the claim leaves the bank at the price, the AIC holds the equity, the case is disposed of."""
     require_operator(actor)
-    with transaction(session):
-        proposal = lock(session, ConversionProposal, proposal_id, "conversion proposal")
-        case = lock_case_row(session, proposal.case_id)
-        proposal.status = next_status(PROPOSAL_STEPS, proposal.status, "execute", "conversion proposal")
-        check_consents(parties_for(proposal), decisions(proposal))
-        terms = proposal_terms(proposal)
-        record_movement(session, Movement.CONVERSION_PRICE, amount_fen=proposal.claim_price_fen, now=now,
-                        case_id=case.id, institution_id=proposal.aic_id, reference=f"conversion:{proposal.id}",
-                        memo=f"AIC pays for the claim of case {case.reference}")
-        position = EquityPosition(
-            proposal_id=proposal.id, aic_id=proposal.aic_id, enterprise_id=case.loan.enterprise_id,
-            share_ppm=share_ppm(terms.equity_share), cost_fen=proposal.claim_price_fen, acquired_on=now.date(),
-            lockup_until=add_months(now.date(), proposal.lockup_months), exit_route=proposal.exit_route,
-            exit_terms=proposal.exit_terms,
-        )
-        session.add(position)
-        proposal.ended_at = now
-        move_case(session, case, CaseAction.CONVERSION_EXECUTED, actor=actor, now=now, rules=rules,
-                  recovery_fen=proposal.claim_price_fen, buyer_institution_id=proposal.aic_id,
-                  buyer_name=proposal.aic.name, detail={"conversion_id": proposal.id})
-        session.flush()
-        _audit(session, actor, proposal.id, "executed", now, price=fen_to_decimal_string(proposal.claim_price_fen),
-               equity_share_ppm=position.share_ppm, equity_position_id=position.id)
+    proposal = lock(session, ConversionProposal, proposal_id, "conversion proposal")
+    case = lock_case_row(session, proposal.case_id)
+    proposal.status = next_status(PROPOSAL_STEPS, proposal.status, "execute", "conversion proposal")
+    check_consents(parties_for(proposal), decisions(proposal))
+    terms = proposal_terms(proposal)
+    record_movement(session, Movement.CONVERSION_PRICE, amount_fen=proposal.claim_price_fen, now=now,
+                    case_id=case.id, institution_id=proposal.aic_id, reference=f"conversion:{proposal.id}",
+                    memo=f"AIC pays for the claim of case {case.reference}")
+    position = EquityPosition(
+        proposal_id=proposal.id, aic_id=proposal.aic_id, enterprise_id=case.loan.enterprise_id,
+        share_ppm=share_ppm(terms.equity_share), cost_fen=proposal.claim_price_fen, acquired_on=now.date(),
+        lockup_until=add_months(now.date(), proposal.lockup_months), exit_route=proposal.exit_route,
+        exit_terms=proposal.exit_terms,
+    )
+    session.add(position)
+    proposal.ended_at = now
+    move_case(session, case, CaseAction.CONVERSION_EXECUTED, actor=actor, now=now, rules=rules,
+              recovery_fen=proposal.claim_price_fen, buyer_institution_id=proposal.aic_id,
+              buyer_name=proposal.aic.name, detail={"conversion_id": proposal.id})
+    session.flush()
+    _audit(session, actor, proposal.id, "executed", now, price=fen_to_decimal_string(proposal.claim_price_fen),
+           equity_share_ppm=position.share_ppm, equity_position_id=position.id)
     return position
 
 
@@ -201,14 +208,13 @@ def abandon_conversion(session: so.Session, proposal_id: int, *, reason: str, ac
     """Give up the proposal; the case goes back to await its next channel."""
     require_operator(actor)
     reason = reason_for_ending(reason)
-    with transaction(session):
-        proposal = lock(session, ConversionProposal, proposal_id, "conversion proposal")
-        case = lock_case_row(session, proposal.case_id)
-        proposal.status = next_status(PROPOSAL_STEPS, proposal.status, "abandon", "conversion proposal")
-        proposal.ended_at, proposal.outcome_reason = now, reason
-        move_case(session, case, CaseAction.CONVERSION_ABANDONED, actor=actor, now=now, reason=reason,
-                  detail={"conversion_id": proposal.id})
-        _audit(session, actor, proposal.id, "abandoned", now, reason=reason)
+    proposal = lock(session, ConversionProposal, proposal_id, "conversion proposal")
+    case = lock_case_row(session, proposal.case_id)
+    proposal.status = next_status(PROPOSAL_STEPS, proposal.status, "abandon", "conversion proposal")
+    proposal.ended_at, proposal.outcome_reason = now, reason
+    move_case(session, case, CaseAction.CONVERSION_ABANDONED, actor=actor, now=now, reason=reason,
+              detail={"conversion_id": proposal.id})
+    _audit(session, actor, proposal.id, "abandoned", now, reason=reason)
     return proposal
 
 

@@ -6,15 +6,13 @@ a broken rule rolls everything back.
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from market.domain.case_errors import PaidOnChannelDesk
 from market.domain.ledger import Movement
 from market.domain.roles import InstitutionKind, Role
 from market.domain.rules import DEFAULT_RULES, DisposalRules
@@ -25,17 +23,17 @@ from market.domain.workflow import (
     Channel,
     NotYourAction,
     SuspensionGrounds,
-    words,
 )
 from market.models import DisposalCase, FirstRefusalHolder, Institution, LegalStatus, LoanStatus
+from market.services import settlement
 from market.services.access import NotFound
 from market.services.audit import Actor, record_event
 from market.services.cases import lock_case, move_case
 from market.services.ledger import record_movement
 
-SETTLEMENT_SERVICES = "market.services.settlement"  # the settlement area's module, when installed
-SETTLEMENT_STEPS = {CaseAction.SETTLE: "settle_case", CaseAction.RECORD_TRANSFER: "record_transfer",
-                    CaseAction.CLOSE: "close_case"}
+# The settlement area's services for the last moves (they book the money and release the pledge).
+SETTLEMENT_STEPS = {CaseAction.SETTLE: settlement.settle_case, CaseAction.RECORD_TRANSFER: settlement.record_transfer,
+                    CaseAction.CLOSE: settlement.close_case}
 # What happens to the loan when its case ends without a sale.
 LOAN_STATUS_AFTER = {CaseAction.REJECT: LoanStatus.DEFAULTED, CaseAction.WITHDRAW: LoanStatus.REPAID}
 
@@ -61,41 +59,35 @@ class NoticeTerms:
     summary: str = ""
 
 
-@contextmanager
-def changing(session: so.Session, case_id: int, actor: Actor) -> Iterator[DisposalCase]:
-    """Lock a case the actor may act on; commit what the block did, or roll it all back."""
-    try:
-        case = lock_case(session, case_id)
-        if case is None or (actor.role == Role.BANK and case.bank_id != actor.user.institution_id):
-            raise NotFound("No such case.")
-        yield case
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+def acting_on(session: so.Session, case_id: int, actor: Actor) -> DisposalCase:
+    """Lock a case the actor may act on (NotFound otherwise)."""
+    case = lock_case(session, case_id)
+    if case is None or (actor.role == Role.BANK and case.bank_id != actor.user.institution_id):
+        raise NotFound()
+    return case
 
 
 def take_action(session: so.Session, case_id: int, action: CaseAction, *, actor: Actor, now: datetime,
                 reason: str = "", rules: DisposalRules = DEFAULT_RULES, detail: dict | None = None,
                 **params) -> DisposalCase:
     """A workflow move whose only side effect is on the loan (review, return, reject, withdraw, hand-offs)."""
-    with changing(session, case_id, actor) as case:
-        move_case(session, case, action, actor=actor, now=now, reason=reason.strip(), rules=rules,
-                  detail=detail, **params)
-        if action in LOAN_STATUS_AFTER:
-            case.loan.status = LOAN_STATUS_AFTER[action]
+    case = acting_on(session, case_id, actor)
+    move_case(session, case, action, actor=actor, now=now, reason=reason.strip(), rules=rules,
+              detail=detail, **params)
+    if action in LOAN_STATUS_AFTER:
+        case.loan.status = LOAN_STATUS_AFTER[action]
     return case
 
 
 def verify_case(session: so.Session, case_id: int, *, checks: tuple[str, ...], actor: Actor,
                 now: datetime) -> DisposalCase:
     """Record the review checklist; the domain refuses lapsed rights and missing consents."""
-    with changing(session, case_id, actor) as case:
-        co_owners = sorted({name for asset in case.assets for name in (asset.co_owners or ())})
-        lapsed = [a.registry_number for a in case.assets
-                  if a.legal_status != LegalStatus.VALID or (a.expires_on and a.expires_on <= now.date())]
-        move_case(session, case, CaseAction.VERIFY, actor=actor, now=now, checks=tuple(checks),
-                  co_owners=co_owners, lapsed_assets=lapsed, detail={"checks": sorted(checks)})
+    case = acting_on(session, case_id, actor)
+    co_owners = sorted({name for asset in case.assets for name in (asset.co_owners or ())})
+    lapsed = [a.registry_number for a in case.assets
+              if a.legal_status != LegalStatus.VALID or (a.expires_on and a.expires_on <= now.date())]
+    move_case(session, case, CaseAction.VERIFY, actor=actor, now=now, checks=tuple(checks),
+              co_owners=co_owners, lapsed_assets=lapsed, detail={"checks": sorted(checks)})
     return case
 
 
@@ -105,17 +97,17 @@ VALUATION_STATES = (CaseState.VERIFIED, CaseState.VALUED, CaseState.NOTICE_PUBLI
 def request_valuation(session: so.Session, case_id: int, *, appraiser_id: int, actor: Actor,
                       now: datetime) -> DisposalCase:
     """Ask an appraisal agency to value the case: it is named on the case (and may then see it); audited."""
-    with changing(session, case_id, actor) as case:
-        if actor.role != Role.OPERATOR:
-            raise NotYourAction("Only the trading centre requests a valuation.")
-        if case.state not in VALUATION_STATES:
-            raise ActionNotAllowed(f"A valuation cannot be requested while the case is {words(case.state)}.")
-        agency = session.get(Institution, appraiser_id)
-        if agency is None or agency.kind != InstitutionKind.AGENCY:
-            raise NotFound("No such appraisal agency.")
-        case.appraiser_id = agency.id
-        record_event(session, actor=actor, entity="case", entity_id=case.id, action="request_valuation", now=now,
-                     from_state=case.state.value, to_state=case.state.value, detail={"appraiser": agency.name})
+    case = acting_on(session, case_id, actor)
+    if actor.role != Role.OPERATOR:
+        raise NotYourAction(role=actor.role, action=CaseAction.REQUEST_VALUATION)
+    if case.state not in VALUATION_STATES:
+        raise ActionNotAllowed(action=CaseAction.REQUEST_VALUATION, state=case.state)
+    agency = session.get(Institution, appraiser_id)
+    if agency is None or agency.kind != InstitutionKind.AGENCY:
+        raise NotFound()
+    case.appraiser_id = agency.id
+    record_event(session, actor=actor, entity="case", entity_id=case.id, action="request_valuation", now=now,
+                 from_state=case.state.value, to_state=case.state.value, detail={"appraiser": agency.name})
     return case
 
 
@@ -123,35 +115,35 @@ def record_valuation(session: so.Session, case_id: int, *, appraised_value_fen: 
                      valued_on: date | None, appraiser_id: int | None, actor: Actor, now: datetime,
                      rules: DisposalRules = DEFAULT_RULES) -> DisposalCase:
     """Record (or redo) the appraisal: value, report reference, date and agency."""
-    with changing(session, case_id, actor) as case:
-        if appraiser_id is not None and session.get(Institution, appraiser_id) is None:
-            raise NotFound("No such appraisal agency.")
-        move_case(session, case, CaseAction.RECORD_VALUATION, actor=actor, now=now, rules=rules,
-                  appraised_value_fen=appraised_value_fen, report_ref=report_ref, valued_on=valued_on,
-                  appraiser_id=appraiser_id,
-                  detail={"appraised_value_fen": appraised_value_fen, "report_ref": report_ref,
-                          "valued_on": valued_on.isoformat() if valued_on else None})
+    case = acting_on(session, case_id, actor)
+    if appraiser_id is not None and session.get(Institution, appraiser_id) is None:
+        raise NotFound()
+    move_case(session, case, CaseAction.RECORD_VALUATION, actor=actor, now=now, rules=rules,
+              appraised_value_fen=appraised_value_fen, report_ref=report_ref, valued_on=valued_on,
+              appraiser_id=appraiser_id,
+              detail={"appraised_value_fen": appraised_value_fen, "report_ref": report_ref,
+                      "valued_on": valued_on.isoformat() if valued_on else None})
     return case
 
 
 def publish_notice(session: so.Session, case_id: int, terms: NoticeTerms, *, actor: Actor, now: datetime,
                    rules: DisposalRules = DEFAULT_RULES) -> DisposalCase:
     """Publish the notice with its disclosure; the first-refusal holders named replace any earlier list."""
-    with changing(session, case_id, actor) as case:
-        co_owners = sorted({name for asset in case.assets for name in (asset.co_owners or ())})
-        move_case(session, case, CaseAction.PUBLISH_NOTICE, actor=actor, now=now, rules=rules,
-                  start_price_fen=terms.start_price_fen, deposit_share_ppm=terms.deposit_share_ppm,
-                  encumbrances=terms.encumbrances, notice_days=terms.notice_days, co_owners=co_owners,
-                  first_refusal_holders=[holder.name for holder in terms.first_refusal_holders],
-                  detail={"start_price_fen": terms.start_price_fen, "deposit_share_ppm": terms.deposit_share_ppm,
-                          "first_refusal_holders": [h.name for h in terms.first_refusal_holders]})
-        case.first_refusal_holders = [
-            FirstRefusalHolder(name=h.name.strip(), basis=h.basis.strip(), institution_id=h.institution_id,
-                               rank=rank)
-            for rank, h in enumerate(terms.first_refusal_holders, start=1)
-        ]
-        if terms.summary.strip():
-            case.summary = terms.summary.strip()
+    case = acting_on(session, case_id, actor)
+    co_owners = sorted({name for asset in case.assets for name in (asset.co_owners or ())})
+    move_case(session, case, CaseAction.PUBLISH_NOTICE, actor=actor, now=now, rules=rules,
+              start_price_fen=terms.start_price_fen, deposit_share_ppm=terms.deposit_share_ppm,
+              encumbrances=terms.encumbrances, notice_days=terms.notice_days, co_owners=co_owners,
+              first_refusal_holders=[holder.name for holder in terms.first_refusal_holders],
+              detail={"start_price_fen": terms.start_price_fen, "deposit_share_ppm": terms.deposit_share_ppm,
+                      "first_refusal_holders": [h.name for h in terms.first_refusal_holders]})
+    case.first_refusal_holders = [
+        FirstRefusalHolder(name=h.name.strip(), basis=h.basis.strip(), institution_id=h.institution_id,
+                           rank=rank)
+        for rank, h in enumerate(terms.first_refusal_holders, start=1)
+    ]
+    if terms.summary.strip():
+        case.summary = terms.summary.strip()
     return case
 
 
@@ -159,28 +151,28 @@ def agree_negotiated_sale(session: so.Session, case_id: int, *, buyer_name: str,
                           price_fen: int | None, actor: Actor, now: datetime,
                           rules: DisposalRules = DEFAULT_RULES) -> DisposalCase:
     """Record the buyer and price of a negotiated sale; the buyer then has the payment period to pay."""
-    with changing(session, case_id, actor) as case:
-        if buyer_institution_id is not None:
-            buyer = session.get(Institution, buyer_institution_id)
-            if buyer is None:
-                raise NotFound("No such buyer institution.")
-            buyer_name = buyer_name.strip() or buyer.name
-        move_case(session, case, CaseAction.NEGOTIATED_SALE_AGREED, actor=actor, now=now, rules=rules,
-                  price_fen=price_fen, buyer_name=buyer_name, buyer_institution_id=buyer_institution_id,
-                  detail={"price_fen": price_fen, "buyer": buyer_name.strip()})
+    case = acting_on(session, case_id, actor)
+    if buyer_institution_id is not None:
+        buyer = session.get(Institution, buyer_institution_id)
+        if buyer is None:
+            raise NotFound()
+        buyer_name = buyer_name.strip() or buyer.name
+    move_case(session, case, CaseAction.NEGOTIATED_SALE_AGREED, actor=actor, now=now, rules=rules,
+              price_fen=price_fen, buyer_name=buyer_name, buyer_institution_id=buyer_institution_id,
+              detail={"price_fen": price_fen, "buyer": buyer_name.strip()})
     return case
 
 
 def record_buyer_payment(session: so.Session, case_id: int, *, actor: Actor, now: datetime) -> DisposalCase:
     """The negotiated-sale buyer paid the price into the centre's account: book it, the case is disposed of."""
-    with changing(session, case_id, actor) as case:
-        if case.channel != Channel.NEGOTIATED_SALE:
-            raise ActionNotAllowed("Payments for this channel are recorded on its own desk (e.g. the auction).")
-        price = case.sale_price_fen
-        move_case(session, case, CaseAction.BUYER_PAID, actor=actor, now=now, detail={"amount_fen": price})
-        record_movement(session, Movement.BUYER_PAYMENT, amount_fen=price, now=now, case_id=case.id,
-                        institution_id=case.buyer_institution_id,
-                        reference=f"negotiated-sale:{case.id}:payment", memo=f"{case.reference} negotiated sale")
+    case = acting_on(session, case_id, actor)
+    if case.channel != Channel.NEGOTIATED_SALE:
+        raise PaidOnChannelDesk()
+    price = case.sale_price_fen
+    move_case(session, case, CaseAction.BUYER_PAID, actor=actor, now=now, detail={"amount_fen": price})
+    record_movement(session, Movement.BUYER_PAYMENT, amount_fen=price, now=now, case_id=case.id,
+                    institution_id=case.buyer_institution_id,
+                    reference=f"negotiated-sale:{case.id}:payment", memo=f"{case.reference} negotiated sale")
     return case
 
 
@@ -198,20 +190,9 @@ def withdraw_case(session: so.Session, case_id: int, *, paid_by_debtor_fen: int 
                        paid_by_debtor_fen=paid_by_debtor_fen, detail={"paid_by_debtor_fen": paid_by_debtor_fen})
 
 
-def settlement_step(session: so.Session, case_id: int, action: CaseAction, *, actor: Actor, now: datetime,
-                    detail: dict | None = None):
-    """Settle, record the transfer or close: through the settlement area's service when it is installed (it books
-    the money and releases the pledge); otherwise the bare workflow move, so a case can still reach closed."""
-    try:
-        module = importlib.import_module(SETTLEMENT_SERVICES)
-    except ModuleNotFoundError as error:
-        if error.name != SETTLEMENT_SERVICES:
-            raise
-        module = None
-    service = getattr(module, SETTLEMENT_STEPS[action], None)
-    if service is not None:
-        return service(session, case_id, actor=actor, now=now)
-    return take_action(session, case_id, action, actor=actor, now=now, detail=detail)
+def settlement_step(session: so.Session, case_id: int, action: CaseAction, *, actor: Actor, now: datetime):
+    """Settle, record the transfer or close, through the settlement area's service."""
+    return SETTLEMENT_STEPS[action](session, case_id, actor=actor, now=now)
 
 
 def appraisal_agencies(session: so.Session) -> list[Institution]:

@@ -44,7 +44,7 @@ def loan_for_filing(session: so.Session, user: User, loan_id: int) -> Loan:
         .options(so.selectinload(Loan.pledge).selectinload(Pledge.assets), so.joinedload(Loan.enterprise))
     )
     if loan is None:
-        raise NotFound("No such loan.")
+        raise NotFound()
     return loan
 
 
@@ -62,66 +62,57 @@ def pledged_loan(loan: Loan) -> PledgedLoan:
 
 def file_case(session: so.Session, *, loan_id: int, filing: Filing, summary: str, actor: Actor,
               now: datetime) -> DisposalCase:
-    """Check the filing, create the case in state filed, mark the loan in disposal, audit; commit."""
+    """Check the filing, create the case in state filed, mark the loan in disposal, audit."""
+    require_role(actor.user, Role.BANK)
+    loan = _lock_loan(session, actor.user, loan_id)
+    if session.scalar(sa.select(_open_case_exists(loan.id))):
+        raise CaseAlreadyOpen()
+    check_filing(pledged_loan(loan), filing)
+    assets = _chosen_assets(loan, filing.asset_ids)
+    case = DisposalCase(
+        reference=f"NEW-{loan.id}-{now.timestamp():.0f}", loan=loan, bank_id=loan.bank_id,
+        state=CaseState.FILED, summary=summary.strip(), assets=assets,
+        principal_outstanding_fen=filing.principal_outstanding_fen,
+        unpaid_interest_fen=filing.unpaid_interest_fen, costs_so_far_fen=filing.costs_so_far_fen,
+        pledgee_consent=filing.pledgee_consent, co_owner_consents=sorted(filing.co_owner_consents),
+        review_checks=[], filed_at=now, updated_at=now, listed=False,
+        **catalogue_fields("", assets, loan.enterprise),
+    )
+    session.add(case)
     try:
-        require_role(actor.user, Role.BANK)
-        loan = _lock_loan(session, actor.user, loan_id)
-        if session.scalar(sa.select(_open_case_exists(loan.id))):
-            raise CaseAlreadyOpen("This loan already has a disposal case in progress.")
-        check_filing(pledged_loan(loan), filing)
-        assets = _chosen_assets(loan, filing.asset_ids)
-        case = DisposalCase(
-            reference=f"NEW-{loan.id}-{now.timestamp():.0f}", loan=loan, bank_id=loan.bank_id,
-            state=CaseState.FILED, summary=summary.strip(), assets=assets,
-            principal_outstanding_fen=filing.principal_outstanding_fen,
-            unpaid_interest_fen=filing.unpaid_interest_fen, costs_so_far_fen=filing.costs_so_far_fen,
-            pledgee_consent=filing.pledgee_consent, co_owner_consents=sorted(filing.co_owner_consents),
-            review_checks=[], filed_at=now, updated_at=now, listed=False,
-            **catalogue_fields("", assets, loan.enterprise),
-        )
-        session.add(case)
-        session.flush()
-        case.reference = f"DC-{now.year}-{case.id:06d}"
-        case.search_text = catalogue_fields(case.reference, assets, loan.enterprise)["search_text"]
-        loan.status = LoanStatus.IN_DISPOSAL
-        record_event(session, actor=actor, entity="case", entity_id=case.id, action="file", now=now,
-                     from_state=None, to_state=CaseState.FILED.value,
-                     detail={"loan": loan.contract_number, "assets": [a.registry_number for a in assets]})
-        session.commit()
+        with session.begin_nested():  # a savepoint: a concurrent filing's case undoes only this insert
+            session.flush()
     except IntegrityError as error:
-        session.rollback()
         if "open_loan" not in str(error) and "disposal_case.loan_id" not in str(error):
             raise
-        raise CaseAlreadyOpen("This loan already has a disposal case in progress.") from None
-    except BaseException:
-        session.rollback()
-        raise
+        raise CaseAlreadyOpen() from None
+    case.reference = f"DC-{now.year}-{case.id:06d}"
+    case.search_text = catalogue_fields(case.reference, assets, loan.enterprise)["search_text"]
+    loan.status = LoanStatus.IN_DISPOSAL
+    record_event(session, actor=actor, entity="case", entity_id=case.id, action="file", now=now,
+                 from_state=None, to_state=CaseState.FILED.value,
+                 detail={"loan": loan.contract_number, "assets": [a.registry_number for a in assets]})
     return case
 
 
 def resubmit_case(session: so.Session, case_id: int, *, filing: Filing, summary: str, actor: Actor,
                   now: datetime) -> DisposalCase:
     """The bank corrects a returned filing and sends it back to the centre; commit."""
-    try:
-        require_role(actor.user, Role.BANK)
-        case = lock_case(session, case_id)
-        if case is None or case.bank_id != actor.user.institution_id:
-            raise NotFound("No such case.")
-        check_filing(pledged_loan(case.loan), filing)
-        case.assets = _chosen_assets(case.loan, filing.asset_ids)
-        case.principal_outstanding_fen = filing.principal_outstanding_fen
-        case.unpaid_interest_fen = filing.unpaid_interest_fen
-        case.costs_so_far_fen = filing.costs_so_far_fen
-        case.pledgee_consent = filing.pledgee_consent
-        case.co_owner_consents = sorted(filing.co_owner_consents)
-        case.summary = summary.strip()
-        for name, value in catalogue_fields(case.reference, case.assets, case.loan.enterprise).items():
-            setattr(case, name, value)
-        move_case(session, case, CaseAction.RESUBMIT, actor=actor, now=now)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    require_role(actor.user, Role.BANK)
+    case = lock_case(session, case_id)
+    if case is None or case.bank_id != actor.user.institution_id:
+        raise NotFound()
+    check_filing(pledged_loan(case.loan), filing)
+    case.assets = _chosen_assets(case.loan, filing.asset_ids)
+    case.principal_outstanding_fen = filing.principal_outstanding_fen
+    case.unpaid_interest_fen = filing.unpaid_interest_fen
+    case.costs_so_far_fen = filing.costs_so_far_fen
+    case.pledgee_consent = filing.pledgee_consent
+    case.co_owner_consents = sorted(filing.co_owner_consents)
+    case.summary = summary.strip()
+    for name, value in catalogue_fields(case.reference, case.assets, case.loan.enterprise).items():
+        setattr(case, name, value)
+    move_case(session, case, CaseAction.RESUBMIT, actor=actor, now=now)
     return case
 
 
@@ -131,7 +122,7 @@ def _lock_loan(session: so.Session, user: User, loan_id: int) -> Loan:
         query = query.with_for_update()
     loan = session.execute(query.execution_options(populate_existing=True)).scalar_one_or_none()
     if loan is None:
-        raise NotFound("No such loan.")
+        raise NotFound()
     return loan
 
 

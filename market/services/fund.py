@@ -12,6 +12,7 @@ import sqlalchemy.orm as so
 
 from market.db import is_postgresql
 from market.domain import ledger as accounts
+from market.domain.errors import Kind, NotFound, RoleRequired
 from market.domain.ledger import BudgetLine, Movement
 from market.domain.loss import (
     LAYERS,
@@ -33,7 +34,6 @@ from market.models import (
     LoanStatus,
     PolicyVersion,
 )
-from market.services.access import Forbidden
 from market.services.audit import Actor, record_event
 from market.services.ledger import balance, record_movement
 
@@ -44,25 +44,37 @@ _FUND_LOCK = 727_020  # PostgreSQL advisory lock serialising every change to cla
 class NoPolicy(RuleBroken):
     """The bureau has not set a compensation policy yet."""
 
-    code = "no_policy"
+    code, kind = "no_policy", Kind.CONFLICT
 
 
 class YearNotOpen(RuleBroken):
     """The fund year has no budget yet, or it was closed."""
 
-    code = "year_not_open"
+    code, fields = "year_not_open", ("year",)
+
+
+class BudgetNotGranted(YearNotOpen):
+    """Claims are paid from a granted budget."""
+
+    code = "budget_not_granted"
+
+
+class YearClosed(YearNotOpen):
+    """A closed fund year takes no more budget."""
+
+    code = "year_closed"
 
 
 class YearNotOver(RuleBroken):
     """A fund year can be closed only after it has ended."""
 
-    code = "year_not_over"
+    code, fields = "year_not_over", ("year",)
 
 
 class ClawbackAlreadyRepaid(RuleBroken):
     """The clawback was repaid already."""
 
-    code = "clawback_already_repaid"
+    code, fields = "clawback_already_repaid", ("repaid_at",)
 
 
 def fund_year_of(now: datetime) -> int:
@@ -79,7 +91,7 @@ def lock_fund(session: so.Session) -> None:
 def require_bureau(actor: Actor) -> None:
     """Only the finance bureau manages the fund."""
     if actor.role not in (Role.BUREAU, Role.SYSTEM):
-        raise Forbidden("Only the finance bureau manages the compensation fund.")
+        raise RoleRequired(roles=[Role.BUREAU])
 
 
 def line_of(kind: ClaimKind) -> BudgetLine:
@@ -99,7 +111,7 @@ def require_policy(session: so.Session) -> PolicyVersion:
     """The newest policy version, or a clear error."""
     policy = current_policy(session)
     if policy is None:
-        raise NoPolicy("The finance bureau has not set a compensation policy yet.")
+        raise NoPolicy()
     return policy
 
 
@@ -131,23 +143,18 @@ def add_policy_version(session: so.Session, *, actor: Actor, now: datetime, note
     unknown = set(settings) - set(POLICY_FIELDS)
     if unknown:
         raise ValueError(f"Unknown policy settings: {', '.join(sorted(unknown))}.")
-    try:
-        lock_fund(session)
-        previous = current_policy(session)
-        values = {name: getattr(previous, name) for name in POLICY_FIELDS} if previous else {}
-        values.update(settings)
-        values["shortfall"] = Shortfall(values.get("shortfall", Shortfall.WAIT))
-        policy = PolicyVersion(version=(previous.version + 1 if previous else 1), created_at=now,
-                               created_by_id=actor.user.id if actor.user else None, note=note.strip(), **values)
-        compensation_rule(policy)  # refuses ratios outside [0, 1] and negative caps with a clear message
-        session.add(policy)
-        session.flush()
-        record_event(session, actor=actor, entity="policy", entity_id=policy.id, action="policy_version_added",
-                     now=now, reason=note, detail={"version": policy.version})
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    lock_fund(session)
+    previous = current_policy(session)
+    values = {name: getattr(previous, name) for name in POLICY_FIELDS} if previous else {}
+    values.update(settings)
+    values["shortfall"] = Shortfall(values.get("shortfall", Shortfall.WAIT))
+    policy = PolicyVersion(version=(previous.version + 1 if previous else 1), created_at=now,
+                           created_by_id=actor.user.id if actor.user else None, note=note.strip(), **values)
+    compensation_rule(policy)  # refuses ratios outside [0, 1] and negative caps with a clear message
+    session.add(policy)
+    session.flush()
+    record_event(session, actor=actor, entity="policy", entity_id=policy.id, action="policy_version_added",
+                 now=now, reason=note, detail={"version": policy.version})
     return policy
 
 
@@ -157,15 +164,10 @@ def add_policy_version(session: so.Session, *, actor: Actor, now: datetime, note
 def contribute(session: so.Session, amount_fen: int, *, actor: Actor, now: datetime, memo: str = "") -> None:
     """Money put into the fund (a top-up of its balance); commits, then pays waiting claims."""
     require_bureau(actor)
-    try:
-        lock_fund(session)
-        transaction = record_movement(session, Movement.FUND_CONTRIBUTION, amount_fen=amount_fen, now=now, memo=memo)
-        record_event(session, actor=actor, entity="fund", entity_id=transaction.id, action="fund_contribution",
-                     now=now, reason=memo, detail={"amount_fen": amount_fen})
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    lock_fund(session)
+    transaction = record_movement(session, Movement.FUND_CONTRIBUTION, amount_fen=amount_fen, now=now, memo=memo)
+    record_event(session, actor=actor, entity="fund", entity_id=transaction.id, action="fund_contribution",
+                 now=now, reason=memo, detail={"amount_fen": amount_fen})
 
 
 def open_year(session: so.Session, year: int, now: datetime) -> FundYear:
@@ -183,46 +185,36 @@ def grant_budget(
 ) -> None:
     """Grant a year's budget line, or top it up; commits."""
     require_bureau(actor)
-    try:
-        lock_fund(session)
-        fund_year = open_year(session, year, now)
-        if fund_year.closed_at is not None:
-            raise YearNotOpen(f"The fund year {year} is closed; grant the budget to a later year.")
-        transaction = record_movement(session, Movement.BUDGET_GRANTED, amount_fen=amount_fen, now=now,
-                                      year=year, line=line, memo=memo)
-        record_event(session, actor=actor, entity="fund", entity_id=transaction.id, action="budget_granted",
-                     now=now, reason=memo, detail={"year": year, "line": line.value, "amount_fen": amount_fen})
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    lock_fund(session)
+    fund_year = open_year(session, year, now)
+    if fund_year.closed_at is not None:
+        raise YearClosed(year=year)
+    transaction = record_movement(session, Movement.BUDGET_GRANTED, amount_fen=amount_fen, now=now,
+                                  year=year, line=line, memo=memo)
+    record_event(session, actor=actor, entity="fund", entity_id=transaction.id, action="budget_granted",
+                 now=now, reason=memo, detail={"year": year, "line": line.value, "amount_fen": amount_fen})
 
 
 def close_year(session: so.Session, year: int, *, actor: Actor, now: datetime) -> dict[BudgetLine, int]:
     """Year-end: what is left of each budget line lapses (a ledger event); waiting claims carry over. Commits."""
     require_bureau(actor)
-    try:
-        lock_fund(session)
-        if fund_year_of(now) <= year:
-            raise YearNotOver(f"The fund year {year} has not ended yet.")
-        fund_year = session.scalar(sa.select(FundYear).where(FundYear.year == year))
-        if fund_year is None or fund_year.closed_at is not None:
-            raise YearNotOpen(f"The fund year {year} is not open.")
-        lapsed = {}
-        for line in BudgetLine:
-            left = budget_left_fen(session, year, line)
-            lapsed[line] = left
-            if left > 0:
-                record_movement(session, Movement.BUDGET_LAPSED, amount_fen=left, now=now, year=year, line=line,
-                                memo=f"Year-end {year}")
-        fund_year.closed_at = now
-        fund_year.closed_by_id = actor.user.id if actor.user else None
-        record_event(session, actor=actor, entity="fund", entity_id=fund_year.id, action="year_closed", now=now,
-                     detail={"year": year, **{f"lapsed_{k.value}_fen": v for k, v in lapsed.items()}})
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    lock_fund(session)
+    if fund_year_of(now) <= year:
+        raise YearNotOver(year=year)
+    fund_year = session.scalar(sa.select(FundYear).where(FundYear.year == year))
+    if fund_year is None or fund_year.closed_at is not None:
+        raise YearNotOpen(year=year)
+    lapsed = {}
+    for line in BudgetLine:
+        left = budget_left_fen(session, year, line)
+        lapsed[line] = left
+        if left > 0:
+            record_movement(session, Movement.BUDGET_LAPSED, amount_fen=left, now=now, year=year, line=line,
+                            memo=f"Year-end {year}")
+    fund_year.closed_at = now
+    fund_year.closed_by_id = actor.user.id if actor.user else None
+    record_event(session, actor=actor, entity="fund", entity_id=fund_year.id, action="year_closed", now=now,
+                 detail={"year": year, **{f"lapsed_{k.value}_fen": v for k, v in lapsed.items()}})
     return lapsed
 
 
@@ -267,13 +259,8 @@ def payment_queue(session: so.Session) -> list[CompensationClaim]:
 def run_payments(session: so.Session, *, actor: Actor, now: datetime) -> PaymentRun:
     """Pay approved claims in order of approval while this year's budget and the balance last; commits."""
     require_bureau(actor)
-    try:
-        lock_fund(session)
-        result = pay_queue(session, actor=actor, now=now)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    lock_fund(session)
+    result = pay_queue(session, actor=actor, now=now)
     return result
 
 
@@ -282,7 +269,7 @@ def pay_queue(session: so.Session, *, actor: Actor, now: datetime) -> PaymentRun
     year = fund_year_of(now)
     fund_year = session.scalar(sa.select(FundYear).where(FundYear.year == year))
     if fund_year is None or fund_year.closed_at is not None:
-        raise YearNotOpen(f"Grant the {year} budget before paying claims.")
+        raise BudgetNotGranted(year=year)
     shortfall = require_policy(session).shortfall
     cash = fund_balance_fen(session)
     left = {line: budget_left_fen(session, year, line) for line in BudgetLine}
@@ -327,24 +314,19 @@ def pay_queue(session: so.Session, *, actor: Actor, now: datetime) -> PaymentRun
 def repay_clawback(session: so.Session, clawback_id: int, *, actor: Actor, now: datetime) -> Clawback:
     """Record that a claimant repaid a clawback into the fund; commits."""
     require_bureau(actor)
-    try:
-        lock_fund(session)
-        clawback = session.get(Clawback, clawback_id, populate_existing=True)
-        if clawback is None:
-            raise LookupError(f"No clawback {clawback_id}.")
-        if clawback.repaid_at is not None:
-            raise ClawbackAlreadyRepaid(f"This clawback was repaid on {clawback.repaid_at.date().isoformat()}.")
-        claim = clawback.claim
-        record_movement(session, Movement.CLAWBACK_REPAID, amount_fen=clawback.amount_fen, now=now,
-                        claim_id=claim.id, institution_id=claim.institution_id, case_id=claim.case_id,
-                        reference=f"clawback-repaid:{clawback.id}")
-        clawback.repaid_at = now
-        record_event(session, actor=actor, entity="claim", entity_id=claim.id, action="clawback_repaid", now=now,
-                     detail={"clawback_id": clawback.id, "amount_fen": clawback.amount_fen})
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    lock_fund(session)
+    clawback = session.get(Clawback, clawback_id, populate_existing=True)
+    if clawback is None:
+        raise NotFound()
+    if clawback.repaid_at is not None:
+        raise ClawbackAlreadyRepaid(repaid_at=clawback.repaid_at)
+    claim = clawback.claim
+    record_movement(session, Movement.CLAWBACK_REPAID, amount_fen=clawback.amount_fen, now=now,
+                    claim_id=claim.id, institution_id=claim.institution_id, case_id=claim.case_id,
+                    reference=f"clawback-repaid:{clawback.id}")
+    clawback.repaid_at = now
+    record_event(session, actor=actor, entity="claim", entity_id=claim.id, action="clawback_repaid", now=now,
+                 detail={"clawback_id": clawback.id, "amount_fen": clawback.amount_fen})
     return clawback
 
 

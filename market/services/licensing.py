@@ -9,18 +9,24 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from market.domain.case_errors import PledgeeConsentMissing
 from market.domain.channels import (
     ROUND_STEPS,
+    RecordalDateOutOfRange,
+    RecordalNumberMissing,
+    RecordalOnFile,
     RoundStatus,
     next_status,
     reason_for_ending,
     reason_for_refusing,
 )
+from market.domain.errors import Kind, PersonRequired
 from market.domain.ledger import Movement
 from market.domain.licensing import (
     LicenceTerms,
     OfferTerms,
     PaymentEffect,
+    PaymentNotPositive,
     RankedOffer,
     SealedOffer,
     apply_payments,
@@ -30,7 +36,7 @@ from market.domain.licensing import (
 )
 from market.domain.money import fen_to_decimal_string
 from market.domain.roles import Role
-from market.domain.royalty_csv import CsvRejected, parse_payment_csv
+from market.domain.royalty_csv import CsvLineRefused, CsvRejected, parse_payment_csv
 from market.domain.rules import DEFAULT_RULES, DisposalRules, RuleBroken
 from market.domain.workflow import CaseAction
 from market.models import (
@@ -42,7 +48,7 @@ from market.models import (
     PaymentKind,
     User,
 )
-from market.services.access import Forbidden, NotFound, can_see_case
+from market.services.access import Forbidden, NotFound, can_see_case, case_visibility, visible
 from market.services.audit import Actor, record_event
 from market.services.cases import move_case
 from market.services.channels import (
@@ -52,29 +58,99 @@ from market.services.channels import (
     lock_case_row,
     require_operator,
     sees_everything,
-    transaction,
     user_id,
 )
 from market.services.ledger import record_movement
-from market.services.tick import due
 
 
 class DeadlineRule(RuleBroken):
     """Offers are taken only before the deadline, and sealed until it has passed."""
 
-    code = "deadline_rule"
+    code, kind = "deadline_rule", Kind.CONFLICT
 
 
-class PledgeeConsentMissing(RuleBroken):
-    """Pledged IP may not be licensed without the pledgee's consent (Civil Code art. 444)."""
+class OfferPeriodTooShort(DeadlineRule):
+    """Applicants get at least the bidding window to offer."""
 
-    code = "pledgee_consent_missing"
+    code, fields = "offer_period_too_short", ("hours",)
+
+
+class WithdrawalTooLate(DeadlineRule):
+    """Offers can be withdrawn only before the deadline."""
+
+    code = "withdrawal_too_late"
+
+
+class OffersSealed(DeadlineRule):
+    """Offers stay sealed until the deadline."""
+
+    code = "offers_sealed"
+
+
+class ApplicantMissing(RuleBroken):
+    """An offer names the applicant firm and its credit code."""
+
+    code = "applicant_missing"
+
+
+class ApplicantOnly(Forbidden):
+    """Only an applicant withdraws its offer."""
+
+    code = "applicant_only"
+
+
+class PledgeeOnly(Forbidden):
+    """Only the case's pledgee bank decides on its consent."""
+
+    code = "pledgee_only"
+
+
+class OwnCollateral(Forbidden):
+    """The pledgee bank cannot apply for a licence of its own collateral."""
+
+    code = "own_collateral"
+
+
+class ConsentAlreadyGiven(RuleBroken):
+    """The pledgee consents once."""
+
+    code = "consent_already_given"
+
+
+class SigningInFuture(RuleBroken):
+    """A signing date is not in the future."""
+
+    code = "signing_in_future"
+
+
+class ContractRefsMismatch(RuleBroken):
+    """One distinct contract reference per licensee, in rank order."""
+
+    code, fields = "contract_refs_mismatch", ("count",)
 
 
 class PaymentRefused(RuleBroken):
     """A licence payment cannot be recorded as entered."""
 
     code = "payment_refused"
+
+
+class PaymentReferenceMissing(PaymentRefused):
+    """A payment names its bank reference."""
+
+    code = "payment_reference_missing"
+
+
+class PaymentDateOutOfRange(PaymentRefused):
+    """A payment date lies between the signing date and today."""
+
+    code, fields = "payment_date_out_of_range", ("signed_on",)
+
+
+class PaymentAlreadyRecorded(PaymentRefused):
+    """A payment reference is recorded once per licence."""
+
+    code, fields = "payment_already_recorded", ("reference",)
 
 
 def round_terms(licence_round: LicenceRound) -> LicenceTerms:
@@ -106,42 +182,42 @@ def open_licence_round(session: so.Session, case_id: int, terms: LicenceTerms, *
                        actor: Actor, now: datetime, rules: DisposalRules = DEFAULT_RULES) -> LicenceRound:
     """Publish a licence offer on a case and move the case into licensing."""
     require_operator(actor)
-    with transaction(session):
-        case = lock_case_row(session, case_id)
-        terms.check()
-        if offer_deadline < now + timedelta(hours=rules.min_bidding_hours):
-            raise DeadlineRule(f"Leave applicants at least {rules.min_bidding_hours} hours to offer.")
-        licence_round = LicenceRound(
-            case_id=case.id, status=RoundStatus.OPEN, kind=terms.kind, field_of_use=terms.field_of_use.strip(),
-            territory=terms.territory.strip(), term_months=terms.term_months,
-            min_upfront_fen=terms.min_upfront_fen, min_royalty_rate_ppm=terms.min_royalty_rate_ppm,
-            reporting_period=terms.reporting_period, discount_rate_ppm=terms.discount_rate_ppm,
-            reference_sales_fen=terms.reference_sales_fen, offer_deadline=offer_deadline, opened_at=now,
-        )
-        session.add(licence_round)
-        session.flush()
-        move_case(session, case, CaseAction.START_LICENSING, actor=actor, now=now, rules=rules,
-                  due_at=offer_deadline, detail={"licence_round_id": licence_round.id})
-        _audit(session, actor, "licence_round", licence_round.id, "opened", now, case_id=case.id,
-               kind=terms.kind.value, deadline=offer_deadline.isoformat())
+    case = lock_case_row(session, case_id)
+    terms.check()
+    if offer_deadline < now + timedelta(hours=rules.min_bidding_hours):
+        raise OfferPeriodTooShort(hours=rules.min_bidding_hours)
+    licence_round = LicenceRound(
+        case_id=case.id, status=RoundStatus.OPEN, kind=terms.kind, field_of_use=terms.field_of_use.strip(),
+        territory=terms.territory.strip(), term_months=terms.term_months,
+        min_upfront_fen=terms.min_upfront_fen, min_royalty_rate_ppm=terms.min_royalty_rate_ppm,
+        reporting_period=terms.reporting_period, discount_rate_ppm=terms.discount_rate_ppm,
+        reference_sales_fen=terms.reference_sales_fen, offer_deadline=offer_deadline, opened_at=now,
+    )
+    session.add(licence_round)
+    session.flush()
+    move_case(session, case, CaseAction.START_LICENSING, actor=actor, now=now, rules=rules,
+              due_at=offer_deadline, detail={"licence_round_id": licence_round.id})
+    _audit(session, actor, "licence_round", licence_round.id, "opened", now, case_id=case.id,
+           kind=terms.kind.value, deadline=offer_deadline.isoformat())
     return licence_round
 
 
-def can_see_round(user: User, licence_round: LicenceRound) -> bool:
-    """Open rounds are public to applicants; otherwise the case's parties and those who offered."""
-    if sees_everything(user) or can_see_case(user, licence_round.case):
-        return True
-    if Role(user.role) in LICENCE_APPLICANT_ROLES and licence_round.status == RoundStatus.OPEN:
-        return True
-    return any(o.institution_id == user.institution_id for o in licence_round.offers)
+def round_visibility(user: User) -> sa.ColumnElement[bool]:
+    """The licence rounds a user may see: open rounds for applicants; otherwise the case's parties and
+    those who offered (the one predicate for lists and look-ups)."""
+    if sees_everything(user):
+        return sa.true()
+    offered = sa.exists().where(LicenceOffer.round_id == LicenceRound.id,
+                                LicenceOffer.institution_id == user.institution_id)
+    seen = [LicenceRound.case_id.in_(sa.select(DisposalCase.id).where(case_visibility(user))), offered]
+    if Role(user.role) in LICENCE_APPLICANT_ROLES:
+        seen.append(LicenceRound.status == RoundStatus.OPEN)
+    return sa.or_(*seen)
 
 
 def get_round(session: so.Session, round_id: int, user: User) -> LicenceRound:
     """A round the user may see, or NotFound."""
-    licence_round = session.get(LicenceRound, round_id)
-    if licence_round is None or not can_see_round(user, licence_round):
-        raise NotFound("No such licence round.")
-    return licence_round
+    return visible(session, LicenceRound, round_id, round_visibility(user), "licence round")
 
 
 def submit_licence_offer(session: so.Session, round_id: int, terms: OfferTerms, *, actor: Actor, now: datetime,
@@ -149,39 +225,37 @@ def submit_licence_offer(session: so.Session, round_id: int, terms: OfferTerms, 
     """Submit or revise a sealed offer; the centre may record one for a firm that is not on the platform."""
     user = actor.user
     if user is None:
-        raise Forbidden("A person must submit an offer.")
+        raise PersonRequired()
     if actor.role == Role.OPERATOR:
         if not applicant_name.strip() or not applicant_credit_code.strip():
-            raise RuleBroken("Name the applicant firm and its unified social credit code.")
+            raise ApplicantMissing()
         institution_id, name, code = None, applicant_name.strip(), applicant_credit_code.strip().upper()
     elif actor.role in LICENCE_APPLICANT_ROLES:
         institution_id, name, code = user.institution_id, user.institution.name, user.institution.credit_code
     else:
-        raise Forbidden("Your role cannot apply for a licence.")
-    with transaction(session):
-        licence_round = lock(session, LicenceRound, round_id, "licence round")
-        if not can_see_round(user, licence_round):
-            raise NotFound("No such licence round.")
-        if institution_id is not None and institution_id == licence_round.case.bank_id:
-            raise Forbidden("The pledgee bank cannot apply for a licence of its own collateral.")
-        _step(licence_round, "offer")
-        if now >= licence_round.offer_deadline:
-            raise DeadlineRule("The deadline for offers has passed.")
-        round_terms(licence_round).check_offer(terms)
-        offer = session.scalar(sa.select(LicenceOffer).where(
-            LicenceOffer.round_id == round_id, LicenceOffer.applicant_credit_code == code))
-        action = "revised" if offer is not None else "submitted"
-        if offer is None:
-            offer = LicenceOffer(round_id=round_id, applicant_credit_code=code)
-            session.add(offer)
-        offer.institution_id, offer.applicant_name = institution_id, name
-        offer.upfront_fen, offer.royalty_rate_ppm = terms.upfront_fen, terms.royalty_rate_ppm
-        offer.min_annual_royalty_fen, offer.note = terms.min_annual_royalty_fen, note.strip()
-        offer.submitted_at, offer.submitted_by_id, offer.withdrawn_at = now, user.id, None
-        session.flush()
-        _audit(session, actor, "licence_offer", offer.id, action, now, round_id=round_id, applicant=name,
-               upfront=fen_to_decimal_string(terms.upfront_fen), royalty_rate_ppm=terms.royalty_rate_ppm,
-               min_annual_royalty=fen_to_decimal_string(terms.min_annual_royalty_fen))
+        raise Forbidden()
+    visible(session, LicenceRound, round_id, round_visibility(user), "licence round")
+    licence_round = lock(session, LicenceRound, round_id, "licence round")
+    if institution_id is not None and institution_id == licence_round.case.bank_id:
+        raise OwnCollateral()
+    _step(licence_round, "offer")
+    if now >= licence_round.offer_deadline:
+        raise DeadlineRule()
+    round_terms(licence_round).check_offer(terms)
+    offer = session.scalar(sa.select(LicenceOffer).where(
+        LicenceOffer.round_id == round_id, LicenceOffer.applicant_credit_code == code))
+    action = "revised" if offer is not None else "submitted"
+    if offer is None:
+        offer = LicenceOffer(round_id=round_id, applicant_credit_code=code)
+        session.add(offer)
+    offer.institution_id, offer.applicant_name = institution_id, name
+    offer.upfront_fen, offer.royalty_rate_ppm = terms.upfront_fen, terms.royalty_rate_ppm
+    offer.min_annual_royalty_fen, offer.note = terms.min_annual_royalty_fen, note.strip()
+    offer.submitted_at, offer.submitted_by_id, offer.withdrawn_at = now, user.id, None
+    session.flush()
+    _audit(session, actor, "licence_offer", offer.id, action, now, round_id=round_id, applicant=name,
+           upfront=fen_to_decimal_string(terms.upfront_fen), royalty_rate_ppm=terms.royalty_rate_ppm,
+           min_annual_royalty=fen_to_decimal_string(terms.min_annual_royalty_fen))
     return offer
 
 
@@ -194,17 +268,16 @@ def own_offer(licence_round: LicenceRound, user: User) -> LicenceOffer | None:
 def withdraw_licence_offer(session: so.Session, round_id: int, *, actor: Actor, now: datetime) -> LicenceOffer:
     """Withdraw one's own offer before the deadline."""
     if actor.user is None or actor.role not in LICENCE_APPLICANT_ROLES:
-        raise Forbidden("Only an applicant can withdraw its offer.")
-    with transaction(session):
-        licence_round = lock(session, LicenceRound, round_id, "licence round")
-        offer = own_offer(licence_round, actor.user)
-        if offer is None or offer.withdrawn_at is not None:
-            raise NotFound("You have no offer in this round.")
-        _step(licence_round, "offer")
-        if now >= licence_round.offer_deadline:
-            raise DeadlineRule("The deadline has passed; offers can no longer be withdrawn.")
-        offer.withdrawn_at = now
-        _audit(session, actor, "licence_offer", offer.id, "withdrawn", now, round_id=round_id)
+        raise ApplicantOnly()
+    licence_round = lock(session, LicenceRound, round_id, "licence round")
+    offer = own_offer(licence_round, actor.user)
+    if offer is None or offer.withdrawn_at is not None:
+        raise NotFound()
+    _step(licence_round, "offer")
+    if now >= licence_round.offer_deadline:
+        raise WithdrawalTooLate()
+    offer.withdrawn_at = now
+    _audit(session, actor, "licence_offer", offer.id, "withdrawn", now, round_id=round_id)
     return offer
 
 
@@ -216,17 +289,16 @@ def active_offers(licence_round: LicenceRound) -> list[LicenceOffer]:
 def close_licence_round(session: so.Session, round_id: int, *, actor: Actor, now: datetime) -> LicenceRound:
     """At the deadline: unseal and rank the offers, or end licensing when there are none."""
     require_operator(actor, system_too=True)
-    with transaction(session):
-        licence_round = lock(session, LicenceRound, round_id, "licence round")
-        if licence_round.status == RoundStatus.OPEN and now < licence_round.offer_deadline:
-            raise DeadlineRule("Offers stay sealed until the deadline.")
-        offers = active_offers(licence_round)
-        if not offers:
-            _fail(session, licence_round, "No offers were received by the deadline.", actor=actor, now=now)
-            return licence_round
-        _step(licence_round, "close")
-        licence_round.closed_at = now
-        _audit(session, actor, "licence_round", licence_round.id, "closed", now, offers=len(offers))
+    licence_round = lock(session, LicenceRound, round_id, "licence round")
+    if licence_round.status == RoundStatus.OPEN and now < licence_round.offer_deadline:
+        raise OffersSealed()
+    offers = active_offers(licence_round)
+    if not offers:
+        _fail(session, licence_round, "No offers were received by the deadline.", actor=actor, now=now)
+        return licence_round
+    _step(licence_round, "close")
+    licence_round.closed_at = now
+    _audit(session, actor, "licence_round", licence_round.id, "closed", now, offers=len(offers))
     return licence_round
 
 
@@ -249,15 +321,14 @@ def award_licence(session: so.Session, round_id: int, offer_ids: list[int], *, a
                   reason: str = "") -> LicenceRound:
     """Choose the licensee(s): one for exclusive or sole, one or more for non-exclusive."""
     require_operator(actor)
-    with transaction(session):
-        licence_round = lock(session, LicenceRound, round_id, "licence round")
-        _step(licence_round, "award")
-        check_award(licence_round.kind, offer_ids, ranking(licence_round), reason)
-        for offer in licence_round.offers:
-            offer.selected = offer.id in offer_ids
-        licence_round.award_reason = reason.strip()
-        _audit(session, actor, "licence_round", licence_round.id, "awarded", now, offer_ids=list(offer_ids),
-               reason=reason.strip())
+    licence_round = lock(session, LicenceRound, round_id, "licence round")
+    _step(licence_round, "award")
+    check_award(licence_round.kind, offer_ids, ranking(licence_round), reason)
+    for offer in licence_round.offers:
+        offer.selected = offer.id in offer_ids
+    licence_round.award_reason = reason.strip()
+    _audit(session, actor, "licence_round", licence_round.id, "awarded", now, offer_ids=list(offer_ids),
+           reason=reason.strip())
     return licence_round
 
 
@@ -265,26 +336,25 @@ def decide_pledgee_consent(session: so.Session, round_id: int, *, consent: bool,
                            reference: str = "", reason: str = "") -> LicenceRound:
     """The pledgee bank consents to the awarded licence(s) (Civil Code art. 444), or refuses and ends the round."""
     if actor.role != Role.BANK or actor.user is None:
-        raise Forbidden("Only the pledgee bank decides on its consent.")
-    with transaction(session):
-        licence_round = lock(session, LicenceRound, round_id, "licence round")
-        if not can_see_case(actor.user, licence_round.case):
-            raise Forbidden("Only the pledgee bank of this case decides on its consent.")
-        _step(licence_round, "consent")
-        if licence_round.pledgee_consent_at is not None:
-            raise RuleBroken("The consent has already been given.")
-        if not consent:
-            reason = reason_for_refusing(reason)
-            _audit(session, actor, "licence_round", licence_round.id, "pledgee_consent_refused", now,
-                   reason=reason)
-            _fail(session, licence_round, f"The pledgee bank refused consent: {reason}",
-                  actor=Actor.system(), now=now)
-            return licence_round
-        licence_round.pledgee_consent_at = now
-        licence_round.pledgee_consent_by_id = actor.user.id
-        licence_round.pledgee_consent_ref = reference.strip()
-        _audit(session, actor, "licence_round", licence_round.id, "pledgee_consented", now,
-               reference=reference.strip(), basis="Civil Code art. 444")
+        raise PledgeeOnly()
+    licence_round = lock(session, LicenceRound, round_id, "licence round")
+    if not can_see_case(actor.user, licence_round.case):
+        raise PledgeeOnly()
+    _step(licence_round, "consent")
+    if licence_round.pledgee_consent_at is not None:
+        raise ConsentAlreadyGiven()
+    if not consent:
+        reason = reason_for_refusing(reason)
+        _audit(session, actor, "licence_round", licence_round.id, "pledgee_consent_refused", now,
+               reason=reason)
+        _fail(session, licence_round, f"The pledgee bank refused consent: {reason}",
+              actor=Actor.system(), now=now)
+        return licence_round
+    licence_round.pledgee_consent_at = now
+    licence_round.pledgee_consent_by_id = actor.user.id
+    licence_round.pledgee_consent_ref = reference.strip()
+    _audit(session, actor, "licence_round", licence_round.id, "pledgee_consented", now,
+           reference=reference.strip(), basis="Civil Code art. 444")
     return licence_round
 
 
@@ -293,45 +363,42 @@ def sign_licences(session: so.Session, round_id: int, *, contract_refs: list[str
                   rules: DisposalRules = DEFAULT_RULES) -> list[Licence]:
     """Sign the awarded licence(s): the upfront fees are the case's recovery; the case is disposed of."""
     require_operator(actor)
-    with transaction(session):
-        licence_round = lock(session, LicenceRound, round_id, "licence round")
-        case = lock_case_row(session, licence_round.case_id)
-        _step(licence_round, "sign")
-        if licence_round.pledgee_consent_at is None:
-            raise PledgeeConsentMissing(
-                "The pledgee bank has not consented to this licence (Civil Code art. 444)."
-            )
-        if signed_on > now.date():
-            raise RuleBroken("The signing date cannot be in the future.")
-        order = {r.key: r.rank for r in ranking(licence_round)}
-        chosen = sorted((o for o in licence_round.offers if o.selected), key=lambda o: order[o.id])
-        refs = [ref.strip() for ref in contract_refs if ref.strip()]
-        if len(refs) != len(chosen) or len(set(refs)) != len(refs):
-            raise RuleBroken(f"Give one distinct contract reference per licensee ({len(chosen)}), in rank order.")
-        licences = []
-        for offer, ref in zip(chosen, refs, strict=True):
-            licence = Licence(
-                case_id=case.id, round_id=licence_round.id, offer_id=offer.id,
-                licensee_institution_id=offer.institution_id, licensee_name=offer.applicant_name,
-                contract_ref=ref[:80], signed_on=signed_on, starts_on=starts_on or signed_on,
-                upfront_fen=offer.upfront_fen, royalty_rate_ppm=offer.royalty_rate_ppm,
-                min_annual_royalty_fen=offer.min_annual_royalty_fen,
-                recordal_due_on=recordal_due_on(signed_on, rules),
-            )
-            session.add(licence)
-            session.flush()
-            licences.append(licence)
-            if offer.upfront_fen:
-                _receive(session, licence, kind=PaymentKind.UPFRONT, received_on=signed_on,
-                         amount_fen=offer.upfront_fen, reference=f"upfront:{ref}"[:60], reported_sales_fen=None,
-                         source="signing", actor=actor, now=now)
-        licence_round.ended_at = now
-        move_case(session, case, CaseAction.LICENCE_GRANTED, actor=actor, now=now, rules=rules,
-                  recovery_fen=licence_income_to_date(session, case.id),
-                  buyer_institution_id=chosen[0].institution_id, buyer_name=chosen[0].applicant_name,
-                  detail={"licence_round_id": licence_round.id, "licence_ids": [lic.id for lic in licences]})
-        _audit(session, actor, "licence_round", licence_round.id, "signed", now,
-               licence_ids=[lic.id for lic in licences], signed_on=signed_on.isoformat())
+    licence_round = lock(session, LicenceRound, round_id, "licence round")
+    case = lock_case_row(session, licence_round.case_id)
+    _step(licence_round, "sign")
+    if licence_round.pledgee_consent_at is None:
+        raise PledgeeConsentMissing()
+    if signed_on > now.date():
+        raise SigningInFuture()
+    order = {r.key: r.rank for r in ranking(licence_round)}
+    chosen = sorted((o for o in licence_round.offers if o.selected), key=lambda o: order[o.id])
+    refs = [ref.strip() for ref in contract_refs if ref.strip()]
+    if len(refs) != len(chosen) or len(set(refs)) != len(refs):
+        raise ContractRefsMismatch(count=len(chosen))
+    licences = []
+    for offer, ref in zip(chosen, refs, strict=True):
+        licence = Licence(
+            case_id=case.id, round_id=licence_round.id, offer_id=offer.id,
+            licensee_institution_id=offer.institution_id, licensee_name=offer.applicant_name,
+            contract_ref=ref[:80], signed_on=signed_on, starts_on=starts_on or signed_on,
+            upfront_fen=offer.upfront_fen, royalty_rate_ppm=offer.royalty_rate_ppm,
+            min_annual_royalty_fen=offer.min_annual_royalty_fen,
+            recordal_due_on=recordal_due_on(signed_on, rules),
+        )
+        session.add(licence)
+        session.flush()
+        licences.append(licence)
+        if offer.upfront_fen:
+            _receive(session, licence, kind=PaymentKind.UPFRONT, received_on=signed_on,
+                     amount_fen=offer.upfront_fen, reference=f"upfront:{ref}"[:60], reported_sales_fen=None,
+                     source="signing", actor=actor, now=now)
+    licence_round.ended_at = now
+    move_case(session, case, CaseAction.LICENCE_GRANTED, actor=actor, now=now, rules=rules,
+              recovery_fen=licence_income_to_date(session, case.id),
+              buyer_institution_id=chosen[0].institution_id, buyer_name=chosen[0].applicant_name,
+              detail={"licence_round_id": licence_round.id, "licence_ids": [lic.id for lic in licences]})
+    _audit(session, actor, "licence_round", licence_round.id, "signed", now,
+           licence_ids=[lic.id for lic in licences], signed_on=signed_on.isoformat())
     return licences
 
 
@@ -340,9 +407,8 @@ def abandon_licensing(session: so.Session, round_id: int, *, reason: str, actor:
     """End the round without a licence; the case goes back to await its next channel."""
     require_operator(actor)
     reason = reason_for_ending(reason)
-    with transaction(session):
-        licence_round = lock(session, LicenceRound, round_id, "licence round")
-        _fail(session, licence_round, reason, actor=actor, now=now)
+    licence_round = lock(session, LicenceRound, round_id, "licence round")
+    _fail(session, licence_round, reason, actor=actor, now=now)
     return licence_round
 
 
@@ -358,19 +424,17 @@ def _fail(session, licence_round: LicenceRound, reason: str, *, actor: Actor, no
 # ---------------------------------------------------------------- the licence and its money
 
 
-def can_see_licence(user: User, licence: Licence) -> bool:
-    """The centre, the bureau, the case's parties and the licensee see a licence."""
-    return (sees_everything(user) or can_see_case(user, licence.case)
-            or (licence.licensee_institution_id is not None
-                and licence.licensee_institution_id == user.institution_id))
+def licence_visibility(user: User) -> sa.ColumnElement[bool]:
+    """The licences a user may see: the centre, the bureau, the case's parties and the licensee."""
+    if sees_everything(user):
+        return sa.true()
+    return sa.or_(Licence.case_id.in_(sa.select(DisposalCase.id).where(case_visibility(user))),
+                  Licence.licensee_institution_id == user.institution_id)
 
 
 def get_licence(session: so.Session, licence_id: int, user: User) -> Licence:
     """A licence the user may see, or NotFound."""
-    licence = session.get(Licence, licence_id)
-    if licence is None or not can_see_licence(user, licence):
-        raise NotFound("No such licence.")
-    return licence
+    return visible(session, Licence, licence_id, licence_visibility(user), "licence")
 
 
 def licence_income_to_date(session: so.Session, case_id: int) -> int:
@@ -401,16 +465,16 @@ def payment_effects(session: so.Session, case: DisposalCase) -> list[tuple[Licen
 def _receive(session, licence: Licence, *, kind: PaymentKind, received_on: date, amount_fen: int, reference: str,
              reported_sales_fen: int | None, source: str, actor: Actor, now: datetime) -> LicencePayment:
     if amount_fen <= 0:
-        raise PaymentRefused("A payment is a positive amount.")
+        raise PaymentNotPositive()
     reference = reference.strip()
     if not reference:
-        raise PaymentRefused("Give the payment's bank reference.")
+        raise PaymentReferenceMissing()
     if received_on < licence.signed_on or received_on > now.date():
-        raise PaymentRefused("The payment date must lie between the signing date and today.")
+        raise PaymentDateOutOfRange(signed_on=licence.signed_on)
     duplicate = session.scalar(sa.select(LicencePayment.id).where(
         LicencePayment.licence_id == licence.id, LicencePayment.reference == reference))
     if duplicate is not None:
-        raise PaymentRefused(f"A payment with the reference {reference} is already recorded for this licence.")
+        raise PaymentAlreadyRecorded(reference=reference)
     payment = LicencePayment(licence_id=licence.id, case_id=licence.case_id, kind=kind, received_on=received_on,
                              amount_fen=amount_fen, reference=reference, reported_sales_fen=reported_sales_fen,
                              source=source, recorded_at=now, recorded_by_id=user_id(actor))
@@ -430,10 +494,9 @@ def record_royalty_payment(session: so.Session, licence_id: int, *, received_on:
                            now: datetime) -> LicencePayment:
     """Record a royalty received: before settlement the case's recovery grows; after it, settlement re-runs."""
     require_operator(actor)
-    with transaction(session):
-        licence = lock(session, Licence, licence_id, "licence")
-        payment = _royalty(session, licence, received_on, amount_fen, reference, reported_sales_fen,
-                           "entered", actor, now)
+    licence = lock(session, Licence, licence_id, "licence")
+    payment = _royalty(session, licence, received_on, amount_fen, reference, reported_sales_fen,
+                       "entered", actor, now)
     return payment
 
 
@@ -462,22 +525,21 @@ def import_royalty_csv(session: so.Session, licence_id: int, text: str, *, actor
     """
     require_operator(actor)
     rows = parse_payment_csv(text)
-    with transaction(session):
-        licence = lock(session, Licence, licence_id, "licence")
-        known = set(session.scalars(sa.select(LicencePayment.reference)
-                                    .where(LicencePayment.licence_id == licence.id)))
-        recorded, skipped, problems = [], [], []
-        for row in rows:
-            if row.reference in known:
-                skipped.append(row.reference)
-                continue
-            try:
-                recorded.append(_royalty(session, licence, row.received_on, row.amount_fen, row.reference,
-                                         row.reported_sales_fen, "csv", actor, now))
-            except PaymentRefused as error:
-                problems.append(f"line {row.line}: {error}")
-        if problems:
-            raise CsvRejected(problems)
+    licence = lock(session, Licence, licence_id, "licence")
+    known = set(session.scalars(sa.select(LicencePayment.reference)
+                                .where(LicencePayment.licence_id == licence.id)))
+    recorded, skipped, problems = [], [], []
+    for row in rows:
+        if row.reference in known:
+            skipped.append(row.reference)
+            continue
+        try:
+            recorded.append(_royalty(session, licence, row.received_on, row.amount_fen, row.reference,
+                                     row.reported_sales_fen, "csv", actor, now))
+        except RuleBroken as error:
+            problems.append(CsvLineRefused(line=row.line, problem=error))
+    if problems:
+        raise CsvRejected(problems=problems)
     return ImportResult(recorded, skipped)
 
 
@@ -485,51 +547,47 @@ def record_licence_recordal(session: so.Session, licence_id: int, *, recordal_nu
                             actor: Actor, now: datetime) -> Licence:
     """Record that the licence was recorded with the IP office."""
     require_operator(actor)
-    with transaction(session):
-        licence = lock(session, Licence, licence_id, "licence")
-        if licence.recorded_on is not None:
-            raise RuleBroken("The recordal is already on file.")
-        if not recordal_number.strip():
-            raise RuleBroken("Give the IP office's recordal number.")
-        if recorded_on < licence.signed_on or recorded_on > now.date():
-            raise RuleBroken("The recordal date must lie between the signing date and today.")
-        licence.recorded_on, licence.recordal_number = recorded_on, recordal_number.strip()[:80]
-        _audit(session, actor, "licence", licence.id, "recorded", now, recordal_number=licence.recordal_number,
-               recorded_on=recorded_on.isoformat(), late=recorded_on > licence.recordal_due_on)
+    licence = lock(session, Licence, licence_id, "licence")
+    if licence.recorded_on is not None:
+        raise RecordalOnFile()
+    if not recordal_number.strip():
+        raise RecordalNumberMissing()
+    if recorded_on < licence.signed_on or recorded_on > now.date():
+        raise RecordalDateOutOfRange(earliest=licence.signed_on)
+    licence.recorded_on, licence.recordal_number = recorded_on, recordal_number.strip()[:80]
+    _audit(session, actor, "licence", licence.id, "recorded", now, recordal_number=licence.recordal_number,
+           recorded_on=recorded_on.isoformat(), late=recorded_on > licence.recordal_due_on)
     return licence
 
 
 # ---------------------------------------------------------------- the clock
 
 
-@due("licence_offer_deadlines")
-def close_due_rounds(session: so.Session, now: datetime) -> int:
-    """Close every open round whose deadline has passed."""
-    ids = list(session.scalars(sa.select(LicenceRound.id).where(
+def rounds_past_deadline(session: so.Session, now: datetime) -> list[int]:
+    """Open licence rounds whose offer deadline has passed."""
+    return list(session.scalars(sa.select(LicenceRound.id).where(
         LicenceRound.status == RoundStatus.OPEN, LicenceRound.offer_deadline <= now)))
-    session.rollback()
-    moved = 0
-    for round_id in ids:
-        try:
-            close_licence_round(session, round_id, actor=Actor.system(), now=now)
-            moved += 1
-        except RuleBroken:
-            continue  # another tick or the operator got there first
-    return moved
 
 
-@due("licence_recordal_deadlines")
-def flag_missed_licence_recordals(session: so.Session, now: datetime) -> int:
-    """Flag (once, in the audit trail) every licence whose recordal deadline passed without a recordal."""
-    ids = list(session.scalars(sa.select(Licence.id).where(
+def close_round_at_deadline(session: so.Session, round_id: int, *, now: datetime) -> bool:
+    """The clock closes a round at its deadline (close_licence_round refuses one already closed)."""
+    close_licence_round(session, round_id, actor=Actor.system(), now=now)
+    return True
+
+
+def missed_licence_recordals(session: so.Session, now: datetime) -> list[int]:
+    """Licences whose recordal deadline passed without a recordal, not flagged yet."""
+    return list(session.scalars(sa.select(Licence.id).where(
         Licence.recorded_on.is_(None), Licence.recordal_missed_at.is_(None),
         Licence.recordal_due_on < now.date())))
-    session.rollback()
-    for licence_id in ids:
-        with transaction(session):
-            licence = lock(session, Licence, licence_id, "licence")
-            if licence.recordal_missed_at is None and licence.recorded_on is None:
-                licence.recordal_missed_at = now
-                _audit(session, Actor.system(), "licence", licence.id, "recordal_missed", now,
-                       due_on=licence.recordal_due_on.isoformat())
-    return len(ids)
+
+
+def flag_missed_licence_recordal(session: so.Session, licence_id: int, *, now: datetime) -> bool:
+    """Flag (once, in the audit trail) a licence whose recordal deadline passed without a recordal."""
+    licence = lock(session, Licence, licence_id, "licence")
+    if licence.recordal_missed_at is not None or licence.recorded_on is not None:
+        return False
+    licence.recordal_missed_at = now
+    _audit(session, Actor.system(), "licence", licence.id, "recordal_missed", now,
+           due_on=licence.recordal_due_on.isoformat())
+    return True

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from market.domain import ledger as accounts
+from market.domain.errors import NotFound
 from market.domain.ledger import Movement
 from market.domain.loss import LAYERS, Layer, LayerShares, RecoveryApplied
 from market.domain.rules import RuleBroken
@@ -108,9 +109,9 @@ def preview_statement(
 ) -> Statement:
     """The statement settling the case now would produce (nothing is written)."""
     if case.state != CaseState.DISPOSED:
-        raise NotDisposed("Only a disposed case can be settled.")
+        raise NotDisposed()
     if case.recovery_fen is None:
-        raise RecoveryMissing("The channel has not recorded what the disposal brought in.")
+        raise RecoveryMissing()
     forfeited = forfeited_for_case(session, case.id)
     if costs is None:
         costs = default_costs(case.recovery_fen + forfeited, case.appraised_value_fen, case.costs_so_far_fen, settings)
@@ -128,29 +129,24 @@ def settle_case(
     """Settle a disposed case: statement, payouts of what the centre holds, claims drafted; commits."""
     from market.services.compensation import draft_case_claims
 
-    try:
-        case = lock_case(session, case_id)  # lock order everywhere: case, then fund, then audit chain
-        if case is None:
-            raise LookupError(f"No disposal case {case_id}.")
-        lock_fund(session)
-        statement = preview_statement(session, case, costs=costs, settings=settings)
-        if statement.forfeited_fen:
-            record_movement(session, Movement.FORFEIT_USED, amount_fen=statement.forfeited_fen, now=now,
-                            case_id=case.id, reference=f"settle:{case.id}:forfeit",
-                            memo="Forfeited deposits applied to the proceeds")
-        move_case(session, case, CaseAction.SETTLE, actor=actor, now=now,
-                  detail={"principal_loss_fen": statement.principal_loss_fen,
-                          "gross_proceeds_fen": statement.gross_proceeds_fen})
-        case.settled_at = now
-        case.loan.status = LoanStatus.SETTLED
-        row = save_statement(session, case, statement, revision=1, cause="settlement", actor=actor, now=now,
-                             settings=settings)
-        pay_out_proceeds(session, case.id, statement, now=now, revision=1)
-        draft_case_claims(session, case, row, now=now)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    case = lock_case(session, case_id)  # lock order everywhere: case, then fund, then audit chain
+    if case is None:
+        raise NotFound()
+    lock_fund(session)
+    statement = preview_statement(session, case, costs=costs, settings=settings)
+    if statement.forfeited_fen:
+        record_movement(session, Movement.FORFEIT_USED, amount_fen=statement.forfeited_fen, now=now,
+                        case_id=case.id, reference=f"settle:{case.id}:forfeit",
+                        memo="Forfeited deposits applied to the proceeds")
+    move_case(session, case, CaseAction.SETTLE, actor=actor, now=now,
+              detail={"principal_loss_fen": statement.principal_loss_fen,
+                      "gross_proceeds_fen": statement.gross_proceeds_fen})
+    case.settled_at = now
+    case.loan.status = LoanStatus.SETTLED
+    row = save_statement(session, case, statement, revision=1, cause="settlement", actor=actor, now=now,
+                         settings=settings)
+    pay_out_proceeds(session, case.id, statement, now=now, revision=1)
+    draft_case_claims(session, case, row, now=now)
     return row
 
 
@@ -215,35 +211,25 @@ def record_transfer(
     session: so.Session, case_id: int, *, actor: Actor, now: datetime, released_on: date | None = None
 ) -> DisposalCase:
     """Record the transfer (or licence recordal) and release the pledge; commits."""
-    try:
-        case = lock_case(session, case_id)
-        if case is None:
-            raise LookupError(f"No disposal case {case_id}.")
-        released_on = released_on or now.astimezone(LOCAL).date()
-        move_case(session, case, CaseAction.RECORD_TRANSFER, actor=actor, now=now,
-                  detail={"pledge_released_on": released_on.isoformat()})
-        case.transfer_recorded_at = now
-        if case.loan.pledge is not None and case.loan.pledge.released_on is None:
-            case.loan.pledge.released_on = released_on
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    case = lock_case(session, case_id)
+    if case is None:
+        raise NotFound()
+    released_on = released_on or now.astimezone(LOCAL).date()
+    move_case(session, case, CaseAction.RECORD_TRANSFER, actor=actor, now=now,
+              detail={"pledge_released_on": released_on.isoformat()})
+    case.transfer_recorded_at = now
+    if case.loan.pledge is not None and case.loan.pledge.released_on is None:
+        case.loan.pledge.released_on = released_on
     return case
 
 
 def close_case(session: so.Session, case_id: int, *, actor: Actor, now: datetime) -> DisposalCase:
     """Close a settled case whose transfer is recorded; commits."""
-    try:
-        case = lock_case(session, case_id)
-        if case is None:
-            raise LookupError(f"No disposal case {case_id}.")
-        move_case(session, case, CaseAction.CLOSE, actor=actor, now=now)
-        case.closed_at = now
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    case = lock_case(session, case_id)
+    if case is None:
+        raise NotFound()
+    move_case(session, case, CaseAction.CLOSE, actor=actor, now=now)
+    case.closed_at = now
     return case
 
 

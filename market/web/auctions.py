@@ -20,7 +20,6 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from market.db import begin_read
 from market.domain.auction import (
     LIVE_STATUSES,
     AuctionKind,
@@ -51,7 +50,7 @@ from market.services.bidding import place_bid, set_proxy
 from market.services.closing import answer_first_refusal, record_payment, settle_if_due
 from market.web import auction_panels  # noqa: F401 (home-page panels register on import)
 from market.web.api.auctions import auction_json, auction_rules, history_json
-from market.web.context import db, end_read, now, user
+from market.web.context import db, now, user
 from market.web.forms.auctions import (
     BidForm,
     DepositForm,
@@ -118,7 +117,6 @@ def index():
 @bp.route("/<int:auction_id>")
 def show(auction_id: int):
     """The live page: price, leader, countdown, history; the deposit step and the bid form."""
-    begin_read(db())  # a read (SQLite: no write lock) unless the clock owes the round a step
     auction = _load(auction_id)
     me = _viewer()
     mine = registration(db(), auction_id, me.institution_id) if me else None
@@ -138,7 +136,6 @@ def show(auction_id: int):
 @bp.route("/<int:auction_id>/live.json")
 def live(auction_id: int):
     """What the page polls: the round and the bids after ?after=<seq>, with server time."""
-    begin_read(db())
     auction = _load(auction_id)
     me = _viewer()
     mine = registration(db(), auction_id, me.institution_id) if me else None
@@ -153,7 +150,6 @@ def live(auction_id: int):
     bids = [dict(history_json(line), amount_text=format_yuan(line.amount_fen),
                  placed_at_text=format_datetime(line.placed_at, "yyyy-MM-dd HH:mm:ss"))
             for line in bid_history(db(), auction_id, after_seq)]
-    end_read()
     response = jsonify(auction=body, bids=bids, server_time=body["server_time"])
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -19,7 +19,7 @@ from market.services.audit import Actor
 from market.services.case_queries import state_counts
 from market.web import dashboards
 from market.web.case_support import STATE_NAMES, disposal_rules, register_filters, require
-from market.web.context import db, end_read, now, user
+from market.web.context import db, now, user
 from market.web.forms.cases import FilingForm, WithdrawForm
 from market.web.forms.fields import choices
 from market.web.refusals import submitted
@@ -107,7 +107,6 @@ def withdraw(case_id: int):
 
 
 def _show_again(me: User, case, **forms):
-    end_read()
     case = case_queries.case_for(db(), me, case.id)
     context = {**_bank_forms(me, case), **forms}
     return render_template("cases/show.html", me=me, case=case, events=case_queries.timeline(db(), case.id),

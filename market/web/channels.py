@@ -73,17 +73,17 @@ def channel_items(me: User, case: DisposalCase | None = None) -> dict:
     """The rounds, licences, proposals and listings the user may see (of one case, or all)."""
     session = db()
 
-    def rows(model, order, visible):
-        query = sa.select(model).order_by(order)
+    def rows(model, visibility):
+        query = sa.select(model).where(visibility).order_by(model.id.desc())
         if case is not None:
             query = query.where(model.case_id == case.id)
-        return [row for row in session.scalars(query.limit(DESK_LIMIT)) if visible(me, row)]
+        return list(session.scalars(query.limit(DESK_LIMIT)))
 
     return {
-        "rounds": rows(LicenceRound, LicenceRound.id.desc(), licensing.can_see_round),
-        "licences": rows(Licence, Licence.id.desc(), licensing.can_see_licence),
-        "proposals": rows(ConversionProposal, ConversionProposal.id.desc(), conversion.can_see_proposal),
-        "listings": rows(ClaimListing, ClaimListing.id.desc(), claim_transfer.can_see_listing),
+        "rounds": rows(LicenceRound, licensing.round_visibility(me)),
+        "licences": rows(Licence, licensing.licence_visibility(me)),
+        "proposals": rows(ConversionProposal, conversion.proposal_visibility(me)),
+        "listings": rows(ClaimListing, claim_transfer.listing_visibility(me)),
     }
 
 
@@ -154,9 +154,7 @@ def consents_panel(me: User) -> dashboards.Panel | None:
             rows.append((_("Consent to licence: %(title)s", title=licence_round.case.title), _("waiting"),
                          url_for("channels.round_page", round_id=licence_round.id)))
     for proposal in session.scalars(sa.select(ConversionProposal).where(
-            ConversionProposal.status == ProposalStatus.PROPOSED).limit(DESK_LIMIT)):
-        if not conversion.can_see_proposal(me, proposal):
-            continue
+            ConversionProposal.status == ProposalStatus.PROPOSED, conversion.proposal_visibility(me)).limit(DESK_LIMIT)):
         party = conversion.party_of(me, proposal)
         decided = session.scalar(sa.select(ConversionConsent.id).where(
             ConversionConsent.proposal_id == proposal.id, ConversionConsent.party == party)) if party else True

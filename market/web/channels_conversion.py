@@ -24,8 +24,8 @@ from market.web.refusals import submitted
 def conversions():
     """The conversion proposals the user may see, and an AIC's equity positions."""
     me = user()
-    proposals = [p for p in db().scalars(sa.select(ConversionProposal).order_by(ConversionProposal.id.desc())
-                                         .limit(DESK_LIMIT)) if conversion.can_see_proposal(me, p)]
+    proposals = list(db().scalars(sa.select(ConversionProposal).where(conversion.proposal_visibility(me))
+                                  .order_by(ConversionProposal.id.desc()).limit(DESK_LIMIT)))
     positions = conversion.positions_of(db(), me.institution_id) if Role(me.role) == Role.AIC else []
     return render_template("channels/conversions.html", proposals=proposals, positions=positions, me=me)
 

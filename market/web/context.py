@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 import sqlalchemy.orm as so
-from flask import abort, current_app, g
+from flask import abort, current_app, g, session
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from market.db import unit_of_work
 from market.models import User
 
 
@@ -18,18 +21,29 @@ def db() -> so.Session:
     return g.db_session
 
 
-def end_read() -> None:
-    """End the request's read transaction and give its connection back to the pool.
+def dispatch_in_unit_of_work(dispatch: Callable[[], ResponseReturnValue]) -> ResponseReturnValue:
+    """Run a view in the request's unit of work (db.unit_of_work): commit when it answers, roll back when
+    it raises, answers with an error status or flashes an error (nothing a refused request did stands).
 
-    Inside an idempotent API POST the session is joined to the POST's one transaction, which the
-    wrapper ends once the answer is stored: there is nothing to end here.
+    Flask's error handlers run after the exception has left the view, so a refusal is rolled back
+    before any handler renders it.
     """
-    session = db()
-    if not session.info.get(JOINED):
-        session.rollback()
+    errors_before = _errors_flashed()
+    with unit_of_work(db()) as work:
+        answer = dispatch()
+        if _status(answer) >= 400 or _errors_flashed() > errors_before:
+            work.rollback()
+    return answer
 
 
-JOINED = "joined to the caller's transaction"
+def _errors_flashed() -> int:
+    return sum(1 for category, _message in session.get("_flashes", ()) if category == "error")
+
+
+def _status(answer: ResponseReturnValue) -> int:
+    if isinstance(answer, tuple) and len(answer) > 1 and isinstance(answer[1], int):
+        return answer[1]
+    return getattr(answer, "status_code", 200)
 
 
 def close_db(_exc: BaseException | None = None) -> None:

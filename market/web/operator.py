@@ -32,7 +32,7 @@ from market.services.audit import Actor
 from market.services.disposal import FirstRefusal, NoticeTerms
 from market.web import dashboards
 from market.web.case_support import STATE_NAMES, disposal_rules, require
-from market.web.context import db, end_read, now
+from market.web.context import db, now
 from market.web.forms.cases import (
     ConfirmForm,
     NegotiatedSaleForm,
@@ -86,10 +86,9 @@ def _act(action: CaseAction, **extra):
     return call
 
 
-def _settlement(action: CaseAction, **detail_fields):
+def _settlement(action: CaseAction):
     def call(case, form, actor):
-        detail = {name: getattr(form, field).data for name, field in detail_fields.items()}
-        return disposal.settlement_step(db(), case.id, action, actor=actor, now=now(), detail=detail or None)
+        return disposal.settlement_step(db(), case.id, action, actor=actor, now=now())
 
     return call
 
@@ -150,7 +149,7 @@ VERBS: dict[str, Verb] = {
                           _negotiated),
     "settle": Verb(ConfirmForm, _settlement(CaseAction.SETTLE), _l("The case is settled."),
                    _no_desk("settlement", CaseState.DISPOSED)),
-    "record-transfer": Verb(RecordalForm, _settlement(CaseAction.RECORD_TRANSFER, recordal_ref="recordal_ref"),
+    "record-transfer": Verb(RecordalForm, _settlement(CaseAction.RECORD_TRANSFER),
                             _l("Transfer recorded; the pledge is released."),
                             _no_desk("settlement", CaseState.SETTLED)),
     "close": Verb(ConfirmForm, _settlement(CaseAction.CLOSE), _l("The case is closed."),
@@ -204,7 +203,6 @@ def act(case_id: int, verb: str):
         spec.call(found, form, Actor.of(me))
         flash(str(spec.done), "success")
         return redirect(url_for("operator.case", case_id=case_id))
-    end_read()
     found = case_queries.case_for(db(), me, case_id)
     return _workbench(found, submitted={verb: form}, status=422)
 

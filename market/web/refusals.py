@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from enum import Enum
 from fractions import Fraction
 
-from flask import Flask, current_app, flash, g, jsonify, request
+from flask import Flask, current_app, flash, g, jsonify
 from flask_wtf import FlaskForm
 from werkzeug import exceptions as http
 
@@ -64,7 +64,7 @@ def page_refusal(error: Refusal):
     if not (form is not None and isinstance(field, str) and field in form):
         flash(error_message(error), "error")
     g.refusal = error
-    return current_app.view_functions[request.endpoint](**(request.view_args or {}))
+    return current_app.dispatch_request()  # the same view again, in a unit of work of its own
 
 
 def init_app(app: Flask) -> None:

@@ -5,14 +5,20 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from market.domain.auction import AuctionKind
+from market.db import unit_of_work
+from market.domain.auction import AuctionKind, AuctionRules
 from market.domain.ledger import Movement
 from market.domain.roles import InstitutionKind, Role
+from market.domain.rules import DEFAULT_RULES
 from market.models import AuctionBar, LedgerTransaction
 from market.services.accounts import create_api_token
 from market.services.closing import close_auction
+from tests.conftest import make_test_app
 from tests.factories import make_institution, make_user
-from tests.factories_auctions import open_round
+from tests.factories_auctions import (
+    make_bidder,
+    open_round,
+)
 
 
 @pytest.fixture
@@ -236,3 +242,18 @@ def test_unknown_auctions_answer_404(client, session):
     _user, headers = bearer(session)
     assert client.get("/api/v1/auctions/999", headers=headers).status_code == 404
     assert bid(client, 999, headers, "1", "k").status_code == 404
+
+
+def test_a_centre_configured_with_a_ten_minute_extension_sees_ten_minutes_through_the_api(database_url, clock):
+    rules = AuctionRules(disposal=DEFAULT_RULES.with_overrides(extension_minutes=10))
+    app = make_test_app(database_url, clock, AUCTION_RULES=rules)
+    with app.extensions["market.sessions"]() as session, unit_of_work(session):
+        auction = open_round(session, clock)
+        user, _bidder = make_bidder(session, clock, auction)
+        headers = {"Authorization": f"Bearer {create_api_token(session, user)}"}
+    clock.advance(hours=23, minutes=58)
+
+    answer = bid(app.test_client(), auction.id, headers, "1050000.00", "late-bid").get_json()
+
+    assert answer["auction"]["ends_at"] == (clock() + timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    app.extensions["market.engine"].dispose()

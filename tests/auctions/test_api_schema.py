@@ -20,6 +20,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
+from market.db import unit_of_work
 from market.demo import auctions as demo_auctions
 from market.demo import core as demo_core
 from market.models import Auction, User
@@ -31,10 +32,11 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 @pytest.fixture
 def demo(app, session, clock):
     """The demo data, a token for bank2 and for the operator, and the loaded schema."""
-    demo_core.seed(session, clock())
-    demo_auctions.seed(session, clock())
-    tokens = {who: create_api_token(session, session.scalar(sa.select(User).where(User.email == f"{who}@demo.test")))
-              for who in ("bank2", "operator")}
+    with unit_of_work(session):
+        demo_core.seed(session, clock())
+        demo_auctions.seed(session, clock())
+        tokens = {who: create_api_token(session, session.scalar(sa.select(User).where(User.email == f"{who}@demo.test")))
+                  for who in ("bank2", "operator")}
     auctions = {a.title[:4]: a.id for a in session.scalars(sa.select(Auction))}
     statuses = {a.id: a.status.value for a in session.scalars(sa.select(Auction))}
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app).include(path_regex="^/auctions")
@@ -146,7 +148,6 @@ def _newcomer_token(schema) -> str:
     """A token for a bank that has paid no deposit anywhere."""
     from tests.factories import make_institution, make_user
 
-    with schema.app.extensions["market.sessions"]() as session:
+    with schema.app.extensions["market.sessions"]() as session, unit_of_work(session):
         user = make_user(session, institution=make_institution(session))
-        session.commit()
         return create_api_token(session, user)

@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from market.db import unit_of_work
 from market.domain.auction import (
     AlreadyLeading,
     AuctionKind,
@@ -180,7 +181,8 @@ def test_two_hidden_maxima_bid_each_other_up_until_the_lower_is_spent(session, c
 def test_accepted_bids_cannot_be_changed_or_deleted(session, clock):
     auction = open_round(session, clock)
     user, _ = make_bidder(session, clock, auction)
-    place_bid(session, auction.id, institution_id=user.institution_id, amount_fen=START, now=clock())
+    with unit_of_work(session):
+        place_bid(session, auction.id, institution_id=user.institution_id, amount_fen=START, now=clock())
     for statement in (sa.update(Bid).values(amount_fen=1), sa.delete(Bid)):
         with pytest.raises(DBAPIError):
             session.execute(statement)

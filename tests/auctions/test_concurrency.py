@@ -14,6 +14,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from market.db import unit_of_work
 from market.domain.auction import AlreadyLeading, AuctionStatus, Outbid
 from market.domain.ledger import Movement
 from market.models import Auction, AuctionBidder, AuctionResult, Bid, LedgerTransaction
@@ -72,8 +73,9 @@ def test_sixteen_threads_placing_a_thousand_bids_lose_nothing_and_leave_no_gap(a
                         floor = START if row.bid_count == 0 else row.current_price_fen + STEP
                         amount = floor + rng.randint(0, 15) * STEP  # spread: fewer doomed collisions
                         try:
-                            placed = place_bid(own, auction_id, institution_id=institution_id, amount_fen=amount,
-                                               now=clock())
+                            with unit_of_work(own):
+                                placed = place_bid(own, auction_id, institution_id=institution_id,
+                                                   amount_fen=amount, now=clock())
                         except Outbid:
                             refused["outbid"] += 1
                             continue
@@ -113,11 +115,11 @@ def test_sixteen_threads_placing_a_thousand_bids_lose_nothing_and_leave_no_gap(a
 def test_sixteen_racing_closers_produce_exactly_one_outcome(app, session, clock):
     auction = open_round(session, clock)
     users = [make_bidder(session, clock, auction)[0] for _ in range(3)]
-    for step, user in enumerate(users):
-        place_bid(session, auction.id, institution_id=user.institution_id, amount_fen=START + step * 1_000_000,
-                  now=clock())
+    with unit_of_work(session):  # and hold no transaction (on SQLite: no write lock) while the threads run
+        for step, user in enumerate(users):
+            place_bid(session, auction.id, institution_id=user.institution_id, amount_fen=START + step * 1_000_000,
+                      now=clock())
     auction_id = auction.id  # a plain value for the threads (objects belong to this thread's session)
-    session.rollback()  # hold no transaction (on SQLite: no write lock) while the threads run
     clock.advance(hours=24, seconds=1)
     sessions = app.extensions["market.sessions"]
     closed: list[bool] = []
@@ -134,7 +136,8 @@ def test_sixteen_racing_closers_produce_exactly_one_outcome(app, session, clock)
             with sessions() as own:
                 start.wait()
                 if index % 3 == 0:
-                    closed.append(close_auction(own, auction_id, now=clock()))
+                    with unit_of_work(own):
+                        closed.append(close_auction(own, auction_id, now=clock()))
                 else:
                     closed.append(run_due(own, clock())["auctions: close ended rounds"] == 1)
         except BaseException as error:  # noqa: BLE001 (reported below)
@@ -159,9 +162,9 @@ def test_sixteen_racing_closers_produce_exactly_one_outcome(app, session, clock)
 def test_sixteen_concurrent_retries_of_one_bid_place_it_once_and_all_get_its_answer(app, session, clock):
     auction = open_round(session, clock)
     user, _code = make_bidder(session, clock, auction)
-    headers = {"Authorization": f"Bearer {create_api_token(session, user)}", "Idempotency-Key": "one-bid"}
+    with unit_of_work(session):  # and hold no transaction (on SQLite: no write lock) while the threads run
+        headers = {"Authorization": f"Bearer {create_api_token(session, user)}", "Idempotency-Key": "one-bid"}
     auction_id = auction.id
-    session.rollback()  # hold no transaction (on SQLite: no write lock) while the threads run
     answers: list[tuple[int, dict]] = []
     errors: list[BaseException] = []
     start = threading.Barrier(THREADS)

@@ -1,12 +1,11 @@
 """Licensing end to end through the services: round, sealed offers, ranking, consent, signing, royalties."""
 
-import sys
-import types
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from market.db import unit_of_work
 from market.domain.channels import RoundStatus, StepNotAllowed
 from market.domain.ledger import proceeds_payable
 from market.domain.licensing import LicenceKind
@@ -14,7 +13,7 @@ from market.domain.roles import Role
 from market.domain.royalty_csv import CsvRejected
 from market.domain.workflow import CaseState
 from market.models import AuditEvent, Licence, LicencePayment
-from market.services import licensing
+from market.services import licensing, recoveries
 from market.services.access import Forbidden, NotFound
 from market.services.audit import Actor, verify_chain
 from market.services.ledger import balance
@@ -173,8 +172,9 @@ def test_royalties_add_to_the_recovery_and_apply_in_the_legal_order(session, clo
     _, licence = _granted(session, clock, parties, upfront=10_000)
     op = parties[2]
     now = clock.advance(days=100)
-    licensing.record_royalty_payment(session, licence.id, received_on=now.date(), amount_fen=20_000 * YUAN,
-                                     reference="TX-1", actor=op, now=now)
+    with unit_of_work(session):
+        licensing.record_royalty_payment(session, licence.id, received_on=now.date(), amount_fen=20_000 * YUAN,
+                                         reference="TX-1", actor=op, now=now)
     session.refresh(case)
     assert case.recovery_fen == 30_000 * YUAN == licensing.licence_income_to_date(session, case.id)
     effects = licensing.payment_effects(session, case)
@@ -199,7 +199,7 @@ def test_a_csv_statement_imports_all_rows_or_none(session, clock, parties):
     _, licence = _granted(session, clock, parties)
     op, now = parties[2], clock.advance(days=120)
     bad = "received_on,amount,reference\n2027-01-05,1000.00,A\n2027-01-06,12.345,B\n"
-    with pytest.raises(CsvRejected, match="line 3"):
+    with pytest.raises(CsvRejected, match="Line 3"):
         licensing.import_royalty_csv(session, licence.id, bad, actor=op, now=now)
     assert session.scalar(sa.select(sa.func.count(LicencePayment.id))) == 1  # only the upfront fee
     good = "received_on,amount,reference,reported_sales\n2027-01-05,1000.00,A,20000\n2027-01-06,\"2,000.50\",B,\n"
@@ -230,9 +230,8 @@ def test_a_missed_recordal_is_flagged_once_by_the_clock(session, clock, parties)
 
 
 def _fake_hook(monkeypatch, calls):
-    module = types.ModuleType("market.services.recoveries")
-    module.on_later_recovery = lambda s, case, amount, now: calls.append((case.id, amount, now))
-    monkeypatch.setitem(sys.modules, "market.services.recoveries", module)
+    monkeypatch.setattr(recoveries, "on_later_recovery",
+                        lambda s, case, amount, now, **_: calls.append((case.id, amount, now)))
 
 
 def test_a_royalty_after_settlement_goes_to_the_settlement_hook(session, clock, parties, monkeypatch):
@@ -243,8 +242,9 @@ def test_a_royalty_after_settlement_goes_to_the_settlement_hook(session, clock, 
     session.commit()
     calls = []
     _fake_hook(monkeypatch, calls)
-    licensing.record_royalty_payment(session, licence.id, received_on=clock().date(), amount_fen=5_000,
-                                     reference="R-1", actor=parties[2], now=clock())
+    with unit_of_work(session):
+        licensing.record_royalty_payment(session, licence.id, received_on=clock().date(), amount_fen=5_000,
+                                         reference="R-1", actor=parties[2], now=clock())
     assert calls == [(case.id, 5_000, clock())]
     session.refresh(case)
     assert case.recovery_fen == 200_000 * YUAN  # the settled result; the statement adds the royalty
@@ -256,23 +256,11 @@ def test_a_royalty_before_settlement_adds_to_the_channels_result(session, clock,
     _, licence = _granted(session, clock, parties)
     calls = []
     _fake_hook(monkeypatch, calls)
-    licensing.record_royalty_payment(session, licence.id, received_on=clock().date(), amount_fen=5_000,
-                                     reference="R-1", actor=parties[2], now=clock())
+    with unit_of_work(session):
+        licensing.record_royalty_payment(session, licence.id, received_on=clock().date(), amount_fen=5_000,
+                                         reference="R-1", actor=parties[2], now=clock())
     session.refresh(case)
     assert calls == []
-    assert case.recovery_fen == 200_000 * YUAN + 5_000
-
-
-def test_royalties_are_recorded_when_settlement_has_no_hook_yet(session, clock, parties, monkeypatch):
-    case = parties[0]
-    _, licence = _granted(session, clock, parties)
-    session.refresh(case)
-    case.state = CaseState.SETTLED
-    session.commit()
-    monkeypatch.setattr("market.services.channels.RECOVERIES_MODULE", "market.services.no_such_module")
-    licensing.record_royalty_payment(session, licence.id, received_on=clock().date(), amount_fen=5_000,
-                                     reference="R-1", actor=parties[2], now=clock())
-    session.refresh(case)
     assert case.recovery_fen == 200_000 * YUAN + 5_000
 
 

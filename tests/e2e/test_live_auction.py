@@ -24,7 +24,7 @@ pytestmark = [
 
 def _arrange(database_url: str) -> tuple[int, list[str]]:
     """A ready case, an auction ending in three minutes (opened a day ago), two banks with deposits paid."""
-    from market.db import make_engine, make_session_factory
+    from market.db import make_engine, make_session_factory, unit_of_work
     from market.services.auctions import open_auction, pay_deposit
     from market.services.audit import Actor
     from tests.conftest import Clock
@@ -34,11 +34,10 @@ def _arrange(database_url: str) -> tuple[int, list[str]]:
     now = datetime.now(UTC)
     opened = Clock(now - timedelta(hours=24, minutes=1))
     engine = make_engine(database_url)
-    with make_session_factory(engine)() as session:
+    with make_session_factory(engine)() as session, unit_of_work(session):
         case = make_ready_case(session, opened, valued_on=(now - timedelta(days=10)).date())
         operator = make_operator(session)
         banks = [make_user(session, institution=make_institution(session, name=f"E2E银行{i}")) for i in (1, 2)]
-        session.commit()
         auction = open_auction(session, case.id, starting_price_fen=START, increment_fen=INCREMENT,
                                deposit_fen=DEPOSIT, starts_at=opened(), ends_at=now + timedelta(minutes=3),
                                actor=Actor.of(operator), now=opened())

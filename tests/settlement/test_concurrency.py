@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 
+from market.db import unit_of_work
 from market.domain.ledger import BudgetLine
 from market.domain.loss import Layer
 from market.domain.rules import RuleBroken
@@ -35,9 +36,10 @@ def _race(app, work):
         with sessions() as session:
             start.wait()
             try:
-                work(session, index)
+                with unit_of_work(session):
+                    work(session, index)
             except RuleBroken:
-                session.rollback()
+                pass  # refused, and rolled back
             except BaseException as error:  # noqa: BLE001 - reported below
                 errors.append(error)
 
@@ -56,13 +58,16 @@ def test_concurrent_payment_runs_pay_each_claim_once_and_within_the_balance(app,
     first, _ = bureau_users(session)
     session.commit()
     settle(session, case, now=clock(), costs=DisposalCosts())
-    for claim in claims_of(session, case).values():
-        compensation.file_claim(session, claim.id, actor=Actor.of(user_of(session, claim.institution)), now=clock())
-        compensation.review(session, claim.id, actor=Actor.of(first), decision=ReviewDecision.APPROVE, now=clock())
-    fund.contribute(session, 200_000 * YUAN, actor=Actor.of(first), now=clock())
-    fund.grant_budget(session, 2026, BudgetLine.COMPENSATION, 1_000_000 * YUAN, actor=Actor.of(first), now=clock())
+    with unit_of_work(session):
+        for claim in claims_of(session, case).values():
+            compensation.file_claim(session, claim.id, actor=Actor.of(user_of(session, claim.institution)),
+                                    now=clock())
+            compensation.review(session, claim.id, actor=Actor.of(first), decision=ReviewDecision.APPROVE,
+                                now=clock())
+        fund.contribute(session, 200_000 * YUAN, actor=Actor.of(first), now=clock())
+        fund.grant_budget(session, 2026, BudgetLine.COMPENSATION, 1_000_000 * YUAN, actor=Actor.of(first),
+                          now=clock())
     first_id = first.id
-    session.rollback()
 
     def pay(s, _index):
         from market.models import User
@@ -85,9 +90,9 @@ def test_concurrent_approvals_by_two_bureau_users_still_need_two_different_peopl
     session.commit()
     settle(session, case, now=clock(), costs=DisposalCosts())
     claim = claims_of(session, case)[Layer.BANK]
-    compensation.file_claim(session, claim.id, actor=Actor.of(user_of(session, case.loan.bank)), now=clock())
+    with unit_of_work(session):
+        compensation.file_claim(session, claim.id, actor=Actor.of(user_of(session, case.loan.bank)), now=clock())
     reviewers, claim_id = [first.id, second.id], claim.id
-    session.rollback()
 
     def approve(s, index):
         from market.models import User

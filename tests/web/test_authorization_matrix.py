@@ -12,6 +12,7 @@ import shutil
 import pytest
 import sqlalchemy as sa
 
+from market.db import unit_of_work
 from market.demo import seed
 from market.models import DisposalCase, User
 from market.services.accounts import create_api_token
@@ -40,7 +41,7 @@ def demo_app(database_template, tmp_path_factory):
     shutil.copy(database_template, path)
     clock = Clock()
     app = make_test_app(f"sqlite:///{path}", clock, LOGIN_RATE_LIMIT="10000 per minute")
-    with app.extensions["market.sessions"]() as session:
+    with app.extensions["market.sessions"]() as session, unit_of_work(session):
         seed(session, now=clock())
     yield app
     app.extensions["market.engine"].dispose()
@@ -73,7 +74,7 @@ def _client_for(app, who: str | None):
     headers = {}
     if who is not None:
         client.post("/login", data={"email": f"{who}@demo.test", "password": "demo-password"})
-        with app.extensions["market.sessions"]() as session:
+        with app.extensions["market.sessions"]() as session, unit_of_work(session):
             user = session.scalar(sa.select(User).where(User.email == f"{who}@demo.test"))
             headers["Authorization"] = f"Bearer {create_api_token(session, user, label='matrix')}"
     return client, headers

@@ -9,8 +9,9 @@ from market.domain.workflow import CaseAction as A
 from market.domain.workflow import CaseState as S
 from market.domain.workflow import Channel
 from market.models import AuditEvent, DisposalCase
-from market.services import disposal, workflow_deadlines
+from market.services import disposal
 from market.services.audit import Actor
+from market.services.tick import run_due
 from tests.factories_workflow import case_in
 
 
@@ -51,9 +52,9 @@ def test_the_tick_command_lapses_a_negotiated_sale_after_its_sixty_days_and_only
 def test_a_negotiated_sale_buyer_who_misses_the_payment_deadline_loses_the_sale(session, clock):
     _user, _operator, case = case_in(session, clock, S.AWAITING_PAYMENT)
     clock.advance(days=9)
-    assert workflow_deadlines.default_unpaid_negotiated_sales(session, clock()) == 0
+    assert run_due(session, clock())["negotiated_sale_buyers_defaulted"] == 0
     clock.advance(days=1)
-    assert workflow_deadlines.default_unpaid_negotiated_sales(session, clock()) == 1
+    assert run_due(session, clock())["negotiated_sale_buyers_defaulted"] == 1
     case = _state(session, case.id)
     assert case.state == S.NEGOTIATED_SALE and case.sale_price_fen is None and case.buyer_name == ""
     event = session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "buyer_defaulted"))
@@ -65,7 +66,7 @@ def test_an_auction_winner_who_does_not_pay_is_left_to_the_auction_desk(session,
     disposal.take_action(session, case.id, A.AUCTION_WON, actor=Actor.of(operator), now=clock(),
                          price_fen=case.list_price_fen, buyer_name="北京银行")
     clock.advance(days=30)
-    assert workflow_deadlines.default_unpaid_negotiated_sales(session, clock()) == 0
+    assert run_due(session, clock())["negotiated_sale_buyers_defaulted"] == 0
     case = _state(session, case.id)
     assert case.state == S.AWAITING_PAYMENT and case.channel == Channel.AUCTION
 
@@ -77,8 +78,8 @@ def test_a_published_case_whose_right_expires_is_suspended_by_the_clock(session,
         case.assets[0].expires_on = (clock() + timedelta(days=3)).date()
     session.commit()
     clock.advance(days=3)
-    assert workflow_deadlines.suspend_cases_with_lapsed_rights(session, clock()) == 1
-    assert workflow_deadlines.suspend_cases_with_lapsed_rights(session, clock()) == 0
+    assert run_due(session, clock())["cases_with_lapsed_rights_suspended"] == 1
+    assert run_due(session, clock())["cases_with_lapsed_rights_suspended"] == 0
     suspended = _state(session, published.id)
     assert suspended.state == S.SUSPENDED and suspended.suspended_from == S.NOTICE_PUBLISHED and suspended.listed
     assert _state(session, auctioned.id).state == S.AUCTION  # the auction desk decides about a live round
@@ -95,7 +96,7 @@ def test_two_ticks_running_at_once_move_each_due_case_once(app, session, clock):
         try:
             with factory() as own:
                 barrier.wait()
-                moved.append(workflow_deadlines.lapse_negotiated_sales(own, clock()))
+                moved.append(run_due(own, clock())["negotiated_sales_lapsed"])
         except Exception as error:  # pragma: no cover - reported below
             errors.append(error)
 

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from market.db import unit_of_work
 from market.domain.ledger import proceeds_payable
 from market.domain.roles import Role
 from market.domain.rules import min_first_start_fen
@@ -46,10 +47,12 @@ def test_every_move_on_the_way_is_audited_once_and_the_chain_holds(session, cloc
 
 def test_publishing_the_notice_lists_the_case_with_its_disclosure(session, clock):
     _user, operator, case = case_in(session, clock, S.VALUED, co_owners=("清华大学",))
-    disposal.publish_notice(session, case.id, NoticeTerms(
-        start_price_fen=min_first_start_fen(APPRAISAL), deposit_share_ppm=150_000, encumbrances="一项普通许可至2027年",
-        first_refusal_holders=(FirstRefusal("清华大学", "共有人"), FirstRefusal("苏州某公司", "独占被许可人")),
-        notice_days=35, summary="公开处置"), actor=Actor.of(operator), now=clock())
+    with unit_of_work(session):
+        disposal.publish_notice(session, case.id, NoticeTerms(
+            start_price_fen=min_first_start_fen(APPRAISAL), deposit_share_ppm=150_000,
+            encumbrances="一项普通许可至2027年",
+            first_refusal_holders=(FirstRefusal("清华大学", "共有人"), FirstRefusal("苏州某公司", "独占被许可人")),
+            notice_days=35, summary="公开处置"), actor=Actor.of(operator), now=clock())
     session.expire_all()
     case = session.get(DisposalCase, case.id)
     assert case.state == S.NOTICE_PUBLISHED and case.listed
@@ -106,8 +109,9 @@ def test_an_auction_payment_is_not_recorded_on_the_workflow_desk(session, clock)
 
 def test_the_bank_withdraws_its_own_case_when_the_debtor_pays(session, clock):
     user, _operator, case = case_in(session, clock, S.NOTICE_PUBLISHED)
-    disposal.withdraw_case(session, case.id, paid_by_debtor_fen=101_000_000, reason="债务人已全额清偿。",
-                           actor=Actor.of(user), now=clock())
+    with unit_of_work(session):
+        disposal.withdraw_case(session, case.id, paid_by_debtor_fen=101_000_000, reason="债务人已全额清偿。",
+                               actor=Actor.of(user), now=clock())
     session.expire_all()
     case = session.get(DisposalCase, case.id)
     assert case.state == S.WITHDRAWN and not case.listed and case.withdrawn_amount_fen == 101_000_000
@@ -140,13 +144,3 @@ def test_a_suspended_case_resumes_where_it_stopped_with_its_deadline_pushed_back
     assert case.state == S.NOTICE_PUBLISHED and case.notice_ends_at == ends + timedelta(days=12)
     suspend = session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "suspend"))
     assert suspend.detail == {"grounds": "court_order"} and suspend.reason == "法院裁定中止。"
-
-
-def test_settlement_steps_are_bare_moves_when_the_settlement_area_is_not_installed(session, clock, monkeypatch):
-    monkeypatch.setattr(disposal, "SETTLEMENT_SERVICES", "market.services.not_installed_settlement")
-    _user, operator, case = case_in(session, clock, S.DISPOSED)
-    for action in (A.SETTLE, A.RECORD_TRANSFER, A.CLOSE):
-        disposal.settlement_step(session, case.id, action, actor=Actor.of(operator), now=clock())
-    session.expire_all()
-    case = session.get(DisposalCase, case.id)
-    assert case.state == S.CLOSED and case.settled_at and case.transfer_recorded_at and case.closed_at

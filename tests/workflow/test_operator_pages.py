@@ -28,7 +28,6 @@ def without_other_desks(monkeypatch):
     """As if the auction and settlement areas were not installed: the workbench offers its own fallbacks."""
     desks = dict(operator_pages.DESKS, auction=("auctions.not_installed", "-"), settlement=("settlement.not_installed", "-"))
     monkeypatch.setattr(operator_pages, "DESKS", desks)
-    monkeypatch.setattr(disposal, "SETTLEMENT_SERVICES", "market.services.not_installed_settlement")
 
 
 def test_an_operator_takes_a_filed_case_all_the_way_to_closed_in_the_browser(client, session, clock,

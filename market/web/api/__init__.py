@@ -8,7 +8,6 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, g, jsonify, request
 from flask_login import current_user
 
-from market.db import begin_read
 from market.domain.errors import Refusal
 from market.models import User
 from market.services.accounts import Caller, caller_for_api_token
@@ -29,33 +28,26 @@ def api_error(status: int, code: str, message: str, **extra):
 
 def api_caller(write: bool = False) -> Caller:
     """Who is asking: the caller of the bearer token (looked up once per request), or for reads a
-    signed-in browser; 401 otherwise. A write needs a bearer token, and its read of the token is ended
-    first: the write starts its own (on SQLite: IMMEDIATE) transaction."""
+    signed-in browser; 401 otherwise. A write needs a bearer token."""
     caller = g.get("api_caller")
     if caller is None:
         token = _bearer_token()
         if token is not None:
-            session = db()
-            begin_read(session)
-            caller = _identified(caller_for_api_token(session, token))
+            caller = _identified(caller_for_api_token(db(), token))
         elif current_user.is_authenticated:
             caller = current_user.caller  # a browser's cookie (the live auction page reads the API)
         else:
             abort(api_error(401, "unauthorized", "Send Authorization: Bearer <token> (see create-token)."))
     if write and _bearer_token() is None:
         abort(api_error(401, "unauthorized", "Writes through the API need a bearer token."))
-    if write and db().in_transaction():
-        db().commit()  # end the token look-up's read (inside an idempotent POST: nothing to end)
     return caller
 
 
 def api_rounds(ids: Sequence[int], write: bool = False) -> list[sa.Row]:
     """The auctions with `ids` the caller may see, each as round_for reads it, soonest end first; with a
-    bearer token looked up in the same query (one statement where there would be two). Reads; a write
-    (write=True) goes on in the same transaction, which must already be the write's."""
+    bearer token looked up in the same query (one statement where there would be two)."""
     token = _bearer_token()
     session = db()
-    begin_read(session)
     if "api_caller" in g or token is None:
         caller = api_caller(write)
         return rounds_for(session, caller, ids=ids)
@@ -65,12 +57,8 @@ def api_rounds(ids: Sequence[int], write: bool = False) -> list[sa.Row]:
 
 
 def api_user(write: bool = False) -> User:
-    """The caller's User, for views whose services take one (as api_caller; loaded before a write ends
-    the read)."""
-    caller = api_caller()
-    user = db().get(User, caller.id)
-    api_caller(write)
-    return user
+    """The caller's User, for views whose services take one (as api_caller)."""
+    return db().get(User, api_caller(write).id)
 
 
 def _bearer_token() -> str | None:

@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from flask import current_app, jsonify, request
 
-from market.db import begin_read
 from market.domain.auction import DEFAULT_AUCTION_RULES, AuctionRules, AuctionStatus
 from market.domain.errors import Kind, Refusal
 from market.domain.money import AmountNotText, fen_to_decimal_string, parse_yuan
@@ -32,7 +31,7 @@ from market.web.api import api_caller, api_error, api_rounds, api_user, bp, json
 from market.web.api.idempotency import idempotent
 from market.web.api.openapi import COMPONENTS, document
 from market.web.case_support import disposal_rules
-from market.web.context import db, end_read, now
+from market.web.context import db, now
 
 
 def auction_rules() -> AuctionRules:
@@ -83,7 +82,6 @@ def _current(auction_id: int) -> sa.Row:
     row = _round(auction_id)
     session = db()
     if settle_if_due(session, row, now()):
-        begin_read(session)
         row = round_for(session, auction_id, api_caller().institution_id)
     return row
 
@@ -124,14 +122,11 @@ def list_auctions():
         rows = [row for row in rows if asked["status"] in (None, AuctionStatus(row.status))]
     else:
         caller = api_caller()
-        begin_read(session)
         rows = rounds_for(session, caller, **asked)
     at = now()
     settled = [settle_if_due(session, row, at) for row in rows]  # every step owed, not only the first
     if any(settled):
-        begin_read(session)
         rows = rounds_for(session, api_caller(), **asked)
-    end_read()
     return jsonify(auctions=[auction_json(snapshot(row, row.bidder_code), at) for row in rows], server_time=iso(at))
 
 
@@ -140,7 +135,6 @@ def get_auction(auction_id: int):
     """One auction: price, leader, end (moved by late bids), your code, server time."""
     row = _current(auction_id)
     body = auction_json(snapshot(row, row.bidder_code), now())
-    end_read()
     return jsonify(body)
 
 
@@ -154,7 +148,6 @@ def list_bids(auction_id: int):
     lines = bid_history(db(), auction_id, int(after))
     body = {"auction_id": auction_id, "status": AuctionStatus(row.status).value,
             "bids": [history_json(line) for line in lines], "server_time": iso(now())}
-    end_read()
     return jsonify(body)
 
 
@@ -171,7 +164,6 @@ def post_deposit(auction_id: int):
     body = {"deposit": {"code": bidder.code, "amount": fen_to_decimal_string(bidder.deposit_fen),
                         "status": bidder.deposit_status.value, "paid_at": iso(bidder.registered_at)},
             "auction": auction_json(snapshot(auction, bidder.code), now())}
-    end_read()
     return jsonify(body), 201
 
 
@@ -215,7 +207,6 @@ def _bid_refused(session, auction_id: int, caller: Caller, error: Refusal) -> Re
             mine = registration(session, auction_id, caller.institution_id)
             judged = snapshot(auction, mine.code if mine else None)
         error.api_extra = {"auction": auction_json(judged, now())}
-    end_read()
     return error
 
 

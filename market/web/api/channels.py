@@ -35,7 +35,7 @@ from market.web.api import api_error, api_user, bp, json_body
 from market.web.api.auctions import iso
 from market.web.api.idempotency import idempotent
 from market.web.api.openapi import COMPONENTS, document
-from market.web.context import db, end_read, now
+from market.web.context import db, now
 from market.web.forms.channels import InvalidPercent, parse_percent, ppm_to_percent_text
 
 
@@ -286,7 +286,6 @@ def licence_json(licence) -> dict:
 def _round_answer(round_id: int, status: int = 200):
     user = api_user()
     body = round_json(licensing.get_round(db(), round_id, user), user)
-    end_read()
     return jsonify(body), status
 
 
@@ -297,15 +296,13 @@ def _round_answer(round_id: int, status: int = 200):
 def list_licence_rounds():
     """Rounds the caller may see, newest first; ?status=open filters."""
     user = api_user()
-    query = sa.select(LicenceRound).order_by(LicenceRound.id.desc()).limit(500)
+    query = sa.select(LicenceRound).where(licensing.round_visibility(user)).order_by(LicenceRound.id.desc()).limit(500)
     status = request.args.get("status")
     if status is not None:
         if status not in {s.value for s in RoundStatus}:
             return api_error(400, "invalid_status", "status is one of " + ", ".join(s.value for s in RoundStatus))
         query = query.where(LicenceRound.status == status)
-    rounds = [r for r in db().scalars(query) if licensing.can_see_round(user, r)]
-    body = [round_json(r, user) for r in rounds]
-    end_read()
+    body = [round_json(r, user) for r in db().scalars(query)]
     return jsonify(licence_rounds=body)
 
 
@@ -353,7 +350,6 @@ def post_licence_offer(round_id: int):
     offer = licensing.submit_licence_offer(db(), round_id, terms, note=text(body, "note", required=False),
                                            actor=actor, now=now(), **extra)
     answer = offer_json(offer)
-    end_read()
     return jsonify(offer=answer), 201
 
 
@@ -410,7 +406,6 @@ def post_licence_signing(round_id: int):
     licences = licensing.sign_licences(db(), round_id, contract_refs=refs, signed_on=day(body, "signed_on"),
                                        starts_on=day(body, "starts_on", optional=True), actor=actor, now=now())
     answer = [licence_json(lic) for lic in licences]
-    end_read()
     return jsonify(licences=answer), 201
 
 
@@ -428,7 +423,6 @@ def post_licence_abandon(round_id: int):
 
 def _licence_answer(licence_id: int, status: int = 200):
     body = licence_json(licensing.get_licence(db(), licence_id, api_user()))
-    end_read()
     return jsonify(body), status
 
 

@@ -32,7 +32,7 @@ from market.web.api.channels import (
 )
 from market.web.api.idempotency import idempotent
 from market.web.api.openapi import COMPONENTS, document
-from market.web.context import db, end_read, now
+from market.web.context import db, now
 
 
 def listing_json(listing: ClaimListing, user) -> dict:
@@ -80,7 +80,6 @@ def _answer(listing_id: int, status: int = 200):
     if listing.auction_id is not None and claim_transfer.sync_claim_auction(db(), listing.auction_id, now()):
         listing = claim_transfer.get_listing(db(), listing_id, user)
     body = listing_json(listing, user)
-    end_read()
     return jsonify(body), status
 
 
@@ -95,7 +94,6 @@ def list_claim_listings():
     else:
         listings = claim_transfer.open_listings(db(), user)
     body = [listing_json(item, user) for item in listings]
-    end_read()
     return jsonify(claims=body)
 
 

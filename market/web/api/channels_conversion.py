@@ -31,7 +31,7 @@ from market.web.api.channels import (
 )
 from market.web.api.idempotency import idempotent
 from market.web.api.openapi import COMPONENTS, document
-from market.web.context import db, end_read, now
+from market.web.context import db, now
 
 
 def proposal_json(proposal: ConversionProposal) -> dict:
@@ -65,7 +65,6 @@ def proposal_json(proposal: ConversionProposal) -> dict:
 
 def _answer(proposal_id: int, status: int = 200):
     body = proposal_json(conversion.get_proposal(db(), proposal_id, api_user()))
-    end_read()
     return jsonify(body), status
 
 
@@ -73,10 +72,9 @@ def _answer(proposal_id: int, status: int = 200):
 def list_conversions():
     """Proposals the caller may see, newest first."""
     user = api_user()
-    proposals = [p for p in db().scalars(sa.select(ConversionProposal).order_by(ConversionProposal.id.desc())
-                                         .limit(500)) if conversion.can_see_proposal(user, p)]
+    proposals = db().scalars(sa.select(ConversionProposal).where(conversion.proposal_visibility(user))
+                             .order_by(ConversionProposal.id.desc()).limit(500))
     body = [proposal_json(p) for p in proposals]
-    end_read()
     return jsonify(conversions=body)
 
 
