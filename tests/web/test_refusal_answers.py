@@ -52,3 +52,17 @@ def test_a_refused_post_only_action_redirects_with_the_message(client, session, 
     response = client.post(f"/auctions/{round_.id}/bid", data={"amount": "1000000"}, follow_redirects=True)
     assert response.request.path == f"/auctions/{round_.id}"
     assert "出价不得低于起拍价¥1,050,000.00。" in response.get_data(as_text=True)
+
+
+def test_form_field_messages_are_in_the_readers_language_and_show_a_valid_amount(client, session, clock, auth):
+    case = make_ready_case(session, clock)
+    operator = make_operator(session)
+    session.commit()
+    auth.login(operator.email)
+    client.get("/language/zh")
+    response = client.post(f"/auctions/open/{case.id}", data={
+        "kind": "asset", "starting_price": "1,050,000.005", "increment": "abc", "deposit": "", "ends_at": ""})
+    page = response.get_data(as_text=True)
+    assert "金额最多两位小数，请精确到 0.01 元，例如 1234.50。" in page
+    assert "“abc”不是有效金额：请填写数字，最多两位小数，例如 1234.50。" in page
+    assert "该字段是必填字段。" in page
