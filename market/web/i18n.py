@@ -65,6 +65,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["yuan"] = format_yuan
     app.jinja_env.filters["loan_status"] = lambda status: LOAN_STATUS_NAMES.get(LoanStatus(str(status)), str(status))
     app.jinja_env.filters["role_name"] = lambda role: ROLE_NAMES.get(Role(str(role)), str(role))
+    app.jinja_env.filters["label"] = label
     app.jinja_env.filters["local_dt"] = _local_dt
     app.jinja_env.filters["local_date"] = _local_date
     app.jinja_env.filters["pct"] = lambda ppm: f"{(ppm or 0) / 10_000:.2f}%"
