@@ -36,20 +36,11 @@ class Refusal(Exception):
         self.params = params
 
     def __str__(self) -> str:
-        # For logs only: the catalogue's English with plain formatting (the reader's edge does better).
+        # For logs only: the catalogue's English, plainly formatted (the reader's edge does better). Imported
+        # here: the formatter uses market.domain.money, which defines refusals.
         from market.translations.refusals import english
 
         return english(self)
-
-
-def refusal_classes(base: type[Refusal] = Refusal) -> list[type[Refusal]]:
-    """Every refusal class defined so far (import the modules that define them first)."""
-    found, todo = [], [base]
-    while todo:
-        cls = todo.pop()
-        found.append(cls)
-        todo.extend(cls.__subclasses__())
-    return found
 
 
 class NotFound(Refusal, LookupError):

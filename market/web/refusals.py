@@ -57,8 +57,7 @@ def page_refusal(error: Refusal):
         return current_app.handle_user_exception(http.NotFound())
     if error.kind is Kind.FORBIDDEN and not isinstance(error, RuleBroken):
         return current_app.handle_user_exception(http.Forbidden())
-    if g.get("refusal") is not None:  # the view refused again while being shown: show it on the next page
-        flash(error_message(error), "error")
+    if g.get("refusal") is not None:  # the view refused again while being shown (its first message is flashed)
         return current_app.handle_user_exception(http.UnprocessableEntity())
     form, field = g.get("submitted_form"), error.params.get("field")
     if not (form is not None and isinstance(field, str) and field in form):
