@@ -66,3 +66,24 @@ def test_form_field_messages_are_in_the_readers_language_and_show_a_valid_amount
     assert "金额最多两位小数，请精确到 0.01 元，例如 1234.50。" in page
     assert "“abc”不是有效金额：请填写数字，最多两位小数，例如 1234.50。" in page
     assert "该字段是必填字段。" in page
+
+
+def test_a_refusal_that_names_a_field_of_the_form_is_shown_under_that_field(app, client):
+    from flask_wtf import FlaskForm
+    from wtforms import StringField
+
+    from market.domain.money import AmountNotText
+    from market.web.refusals import submitted
+
+    class AmountForm(FlaskForm):
+        amount = StringField()
+
+    def pay():
+        form = AmountForm()
+        if submitted(form):
+            raise AmountNotText(field="amount")
+        return {"amount_errors": list(form.amount.errors), "typed": form.amount.data}
+
+    app.add_url_rule("/test-pay", "test_pay", pay, methods=["POST"])
+    answer = client.post("/test-pay", data={"amount": "12"}).get_json()
+    assert answer == {"amount_errors": ["Send “amount” as a decimal string in yuan, e.g. “1234.50”."], "typed": "12"}
