@@ -29,6 +29,7 @@ from market.web.forms.channels import (
     RecordalForm,
 )
 from market.web.forms.fields import choices
+from market.web.labels import label
 from market.web.refusals import submitted
 
 
@@ -60,7 +61,7 @@ def new_claim():
     require_role(Role.BANK)
     me = user()
     form = ClaimListingForm()
-    form.loan_id.choices = choices(*((loan.id, f"{loan.contract_number} · {loan.enterprise.name} · {loan.status.value}")
+    form.loan_id.choices = choices(*((loan.id, f"{loan.contract_number} · {loan.enterprise.name} · {label(loan.status)}")
                                     for loan in claim_transfer.listable_loans(db(), me)))
     if not form.is_submitted():
         form.offer_deadline.data = utc_to_beijing_input(now() + timedelta(days=20))
