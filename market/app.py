@@ -18,6 +18,7 @@ from market.web import (
     i18n,
     main,
     operator,
+    refusals,
     settlement,
 )
 
@@ -57,6 +58,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     security.init_app(app)
     i18n.init_app(app)
+    refusals.init_app(app)
     csrf.exempt(api.bp)  # bearer-token clients
     limiter.exempt(api.bp)  # the login form is what is rate-limited
     for blueprint in BLUEPRINTS:

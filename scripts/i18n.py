@@ -20,7 +20,7 @@ def extract() -> None:
     pot = TRANSLATIONS / "messages.pot"
     subprocess.run([PYBABEL, "extract", "-F", str(ROOT / "babel.cfg"), "-k", "_l", "-k", "lazy_gettext",
                     "--no-location", "-o", str(pot), str(ROOT)], check=True, capture_output=True)
-    subprocess.run([PYBABEL, "update", "--no-fuzzy-matching", "-i", str(pot), "-d", str(TRANSLATIONS), "-l", "zh"],
+    subprocess.run([PYBABEL, "update", "--no-fuzzy-matching", "--ignore-obsolete", "-i", str(pot), "-d", str(TRANSLATIONS), "-l", "zh"],
                    check=True, capture_output=True)
 
 

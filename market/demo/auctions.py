@@ -61,8 +61,8 @@ def seed(session: so.Session, now: datetime) -> bool:
         case = _case(session, index, reference, title, kind, number, borrower, industry, appraisal * YUAN,
                      bank_institution, notice_ended_at=opened_at - timedelta(hours=1))
         if story == "open":
-            session.add(FirstRefusalHolder(case_id=case.id, name="苏州星海动漫有限公司（独占被许可人）",
-                                           basis="exclusive licensee", rank=1))
+            session.add(FirstRefusalHolder(case_id=case.id, name="苏州星海动漫有限公司",
+                                           basis="独占被许可人", rank=1))
         session.flush()
         start = appraisal * 7 // 10 * YUAN
         increment = max(1_000, appraisal // 100 // 1_000 * 1_000) * YUAN

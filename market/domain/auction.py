@@ -13,13 +13,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from market.domain.money import format_yuan
+from market.domain.errors import Kind
 from market.domain.roles import Role
 from market.domain.rules import (
     DEFAULT_RULES,
     BiddingWindowTooShort,
     DisposalRules,
     RuleBroken,
+    StartPriceNotPositive,
     check_deposit,
     min_next_start_fen,
 )
@@ -116,79 +117,121 @@ class AuctionRules:
 DEFAULT_AUCTION_RULES = AuctionRules()
 
 
-# ---- errors: codes are what the API answers; views flash the messages ------------------------------
+# ---- errors (kinds are the API's statuses: 409 not now, 403 not you, 422 not like that) ---------------
 
 
 class AuctionClosed(RuleBroken):
     """Bidding has ended (or the round is no longer open)."""
 
-    code = "closed"
+    code, kind = "closed", Kind.CONFLICT
 
 
 class AuctionNotStarted(RuleBroken):
     """Bidding has not opened yet."""
 
-    code = "not_started"
+    code, kind, fields = "not_started", Kind.CONFLICT, ("opens_at",)
 
 
 class BelowMinimum(RuleBroken):
     """The amount is below the starting price: it can never be valid."""
 
-    code = "below_minimum"
+    code, fields = "below_minimum", ("starting_price_fen",)
 
 
 class NotMultipleOfIncrement(RuleBroken):
     """Bids lie on the grid start + k x increment."""
 
-    code = "not_multiple_of_increment"
+    code, fields = "not_multiple_of_increment", ("increment_fen",)
 
 
 class Outbid(RuleBroken):
     """Someone has bid as much or more; the minimum is now higher."""
 
-    code = "outbid"
+    code, kind, fields = "outbid", Kind.CONFLICT, ("current_price_fen", "minimum_fen")
+
+
+class ProxyBelowOwnBid(Outbid):
+    """A leader's hidden maximum must lie above its own leading bid."""
+
+    code, fields = "proxy_below_own_bid", ("current_price_fen",)
 
 
 class AlreadyLeading(RuleBroken):
     """A leader cannot raise its own leading bid."""
 
-    code = "already_leading"
+    code, kind = "already_leading", Kind.CONFLICT
 
 
 class DepositRequired(RuleBroken):
     """Pay the deposit before bidding."""
 
-    code = "deposit_required"
+    code, kind = "deposit_required", Kind.FORBIDDEN
 
 
 class NotEligible(RuleBroken):
     """This institution may not take part in this auction."""
 
-    code = "not_eligible"
+    code, kind = "not_eligible", Kind.FORBIDDEN
+
+
+class HolderWithoutPriority(NotEligible):
+    """Only a holder named in the notice with priority over the top bidder may answer."""
+
+    code = "holder_without_priority"
+
+
+class NotTheHolder(NotEligible):
+    """Only the holder itself or the trading centre may answer for it."""
+
+    code = "not_the_holder"
+
+
+class HolderNotLinked(NotEligible):
+    """A holder must be linked to an institution before it can match the price."""
+
+    code = "holder_not_linked"
 
 
 class Barred(RuleBroken):
     """A winner who did not pay is barred from the re-run of the same case."""
 
-    code = "barred"
+    code, kind = "barred", Kind.FORBIDDEN
 
 
-class InvalidTerms(RuleBroken):
-    """The terms of a round do not add up."""
+class IncrementOutOfRange(RuleBroken):
+    """The increment is above zero and not above the starting price."""
 
-    code = "invalid_terms"
+    code = "increment_out_of_range"
+
+
+class OpensInPast(RuleBroken):
+    """Bidding cannot open in the past."""
+
+    code = "opens_in_past"
+
+
+class RoundUnfinished(RuleBroken):
+    """A case has one unfinished auction round at a time."""
+
+    code, kind = "round_unfinished", Kind.CONFLICT
 
 
 class ProxyTooHigh(RuleBroken):
     """A hidden maximum may lie only so many increments ahead."""
 
-    code = "proxy_too_high"
+    code, fields = "proxy_too_high", ("increments", "ceiling_fen")
 
 
 class FirstRefusalClosed(RuleBroken):
     """No first-refusal decision can be taken now."""
 
-    code = "first_refusal_closed"
+    code, kind = "first_refusal_closed", Kind.CONFLICT
+
+
+class AlreadyAnswered(FirstRefusalClosed):
+    """A holder answers once."""
+
+    code = "already_answered"
 
 
 # ---- terms of a round ---------------------------------------------------------------------------
@@ -208,13 +251,13 @@ class Terms:
 def check_terms(terms: Terms, rules: AuctionRules = DEFAULT_AUCTION_RULES) -> None:
     """Raise unless increment, deposit and bidding window follow the rules (the start price is the workflow's)."""
     if terms.starting_price_fen <= 0:
-        raise InvalidTerms("The starting price must be greater than zero.")
+        raise StartPriceNotPositive()
     if not 0 < terms.increment_fen <= terms.starting_price_fen:
-        raise InvalidTerms("The increment must be greater than zero and not above the starting price.")
+        raise IncrementOutOfRange()
     check_deposit(terms.deposit_fen, terms.starting_price_fen, rules.disposal)
     hours = rules.disposal.min_bidding_hours
     if terms.ends_at - terms.starts_at < timedelta(hours=hours):
-        raise BiddingWindowTooShort(f"Bidding must stay open for at least {hours} hours.")
+        raise BiddingWindowTooShort(hours=hours)
 
 
 def suggested_increment_fen(starting_price_fen: int) -> int:
@@ -255,33 +298,23 @@ def minimum_bid_fen(terms: Terms, state: BidState) -> int:
 def check_bid(terms: Terms, state: BidState, *, institution_id: int, amount_fen: int, now: datetime) -> None:
     """Raise the named rule the bid breaks; return quietly when it is valid at server time `now`."""
     if state.status != AuctionStatus.OPEN or now >= state.ends_at:
-        raise AuctionClosed("Bidding on this auction has ended.")
+        raise AuctionClosed()
     if now < terms.starts_at:
-        raise AuctionNotStarted(
-            f"Bidding opens at {terms.starts_at.isoformat(timespec='minutes')} (UTC)."
-        )
+        raise AuctionNotStarted(opens_at=terms.starts_at)
     check_amount_on_grid(terms, amount_fen)
     if state.leader_institution_id == institution_id:
-        raise AlreadyLeading("You already hold the leading bid; you cannot raise your own bid.")
+        raise AlreadyLeading()
     minimum = minimum_bid_fen(terms, state)
     if amount_fen < minimum:
-        raise Outbid(
-            f"You have been outbid: the current price is {format_yuan(state.current_price_fen)}; "
-            f"bid at least {format_yuan(minimum)}."
-        )
+        raise Outbid(current_price_fen=state.current_price_fen, minimum_fen=minimum)
 
 
 def check_amount_on_grid(terms: Terms, amount_fen: int) -> None:
     """Raise unless the amount is at least the start and on the start + k x increment grid."""
     if amount_fen < terms.starting_price_fen:
-        raise BelowMinimum(
-            f"Bids start at the starting price of {format_yuan(terms.starting_price_fen)}."
-        )
+        raise BelowMinimum(starting_price_fen=terms.starting_price_fen)
     if (amount_fen - terms.starting_price_fen) % terms.increment_fen:
-        raise NotMultipleOfIncrement(
-            f"Bid the starting price plus whole multiples of the increment of "
-            f"{format_yuan(terms.increment_fen)}."
-        )
+        raise NotMultipleOfIncrement(increment_fen=terms.increment_fen)
 
 
 def end_after_bid(ends_at: datetime, placed_at: datetime, extension: timedelta) -> datetime:
@@ -311,18 +344,12 @@ def check_proxy_max(
     floor = minimum_bid_fen(terms, state)
     if state.leader_institution_id == institution_id:
         if max_fen < floor:
-            raise Outbid(f"Your maximum must lie above your leading bid of {format_yuan(state.current_price_fen)}.")
+            raise ProxyBelowOwnBid(current_price_fen=state.current_price_fen)
     elif max_fen < floor:
-        raise Outbid(
-            f"You have been outbid: the current price is {format_yuan(state.current_price_fen)}; "
-            f"set a maximum of at least {format_yuan(floor)}."
-        )
+        raise Outbid(current_price_fen=state.current_price_fen, minimum_fen=floor)
     ceiling = floor + rules.max_proxy_increments * terms.increment_fen
     if max_fen > ceiling:
-        raise ProxyTooHigh(
-            f"A maximum may lie at most {rules.max_proxy_increments} increments ahead "
-            f"(up to {format_yuan(ceiling)} now)."
-        )
+        raise ProxyTooHigh(increments=rules.max_proxy_increments, ceiling_fen=ceiling)
 
 
 def next_proxy_bid(terms: Terms, state: BidState, proxies: Iterable[Proxy]) -> tuple[Proxy, int] | None:

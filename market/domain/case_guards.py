@@ -4,34 +4,39 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from fractions import Fraction
-from zoneinfo import ZoneInfo
 
 from market.domain.case_errors import (
-    ActionNotAllowed,
+    AgreedPriceMissing,
     AuctionRoundsExhausted,
     BuyerMissing,
     ChannelOutOfOrder,
     CoOwnerConsentMissing,
     DeadlineNotReached,
     DeadlinePassed,
-    DisclosureIncomplete,
+    DepositNotStated,
+    EncumbrancesNotDisclosed,
     FirstRefusalHolderMissing,
     LegalStatusNotValid,
     NegotiatedPriceTooLow,
     NegotiatedSaleOver,
     NegotiatedSaleTooEarly,
+    NoPriceToPay,
+    NothingToSettle,
     NoticePeriodRunning,
     PledgeeConsentMissing,
     PriceBelowStart,
     ResultMissing,
     ReviewIncomplete,
     StartPriceMissing,
+    SuspendedFromUnknown,
+    ValuationInFuture,
     ValuationMissing,
     ValuationStale,
+    ValuationTooOld,
+    WinningPriceMissing,
     WithdrawalAmountMissing,
 )
 from market.domain.case_states import REVIEW_CHECKS, CaseAction, CaseFacts, CaseState, Channel
-from market.domain.money import format_yuan
 from market.domain.rules import (
     DepositOutOfRange,
     DisposalRules,
@@ -39,12 +44,12 @@ from market.domain.rules import (
     PriceCutTooDeep,
     StartPriceTooLow,
     check_start_price,
+    deposit_range_fen,
     min_first_start_fen,
     min_next_start_fen,
 )
 
 S, A = CaseState, CaseAction
-BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 def _resubmit(case, target, *, now, rules, **_):
@@ -54,17 +59,14 @@ def _resubmit(case, target, *, now, rules, **_):
 def _verify(case, target, *, now, rules, checks=(), co_owners=(), lapsed_assets=(), **_):
     missing = [c for c in REVIEW_CHECKS if c not in set(checks) | case.checks]
     if missing:
-        raise ReviewIncomplete("Still to verify: " + ", ".join(m.replace("_", " ") for m in missing) + ".")
+        raise ReviewIncomplete(checks=missing)
     if lapsed_assets:
-        raise LegalStatusNotValid(
-            "These rights are not in force and cannot be disposed of: " + ", ".join(sorted(lapsed_assets))
-            + ". Return the case to the bank or suspend it."
-        )
+        raise LegalStatusNotValid(assets=sorted(lapsed_assets))
     if not case.pledgee_consent:
-        raise PledgeeConsentMissing("The pledgee bank has not consented to the disposal (Civil Code art. 444).")
+        raise PledgeeConsentMissing()
     without = sorted(set(co_owners) - case.co_owner_consents)
     if without:
-        raise CoOwnerConsentMissing("No consent on file from the co-owner(s): " + ", ".join(without) + ".")
+        raise CoOwnerConsentMissing(names=without)
     return target, {"checks": frozenset(REVIEW_CHECKS)}
 
 
@@ -75,14 +77,11 @@ def _valuation_is_fresh(valued_on: date | None, now: datetime, rules: DisposalRu
 def _record_valuation(case, target, *, now, rules, appraised_value_fen=None, report_ref="", valued_on=None,
                       appraiser_id=None, **_):
     if not appraised_value_fen or appraised_value_fen <= 0 or not (report_ref or "").strip() or valued_on is None:
-        raise ValuationMissing("Enter the appraised value, the appraisal report reference and its date.")
+        raise ValuationMissing()
     if valued_on > now.date():
-        raise ValuationMissing("The valuation date cannot be in the future.")
+        raise ValuationInFuture()
     if not _valuation_is_fresh(valued_on, now, rules):
-        raise ValuationStale(
-            f"The valuation of {valued_on.isoformat()} is older than {rules.valuation_max_age_days} days; "
-            "commission a new appraisal."
-        )
+        raise ValuationStale(valued_on=valued_on, max_age_days=rules.valuation_max_age_days)
     changes = {"appraised_value_fen": appraised_value_fen, "valuation_report_ref": report_ref.strip(),
                "valued_on": valued_on}
     if appraiser_id is not None:
@@ -93,21 +92,15 @@ def _record_valuation(case, target, *, now, rules, appraised_value_fen=None, rep
 def _check_round_price(case: CaseFacts, start_price_fen: int | None, rules: DisposalRules) -> None:
     """The first-round floor and the re-auction cut limit, with the figures in yuan."""
     if start_price_fen is None or start_price_fen <= 0:
-        raise StartPriceMissing("Set the starting price of the round.")
+        raise StartPriceMissing()
     if case.last_start_price_fen is None:
         floor = min_first_start_fen(case.appraised_value_fen or 0, rules)
         if start_price_fen < floor:
-            raise StartPriceTooLow(
-                f"The first auction must start at no less than {float(rules.min_start_share):.0%} of the "
-                f"appraised value {format_yuan(case.appraised_value_fen)}, i.e. at least {format_yuan(floor)}."
-            )
+            raise StartPriceTooLow(min_share=rules.min_start_share, minimum_fen=floor)
     else:
         floor = min_next_start_fen(case.last_start_price_fen, rules)
         if start_price_fen < floor:
-            raise PriceCutTooDeep(
-                f"A re-auction may cut the previous starting price {format_yuan(case.last_start_price_fen)} by at "
-                f"most {float(rules.max_price_cut):.0%}, so it must start at no less than {format_yuan(floor)}."
-            )
+            raise PriceCutTooDeep(max_cut=rules.max_price_cut, minimum_fen=floor)
     check_start_price(start_price_fen, appraised_value_fen=case.appraised_value_fen or 0,
                       previous_start_fen=case.last_start_price_fen, rules=rules)
 
@@ -115,55 +108,44 @@ def _check_round_price(case: CaseFacts, start_price_fen: int | None, rules: Disp
 def _publish_notice(case, target, *, now, rules, start_price_fen=None, deposit_share_ppm=None,
                     encumbrances="", first_refusal_holders=(), co_owners=(), notice_days=None, **_):
     if not _valuation_is_fresh(case.valued_on, now, rules):
-        raise ValuationStale("The valuation is too old to publish; record a new valuation first.")
+        raise ValuationTooOld()
     if not (encumbrances or "").strip():
-        raise DisclosureIncomplete("Disclose the encumbrances (licences, other pledges, seizures), or state "
-                                   "that there are none.")
+        raise EncumbrancesNotDisclosed()
     named = {name.strip() for name in first_refusal_holders}
     unnamed = sorted(set(co_owners) - named)
     if unnamed:
-        raise FirstRefusalHolderMissing("Name every co-owner as a first-refusal holder in the notice: "
-                                        + ", ".join(unnamed) + ".")
+        raise FirstRefusalHolderMissing(names=unnamed)
     days = rules.notice_days if notice_days is None else notice_days
     if days < rules.notice_days:
-        raise NoticeTooShort(f"The public notice runs for at least {rules.notice_days} days.")
+        raise NoticeTooShort(days=rules.notice_days)
     if case.failed_rounds < rules.failed_rounds_before_negotiated_sale:
         _check_round_price(case, start_price_fen, rules)
     else:  # rounds exhausted: the notice announces the negotiated sale at the last price
         start_price_fen = case.last_start_price_fen
     if start_price_fen is None:
-        raise StartPriceMissing("Set the starting price the notice announces.")
+        raise StartPriceMissing()
     if deposit_share_ppm is None:
-        raise DisclosureIncomplete("State the deposit bidders must pay.")
+        raise DepositNotStated()
     if not rules.min_deposit_share <= Fraction(deposit_share_ppm, 1_000_000) <= rules.max_deposit_share:
-        raise DepositOutOfRange(f"The deposit must be between {float(rules.min_deposit_share):.0%} and "
-                                f"{float(rules.max_deposit_share):.0%} of the starting price.")
+        low, high = deposit_range_fen(start_price_fen, rules)
+        raise DepositOutOfRange(low_share=rules.min_deposit_share, high_share=rules.max_deposit_share,
+                                low_fen=low, high_fen=high)
     return target, {"notice_published_at": now, "notice_ends_at": now + timedelta(days=days),
                     "list_price_fen": start_price_fen, "deposit_share_ppm": deposit_share_ppm,
                     "encumbrances": encumbrances.strip()}
 
 
-def beijing_time(moment: datetime) -> str:
-    """A moment as people in the trading centre read it: "2026-12-22 10:00 Beijing time"."""
-    return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") + " Beijing time"
-
-
 def _notice_has_run(case: CaseFacts, now: datetime) -> None:
     if case.notice_ends_at is not None and now < case.notice_ends_at:
-        raise NoticePeriodRunning(
-            f"The public notice runs until {beijing_time(case.notice_ends_at)}; the disposal can start after that."
-        )
+        raise NoticePeriodRunning(ends_at=case.notice_ends_at)
 
 
 def _open_auction(case, target, *, now, rules, start_price_fen=None, due_at=None, **_):
     _notice_has_run(case, now)
     if case.failed_rounds >= rules.failed_rounds_before_negotiated_sale:
-        raise AuctionRoundsExhausted(
-            f"{case.failed_rounds} auction rounds have failed; continue with the negotiated sale, then "
-            "licensing or conversion."
-        )
+        raise AuctionRoundsExhausted(failed=case.failed_rounds)
     if not _valuation_is_fresh(case.valued_on, now, rules):
-        raise ValuationStale("The valuation is too old to start an auction; record a new valuation first.")
+        raise ValuationTooOld()
     _check_round_price(case, start_price_fen, rules)
     return target, {"last_start_price_fen": start_price_fen, "list_price_fen": start_price_fen,
                     "channel": Channel.AUCTION, "due_at": due_at}
@@ -190,10 +172,9 @@ def _sale_agreed(case, *, now, rules, price_fen, buyer_institution_id, buyer_nam
 def _auction_won(case, target, *, now, rules, price_fen=None, buyer_institution_id=None, buyer_name="",
                  payment_due_at=None, **_):
     if price_fen is None or price_fen <= 0:
-        raise ResultMissing("Record the winning price.")
+        raise WinningPriceMissing()
     if case.last_start_price_fen is not None and price_fen < case.last_start_price_fen:
-        raise PriceBelowStart(f"The winning price cannot be below the starting price "
-                              f"{format_yuan(case.last_start_price_fen)}.")
+        raise PriceBelowStart(starting_price_fen=case.last_start_price_fen)
     return target, _sale_agreed(case, now=now, rules=rules, price_fen=price_fen, buyer_name=buyer_name,
                                 buyer_institution_id=buyer_institution_id, payment_due_at=payment_due_at)
 
@@ -201,7 +182,7 @@ def _auction_won(case, target, *, now, rules, price_fen=None, buyer_institution_
 def _buyer_paid(case, target, *, now, rules, **_):
     price = case.sale_price_fen if case.sale_price_fen is not None else case.recovery_fen
     if price is None:
-        raise ResultMissing("There is no agreed price to be paid.")
+        raise NoPriceToPay()
     return target, {"recovery_fen": price, "disposed_at": now, "payment_due_at": None}
 
 
@@ -218,34 +199,29 @@ def _buyer_defaulted(case, target, *, now, rules, **_):
 def _start_negotiated_sale(case, target, *, now, rules, **_):
     _notice_has_run(case, now)
     if case.failed_rounds < rules.failed_rounds_before_negotiated_sale:
-        raise NegotiatedSaleTooEarly(
-            f"A negotiated sale follows {rules.failed_rounds_before_negotiated_sale} failed auction "
-            f"rounds; {case.failed_rounds} have failed so far."
-        )
+        raise NegotiatedSaleTooEarly(required=rules.failed_rounds_before_negotiated_sale, failed=case.failed_rounds)
     if case.negotiated_sale_lapsed_at is not None:
-        raise NegotiatedSaleOver("The negotiated sale has already run its course; continue with licensing, "
-                                 "conversion or a claim transfer.")
+        raise NegotiatedSaleOver()
     return target, _enter_negotiated_sale(case, now, rules)
 
 
 def _negotiated_sale_agreed(case, target, *, now, rules, price_fen=None, buyer_name="",
                             buyer_institution_id=None, **_):
     if case.negotiated_sale_ends_at is not None and now >= case.negotiated_sale_ends_at:
-        raise DeadlinePassed("The negotiated sale period has ended; no sale can be agreed in it any more.")
+        raise DeadlinePassed()
     if not (buyer_name or "").strip() and buyer_institution_id is None:
-        raise BuyerMissing("Name the buyer.")
+        raise BuyerMissing()
     if price_fen is None or price_fen <= 0:
-        raise ResultMissing("Record the agreed price.")
+        raise AgreedPriceMissing()
     if case.last_start_price_fen is not None and price_fen < case.last_start_price_fen:
-        raise NegotiatedPriceTooLow(f"A negotiated sale is at no less than the last auction's starting price, "
-                                    f"{format_yuan(case.last_start_price_fen)}.")
+        raise NegotiatedPriceTooLow(minimum_fen=case.last_start_price_fen)
     return target, _sale_agreed(case, now=now, rules=rules, price_fen=price_fen, buyer_name=buyer_name,
                                 buyer_institution_id=buyer_institution_id, payment_due_at=None)
 
 
 def _negotiated_sale_lapsed(case, target, *, now, rules, **_):
     if case.negotiated_sale_ends_at is not None and now < case.negotiated_sale_ends_at:
-        raise DeadlineNotReached(f"The negotiated sale runs until {beijing_time(case.negotiated_sale_ends_at)}.")
+        raise DeadlineNotReached(ends_at=case.negotiated_sale_ends_at)
     return target, {"negotiated_sale_lapsed_at": now}
 
 
@@ -253,10 +229,7 @@ def _enter_channel(channel: Channel):
     def guard(case, target, *, now, rules, due_at=None, **_):
         _notice_has_run(case, now)
         if case.failed_rounds > 0 and case.negotiated_sale_lapsed_at is None:
-            raise ChannelOutOfOrder(
-                "Auctions have started on this case: licensing, conversion or a claim transfer come after the "
-                f"{rules.failed_rounds_before_negotiated_sale} auction rounds and the negotiated sale."
-            )
+            raise ChannelOutOfOrder(rounds=rules.failed_rounds_before_negotiated_sale)
         return target, {"channel": channel, "due_at": due_at}
 
     return guard
@@ -267,7 +240,7 @@ def _channel_result(case, target, *, now, rules, recovery_fen=None, buyer_instit
     if recovery_fen is None:  # a channel may have written its result on the case before moving it
         recovery_fen = case.recovery_fen
     if recovery_fen is None or recovery_fen < 0:
-        raise ResultMissing("Record what the disposal brought in (the recovery) before it is complete.")
+        raise ResultMissing()
     changes = {"recovery_fen": recovery_fen, "disposed_at": case.disposed_at or now}
     if buyer_institution_id is not None or buyer_name:
         changes.update(buyer_institution_id=buyer_institution_id, buyer_name=(buyer_name or "").strip())
@@ -276,7 +249,7 @@ def _channel_result(case, target, *, now, rules, recovery_fen=None, buyer_instit
 
 def _settle(case, target, *, now, rules, **_):
     if case.recovery_fen is None or case.disposed_at is None:
-        raise ResultMissing("The case has no disposal result to settle.")
+        raise NothingToSettle()
     return target, {"settled_at": now}
 
 
@@ -289,7 +262,7 @@ def _stamp(name: str):
 
 def _withdraw(case, target, *, now, rules, paid_by_debtor_fen=None, **_):
     if not paid_by_debtor_fen or paid_by_debtor_fen <= 0:
-        raise WithdrawalAmountMissing("Enter the amount the debtor paid to end the case.")
+        raise WithdrawalAmountMissing()
     return target, {"withdrawn_amount_fen": paid_by_debtor_fen, "suspended_from": None, "suspended_at": None}
 
 
@@ -299,7 +272,7 @@ def _suspend(case, target, *, now, rules, **_):
 
 def _resume(case, target, *, now, rules, **_):
     if case.suspended_from is None:
-        raise ActionNotAllowed("The case does not remember the state it was suspended from.")
+        raise SuspendedFromUnknown()
     # deadlines that were still running when the case was paused are pushed back by the pause
     paused = now - case.suspended_at if case.suspended_at is not None else timedelta(0)
     changes: dict = {"suspended_from": None, "suspended_at": None}

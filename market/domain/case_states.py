@@ -86,7 +86,17 @@ class SuspensionGrounds(enum.StrEnum):
     OTHER = "other"
 
 
-REVIEW_CHECKS = ("title", "pledge_registration", "legal_status", "co_owner_consent", "pledgee_consent")
+class ReviewCheck(enum.StrEnum):
+    """What the operator verifies before a case moves on."""
+
+    TITLE = "title"
+    PLEDGE_REGISTRATION = "pledge_registration"
+    LEGAL_STATUS = "legal_status"
+    CO_OWNER_CONSENT = "co_owner_consent"
+    PLEDGEE_CONSENT = "pledgee_consent"
+
+
+REVIEW_CHECKS = tuple(ReviewCheck)
 
 
 @dataclass(frozen=True)

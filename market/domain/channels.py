@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import enum
 
+from market.domain.errors import Kind
 from market.domain.rules import RuleBroken
 
 
 class StepNotAllowed(RuleBroken):
     """The step cannot be taken while the round, proposal or listing is in its current status."""
 
-    code = "step_not_allowed"
+    code, kind, fields = "step_not_allowed", Kind.CONFLICT, ("status",)
 
 
 class RoundStatus(enum.StrEnum):
@@ -77,9 +78,7 @@ def next_status(table: dict, status: enum.StrEnum, step: str, noun: str) -> enum
     try:
         return table[(status, step)]
     except KeyError:
-        raise StepNotAllowed(
-            f"You cannot {step.replace('_', ' ')} a {noun} that is {status.value.replace('_', ' ')}."
-        ) from None
+        raise StepNotAllowed(status=status) from None
 
 
 class ReasonMissing(RuleBroken):
@@ -88,15 +87,39 @@ class ReasonMissing(RuleBroken):
     code = "reason_missing"
 
 
+class RefusalReasonMissing(ReasonMissing):
+    """Refusing consent needs a reason."""
+
+    code = "refusal_reason_missing"
+
+
 def reason_for_ending(reason: str) -> str:
     """The operator's reason for ending a licensing round, a conversion or a claim listing, trimmed."""
     if not reason.strip():
-        raise ReasonMissing("Give a reason: it is shown to the parties and kept in the audit trail.")
+        raise ReasonMissing()
     return reason.strip()
 
 
 def reason_for_refusing(reason: str) -> str:
     """A party's reason for refusing its consent, trimmed."""
     if not reason.strip():
-        raise ReasonMissing("Give the reason for refusing consent.")
+        raise RefusalReasonMissing()
     return reason.strip()
+
+
+class RecordalOnFile(RuleBroken):
+    """A recordal with the IP office is recorded once."""
+
+    code = "recordal_on_file"
+
+
+class RecordalNumberMissing(RuleBroken):
+    """A recordal names the IP office's recordal number."""
+
+    code = "recordal_number_missing"
+
+
+class RecordalDateOutOfRange(RuleBroken):
+    """A recordal date lies between the day the change took effect and today."""
+
+    code, fields = "recordal_date_out_of_range", ("earliest",)

@@ -26,16 +26,41 @@ class NotEligibleBuyer(RuleBroken):
     code = "not_eligible_buyer"
 
 
+class OwnClaim(NotEligibleBuyer):
+    """A bank cannot buy its own claim."""
+
+    code = "own_claim"
+
+
 class ClaimNotListable(RuleBroken):
     """The loan cannot be listed for sale as it stands."""
 
     code = "claim_not_listable"
 
 
+class AlreadyListed(ClaimNotListable):
+    """A loan is listed for sale once at a time."""
+
+    code = "already_listed"
+
+
+class LoanNotListable(ClaimNotListable):
+    """Only a performing or defaulted claim can be listed."""
+
+    code, fields = "loan_not_listable", ("status",)
+
+
 class InvalidClaimOffer(RuleBroken):
     """An offer for a claim must be a positive price within the ceiling."""
 
-    code = "invalid_claim_offer"
+    code, fields = "invalid_claim_offer", ("what",)
+
+
+class ClaimPrice(enum.StrEnum):
+    """The prices of a claim sale (each above zero)."""
+
+    ASKING = "asking"
+    OFFER = "offer"
 
 
 def may_buy_claims(kind: InstitutionKind, licensed_financial: bool) -> bool:
@@ -52,9 +77,9 @@ def may_see_claim_lots(role: Role, kind: InstitutionKind, licensed_financial: bo
 def check_buyer(kind: InstitutionKind, licensed_financial: bool, *, is_seller: bool) -> None:
     """Raise NotEligibleBuyer unless the institution may buy this claim (a seller cannot buy its own)."""
     if not may_buy_claims(kind, licensed_financial):
-        raise NotEligibleBuyer("Only licensed financial institutions may offer for a claim.")
+        raise NotEligibleBuyer()
     if is_seller:
-        raise NotEligibleBuyer("A bank cannot buy its own claim.")
+        raise OwnClaim()
 
 
 def check_listable(loan_status: str, *, has_case: bool, case_ready: bool, already_listed: bool) -> None:
@@ -64,20 +89,14 @@ def check_listable(loan_status: str, *, has_case: bool, case_ready: bool, alread
     or awaiting the next channel); a loan without one can be sold as it stands.
     """
     if already_listed:
-        raise ClaimNotListable("This loan is already listed for sale.")
+        raise AlreadyListed()
     if loan_status not in LISTABLE_LOAN_STATUSES:
-        raise ClaimNotListable(
-            f"A loan that is {loan_status.replace('_', ' ')} cannot be listed; only a performing or "
-            "defaulted claim can."
-        )
+        raise LoanNotListable(status=loan_status)
     if has_case and not case_ready:
-        raise ClaimNotListable(
-            "The loan's disposal case is not ready for a channel: the claim can be listed once the notice "
-            "is published or the case awaits its next channel."
-        )
+        raise ClaimNotListable()
 
 
-def check_price(price_fen: int | None, what: str = "price") -> None:
+def check_price(price_fen: int | None, what: ClaimPrice) -> None:
     """Raise InvalidClaimOffer unless the price is a positive amount within the ceiling."""
     if price_fen is None or not 0 < price_fen <= MAX_FEN:
-        raise InvalidClaimOffer(f"Enter the {what}, greater than zero.")
+        raise InvalidClaimOffer(what=what)

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
+from market.domain.errors import Forbidden, Kind
 from market.domain.money import MAX_FEN
 from market.domain.rules import RuleBroken
 
@@ -35,14 +36,12 @@ class ConsentParty(enum.StrEnum):
     BUREAU = "bureau"  # when the compensation fund will be asked to pay
 
 
-PARTY_NAMES = {
-    ConsentParty.BANK: "the pledgee bank",
-    ConsentParty.AIC: "the AIC",
-    ConsentParty.BORROWER: "the borrower (board resolution)",
-    ConsentParty.GUARANTOR: "the guarantor",
-    ConsentParty.INSURER: "the insurer",
-    ConsentParty.BUREAU: "the bureau (fund compensation sign-off)",
-}
+class ConversionAmount(enum.StrEnum):
+    """The amounts a conversion proposal states (each above zero)."""
+
+    CLAIM_PRICE = "claim_price"
+    CLAIM_VALUATION = "claim_valuation"
+    PRE_MONEY_VALUATION = "pre_money_valuation"
 
 
 class InvalidConversionTerms(RuleBroken):
@@ -51,22 +50,76 @@ class InvalidConversionTerms(RuleBroken):
     code = "invalid_conversion_terms"
 
 
+class ConversionAmountMissing(InvalidConversionTerms):
+    """A price or valuation is above zero."""
+
+    code, fields = "conversion_amount_missing", ("amount",)
+
+
+class ValuationReportMissing(InvalidConversionTerms):
+    """The price rests on a named valuation report."""
+
+    code = "valuation_report_missing"
+
+
+class PriceAboveFace(InvalidConversionTerms):
+    """The price cannot exceed what the claim is worth on its face."""
+
+    code = "price_above_face"
+
+
+class LockupOutOfRange(InvalidConversionTerms):
+    """The lock-up lies within the allowed months."""
+
+    code, fields = "lockup_out_of_range", ("max_months",)
+
+
+class ExitTermsMissing(InvalidConversionTerms):
+    """The exit terms are described."""
+
+    code = "exit_terms_missing"
+
+
 class ConsentMissing(RuleBroken):
     """A party whose consent is required has not given it."""
 
-    code = "consent_missing"
+    code, kind, fields = "consent_missing", Kind.CONFLICT, ("parties",)
 
 
 class ConsentRefused(RuleBroken):
     """A required party refused its consent."""
 
-    code = "consent_refused"
+    code, kind, fields = "consent_refused", Kind.CONFLICT, ("parties",)
 
 
 class ConsentNotNeeded(RuleBroken):
     """This party does not take part in this conversion."""
 
-    code = "consent_not_needed"
+    code, fields = "consent_not_needed", ("party",)
+
+
+class ConsentAlreadyDecided(RuleBroken):
+    """A party decides once."""
+
+    code, fields = "consent_already_decided", ("party",)
+
+
+class BuyerNotAic(RuleBroken):
+    """The buyer of the claim is a financial asset investment company (AIC)."""
+
+    code = "buyer_not_aic"
+
+
+class BoardResolutionMissing(RuleBroken):
+    """The borrower consents by a board resolution with its reference."""
+
+    code = "board_resolution_missing"
+
+
+class NotAParty(Forbidden):
+    """The user's institution does not decide on this conversion."""
+
+    code = "not_a_party"
 
 
 @dataclass(frozen=True)
@@ -83,21 +136,19 @@ class ConversionTerms:
 
     def check(self, claim_face_fen: int) -> None:
         """Raise InvalidConversionTerms naming the first problem; the price cannot exceed what is owed."""
-        for name, fen in (("price for the claim", self.claim_price_fen),
-                          ("valuation of the claim", self.claim_valuation_fen),
-                          ("borrower's pre-money valuation", self.pre_money_valuation_fen)):
+        for amount, fen in ((ConversionAmount.CLAIM_PRICE, self.claim_price_fen),
+                            (ConversionAmount.CLAIM_VALUATION, self.claim_valuation_fen),
+                            (ConversionAmount.PRE_MONEY_VALUATION, self.pre_money_valuation_fen)):
             if not 0 < fen <= MAX_FEN:
-                raise InvalidConversionTerms(f"Enter the {name}, greater than zero.")
+                raise ConversionAmountMissing(amount=amount)
         if not self.valuation_report_ref.strip():
-            raise InvalidConversionTerms("Name the valuation report the price rests on.")
+            raise ValuationReportMissing()
         if self.claim_price_fen > claim_face_fen:
-            raise InvalidConversionTerms(
-                "The price cannot exceed what the claim is worth on its face (principal plus unpaid interest)."
-            )
+            raise PriceAboveFace()
         if not 0 <= self.lockup_months <= MAX_LOCKUP_MONTHS:
-            raise InvalidConversionTerms(f"The lock-up lies between 0 and {MAX_LOCKUP_MONTHS} months.")
+            raise LockupOutOfRange(max_months=MAX_LOCKUP_MONTHS)
         if not self.exit_terms.strip():
-            raise InvalidConversionTerms("Describe the exit terms (who buys back, when, at what price).")
+            raise ExitTermsMissing()
 
     @property
     def equity_share(self) -> Fraction:
@@ -108,7 +159,8 @@ class ConversionTerms:
 def equity_share(converted_fen: int, pre_money_fen: int) -> Fraction:
     """The share of the enlarged equity a conversion of this amount buys: converted / post-money."""
     if converted_fen <= 0 or pre_money_fen <= 0:
-        raise InvalidConversionTerms("The converted amount and the pre-money valuation must be positive.")
+        raise ConversionAmountMissing(amount=ConversionAmount.CLAIM_PRICE if converted_fen <= 0
+                                      else ConversionAmount.PRE_MONEY_VALUATION)
     return Fraction(converted_fen, pre_money_fen + converted_fen)
 
 
@@ -134,15 +186,7 @@ def check_consents(required: tuple[ConsentParty, ...], decisions: Mapping[Consen
     """Raise naming every refusal, else every missing consent; decisions map a party to consented or not."""
     refused = [p for p in required if decisions.get(p) is False]
     if refused:
-        raise ConsentRefused(
-            "The conversion cannot execute: " + _names(refused) + (" has" if len(refused) == 1 else " have")
-            + " refused consent."
-        )
+        raise ConsentRefused(parties=refused)
     missing = [p for p in required if decisions.get(p) is not True]
     if missing:
-        raise ConsentMissing("The conversion cannot execute without the consent of " + _names(missing) + ".")
-
-
-def _names(parties: list[ConsentParty]) -> str:
-    names = [PARTY_NAMES[p] for p in parties]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        raise ConsentMissing(parties=missing)

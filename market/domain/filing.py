@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from market.domain.case_errors import CoOwnerConsentMissing, PledgeeConsentMissing
-from market.domain.money import format_yuan
+from market.domain.errors import Kind
 from market.domain.rules import RuleBroken
 
 
@@ -37,13 +37,37 @@ class AssetNotPledged(RuleBroken):
 class ClaimExceedsLoan(RuleBroken):
     """The outstanding principal cannot exceed what was lent."""
 
-    code = "claim_exceeds_loan"
+    code, fields = "claim_exceeds_loan", ("principal_fen",)
 
 
 class CaseAlreadyOpen(RuleBroken):
     """A loan has at most one disposal case in progress."""
 
-    code = "case_already_open"
+    code, kind = "case_already_open", Kind.CONFLICT
+
+
+class AmountsNegative(RuleBroken):
+    """A filing's amounts are never negative."""
+
+    code = "amounts_negative"
+
+
+class PrincipalMissing(RuleBroken):
+    """A filing states the principal still outstanding."""
+
+    code = "principal_missing"
+
+
+class PledgeeConsentNotConfirmed(PledgeeConsentMissing):
+    """The filing bank confirms, as pledgee, its consent to the disposal."""
+
+    code = "pledgee_consent_not_confirmed"
+
+
+class CoOwnerConsentsNotAttached(CoOwnerConsentMissing):
+    """A filing attaches the consent of every co-owner."""
+
+    code, fields = "co_owner_consents_not_attached", ("names",)
 
 
 @dataclass(frozen=True)
@@ -80,25 +104,23 @@ def co_owners_of(loan: PledgedLoan, asset_ids: tuple[int, ...]) -> tuple[str, ..
 def check_filing(loan: PledgedLoan, filing: Filing) -> None:
     """Raise the first rule the filing breaks; the message says how to put it right."""
     if not loan.defaulted:
-        raise LoanNotDefaulted("Only a loan in default can be filed for disposal.")
+        raise LoanNotDefaulted()
     if not loan.pledge_registration or loan.pledge_released:
-        raise PledgeNotRegistered("The loan has no registered pledge in force; register the pledge with the "
-                                  "IP office first.")
+        raise PledgeNotRegistered()
     if not filing.asset_ids:
-        raise NoAssetsChosen("Choose at least one pledged asset to dispose of.")
+        raise NoAssetsChosen()
     strangers = [asset_id for asset_id in filing.asset_ids if asset_id not in loan.pledged_assets]
     if strangers:
-        raise AssetNotPledged("Only assets registered under this loan's pledge can be filed.")
+        raise AssetNotPledged()
     amounts = (filing.principal_outstanding_fen, filing.unpaid_interest_fen, filing.costs_so_far_fen)
     if any(amount is None or amount < 0 for amount in amounts):
-        raise RuleBroken("Amounts cannot be negative.")
+        raise AmountsNegative()
     if filing.principal_outstanding_fen <= 0:
-        raise RuleBroken("Enter the principal still outstanding.")
+        raise PrincipalMissing()
     if filing.principal_outstanding_fen > loan.principal_fen:
-        raise ClaimExceedsLoan(f"The outstanding principal cannot exceed the loan's principal of "
-                               f"{format_yuan(loan.principal_fen)}.")
+        raise ClaimExceedsLoan(principal_fen=loan.principal_fen)
     if not filing.pledgee_consent:
-        raise PledgeeConsentMissing("Confirm, as pledgee, your consent to the disposal (Civil Code art. 444).")
+        raise PledgeeConsentNotConfirmed()
     missing = sorted(set(co_owners_of(loan, filing.asset_ids)) - set(filing.co_owner_consents))
     if missing:
-        raise CoOwnerConsentMissing("Attach the consent of every co-owner; missing: " + ", ".join(missing) + ".")
+        raise CoOwnerConsentsNotAttached(names=missing)

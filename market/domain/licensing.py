@@ -61,22 +61,104 @@ class InvalidLicenceTerms(RuleBroken):
     code = "invalid_licence_terms"
 
 
+class FieldOfUseMissing(InvalidLicenceTerms):
+    """A licence names the field of use it covers."""
+
+    code = "field_of_use_missing"
+
+
+class TerritoryMissing(InvalidLicenceTerms):
+    """A licence names the territory it covers."""
+
+    code = "territory_missing"
+
+
+class TermOutOfRange(InvalidLicenceTerms):
+    """The term lies between one month and the longest allowed."""
+
+    code, fields = "term_out_of_range", ("max_months",)
+
+
+class TermNotWholePeriods(InvalidLicenceTerms):
+    """The term is a whole number of reporting periods."""
+
+    code, fields = "term_not_whole_periods", ("period_months",)
+
+
+class LicenceAmountOutOfRange(InvalidLicenceTerms):
+    """A published amount lies between zero and the ceiling."""
+
+    code, fields = "licence_amount_out_of_range", ("amount",)
+
+
+class RateOutOfRange(InvalidLicenceTerms):
+    """A rate lies between 0 % and 100 %."""
+
+    code, fields = "rate_out_of_range", ("rate",)
+
+
+class OfferAmountOutOfRange(InvalidLicenceTerms):
+    """An offer's amounts lie between zero and the ceiling."""
+
+    code = "offer_amount_out_of_range"
+
+
 class OfferBelowMinimum(RuleBroken):
     """An offer must meet the round's minimum upfront fee and minimum royalty rate."""
 
-    code = "offer_below_minimum"
+    code, fields = "offer_below_minimum", ("term",)
 
 
 class AwardBreaksLicenceKind(RuleBroken):
-    """Exclusive and sole licences have one licensee; every award names at least one."""
+    """Exclusive and sole licences have one licensee."""
 
     code = "award_breaks_licence_kind"
+
+
+class NoOfferChosen(AwardBreaksLicenceKind):
+    """An award names at least one offer."""
+
+    code = "no_offer_chosen"
+
+
+class OfferNotInRanking(AwardBreaksLicenceKind):
+    """An award chooses offers from the round's ranking, each once."""
+
+    code = "offer_not_in_ranking"
 
 
 class AwardOutOfRankOrder(RuleBroken):
     """Passing over a better-ranked offer needs a reason on the record."""
 
     code = "award_out_of_rank_order"
+
+
+class PaymentNotPositive(RuleBroken):
+    """A payment is a positive amount."""
+
+    code = "payment_not_positive"
+
+
+class LicenceAmount(enum.StrEnum):
+    """The amounts a licence round publishes."""
+
+    MIN_UPFRONT = "min_upfront"
+    REFERENCE_SALES = "reference_sales"
+
+
+class LicenceRate(enum.StrEnum):
+    """The rates a licence round or offer states."""
+
+    MIN_ROYALTY = "min_royalty"
+    DISCOUNT = "discount"
+    ROYALTY = "royalty"
+
+
+class OfferTerm(enum.StrEnum):
+    """The published minimums an offer must meet."""
+
+    UPFRONT = "upfront"
+    ROYALTY_RATE = "royalty_rate"
 
 
 @dataclass(frozen=True)
@@ -151,23 +233,21 @@ class LicenceTerms:
     def check(self) -> None:
         """Raise InvalidLicenceTerms naming the first problem, if any."""
         if not self.field_of_use.strip():
-            raise InvalidLicenceTerms("Describe the field of use the licence covers.")
+            raise FieldOfUseMissing()
         if not self.territory.strip():
-            raise InvalidLicenceTerms("Name the territory the licence covers.")
+            raise TerritoryMissing()
         if not 1 <= self.term_months <= MAX_TERM_MONTHS:
-            raise InvalidLicenceTerms(f"The term must be between 1 and {MAX_TERM_MONTHS} months.")
+            raise TermOutOfRange(max_months=MAX_TERM_MONTHS)
         if self.term_months % self.reporting_period.months:
-            raise InvalidLicenceTerms(
-                f"The term must be a whole number of reporting periods ({self.reporting_period.months} months each)."
-            )
-        for name, fen in (("minimum upfront fee", self.min_upfront_fen),
-                          ("reference yearly net sales", self.reference_sales_fen)):
+            raise TermNotWholePeriods(period_months=self.reporting_period.months)
+        for amount, fen in ((LicenceAmount.MIN_UPFRONT, self.min_upfront_fen),
+                            (LicenceAmount.REFERENCE_SALES, self.reference_sales_fen)):
             if not 0 <= fen <= MAX_FEN:
-                raise InvalidLicenceTerms(f"The {name} must be between zero and the ceiling.")
+                raise LicenceAmountOutOfRange(amount=amount)
         if not 0 <= self.min_royalty_rate_ppm <= PPM:
-            raise InvalidLicenceTerms("The minimum royalty rate must lie between 0% and 100%.")
+            raise RateOutOfRange(rate=LicenceRate.MIN_ROYALTY)
         if not 0 <= self.discount_rate_ppm <= PPM:
-            raise InvalidLicenceTerms("The discount rate must lie between 0% and 100% a year.")
+            raise RateOutOfRange(rate=LicenceRate.DISCOUNT)
 
     @property
     def formula(self) -> ScoringFormula:
@@ -178,15 +258,13 @@ class LicenceTerms:
     def check_offer(self, offer: OfferTerms) -> None:
         """Raise OfferBelowMinimum (or InvalidLicenceTerms) unless the offer meets the published minimums."""
         if not 0 <= offer.royalty_rate_ppm <= PPM:
-            raise InvalidLicenceTerms("A royalty rate lies between 0 and 100 percent of net sales.")
-        if offer.upfront_fen < 0 or offer.min_annual_royalty_fen < 0:
-            raise InvalidLicenceTerms("Amounts in an offer cannot be negative.")
-        if offer.upfront_fen > MAX_FEN or offer.min_annual_royalty_fen > MAX_FEN:
-            raise InvalidLicenceTerms("That amount is above the ceiling.")
+            raise RateOutOfRange(rate=LicenceRate.ROYALTY)
+        if not (0 <= offer.upfront_fen <= MAX_FEN and 0 <= offer.min_annual_royalty_fen <= MAX_FEN):
+            raise OfferAmountOutOfRange()
         if offer.upfront_fen < self.min_upfront_fen:
-            raise OfferBelowMinimum("The upfront fee is below the minimum published for this licence.")
+            raise OfferBelowMinimum(term=OfferTerm.UPFRONT)
         if offer.royalty_rate_ppm < self.min_royalty_rate_ppm:
-            raise OfferBelowMinimum("The royalty rate is below the minimum published for this licence.")
+            raise OfferBelowMinimum(term=OfferTerm.ROYALTY_RATE)
 
 
 @dataclass(frozen=True)
@@ -225,15 +303,13 @@ def check_award(kind: LicenceKind, chosen: Sequence[Hashable], ranking: Sequence
     """Raise unless the chosen offers fit the licence kind; passing over a better offer needs a reason."""
     ranked_keys = [r.key for r in ranking]
     if not chosen:
-        raise AwardBreaksLicenceKind("Choose at least one offer to award.")
+        raise NoOfferChosen()
     if len(set(chosen)) != len(chosen) or any(key not in ranked_keys for key in chosen):
-        raise AwardBreaksLicenceKind("Choose offers from this round's ranking, each once.")
+        raise OfferNotInRanking()
     if kind.single_licensee and len(chosen) != 1:
-        raise AwardBreaksLicenceKind("An exclusive or sole licence goes to exactly one licensee.")
+        raise AwardBreaksLicenceKind()
     if set(chosen) != set(ranked_keys[: len(chosen)]) and not reason.strip():
-        raise AwardOutOfRankOrder(
-            "The chosen offers are not the best-ranked ones; give the reason for passing over a better offer."
-        )
+        raise AwardOutOfRankOrder()
 
 
 def add_months(day: date, months: int) -> date:
@@ -334,7 +410,7 @@ def apply_payments(amounts_fen: Sequence[int], *, costs_fen: int, unpaid_interes
     total = 0
     for amount in amounts_fen:
         if amount <= 0:
-            raise RuleBroken("A payment is a positive amount.")
+            raise PaymentNotPositive()
         total += amount
         after: RecoveryApplied = apply_recovery(total, costs_fen, unpaid_interest_fen, principal_fen)
         effects.append(PaymentEffect(

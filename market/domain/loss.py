@@ -14,31 +14,39 @@ from enum import Enum
 from fractions import Fraction
 from types import MappingProxyType
 
+from market.domain.errors import Refusal
+
 ShareLike = Fraction | Decimal | int | str | float
 
 
-class LossRuleBroken(ValueError):
-    """A loss or compensation input breaks the rule; the message says which and why."""
+class LossRuleBroken(Refusal, ValueError):
+    """A loss or compensation input breaks the rule (the simulator's scenario checks catch it as ValueError)."""
 
     code = "loss_rule_broken"
 
 
 class InvalidShare(LossRuleBroken):
-    """A share, fraction or ratio is not an exact number between 0 and 1."""
+    """A share, fraction or ratio is not an exact number such as 0.3 or 3/10."""
 
-    code = "invalid_share"
+    code, fields = "invalid_share", ("name", "value")
+
+
+class ShareOutOfRange(InvalidShare):
+    """A share lies between 0 and 1."""
+
+    code = "share_out_of_range"
 
 
 class SharesDoNotSumToOne(LossRuleBroken):
     """The layer shares of a loan must add up to exactly 1."""
 
-    code = "shares_do_not_sum_to_one"
+    code, fields = "shares_do_not_sum_to_one", ("total",)
 
 
 class NegativeAmount(LossRuleBroken):
     """Money amounts in this rule are never negative."""
 
-    code = "negative_amount"
+    code, fields = "negative_amount", ("name", "amount_fen")
 
 
 class Layer(Enum):
@@ -56,15 +64,13 @@ LAYERS: tuple[Layer, ...] = tuple(Layer)
 def exact_share(value: ShareLike, name: str = "share") -> Fraction:
     """Read a share as an exact fraction in [0, 1]; a float is read by its shortest repr (0.1 -> 1/10)."""
     if isinstance(value, bool):
-        raise InvalidShare(f"{name} must be a number, not {value!r}.")
+        raise InvalidShare(name=name, value=repr(value))
     try:
         share = Fraction(str(value)) if isinstance(value, float | Decimal) else Fraction(value)
     except (ValueError, TypeError, ZeroDivisionError) as exc:
-        raise InvalidShare(
-            f"{name} must be an exact number such as 0.3 or 3/10, not {value!r}."
-        ) from exc
+        raise InvalidShare(name=name, value=repr(value)) from exc
     if not 0 <= share <= 1:
-        raise InvalidShare(f"{name} must lie between 0 and 1, not {value}.")
+        raise ShareOutOfRange(name=name, value=str(value))
     return share
 
 
@@ -76,7 +82,7 @@ def fen_share(amount_fen: int, share: Fraction) -> int:
 def _non_negative(**amounts: int | None) -> None:
     for name, fen in amounts.items():
         if fen is not None and fen < 0:
-            raise NegativeAmount(f"{name} must not be negative (got {fen} fen).")
+            raise NegativeAmount(name=name, amount_fen=fen)
 
 
 @dataclass(frozen=True)
@@ -114,7 +120,7 @@ def largest_remainder(total_fen: int, weights: Iterable[Fraction]) -> list[int]:
     _non_negative(total=total_fen)
     weights = list(weights)
     if sum(weights) != 1:
-        raise SharesDoNotSumToOne(f"Weights add up to {sum(weights)}, not 1.")
+        raise SharesDoNotSumToOne(total=str(sum(weights)))
     exact = [total_fen * w for w in weights]
     parts = [int(x) for x in exact]  # floor: weights and total are non-negative
     left = total_fen - sum(parts)
@@ -147,9 +153,7 @@ class LayerShares:
             object.__setattr__(self, name, exact_share(getattr(self, name), name))
         total = self.bank + self.guarantor + self.insurer + self.agency
         if total != 1:
-            raise SharesDoNotSumToOne(
-                f"bank + guarantor + insurer + agency must be exactly 1, not {total}."
-            )
+            raise SharesDoNotSumToOne(total=str(total))
 
     def of(self, layer: Layer) -> Fraction:
         """The share of the loss this layer bears."""

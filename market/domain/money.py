@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from market.domain.errors import Refusal
+
 FEN_PER_YUAN = 100
 # ¥10 trillion: larger than any single IP-pledge loan or disposal we can imagine.
 MAX_FEN = 10**15
@@ -12,10 +14,46 @@ MAX_FEN = 10**15
 _AMOUNT = re.compile(r"^(?P<sign>[+-]?)(?P<whole>[0-9]+)(?:\.(?P<frac>[0-9]*))?$", re.ASCII)
 
 
-class InvalidAmount(ValueError):
-    """An amount a person typed cannot be read as money; the message says why and how to fix it."""
+class InvalidAmount(Refusal, ValueError):
+    """What a person typed is not an amount in yuan (digits with at most two decimals)."""
 
-    code = "invalid_amount"
+    code, fields = "invalid_amount", ("text",)
+
+
+class AmountMissing(InvalidAmount):
+    """No amount was given."""
+
+    code, fields = "amount_missing", ()
+
+
+class AmountNotText(InvalidAmount):
+    """An amount comes as the text a person typed (a float has already lost exactness)."""
+
+    code, fields = "amount_not_text", ("field",)
+
+
+class AmountTooPrecise(InvalidAmount):
+    """Amounts have at most two decimals (fen)."""
+
+    code, fields = "amount_too_precise", ()
+
+
+class AmountTooLarge(InvalidAmount):
+    """The amount is above the ceiling."""
+
+    code, fields = "amount_too_large", ("ceiling_fen",)
+
+
+class AmountNegative(InvalidAmount):
+    """The amount is negative."""
+
+    code, fields = "amount_negative", ()
+
+
+class AmountZero(InvalidAmount):
+    """The amount must be greater than zero."""
+
+    code, fields = "amount_zero", ()
 
 
 def parse_yuan(
@@ -26,30 +64,28 @@ def parse_yuan(
 ) -> int:
     """Parse a yuan amount such as "1,234.50" or "¥1234.5" into fen, or raise InvalidAmount."""
     if text is None:
-        raise InvalidAmount("Enter an amount in yuan, e.g. 1234.50.")
+        raise AmountMissing()
     if isinstance(text, bool) or isinstance(text, float):
         # floats have already lost exactness; the caller must pass the text the person typed
-        raise InvalidAmount("Amounts must be given as text such as \"1234.50\", not as a float.")
+        raise AmountNotText(field="amount")
     raw = str(text).strip().replace(",", "").replace("，", "").lstrip("¥￥").strip()
     if not raw:
-        raise InvalidAmount("Enter an amount in yuan, e.g. 1234.50.")
+        raise AmountMissing()
     match = _AMOUNT.match(raw)
     if match is None:
-        raise InvalidAmount(
-            f"\"{_shorten(str(text))}\" is not an amount: use digits with at most two decimals, e.g. 1234.50."
-        )
+        raise InvalidAmount(text=_shorten(str(text)))
     whole, frac = match["whole"], match["frac"] or ""
     if len(frac) > 2:
-        raise InvalidAmount("Amounts have at most two decimals (fen); round to 0.01 yuan.")
+        raise AmountTooPrecise()
     if len(whole.lstrip("0")) > 16:
-        raise InvalidAmount(f"That amount is too large; the ceiling is {format_yuan(max_fen)}.")
+        raise AmountTooLarge(ceiling_fen=max_fen)
     fen = int(whole) * FEN_PER_YUAN + int(frac.ljust(2, "0"))
     if match["sign"] == "-" and fen != 0:
-        raise InvalidAmount("The amount must be positive.")
+        raise AmountNegative()
     if fen == 0 and not allow_zero:
-        raise InvalidAmount("The amount must be greater than zero.")
+        raise AmountZero()
     if fen > max_fen:
-        raise InvalidAmount(f"That amount is too large; the ceiling is {format_yuan(max_fen)}.")
+        raise AmountTooLarge(ceiling_fen=max_fen)
     return fen
 
 

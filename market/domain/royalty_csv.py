@@ -16,14 +16,51 @@ MAX_ROWS = 2000
 
 
 class CsvRejected(RuleBroken):
-    """The file has problems; nothing was imported. `problems` lists them by line."""
+    """The file has problems; nothing was imported. `problems` lists them (refusals, by line where one is at fault)."""
 
-    code = "csv_rejected"
+    code, fields = "csv_rejected", ("problems",)
 
-    def __init__(self, problems: list[str]):
-        super().__init__("Nothing was imported: " + "; ".join(problems[:10])
-                         + (f"; and {len(problems) - 10} more." if len(problems) > 10 else "."))
-        self.problems = problems
+
+class CsvHeaderIncomplete(RuleBroken):
+    """The header names the required columns."""
+
+    code, fields = "csv_header_incomplete", ("columns", "missing")
+
+
+class CsvTooManyRows(RuleBroken):
+    """A file holds at most so many rows."""
+
+    code, fields = "csv_too_many_rows", ("max_rows",)
+
+
+class CsvNoRows(RuleBroken):
+    """The file has no payment rows."""
+
+    code = "csv_no_rows"
+
+
+class CsvBadDate(RuleBroken):
+    """received_on is a date like 2026-03-31."""
+
+    code, fields = "csv_bad_date", ("line",)
+
+
+class CsvBadReference(RuleBroken):
+    """Each row names the bank transfer's reference, at most 60 characters."""
+
+    code, fields = "csv_bad_reference", ("line",)
+
+
+class CsvDuplicateReference(RuleBroken):
+    """A reference appears once in a file."""
+
+    code, fields = "csv_duplicate_reference", ("line", "reference")
+
+
+class CsvLineRefused(RuleBroken):
+    """A row was refused (its amount cannot be read, or its payment cannot be recorded)."""
+
+    code, fields = "csv_line_refused", ("line", "problem")
 
 
 @dataclass(frozen=True)
@@ -43,25 +80,24 @@ def parse_payment_csv(text: str) -> list[PaymentRow]:
     header = [name.strip().lower() for name in (reader.fieldnames or [])]
     missing = [name for name in REQUIRED_COLUMNS if name not in header]
     if missing:
-        raise CsvRejected([f"the header must name the columns {', '.join(REQUIRED_COLUMNS)} "
-                           f"(missing: {', '.join(missing)})"])
+        raise CsvRejected(problems=[CsvHeaderIncomplete(columns=list(REQUIRED_COLUMNS), missing=missing)])
     reader.fieldnames = header
     rows, problems, seen = [], [], set()
     for number, raw in enumerate(reader, start=2):
         if number - 1 > MAX_ROWS:
-            problems.append(f"more than {MAX_ROWS} rows; split the file")
+            problems.append(CsvTooManyRows(max_rows=MAX_ROWS))
             break
         values = {k: (v or "").strip() for k, v in raw.items() if k}
         if not any(values.values()):
             continue
         try:
             rows.append(_row(number, values, seen))
-        except (ValueError, InvalidAmount) as error:
-            problems.append(f"line {number}: {error}")
+        except RuleBroken as error:
+            problems.append(error)
     if problems:
-        raise CsvRejected(problems)
+        raise CsvRejected(problems=problems)
     if not rows:
-        raise CsvRejected(["the file has no payment rows"])
+        raise CsvRejected(problems=[CsvNoRows()])
     return rows
 
 
@@ -69,14 +105,21 @@ def _row(number: int, values: dict[str, str], seen: set[str]) -> PaymentRow:
     try:
         received_on = date.fromisoformat(values.get("received_on", ""))
     except ValueError:
-        raise ValueError("received_on must be a date like 2026-03-31") from None
-    amount = parse_yuan(values.get("amount"))
+        raise CsvBadDate(line=number) from None
+    amount = _amount(number, values.get("amount"))
     reference = values.get("reference", "")
     if not reference or len(reference) > 60:
-        raise ValueError("reference (the bank transfer's reference) is required, at most 60 characters")
+        raise CsvBadReference(line=number)
     if reference in seen:
-        raise ValueError(f"the reference {reference} appears twice in the file")
+        raise CsvDuplicateReference(line=number, reference=reference)
     seen.add(reference)
     sales_text = values.get("reported_sales", "")
-    sales = parse_yuan(sales_text, allow_zero=True) if sales_text else None
+    sales = _amount(number, sales_text, allow_zero=True) if sales_text else None
     return PaymentRow(number, received_on, amount, reference, sales)
+
+
+def _amount(number: int, text: str | None, allow_zero: bool = False) -> int:
+    try:
+        return parse_yuan(text, allow_zero=allow_zero)
+    except InvalidAmount as problem:
+        raise CsvLineRefused(line=number, problem=problem) from None

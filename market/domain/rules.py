@@ -6,41 +6,54 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from fractions import Fraction
 
+from market.domain.errors import Refusal
 
-class RuleBroken(Exception):
-    """A business rule of the trading centre was broken; the message tells a user what and how to fix it."""
+
+class RuleBroken(Refusal):
+    """A business rule of the trading centre was broken (a refusal of kind invalid unless it says otherwise)."""
 
     code = "rule_broken"
+
+
+class StartPriceNotPositive(RuleBroken):
+    """A round starts at a price above zero."""
+
+    code = "start_price_not_positive"
 
 
 class StartPriceTooLow(RuleBroken):
     """A first auction must start at no less than the minimum share of the appraised value."""
 
     code = "start_price_too_low"
+    fields = ("min_share", "minimum_fen")
 
 
 class PriceCutTooDeep(RuleBroken):
     """A re-auction may cut the previous starting price by at most the configured share."""
 
     code = "price_cut_too_deep"
+    fields = ("max_cut", "minimum_fen")
 
 
 class DepositOutOfRange(RuleBroken):
     """The deposit must lie within the configured share of the starting price."""
 
     code = "deposit_out_of_range"
+    fields = ("low_share", "high_share", "low_fen", "high_fen")
 
 
 class BiddingWindowTooShort(RuleBroken):
     """Bidding must stay open for at least the configured number of hours."""
 
     code = "bidding_window_too_short"
+    fields = ("hours",)
 
 
 class NoticeTooShort(RuleBroken):
     """Bidding may open only after the public notice period has run."""
 
     code = "notice_too_short"
+    fields = ("days",)
 
 
 @dataclass(frozen=True)
@@ -99,21 +112,15 @@ def check_start_price(
 ) -> None:
     """Raise if a round's starting price breaks the first-round floor or the re-auction cut limit."""
     if start_fen <= 0:
-        raise RuleBroken("The starting price must be greater than zero.")
+        raise StartPriceNotPositive()
     if previous_start_fen is None:
         floor = min_first_start_fen(appraised_value_fen, rules)
         if start_fen < floor:
-            raise StartPriceTooLow(
-                f"The first auction must start at no less than {float(rules.min_start_share):.0%} "
-                f"of the appraised value, i.e. at least {floor} fen."
-            )
+            raise StartPriceTooLow(min_share=rules.min_start_share, minimum_fen=floor)
         return
     floor = min_next_start_fen(previous_start_fen, rules)
     if start_fen < floor:
-        raise PriceCutTooDeep(
-            f"A re-auction may cut the previous starting price by at most "
-            f"{float(rules.max_price_cut):.0%}, so it must start at no less than {floor} fen."
-        )
+        raise PriceCutTooDeep(max_cut=rules.max_price_cut, minimum_fen=floor)
 
 
 def deposit_range_fen(start_fen: int, rules: DisposalRules = DEFAULT_RULES) -> tuple[int, int]:
@@ -125,10 +132,8 @@ def check_deposit(deposit_fen: int, start_fen: int, rules: DisposalRules = DEFAU
     """Raise if a round's deposit lies outside the allowed share of its starting price."""
     low, high = deposit_range_fen(start_fen, rules)
     if not low <= deposit_fen <= high:
-        raise DepositOutOfRange(
-            f"The deposit must be between {float(rules.min_deposit_share):.0%} and "
-            f"{float(rules.max_deposit_share):.0%} of the starting price ({low}–{high} fen)."
-        )
+        raise DepositOutOfRange(low_share=rules.min_deposit_share, high_share=rules.max_deposit_share,
+                                low_fen=low, high_fen=high)
 
 
 def _ceil(value: Fraction) -> int:

@@ -11,6 +11,7 @@ import enum
 from dataclasses import dataclass
 from fractions import Fraction
 
+from market.domain.errors import Kind
 from market.domain.loss import (
     LAYERS,
     Layer,
@@ -21,7 +22,6 @@ from market.domain.loss import (
     fen_share,
     split_largest_remainder,
 )
-from market.domain.money import format_yuan
 from market.domain.rules import RuleBroken
 
 PPM = 1_000_000
@@ -59,7 +59,7 @@ class DisposalCosts:
     def __post_init__(self) -> None:
         for name in ("commission_fen", "appraisal_fen", "taxes_fen", "other_fen"):
             if getattr(self, name) < 0:
-                raise NegativeCost(f"{name.removesuffix('_fen').replace('_', ' ')} cannot be negative.")
+                raise NegativeCost(cost=CostItem(name.removesuffix("_fen")))
 
     @property
     def total_fen(self) -> int:
@@ -67,10 +67,19 @@ class DisposalCosts:
         return self.commission_fen + self.appraisal_fen + self.taxes_fen + self.other_fen
 
 
+class CostItem(enum.StrEnum):
+    """The kinds of disposal cost."""
+
+    COMMISSION = "commission"
+    APPRAISAL = "appraisal"
+    TAXES = "taxes"
+    OTHER = "other"
+
+
 class NegativeCost(RuleBroken):
     """A disposal cost is never negative."""
 
-    code = "negative_cost"
+    code, fields = "negative_cost", ("cost",)
 
 
 def default_costs(
@@ -246,7 +255,7 @@ class ReviewDecision(enum.StrEnum):
 class ClaimNotReviewable(RuleBroken):
     """Only filed claims and claims awaiting a second approval can be reviewed."""
 
-    code = "claim_not_reviewable"
+    code, kind, fields = "claim_not_reviewable", Kind.CONFLICT, ("state",)
 
 
 class FourEyesRequired(RuleBroken):
@@ -258,19 +267,19 @@ class FourEyesRequired(RuleBroken):
 class ReductionInvalid(RuleBroken):
     """A reduced amount must be above zero and below the amount under review."""
 
-    code = "reduction_invalid"
+    code, fields = "reduction_invalid", ("under_review_fen",)
 
 
 class AboveYearCap(RuleBroken):
     """An approval may not take an institution or firm above its yearly cap."""
 
-    code = "above_year_cap"
+    code, fields = "above_year_cap", ("room_fen",)
 
 
 class ReasonRequiredForClaim(RuleBroken):
     """Reducing or rejecting a claim needs a reason the claimant can read."""
 
-    code = "reason_required"
+    code = "claim_reason_required"
 
 
 @dataclass(frozen=True)
@@ -300,25 +309,21 @@ def review_claim(
         step, under_review = 1, claimed_fen
     elif state == ClaimState.AWAITING_SECOND_APPROVAL:
         if reviewer_id == first_reviewer_id:
-            raise FourEyesRequired("You approved this claim already; a second bureau user must approve it.")
+            raise FourEyesRequired()
         step, under_review = 2, first_amount_fen or 0
     else:
-        raise ClaimNotReviewable(f"A {state.value.replace('_', ' ')} claim cannot be reviewed.")
+        raise ClaimNotReviewable(state=state)
     if decision != ReviewDecision.APPROVE and not reason.strip():
-        raise ReasonRequiredForClaim("Give a reason: the claimant sees it and it is kept in the audit trail.")
+        raise ReasonRequiredForClaim()
     if decision == ReviewDecision.REJECT:
         return ReviewOutcome(step, ClaimState.REJECTED, 0)
     amount = under_review
     if decision == ReviewDecision.REDUCE:
         if amount_fen is None or not 0 < amount_fen < under_review:
-            raise ReductionInvalid(
-                f"A reduced amount must be above ¥0.00 and below {format_yuan(under_review)}."
-            )
+            raise ReductionInvalid(under_review_fen=under_review)
         amount = amount_fen
     if year_room_fen is not None and amount > year_room_fen:
-        raise AboveYearCap(
-            f"The yearly cap leaves room for {format_yuan(year_room_fen)}; reduce the claim to at most that."
-        )
+        raise AboveYearCap(room_fen=year_room_fen)
     needs_second = step == 1 and four_eyes_above_fen is not None and amount > four_eyes_above_fen
     return ReviewOutcome(step, ClaimState.AWAITING_SECOND_APPROVAL if needs_second else ClaimState.APPROVED, amount)
 

@@ -179,13 +179,11 @@ def apply(
 ) -> Move:
     """Take one action on a case: check who, the table and the rules, and say what changes."""
     if (case.state, action) not in TRANSITIONS:
-        raise ActionNotAllowed(
-            f"“{words(action)}” is not possible while the case is {words(case.state)}."
-        )
+        raise ActionNotAllowed(action=action, state=case.state)
     if role not in ACTORS.get(action, _OPERATOR_OR_SYSTEM):
-        raise NotYourAction(f"A {role.value} user cannot {words(action)}.")
+        raise NotYourAction(role=role, action=action)
     if action in REASON_REQUIRED and not (reason or "").strip():
-        raise ReasonRequired("Give a reason: it is shown to the bank and kept in the audit trail.")
+        raise ReasonRequired()
     target = TRANSITIONS[(case.state, action)]
     changes: dict = {}
     guard = GUARDS.get(action)

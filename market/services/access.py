@@ -1,21 +1,13 @@
-"""Who may see what: deny by default, per role and per object."""
+"""Who may see what: deny by default, per role and per object (refusals: NotFound, Forbidden)."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from market.domain.errors import Forbidden, NotFound, RoleRequired  # noqa: F401 (callers import the access refusals from here)
 from market.domain.roles import SEES_EVERYTHING, Role
 from market.models import DisposalCase, Loan, User
-
-
-class Forbidden(PermissionError):
-    """The user may not do this."""
-
-
-class NotFound(LookupError):
-    """No such object, or not one this user may know about."""
-
 
 # Who carries a share of a case, per role: columns of the case or of its loan that hold the institution.
 # Roles not named (and not in SEES_EVERYTHING) see no case beyond the public catalogue. One table for the
@@ -63,11 +55,11 @@ def visible(session: so.Session, model, object_id: int, visibility: sa.ColumnEle
     NotFound otherwise."""
     found = session.scalar(sa.select(model).where(model.id == object_id, visibility))
     if found is None:
-        raise NotFound(f"No such {what}.")
+        raise NotFound()
     return found
 
 
 def require_role(user: User, *roles: Role) -> None:
     """Raise Forbidden unless the user has one of the roles."""
     if user.role not in roles:
-        raise Forbidden(f"This needs the role {' or '.join(r.value for r in roles)}.")
+        raise RoleRequired(roles=list(roles))

@@ -12,6 +12,7 @@ import sqlalchemy.orm as so
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from market.domain.errors import Refusal
 from market.domain.roles import ROLE_OF_INSTITUTION, InstitutionKind, Role
 from market.models import ApiToken, Institution, LoginSession, User, utcnow
 
@@ -20,8 +21,28 @@ _hasher = PasswordHasher()  # argon2id with the library's current recommended pa
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 
-class AccountError(ValueError):
-    """An account operation cannot be done; the message says why."""
+class AccountError(Refusal, ValueError):
+    """An account operation cannot be done."""
+
+    code = "account_error"
+
+
+class EmailInvalid(AccountError):
+    """An email address has an @."""
+
+    code = "email_invalid"
+
+
+class PasswordTooShort(AccountError):
+    """Passwords have a minimum length."""
+
+    code, fields = "password_too_short", ("min_length",)
+
+
+class EmailTaken(AccountError):
+    """One user per email address."""
+
+    code, fields = "email_taken", ("email",)
 
 
 def hash_password(password: str) -> str:
@@ -41,11 +62,11 @@ def create_user(
     """Create a user for an institution; the role follows the institution's kind unless given."""
     email = email.strip().lower()
     if "@" not in email:
-        raise AccountError("Enter a valid email address.")
+        raise EmailInvalid()
     if len(password) < 10:
-        raise AccountError("Passwords have at least 10 characters.")
+        raise PasswordTooShort(min_length=10)
     if session.scalar(sa.select(User.id).where(User.email == email)):
-        raise AccountError(f"A user with the email {email} already exists.")
+        raise EmailTaken(email=email)
     user = User(
         email=email,
         password_hash=hash_password(password),

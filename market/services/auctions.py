@@ -26,14 +26,16 @@ from market.domain.auction import (
     Barred,
     BidState,
     DepositStatus,
-    InvalidTerms,
     NotEligible,
+    OpensInPast,
+    RoundUnfinished,
     Terms,
     check_terms,
     free_bidder_code,
     minimum_bid_fen,
 )
 from market.domain.claim_transfer import may_buy_claims, may_see_claim_lots
+from market.domain.errors import NotFound
 from market.domain.ledger import Movement
 from market.domain.roles import ROLE_OF_INSTITUTION
 from market.domain.rules import RuleBroken
@@ -55,7 +57,7 @@ from market.services.cases import lock_case, move_case
 from market.services.ledger import record_movement
 
 
-class AuctionNotFound(LookupError):
+class AuctionNotFound(NotFound):
     """No such auction, or not one this caller may see."""
 
 
@@ -177,7 +179,7 @@ def get_visible(session: so.Session, auction_id: int, viewer: Caller | None) -> 
     """The auction, or AuctionNotFound when it does not exist or the caller may not see it."""
     auction = session.get(Auction, auction_id) if 0 < auction_id <= MAX_ID else None
     if auction is None or not may_see(viewer, auction):
-        raise AuctionNotFound(f"No auction {auction_id}.")
+        raise AuctionNotFound()
     return auction
 
 
@@ -196,7 +198,7 @@ def round_for(session: so.Session, auction_id: int, institution_id: int | None) 
     row = session.connection().execute(_ROUND_FOR, {"auction_id": auction_id, "institution_id": institution_id}).first() \
         if 0 < auction_id <= MAX_ID else None
     if row is None:
-        raise AuctionNotFound(f"No auction {auction_id}.")
+        raise AuctionNotFound()
     return row
 
 
@@ -332,13 +334,13 @@ def open_auction(
     """Open the next auction round of a case (the workflow checks notice, rounds and the start floor)."""
     starts_at = starts_at or now
     if starts_at < now:
-        raise InvalidTerms("Bidding cannot open in the past.")
+        raise OpensInPast()
     check_terms(Terms(starting_price_fen, increment_fen, deposit_fen, starts_at, ends_at), rules)
     case = lock_case(session, case_id)
     if case is None:
-        raise LookupError(f"No disposal case {case_id}.")
+        raise NotFound()
     if live_auction_for_case(session, case_id) is not None:
-        raise InvalidTerms("This case already has an auction round that has not finished.")
+        raise RoundUnfinished()
     playbook = PLAYBOOKS[kind]
     if case.state != playbook.live_state:
         move_case(session, case, playbook.open, actor=actor, now=now, rules=rules.disposal,
@@ -370,15 +372,14 @@ def eligibility_problem(
     """Why an institution may not register for a round, or None when it may."""
     is_holder = any(h.institution_id == institution.id for h in case.first_refusal_holders)
     if ROLE_OF_INSTITUTION[institution.kind] not in BIDDER_ROLES and not is_holder:
-        return NotEligible("Only banks, asset investment companies, guarantors and insurers may bid.")
+        return NotEligible()
     if auction.kind == AuctionKind.CLAIM and not may_buy_claims(institution.kind, institution.licensed_financial):
-        return NotEligible("Claim-rights lots are open only to licensed financial institutions.")
+        return NotEligible()
     barred = session.scalar(
         sa.select(AuctionBar.id).where(AuctionBar.case_id == case.id, AuctionBar.institution_id == institution.id)
     )
     if barred:
-        return Barred("Your institution won an earlier round of this case and did not pay; "
-                      "it may not bid in the re-run.")
+        return Barred()
     return None
 
 
@@ -397,12 +398,12 @@ def pay_deposit(
     """
     auction = lock_auction(session, auction_id) if 0 < auction_id <= MAX_ID else None
     if auction is None:
-        raise AuctionNotFound(f"No auction {auction_id}.")
+        raise AuctionNotFound()
     existing = registration(session, auction_id, institution_id)
     if existing is not None:
         return existing, False
     if auction.status != AuctionStatus.OPEN or now >= auction.ends_at:
-        raise AuctionClosed("Bidding on this auction has ended; deposits are no longer taken.")
+        raise AuctionClosed()
     bidder = register_bidder(session, auction, institution_id, now=now, user=user, rules=rules)
     return bidder, True
 

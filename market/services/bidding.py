@@ -93,7 +93,7 @@ def place_bid(
     """
     row = read if read is not None else round_for(session, auction_id, institution_id)
     if row.bidder_id is None:
-        raise DepositRequired("Pay the deposit for this auction before bidding.")
+        raise DepositRequired()
     bidder = Registration(row.bidder_id, institution_id, row.bidder_code)
     terms = terms_of(row)
     for _attempt in range(_RACE_RETRIES):
@@ -128,15 +128,15 @@ def set_proxy(
     """Set or raise a hidden maximum; unless leading, the system bids the minimum for it at once."""
     auction = lock_auction(session, auction_id) if 0 < auction_id <= MAX_ID else None
     if auction is None:
-        raise AuctionNotFound(f"No auction {auction_id}.")
+        raise AuctionNotFound()
     bidder = registration(session, auction_id, institution_id)
     if bidder is None:
-        raise DepositRequired("Pay the deposit for this auction before bidding.")
+        raise DepositRequired()
     terms, state = terms_of(auction), state_of(auction)
     if state.status != AuctionStatus.OPEN or now >= state.ends_at:
-        raise AuctionClosed("Bidding on this auction has ended.")
+        raise AuctionClosed()
     if now < terms.starts_at:
-        raise AuctionNotStarted(f"Bidding opens at {terms.starts_at.isoformat(timespec='minutes')} (UTC).")
+        raise AuctionNotStarted(opens_at=terms.starts_at)
     check_proxy_max(terms, state, institution_id=institution_id, max_fen=max_fen, rules=rules)
     proxy = session.scalar(
         sa.select(ProxyBid).where(ProxyBid.auction_id == auction_id, ProxyBid.bidder_id == bidder.id)

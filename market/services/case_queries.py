@@ -66,7 +66,7 @@ def case_for(session: so.Session, user: User, case_id: int) -> DisposalCase:
         )
     )
     if case is None or not can_see_case(user, case):
-        raise NotFound("No such case.")
+        raise NotFound()
     return case
 
 

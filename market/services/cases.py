@@ -9,6 +9,7 @@ import sqlalchemy.orm as so
 
 from market.db import is_postgresql
 from market.domain import workflow
+from market.domain.errors import NotFound
 from market.domain.rules import DEFAULT_RULES, DisposalRules
 from market.domain.workflow import CaseAction, CaseFacts
 from market.models import DisposalCase
@@ -86,7 +87,7 @@ def apply_case_action(
     """Lock the case, apply the action and audit it (a domain error leaves the entry point to roll back)."""
     case = lock_case(session, case_id)
     if case is None:
-        raise LookupError(f"No disposal case {case_id}.")
+        raise NotFound()
     move_case(session, case, action, actor=actor, now=now, reason=reason, rules=rules,
               detail=detail, **params)
     return case

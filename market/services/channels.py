@@ -9,10 +9,11 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from market.db import is_postgresql
+from market.domain.errors import PersonRequired, RoleRequired
 from market.domain.roles import SEES_EVERYTHING, Role
 from market.domain.workflow import CaseState
 from market.models import DisposalCase, User
-from market.services.access import Forbidden, NotFound, can_see_case
+from market.services.access import NotFound, can_see_case
 from market.services.audit import Actor
 
 # Roles that may apply for a licence on the platform (the centre also records offers from outside firms).
@@ -28,7 +29,7 @@ def lock(session: so.Session, model, object_id: int, what: str):
         query = query.with_for_update()
     row = session.execute(query.execution_options(populate_existing=True)).scalar_one_or_none()
     if row is None:
-        raise NotFound(f"No {what} {object_id}.")
+        raise NotFound()
     return row
 
 
@@ -41,13 +42,13 @@ def require_operator(actor: Actor, *, system_too: bool = False) -> None:
     """Raise Forbidden unless the trading centre (or, when allowed, the clock) acts."""
     allowed = {Role.OPERATOR, Role.SYSTEM} if system_too else {Role.OPERATOR}
     if actor.role not in allowed:
-        raise Forbidden("Only the trading centre can do this.")
+        raise RoleRequired(roles=[Role.OPERATOR])
 
 
 def actor_user(actor: Actor) -> User:
     """The user behind an actor (the system never acts where a person must)."""
     if actor.user is None:
-        raise Forbidden("A person must do this.")
+        raise PersonRequired()
     return actor.user
 
 
@@ -64,7 +65,7 @@ def sees_everything(user: User) -> bool:
 def check_case_visible(user: User, case: DisposalCase) -> None:
     """Raise NotFound unless the user may see the case's private records."""
     if not can_see_case(user, case):
-        raise NotFound("No such case.")
+        raise NotFound()
 
 
 def add_later_recovery(session: so.Session, case: DisposalCase, amount_fen: int, now: datetime, *,

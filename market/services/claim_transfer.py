@@ -8,15 +8,25 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from market.domain.channels import LISTING_STEPS, ListingStatus, next_status, reason_for_ending
+from market.domain.channels import (
+    LISTING_STEPS,
+    ListingStatus,
+    RecordalDateOutOfRange,
+    RecordalNumberMissing,
+    RecordalOnFile,
+    next_status,
+    reason_for_ending,
+)
 from market.domain.claim_transfer import (
     ClaimNotListable,
+    ClaimPrice,
     SaleMode,
     check_buyer,
     check_listable,
     check_price,
     may_buy_claims,
 )
+from market.domain.errors import Kind, PersonRequired, RoleRequired
 from market.domain.ledger import Movement
 from market.domain.licensing import recordal_due_on
 from market.domain.money import fen_to_decimal_string
@@ -44,7 +54,73 @@ CASE_DONE = frozenset({CaseState.REJECTED, CaseState.WITHDRAWN, CaseState.CLOSED
 class OfferWindowRule(RuleBroken):
     """Offers for a claim are taken only while the listing is open and before its deadline."""
 
-    code = "offer_window_rule"
+    code, kind = "offer_window_rule", Kind.CONFLICT
+
+
+class OfferWindowTooShort(OfferWindowRule):
+    """Buyers get at least the bidding window to offer."""
+
+    code, fields = "offer_window_too_short", ("hours",)
+
+
+class OfferDeadlineGone(OfferWindowRule):
+    """A listing cannot open after its offer deadline."""
+
+    code = "offer_deadline_gone"
+
+
+class SoldByAuction(OfferWindowRule):
+    """A claim sold by auction takes bids, not offers."""
+
+    code = "sold_by_auction"
+
+
+class AuctionNeedsCase(ClaimNotListable):
+    """A claim is auctioned through its disposal case."""
+
+    code = "auction_needs_case"
+
+
+class ClaimAuctionTermsMissing(RuleBroken):
+    """A claim auction states its price, increment, deposit and end."""
+
+    code = "claim_auction_terms_missing"
+
+
+class LicensedInstitutionsOnly(Forbidden):
+    """Only licensed financial institutions see claim lots and offer for them."""
+
+    code = "licensed_institutions_only"
+
+
+class SellerOnly(Forbidden):
+    """Only the selling bank does this."""
+
+    code = "seller_only"
+
+
+class LoanNoLongerHeld(RuleBroken):
+    """The seller must still hold the loan."""
+
+    code = "loan_no_longer_held"
+
+
+class AuctionDecides(RuleBroken):
+    """A claim in an auction round ends as the auction decides."""
+
+    code = "auction_decides"
+
+
+class OfferNotOnListing(RuleBroken):
+    """The accepted offer belongs to the listing."""
+
+    code = "offer_not_on_listing"
+
+
+class TransferNotComplete(RuleBroken):
+    """The pledgee changes only when the transfer is complete."""
+
+    code = "transfer_not_complete"
 
 
 def _step(listing: ClaimListing, step: str) -> None:
@@ -80,21 +156,20 @@ def list_claim(session: so.Session, loan_id: int, *, asking_price_fen: int, offe
                rules: DisposalRules = DEFAULT_RULES) -> ClaimListing:
     """A bank asks the centre to list one of its loans, with its pledge, for sale."""
     if actor.role != Role.BANK or actor.user is None:
-        raise Forbidden("Only a bank can list its claims.")
+        raise RoleRequired(roles=[Role.BANK])
     loan = session.get(Loan, loan_id)
     if loan is None or loan.bank_id != actor.user.institution_id:
-        raise NotFound("No such loan.")
-    check_price(asking_price_fen, "asking price")
+        raise NotFound()
+    check_price(asking_price_fen, ClaimPrice.ASKING)
     if offer_deadline < now + timedelta(hours=rules.min_bidding_hours):
-        raise OfferWindowRule(f"Leave buyers at least {rules.min_bidding_hours} hours to offer.")
+        raise OfferWindowTooShort(hours=rules.min_bidding_hours)
     case = open_case_of(session, loan.id)
     listed = session.scalar(sa.select(ClaimListing.id).where(
         ClaimListing.loan_id == loan.id, ClaimListing.status.in_(LIVE)))
-    check_listable(loan.status.value, has_case=case is not None,
+    check_listable(loan.status, has_case=case is not None,
                    case_ready=case is not None and case.state in CHANNEL_ENTRY, already_listed=bool(listed))
     if mode == SaleMode.AUCTION and case is None:
-        raise ClaimNotListable("A claim is auctioned through its disposal case; without one, sell it by "
-                               "negotiated offers.")
+        raise AuctionNeedsCase()
     listing = ClaimListing(
         loan_id=loan.id, case_id=case.id if case else None, seller_id=loan.bank_id,
         status=ListingStatus.SUBMITTED, mode=mode,
@@ -119,13 +194,13 @@ def open_claim_listing(session: so.Session, listing_id: int, *, actor: Actor, no
     require_operator(actor)
     listing = session.get(ClaimListing, listing_id)
     if listing is None:
-        raise NotFound(f"No claim listing {listing_id}.")
+        raise NotFound()
     if listing.mode == SaleMode.AUCTION:
         return _open_by_auction(session, listing, auction, actor=actor, now=now)
     listing = lock(session, ClaimListing, listing_id, "claim listing")
     _step(listing, "open")
     if now >= listing.offer_deadline:
-        raise OfferWindowRule("The offer deadline has already passed; ask the bank to list again.")
+        raise OfferDeadlineGone()
     listing.opened_at = now
     if listing.case_id is not None:
         case = lock_case_row(session, listing.case_id)
@@ -152,7 +227,7 @@ def _open_by_auction(session, listing: ClaimListing, terms: AuctionTerms | None,
 
     next_status(LISTING_STEPS, listing.status, "open", "claim listing")
     if terms is None:
-        raise RuleBroken("Set the starting price, increment, deposit and end of the claim auction.")
+        raise ClaimAuctionTermsMissing()
     # the auction channel owns its transaction: it opens the round and moves the case into claim transfer
     auction = open_auction(session, listing.case_id, starting_price_fen=terms.starting_price_fen,
                            increment_fen=terms.increment_fen, deposit_fen=terms.deposit_fen, ends_at=terms.ends_at,
@@ -184,7 +259,7 @@ def get_listing(session: so.Session, listing_id: int, user: User) -> ClaimListin
 def open_listings(session: so.Session, user: User) -> list[ClaimListing]:
     """Claim lots open for offers: only licensed financial institutions may see them."""
     if not is_eligible(user):
-        raise Forbidden("Only licensed financial institutions can see claim lots.")
+        raise LicensedInstitutionsOnly()
     return list(session.scalars(sa.select(ClaimListing).where(ClaimListing.status == ListingStatus.OPEN)
                                 .order_by(ClaimListing.offer_deadline)))
 
@@ -199,17 +274,17 @@ def submit_claim_offer(session: so.Session, listing_id: int, *, price_fen: int, 
     """An eligible institution offers (or revises its offer) for an open claim."""
     user = actor.user
     if user is None or actor.role not in (Role.BANK, Role.AIC):
-        raise Forbidden("Only licensed financial institutions can offer for a claim.")
+        raise LicensedInstitutionsOnly()
     visible(session, ClaimListing, listing_id, listing_visibility(user), "claim listing")
     listing = lock(session, ClaimListing, listing_id, "claim listing")
     check_buyer(user.institution.kind, user.institution.licensed_financial,
                 is_seller=user.institution_id == listing.seller_id)
     _step(listing, "offer")
     if listing.mode != SaleMode.NEGOTIATED:
-        raise OfferWindowRule("This claim is sold by auction: pay the deposit and bid in its auction.")
+        raise SoldByAuction()
     if now >= listing.offer_deadline:
-        raise OfferWindowRule("The deadline for offers has passed.")
-    check_price(price_fen, "price you offer")
+        raise OfferWindowRule()
+    check_price(price_fen, ClaimPrice.OFFER)
     offer = session.scalar(sa.select(ClaimOffer).where(
         ClaimOffer.listing_id == listing.id, ClaimOffer.institution_id == user.institution_id))
     action = "offer_revised" if offer is not None else "offer_submitted"
@@ -231,11 +306,11 @@ def own_claim_offer(listing: ClaimListing, user: User) -> ClaimOffer | None:
 def withdraw_claim_offer(session: so.Session, listing_id: int, *, actor: Actor, now: datetime) -> ClaimOffer:
     """Withdraw one's own offer while the listing is open."""
     if actor.user is None:
-        raise Forbidden("A person must withdraw an offer.")
+        raise PersonRequired()
     listing = lock(session, ClaimListing, listing_id, "claim listing")
     offer = own_claim_offer(listing, actor.user)
     if offer is None or offer.withdrawn_at is not None:
-        raise NotFound("You have no offer for this claim.")
+        raise NotFound()
     _step(listing, "offer")
     offer.withdrawn_at = now
     _audit(session, actor, listing.id, "offer_withdrawn", now, offer_id=offer.id)
@@ -250,9 +325,9 @@ def active_claim_offers(listing: ClaimListing) -> list[ClaimOffer]:
 
 def _require_seller(actor: Actor, listing: ClaimListing) -> None:
     if actor.role != Role.BANK or actor.user is None:
-        raise Forbidden("Only the selling bank can do this.")
+        raise SellerOnly()
     if actor.user.institution_id != listing.seller_id:
-        raise NotFound("No such claim listing.")
+        raise NotFound()
 
 
 def accept_claim_offer(session: so.Session, listing_id: int, offer_id: int, *, actor: Actor,
@@ -261,10 +336,10 @@ def accept_claim_offer(session: so.Session, listing_id: int, offer_id: int, *, a
     listing = lock(session, ClaimListing, listing_id, "claim listing")
     _require_seller(actor, listing)
     if listing.mode != SaleMode.NEGOTIATED:
-        raise RuleBroken("An auctioned claim goes to the winning bidder.")
+        raise AuctionDecides()
     offer = next((o for o in active_claim_offers(listing) if o.id == offer_id), None)
     if offer is None:
-        raise RuleBroken("Choose one of the offers on this listing.")
+        raise OfferNotOnListing()
     _step(listing, "accept")
     offer.accepted = True
     listing.buyer_id, listing.price_fen, listing.agreed_at = offer.institution_id, offer.price_fen, now
@@ -279,7 +354,7 @@ def complete_claim_transfer(session: so.Session, listing_id: int, *, actor: Acto
     require_operator(actor)
     listing = lock(session, ClaimListing, listing_id, "claim listing")
     if listing.mode != SaleMode.NEGOTIATED:
-        raise RuleBroken("An auctioned claim completes when its winner pays in the auction.")
+        raise AuctionDecides()
     _step(listing, "complete")
     if listing.case_id is not None:
         case = lock_case_row(session, listing.case_id)
@@ -298,7 +373,7 @@ def _transfer(session, listing: ClaimListing, *, actor: Actor, now: datetime, ru
     loan = lock(session, Loan, listing.loan_id, "loan")
     seller_id, buyer_id = listing.seller_id, listing.buyer_id
     if loan.bank_id != seller_id:
-        raise RuleBroken("The loan is no longer held by the seller.")
+        raise LoanNoLongerHeld()
     loan.bank_id, loan.status = buyer_id, LoanStatus.TRANSFERRED
     if loan.pledge is not None:
         loan.pledge.pledgee_id = buyer_id
@@ -322,7 +397,7 @@ def end_claim_listing(session: so.Session, listing_id: int, *, reason: str, acto
     else:
         require_operator(actor, system_too=True)
     if listing.auction_id is not None:
-        raise RuleBroken("This claim is in an auction round: the auction decides how it ends.")
+        raise AuctionDecides()
     _end(session, listing, "withdraw", reason, actor=actor, now=now)
     return listing
 
@@ -347,13 +422,13 @@ def record_pledge_recordal(session: so.Session, listing_id: int, *, recordal_num
     require_operator(actor)
     listing = lock(session, ClaimListing, listing_id, "claim listing")
     if listing.status != ListingStatus.COMPLETED or listing.completed_at is None:
-        raise RuleBroken("The pledgee changes only when the transfer is complete.")
+        raise TransferNotComplete()
     if listing.recorded_on is not None:
-        raise RuleBroken("The recordal is already on file.")
+        raise RecordalOnFile()
     if not recordal_number.strip():
-        raise RuleBroken("Give the IP office's recordal number.")
+        raise RecordalNumberMissing()
     if recorded_on < listing.completed_at.date() or recorded_on > now.date():
-        raise RuleBroken("The recordal date must lie between the completion date and today.")
+        raise RecordalDateOutOfRange(earliest=listing.completed_at.date())
     listing.recorded_on, listing.recordal_number = recorded_on, recordal_number.strip()[:80]
     _audit(session, actor, listing.id, "pledge_change_recorded", now, recordal_number=listing.recordal_number,
            recorded_on=recorded_on.isoformat(), late=recorded_on > listing.recordal_due_on)

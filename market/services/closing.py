@@ -15,13 +15,16 @@ import sqlalchemy.orm as so
 
 from market.domain.auction import (
     DEFAULT_AUCTION_RULES,
+    AlreadyAnswered,
     AuctionRules,
     AuctionStatus,
     ClockStep,
     DepositStatus,
     FirstRefusalClosed,
     Holder,
-    NotEligible,
+    HolderNotLinked,
+    HolderWithoutPriority,
+    NotTheHolder,
     Outcome,
     RefusalDecision,
     clock_step_due,
@@ -61,6 +64,12 @@ class PaymentNotDue(RuleBroken):
     code = "payment_not_due"
 
 
+class PaymentOverdue(PaymentNotDue):
+    """The payment deadline has passed; the winner has defaulted."""
+
+    code = "payment_overdue"
+
+
 def close_auction(
     session: so.Session, auction_id: int, *, now: datetime, actor: Actor | None = None,
     rules: AuctionRules = DEFAULT_AUCTION_RULES,
@@ -97,21 +106,21 @@ def answer_first_refusal(
     """A holder (or the operator for it) matches the final price or declines; the round resolves when it can."""
     auction = lock_auction(session, auction_id)
     if auction is None or auction.status != AuctionStatus.FIRST_REFUSAL or now >= auction.first_refusal_ends_at:
-        raise FirstRefusalClosed("The first-refusal window of this auction is not open.")
+        raise FirstRefusalClosed()
     case = lock_case(session, auction.case_id)
     top = _top_bidder(session, auction)
     holder = next((h for h in case.first_refusal_holders if h.id == holder_id), None)
     may_match = {h.holder_id for h in _holders_who_may_match(case, top.institution_id)}
     if holder is None or holder.id not in may_match:
-        raise NotEligible("Only a holder named in the notice with priority over the top bidder may answer.")
+        raise HolderWithoutPriority()
     if actor.role != Role.OPERATOR and (actor.user is None or actor.user.institution_id != holder.institution_id):
-        raise NotEligible("Only the holder itself or the trading centre may answer for it.")
+        raise NotTheHolder()
     if session.scalar(sa.select(FirstRefusalAnswer.id).where(
             FirstRefusalAnswer.auction_id == auction_id, FirstRefusalAnswer.holder_id == holder_id)):
-        raise FirstRefusalClosed("This holder has already answered.")
+        raise AlreadyAnswered()
     if decision == RefusalDecision.MATCH:
         if holder.institution_id is None:
-            raise NotEligible("Link the holder to an institution before it can match the price.")
+            raise HolderNotLinked()
         if registration(session, auction_id, holder.institution_id) is None:
             # matching makes the holder the buyer: it pays the deposit like any bidder
             register_bidder(session, auction, holder.institution_id, now=now, user=actor.user, rules=rules,
@@ -145,9 +154,9 @@ def record_payment(
     """The winner paid the price: apply its deposit, book the balance, and the case is disposed."""
     auction = lock_auction(session, auction_id)
     if auction is None or auction.status != AuctionStatus.AWARDED:
-        raise PaymentNotDue("This auction is not waiting for the winner's payment.")
+        raise PaymentNotDue()
     if now > auction.payment_due_at:
-        raise PaymentNotDue("The payment deadline has passed; the winner has defaulted.")
+        raise PaymentOverdue()
     case = lock_case(session, auction.case_id)
     playbook = PLAYBOOKS[auction.kind]
     result = auction.result

@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from market.domain.errors import Kind, RoleRequired
 from market.domain.ledger import Movement
 from market.domain.loss import (
     Layer,
@@ -15,7 +16,6 @@ from market.domain.loss import (
     fen_share,
     interest_subsidy_fen,
 )
-from market.domain.money import format_yuan
 from market.domain.roles import SEES_EVERYTHING, Role
 from market.domain.rules import RuleBroken
 from market.domain.settlement import (
@@ -68,13 +68,37 @@ SUBSIDY_FILERS = {
 class ClaimNotFileable(RuleBroken):
     """Only a drafted claim can be filed."""
 
-    code = "claim_not_fileable"
+    code, kind, fields = "claim_not_fileable", Kind.CONFLICT, ("state",)
 
 
 class NothingToClaim(RuleBroken):
     """The rule gives nothing to claim (no loss, a zero ratio, or a cap used up)."""
 
-    code = "nothing_to_claim"
+    code, kind = "nothing_to_claim", Kind.CONFLICT
+
+
+class NoDraftClaim(NothingToClaim):
+    """The institution has no drafted claim on the case."""
+
+    code = "no_draft_claim"
+
+
+class SubsidyCapUsedUp(NothingToClaim):
+    """The firm's yearly cap for the subsidy is used up."""
+
+    code, fields = "subsidy_cap_used_up", ("cap_fen",)
+
+
+class SubsidyComesToNothing(NothingToClaim):
+    """The subsidy computes to nothing."""
+
+    code = "subsidy_comes_to_nothing"
+
+
+class NotOnTheLoan(Forbidden):
+    """Only an institution on the loan claims on it."""
+
+    code = "not_on_the_loan"
 
 
 class SubsidyNotOffered(RuleBroken):
@@ -83,10 +107,16 @@ class SubsidyNotOffered(RuleBroken):
     code = "subsidy_not_offered"
 
 
+class SubsidyNotForYou(SubsidyNotOffered):
+    """This institution cannot file this subsidy for this loan."""
+
+    code = "subsidy_not_for_you"
+
+
 class CaseNotSettled(RuleBroken):
     """Claims are drafted from a settlement statement; the case has none yet."""
 
-    code = "case_not_settled"
+    code, kind = "case_not_settled", Kind.CONFLICT
 
 
 # --- reading claims ---------------------------------------------------------------------------------
@@ -106,7 +136,7 @@ def get_claim(session: so.Session, user: User, claim_id: int) -> CompensationCla
     claim = session.scalar(sa.select(CompensationClaim).where(CompensationClaim.id == claim_id,
                                                               claim_visibility(user)))
     if claim is None:
-        raise NotFound(f"No claim {claim_id}.")
+        raise NotFound()
     return claim
 
 
@@ -219,7 +249,7 @@ def draft_case_claims(
 
 def _claimant_check(claim: CompensationClaim, actor: Actor) -> None:
     if actor.user is None or actor.user.institution_id != claim.institution_id or actor.role not in LAYER_OF_ROLE:
-        raise NotFound(f"No claim {claim.id}.")
+        raise NotFound()
 
 
 def file_claim(session: so.Session, claim_id: int, *, actor: Actor, now: datetime) -> CompensationClaim:
@@ -227,7 +257,7 @@ def file_claim(session: so.Session, claim_id: int, *, actor: Actor, now: datetim
     lock_fund(session)
     claim = session.get(CompensationClaim, claim_id, populate_existing=True)
     if claim is None:
-        raise NotFound(f"No claim {claim_id}.")
+        raise NotFound()
     _claimant_check(claim, actor)
     _file(session, claim, actor=actor, now=now)
     return claim
@@ -235,9 +265,9 @@ def file_claim(session: so.Session, claim_id: int, *, actor: Actor, now: datetim
 
 def _file(session: so.Session, claim: CompensationClaim, *, actor: Actor, now: datetime) -> None:
     if claim.state != ClaimState.DRAFTED:
-        raise ClaimNotFileable(f"This claim is {claim.state.value.replace('_', ' ')}; only a draft can be filed.")
+        raise ClaimNotFileable(state=claim.state)
     if claim.claimed_fen <= 0:
-        raise NothingToClaim("There is nothing to claim: the yearly cap is used up or nothing is lost.")
+        raise NothingToClaim()
     claim.state = ClaimState.FILED
     claim.filed_at = now
     claim.filed_by_id = actor.user.id if actor.user else None
@@ -251,12 +281,12 @@ def file_case_claims(session: so.Session, case_id: int, *, actor: Actor, now: da
     lock_fund(session)
     case = session.get(DisposalCase, case_id)
     if case is None or actor.user is None or not can_see_case(actor.user, case):
-        raise NotFound(f"No disposal case {case_id}.")
+        raise NotFound()
     if actor.role not in LAYER_OF_ROLE:
-        raise Forbidden("Only the bank, guarantor, insurer or agency on the loan can claim.")
+        raise NotOnTheLoan()
     statement = latest_statement(session, case.id)
     if statement is None or case.state not in SETTLED_STATES:
-        raise CaseNotSettled("The case has no settlement statement yet.")
+        raise CaseNotSettled()
     require_policy(session)
     mine = tuple(layer for layer in Layer
                  if layer_institution_id(case.loan, layer) == actor.user.institution_id)
@@ -269,7 +299,7 @@ def file_case_claims(session: so.Session, case_id: int, *, actor: Actor, now: da
         )
     ))
     if not claims:
-        raise NothingToClaim("There is no draft claim of yours on this case to file.")
+        raise NoDraftClaim()
     for claim in claims:
         _file(session, claim, actor=actor, now=now)
     return claims
@@ -283,26 +313,23 @@ def file_subsidy_claim(
         raise ValueError("Compensation claims come from a settlement statement.")
     lock_fund(session)
     if actor.user is None or actor.role not in LAYER_OF_ROLE:
-        raise Forbidden("Only an institution on the loan can file a subsidy claim.")
+        raise NotOnTheLoan()
     loan = session.scalar(sa.select(Loan).where(Loan.id == loan_id, loan_visibility(actor.user)))
     if loan is None:
-        raise NotFound(f"No loan {loan_id}.")
+        raise NotFound()
     mine = [layer for layer in SUBSIDY_FILERS[kind] if layer_institution_id(loan, layer) == actor.user.institution_id]
     if not mine:
-        raise SubsidyNotOffered("Your institution cannot file this subsidy for this loan.")
+        raise SubsidyNotForYou()
     policy = require_policy(session)
     share_ppm = getattr(policy, f"{kind.value}_ppm")
     if share_ppm <= 0:
-        raise SubsidyNotOffered("The current policy gives no share for this subsidy.")
+        raise SubsidyNotOffered()
     cap = year_cap_of(policy, kind)
     year = fund_year_of(now)
     used = used_in_year(session, year=year, kind=kind, enterprise_id=loan.enterprise_id)
     amount = interest_subsidy_fen(base_fen, ppm_fraction(share_ppm), cap, used)
     if amount <= 0:
-        raise NothingToClaim(
-            f"The firm's yearly cap of {format_yuan(cap)} for this subsidy is used up." if cap is not None
-            else "The subsidy comes to nothing."
-        )
+        raise SubsidyCapUsedUp(cap_fen=cap) if cap is not None else SubsidyComesToNothing()
     claim = CompensationClaim(
         kind=kind, state=ClaimState.FILED, loan_id=loan.id, enterprise_id=loan.enterprise_id,
         institution_id=actor.user.institution_id, layer=mine[0], policy_version_id=policy.id, year=year,
@@ -328,11 +355,11 @@ def review(
 ) -> CompensationClaim:
     """A bureau user approves, reduces (with reason) or rejects (with reason); four eyes above the threshold."""
     if actor.role != Role.BUREAU or actor.user is None:
-        raise Forbidden("Only finance-bureau users review claims.")
+        raise RoleRequired(roles=[Role.BUREAU])
     lock_fund(session)
     claim = session.get(CompensationClaim, claim_id, populate_existing=True)
     if claim is None:
-        raise NotFound(f"No claim {claim_id}.")
+        raise NotFound()
     year = fund_year_of(now)
     first = session.scalar(sa.select(ClaimReview).where(ClaimReview.claim_id == claim.id, ClaimReview.step == 1))
     outcome = review_claim(

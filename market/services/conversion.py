@@ -15,19 +15,23 @@ from market.domain.channels import (
     reason_for_refusing,
 )
 from market.domain.conversion import (
-    PARTY_NAMES,
+    BoardResolutionMissing,
+    BuyerNotAic,
+    ConsentAlreadyDecided,
     ConsentNotNeeded,
     ConsentParty,
     ConversionTerms,
+    NotAParty,
     check_consents,
     required_parties,
     share_ppm,
 )
+from market.domain.errors import PersonRequired
 from market.domain.ledger import Movement
 from market.domain.licensing import add_months
 from market.domain.money import fen_to_decimal_string
 from market.domain.roles import InstitutionKind, Role
-from market.domain.rules import DEFAULT_RULES, DisposalRules, RuleBroken
+from market.domain.rules import DEFAULT_RULES, DisposalRules
 from market.domain.workflow import CaseAction
 from market.models import (
     ConversionConsent,
@@ -37,7 +41,7 @@ from market.models import (
     Institution,
     User,
 )
-from market.services.access import Forbidden, case_visibility, visible
+from market.services.access import case_visibility, visible
 from market.services.audit import Actor, record_event
 from market.services.cases import move_case
 from market.services.channels import (
@@ -85,7 +89,7 @@ def propose_conversion(session: so.Session, case_id: int, *, aic_id: int, terms:
     case = lock_case_row(session, case_id)
     aic = session.get(Institution, aic_id)
     if aic is None or aic.kind != InstitutionKind.AIC:
-        raise RuleBroken("Choose a financial asset investment company (AIC) as the buyer of the claim.")
+        raise BuyerNotAic()
     terms.check(case.principal_outstanding_fen + case.unpaid_interest_fen)
     proposal = ConversionProposal(
         case_id=case.id, aic_id=aic.id, status=ProposalStatus.PROPOSED,
@@ -145,21 +149,21 @@ def decide_consent(session: so.Session, proposal_id: int, *, consent: bool, acto
     """Record one party's consent or refusal (an audited event); the borrower's needs its board resolution."""
     user = actor.user
     if user is None:
-        raise Forbidden("A person must decide on consent.")
+        raise PersonRequired()
     visible(session, ConversionProposal, proposal_id, proposal_visibility(user), "conversion proposal")
     proposal = lock(session, ConversionProposal, proposal_id, "conversion proposal")
     party = party_of(user, proposal)
     if party is None:
-        raise Forbidden("You do not decide on this conversion.")
+        raise NotAParty()
     if party not in parties_for(proposal):
-        raise ConsentNotNeeded(f"The consent of {PARTY_NAMES[party]} is not needed for this conversion.")
+        raise ConsentNotNeeded(party=party)
     proposal.status = next_status(PROPOSAL_STEPS, proposal.status, "consent", "conversion proposal")
     if party == ConsentParty.BORROWER and consent and not reference.strip():
-        raise RuleBroken("Give the reference of the borrower's board resolution.")
+        raise BoardResolutionMissing()
     if not consent:
         note = reason_for_refusing(note)
     if any(c.party == party for c in proposal.consents):
-        raise RuleBroken(f"{PARTY_NAMES[party].capitalize()} has already decided.")
+        raise ConsentAlreadyDecided(party=party)
     decision = ConversionConsent(proposal_id=proposal.id, party=party, consented=consent,
                                  reference=reference.strip()[:120], note=note.strip(), decided_at=now,
                                  decided_by_id=user.id)

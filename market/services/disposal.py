@@ -12,6 +12,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from market.domain.case_errors import PaidOnChannelDesk
 from market.domain.ledger import Movement
 from market.domain.roles import InstitutionKind, Role
 from market.domain.rules import DEFAULT_RULES, DisposalRules
@@ -22,7 +23,6 @@ from market.domain.workflow import (
     Channel,
     NotYourAction,
     SuspensionGrounds,
-    words,
 )
 from market.models import DisposalCase, FirstRefusalHolder, Institution, LegalStatus, LoanStatus
 from market.services import settlement
@@ -63,7 +63,7 @@ def acting_on(session: so.Session, case_id: int, actor: Actor) -> DisposalCase:
     """Lock a case the actor may act on (NotFound otherwise)."""
     case = lock_case(session, case_id)
     if case is None or (actor.role == Role.BANK and case.bank_id != actor.user.institution_id):
-        raise NotFound("No such case.")
+        raise NotFound()
     return case
 
 
@@ -99,12 +99,12 @@ def request_valuation(session: so.Session, case_id: int, *, appraiser_id: int, a
     """Ask an appraisal agency to value the case: it is named on the case (and may then see it); audited."""
     case = acting_on(session, case_id, actor)
     if actor.role != Role.OPERATOR:
-        raise NotYourAction("Only the trading centre requests a valuation.")
+        raise NotYourAction(role=actor.role, action=CaseAction.REQUEST_VALUATION)
     if case.state not in VALUATION_STATES:
-        raise ActionNotAllowed(f"A valuation cannot be requested while the case is {words(case.state)}.")
+        raise ActionNotAllowed(action=CaseAction.REQUEST_VALUATION, state=case.state)
     agency = session.get(Institution, appraiser_id)
     if agency is None or agency.kind != InstitutionKind.AGENCY:
-        raise NotFound("No such appraisal agency.")
+        raise NotFound()
     case.appraiser_id = agency.id
     record_event(session, actor=actor, entity="case", entity_id=case.id, action="request_valuation", now=now,
                  from_state=case.state.value, to_state=case.state.value, detail={"appraiser": agency.name})
@@ -117,7 +117,7 @@ def record_valuation(session: so.Session, case_id: int, *, appraised_value_fen: 
     """Record (or redo) the appraisal: value, report reference, date and agency."""
     case = acting_on(session, case_id, actor)
     if appraiser_id is not None and session.get(Institution, appraiser_id) is None:
-        raise NotFound("No such appraisal agency.")
+        raise NotFound()
     move_case(session, case, CaseAction.RECORD_VALUATION, actor=actor, now=now, rules=rules,
               appraised_value_fen=appraised_value_fen, report_ref=report_ref, valued_on=valued_on,
               appraiser_id=appraiser_id,
@@ -155,7 +155,7 @@ def agree_negotiated_sale(session: so.Session, case_id: int, *, buyer_name: str,
     if buyer_institution_id is not None:
         buyer = session.get(Institution, buyer_institution_id)
         if buyer is None:
-            raise NotFound("No such buyer institution.")
+            raise NotFound()
         buyer_name = buyer_name.strip() or buyer.name
     move_case(session, case, CaseAction.NEGOTIATED_SALE_AGREED, actor=actor, now=now, rules=rules,
               price_fen=price_fen, buyer_name=buyer_name, buyer_institution_id=buyer_institution_id,
@@ -167,7 +167,7 @@ def record_buyer_payment(session: so.Session, case_id: int, *, actor: Actor, now
     """The negotiated-sale buyer paid the price into the centre's account: book it, the case is disposed of."""
     case = acting_on(session, case_id, actor)
     if case.channel != Channel.NEGOTIATED_SALE:
-        raise ActionNotAllowed("Payments for this channel are recorded on its own desk (e.g. the auction).")
+        raise PaidOnChannelDesk()
     price = case.sale_price_fen
     move_case(session, case, CaseAction.BUYER_PAID, actor=actor, now=now, detail={"amount_fen": price})
     record_movement(session, Movement.BUYER_PAYMENT, amount_fen=price, now=now, case_id=case.id,

@@ -44,7 +44,7 @@ def loan_for_filing(session: so.Session, user: User, loan_id: int) -> Loan:
         .options(so.selectinload(Loan.pledge).selectinload(Pledge.assets), so.joinedload(Loan.enterprise))
     )
     if loan is None:
-        raise NotFound("No such loan.")
+        raise NotFound()
     return loan
 
 
@@ -66,7 +66,7 @@ def file_case(session: so.Session, *, loan_id: int, filing: Filing, summary: str
     require_role(actor.user, Role.BANK)
     loan = _lock_loan(session, actor.user, loan_id)
     if session.scalar(sa.select(_open_case_exists(loan.id))):
-        raise CaseAlreadyOpen("This loan already has a disposal case in progress.")
+        raise CaseAlreadyOpen()
     check_filing(pledged_loan(loan), filing)
     assets = _chosen_assets(loan, filing.asset_ids)
     case = DisposalCase(
@@ -85,7 +85,7 @@ def file_case(session: so.Session, *, loan_id: int, filing: Filing, summary: str
     except IntegrityError as error:
         if "open_loan" not in str(error) and "disposal_case.loan_id" not in str(error):
             raise
-        raise CaseAlreadyOpen("This loan already has a disposal case in progress.") from None
+        raise CaseAlreadyOpen() from None
     case.reference = f"DC-{now.year}-{case.id:06d}"
     case.search_text = catalogue_fields(case.reference, assets, loan.enterprise)["search_text"]
     loan.status = LoanStatus.IN_DISPOSAL
@@ -101,7 +101,7 @@ def resubmit_case(session: so.Session, case_id: int, *, filing: Filing, summary:
     require_role(actor.user, Role.BANK)
     case = lock_case(session, case_id)
     if case is None or case.bank_id != actor.user.institution_id:
-        raise NotFound("No such case.")
+        raise NotFound()
     check_filing(pledged_loan(case.loan), filing)
     case.assets = _chosen_assets(case.loan, filing.asset_ids)
     case.principal_outstanding_fen = filing.principal_outstanding_fen
@@ -122,7 +122,7 @@ def _lock_loan(session: so.Session, user: User, loan_id: int) -> Loan:
         query = query.with_for_update()
     loan = session.execute(query.execution_options(populate_existing=True)).scalar_one_or_none()
     if loan is None:
-        raise NotFound("No such loan.")
+        raise NotFound()
     return loan
 
 

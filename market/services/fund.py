@@ -12,6 +12,7 @@ import sqlalchemy.orm as so
 
 from market.db import is_postgresql
 from market.domain import ledger as accounts
+from market.domain.errors import Kind, NotFound, RoleRequired
 from market.domain.ledger import BudgetLine, Movement
 from market.domain.loss import (
     LAYERS,
@@ -33,7 +34,6 @@ from market.models import (
     LoanStatus,
     PolicyVersion,
 )
-from market.services.access import Forbidden
 from market.services.audit import Actor, record_event
 from market.services.ledger import balance, record_movement
 
@@ -44,25 +44,37 @@ _FUND_LOCK = 727_020  # PostgreSQL advisory lock serialising every change to cla
 class NoPolicy(RuleBroken):
     """The bureau has not set a compensation policy yet."""
 
-    code = "no_policy"
+    code, kind = "no_policy", Kind.CONFLICT
 
 
 class YearNotOpen(RuleBroken):
     """The fund year has no budget yet, or it was closed."""
 
-    code = "year_not_open"
+    code, fields = "year_not_open", ("year",)
+
+
+class BudgetNotGranted(YearNotOpen):
+    """Claims are paid from a granted budget."""
+
+    code = "budget_not_granted"
+
+
+class YearClosed(YearNotOpen):
+    """A closed fund year takes no more budget."""
+
+    code = "year_closed"
 
 
 class YearNotOver(RuleBroken):
     """A fund year can be closed only after it has ended."""
 
-    code = "year_not_over"
+    code, fields = "year_not_over", ("year",)
 
 
 class ClawbackAlreadyRepaid(RuleBroken):
     """The clawback was repaid already."""
 
-    code = "clawback_already_repaid"
+    code, fields = "clawback_already_repaid", ("repaid_at",)
 
 
 def fund_year_of(now: datetime) -> int:
@@ -79,7 +91,7 @@ def lock_fund(session: so.Session) -> None:
 def require_bureau(actor: Actor) -> None:
     """Only the finance bureau manages the fund."""
     if actor.role not in (Role.BUREAU, Role.SYSTEM):
-        raise Forbidden("Only the finance bureau manages the compensation fund.")
+        raise RoleRequired(roles=[Role.BUREAU])
 
 
 def line_of(kind: ClaimKind) -> BudgetLine:
@@ -99,7 +111,7 @@ def require_policy(session: so.Session) -> PolicyVersion:
     """The newest policy version, or a clear error."""
     policy = current_policy(session)
     if policy is None:
-        raise NoPolicy("The finance bureau has not set a compensation policy yet.")
+        raise NoPolicy()
     return policy
 
 
@@ -176,7 +188,7 @@ def grant_budget(
     lock_fund(session)
     fund_year = open_year(session, year, now)
     if fund_year.closed_at is not None:
-        raise YearNotOpen(f"The fund year {year} is closed; grant the budget to a later year.")
+        raise YearClosed(year=year)
     transaction = record_movement(session, Movement.BUDGET_GRANTED, amount_fen=amount_fen, now=now,
                                   year=year, line=line, memo=memo)
     record_event(session, actor=actor, entity="fund", entity_id=transaction.id, action="budget_granted",
@@ -188,10 +200,10 @@ def close_year(session: so.Session, year: int, *, actor: Actor, now: datetime) -
     require_bureau(actor)
     lock_fund(session)
     if fund_year_of(now) <= year:
-        raise YearNotOver(f"The fund year {year} has not ended yet.")
+        raise YearNotOver(year=year)
     fund_year = session.scalar(sa.select(FundYear).where(FundYear.year == year))
     if fund_year is None or fund_year.closed_at is not None:
-        raise YearNotOpen(f"The fund year {year} is not open.")
+        raise YearNotOpen(year=year)
     lapsed = {}
     for line in BudgetLine:
         left = budget_left_fen(session, year, line)
@@ -257,7 +269,7 @@ def pay_queue(session: so.Session, *, actor: Actor, now: datetime) -> PaymentRun
     year = fund_year_of(now)
     fund_year = session.scalar(sa.select(FundYear).where(FundYear.year == year))
     if fund_year is None or fund_year.closed_at is not None:
-        raise YearNotOpen(f"Grant the {year} budget before paying claims.")
+        raise BudgetNotGranted(year=year)
     shortfall = require_policy(session).shortfall
     cash = fund_balance_fen(session)
     left = {line: budget_left_fen(session, year, line) for line in BudgetLine}
@@ -305,9 +317,9 @@ def repay_clawback(session: so.Session, clawback_id: int, *, actor: Actor, now: 
     lock_fund(session)
     clawback = session.get(Clawback, clawback_id, populate_existing=True)
     if clawback is None:
-        raise LookupError(f"No clawback {clawback_id}.")
+        raise NotFound()
     if clawback.repaid_at is not None:
-        raise ClawbackAlreadyRepaid(f"This clawback was repaid on {clawback.repaid_at.date().isoformat()}.")
+        raise ClawbackAlreadyRepaid(repaid_at=clawback.repaid_at)
     claim = clawback.claim
     record_movement(session, Movement.CLAWBACK_REPAID, amount_fen=clawback.amount_fen, now=now,
                     claim_id=claim.id, institution_id=claim.institution_id, case_id=claim.case_id,

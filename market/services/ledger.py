@@ -20,7 +20,25 @@ _ACCOUNT_LOCK = 727_010  # advisory-lock class: one lock per constrained account
 class LedgerWouldGoNegative(RuleBroken):
     """A movement would take more out of an account than it holds."""
 
-    code = "ledger_would_go_negative"
+    code, fields = "ledger_would_go_negative", ("account", "amount_fen")
+
+
+class CentreCashShort(LedgerWouldGoNegative):
+    """The trading centre's account does not hold enough."""
+
+    code, fields = "centre_cash_short", ()
+
+
+class FundCashShort(LedgerWouldGoNegative):
+    """The compensation fund does not hold enough."""
+
+    code, fields = "fund_cash_short", ()
+
+
+class BudgetLineShort(LedgerWouldGoNegative):
+    """What is left of the budget line is less than the payment."""
+
+    code, fields = "budget_line_short", ("amount_fen",)
 
 
 def balance(session: so.Session, account: str) -> int:
@@ -115,21 +133,19 @@ def _check_can_pay(session: so.Session, debit: str, credit: str, amount_fen: int
     # An asset (debit-normal) cannot be credited beyond what it holds; a liability or budget
     # (credit-normal) cannot be debited beyond what is owed or left.
     if must_stay_positive(credit) == "debit" and balance(session, credit) - amount_fen < 0:
-        raise LedgerWouldGoNegative(_holds_too_little(credit, amount_fen))
+        raise _holds_too_little(credit, amount_fen)
     if must_stay_positive(debit) == "credit" and -balance(session, debit) - amount_fen < 0:
-        raise LedgerWouldGoNegative(_holds_too_little(debit, amount_fen))
+        raise _holds_too_little(debit, amount_fen)
 
 
-def _holds_too_little(account: str, amount_fen: int) -> str:
-    from market.domain.money import format_yuan
-
+def _holds_too_little(account: str, amount_fen: int) -> LedgerWouldGoNegative:
     if account == "cash":
-        return "The trading centre's account does not hold enough for this payment."
+        return CentreCashShort()
     if account == "fund:cash":
-        return "The compensation fund does not hold enough for this payment."
+        return FundCashShort()
     if account.startswith("fund:budget:"):
-        return f"What is left of this budget line is less than {format_yuan(amount_fen)}."
-    return f"{account} holds less than {format_yuan(amount_fen)}."
+        return BudgetLineShort(amount_fen=amount_fen)
+    return LedgerWouldGoNegative(account=account, amount_fen=amount_fen)
 
 
 @dataclass(frozen=True)

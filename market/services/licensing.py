@@ -9,18 +9,24 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from market.domain.case_errors import PledgeeConsentMissing
 from market.domain.channels import (
     ROUND_STEPS,
+    RecordalDateOutOfRange,
+    RecordalNumberMissing,
+    RecordalOnFile,
     RoundStatus,
     next_status,
     reason_for_ending,
     reason_for_refusing,
 )
+from market.domain.errors import Kind, PersonRequired
 from market.domain.ledger import Movement
 from market.domain.licensing import (
     LicenceTerms,
     OfferTerms,
     PaymentEffect,
+    PaymentNotPositive,
     RankedOffer,
     SealedOffer,
     apply_payments,
@@ -30,7 +36,7 @@ from market.domain.licensing import (
 )
 from market.domain.money import fen_to_decimal_string
 from market.domain.roles import Role
-from market.domain.royalty_csv import CsvRejected, parse_payment_csv
+from market.domain.royalty_csv import CsvLineRefused, CsvRejected, parse_payment_csv
 from market.domain.rules import DEFAULT_RULES, DisposalRules, RuleBroken
 from market.domain.workflow import CaseAction
 from market.models import (
@@ -60,19 +66,91 @@ from market.services.ledger import record_movement
 class DeadlineRule(RuleBroken):
     """Offers are taken only before the deadline, and sealed until it has passed."""
 
-    code = "deadline_rule"
+    code, kind = "deadline_rule", Kind.CONFLICT
 
 
-class PledgeeConsentMissing(RuleBroken):
-    """Pledged IP may not be licensed without the pledgee's consent (Civil Code art. 444)."""
+class OfferPeriodTooShort(DeadlineRule):
+    """Applicants get at least the bidding window to offer."""
 
-    code = "pledgee_consent_missing"
+    code, fields = "offer_period_too_short", ("hours",)
+
+
+class WithdrawalTooLate(DeadlineRule):
+    """Offers can be withdrawn only before the deadline."""
+
+    code = "withdrawal_too_late"
+
+
+class OffersSealed(DeadlineRule):
+    """Offers stay sealed until the deadline."""
+
+    code = "offers_sealed"
+
+
+class ApplicantMissing(RuleBroken):
+    """An offer names the applicant firm and its credit code."""
+
+    code = "applicant_missing"
+
+
+class ApplicantOnly(Forbidden):
+    """Only an applicant withdraws its offer."""
+
+    code = "applicant_only"
+
+
+class PledgeeOnly(Forbidden):
+    """Only the case's pledgee bank decides on its consent."""
+
+    code = "pledgee_only"
+
+
+class OwnCollateral(Forbidden):
+    """The pledgee bank cannot apply for a licence of its own collateral."""
+
+    code = "own_collateral"
+
+
+class ConsentAlreadyGiven(RuleBroken):
+    """The pledgee consents once."""
+
+    code = "consent_already_given"
+
+
+class SigningInFuture(RuleBroken):
+    """A signing date is not in the future."""
+
+    code = "signing_in_future"
+
+
+class ContractRefsMismatch(RuleBroken):
+    """One distinct contract reference per licensee, in rank order."""
+
+    code, fields = "contract_refs_mismatch", ("count",)
 
 
 class PaymentRefused(RuleBroken):
     """A licence payment cannot be recorded as entered."""
 
     code = "payment_refused"
+
+
+class PaymentReferenceMissing(PaymentRefused):
+    """A payment names its bank reference."""
+
+    code = "payment_reference_missing"
+
+
+class PaymentDateOutOfRange(PaymentRefused):
+    """A payment date lies between the signing date and today."""
+
+    code, fields = "payment_date_out_of_range", ("signed_on",)
+
+
+class PaymentAlreadyRecorded(PaymentRefused):
+    """A payment reference is recorded once per licence."""
+
+    code, fields = "payment_already_recorded", ("reference",)
 
 
 def round_terms(licence_round: LicenceRound) -> LicenceTerms:
@@ -107,7 +185,7 @@ def open_licence_round(session: so.Session, case_id: int, terms: LicenceTerms, *
     case = lock_case_row(session, case_id)
     terms.check()
     if offer_deadline < now + timedelta(hours=rules.min_bidding_hours):
-        raise DeadlineRule(f"Leave applicants at least {rules.min_bidding_hours} hours to offer.")
+        raise OfferPeriodTooShort(hours=rules.min_bidding_hours)
     licence_round = LicenceRound(
         case_id=case.id, status=RoundStatus.OPEN, kind=terms.kind, field_of_use=terms.field_of_use.strip(),
         territory=terms.territory.strip(), term_months=terms.term_months,
@@ -147,22 +225,22 @@ def submit_licence_offer(session: so.Session, round_id: int, terms: OfferTerms, 
     """Submit or revise a sealed offer; the centre may record one for a firm that is not on the platform."""
     user = actor.user
     if user is None:
-        raise Forbidden("A person must submit an offer.")
+        raise PersonRequired()
     if actor.role == Role.OPERATOR:
         if not applicant_name.strip() or not applicant_credit_code.strip():
-            raise RuleBroken("Name the applicant firm and its unified social credit code.")
+            raise ApplicantMissing()
         institution_id, name, code = None, applicant_name.strip(), applicant_credit_code.strip().upper()
     elif actor.role in LICENCE_APPLICANT_ROLES:
         institution_id, name, code = user.institution_id, user.institution.name, user.institution.credit_code
     else:
-        raise Forbidden("Your role cannot apply for a licence.")
+        raise Forbidden()
     visible(session, LicenceRound, round_id, round_visibility(user), "licence round")
     licence_round = lock(session, LicenceRound, round_id, "licence round")
     if institution_id is not None and institution_id == licence_round.case.bank_id:
-        raise Forbidden("The pledgee bank cannot apply for a licence of its own collateral.")
+        raise OwnCollateral()
     _step(licence_round, "offer")
     if now >= licence_round.offer_deadline:
-        raise DeadlineRule("The deadline for offers has passed.")
+        raise DeadlineRule()
     round_terms(licence_round).check_offer(terms)
     offer = session.scalar(sa.select(LicenceOffer).where(
         LicenceOffer.round_id == round_id, LicenceOffer.applicant_credit_code == code))
@@ -190,14 +268,14 @@ def own_offer(licence_round: LicenceRound, user: User) -> LicenceOffer | None:
 def withdraw_licence_offer(session: so.Session, round_id: int, *, actor: Actor, now: datetime) -> LicenceOffer:
     """Withdraw one's own offer before the deadline."""
     if actor.user is None or actor.role not in LICENCE_APPLICANT_ROLES:
-        raise Forbidden("Only an applicant can withdraw its offer.")
+        raise ApplicantOnly()
     licence_round = lock(session, LicenceRound, round_id, "licence round")
     offer = own_offer(licence_round, actor.user)
     if offer is None or offer.withdrawn_at is not None:
-        raise NotFound("You have no offer in this round.")
+        raise NotFound()
     _step(licence_round, "offer")
     if now >= licence_round.offer_deadline:
-        raise DeadlineRule("The deadline has passed; offers can no longer be withdrawn.")
+        raise WithdrawalTooLate()
     offer.withdrawn_at = now
     _audit(session, actor, "licence_offer", offer.id, "withdrawn", now, round_id=round_id)
     return offer
@@ -213,7 +291,7 @@ def close_licence_round(session: so.Session, round_id: int, *, actor: Actor, now
     require_operator(actor, system_too=True)
     licence_round = lock(session, LicenceRound, round_id, "licence round")
     if licence_round.status == RoundStatus.OPEN and now < licence_round.offer_deadline:
-        raise DeadlineRule("Offers stay sealed until the deadline.")
+        raise OffersSealed()
     offers = active_offers(licence_round)
     if not offers:
         _fail(session, licence_round, "No offers were received by the deadline.", actor=actor, now=now)
@@ -258,13 +336,13 @@ def decide_pledgee_consent(session: so.Session, round_id: int, *, consent: bool,
                            reference: str = "", reason: str = "") -> LicenceRound:
     """The pledgee bank consents to the awarded licence(s) (Civil Code art. 444), or refuses and ends the round."""
     if actor.role != Role.BANK or actor.user is None:
-        raise Forbidden("Only the pledgee bank decides on its consent.")
+        raise PledgeeOnly()
     licence_round = lock(session, LicenceRound, round_id, "licence round")
     if not can_see_case(actor.user, licence_round.case):
-        raise Forbidden("Only the pledgee bank of this case decides on its consent.")
+        raise PledgeeOnly()
     _step(licence_round, "consent")
     if licence_round.pledgee_consent_at is not None:
-        raise RuleBroken("The consent has already been given.")
+        raise ConsentAlreadyGiven()
     if not consent:
         reason = reason_for_refusing(reason)
         _audit(session, actor, "licence_round", licence_round.id, "pledgee_consent_refused", now,
@@ -289,16 +367,14 @@ def sign_licences(session: so.Session, round_id: int, *, contract_refs: list[str
     case = lock_case_row(session, licence_round.case_id)
     _step(licence_round, "sign")
     if licence_round.pledgee_consent_at is None:
-        raise PledgeeConsentMissing(
-            "The pledgee bank has not consented to this licence (Civil Code art. 444)."
-        )
+        raise PledgeeConsentMissing()
     if signed_on > now.date():
-        raise RuleBroken("The signing date cannot be in the future.")
+        raise SigningInFuture()
     order = {r.key: r.rank for r in ranking(licence_round)}
     chosen = sorted((o for o in licence_round.offers if o.selected), key=lambda o: order[o.id])
     refs = [ref.strip() for ref in contract_refs if ref.strip()]
     if len(refs) != len(chosen) or len(set(refs)) != len(refs):
-        raise RuleBroken(f"Give one distinct contract reference per licensee ({len(chosen)}), in rank order.")
+        raise ContractRefsMismatch(count=len(chosen))
     licences = []
     for offer, ref in zip(chosen, refs, strict=True):
         licence = Licence(
@@ -389,16 +465,16 @@ def payment_effects(session: so.Session, case: DisposalCase) -> list[tuple[Licen
 def _receive(session, licence: Licence, *, kind: PaymentKind, received_on: date, amount_fen: int, reference: str,
              reported_sales_fen: int | None, source: str, actor: Actor, now: datetime) -> LicencePayment:
     if amount_fen <= 0:
-        raise PaymentRefused("A payment is a positive amount.")
+        raise PaymentNotPositive()
     reference = reference.strip()
     if not reference:
-        raise PaymentRefused("Give the payment's bank reference.")
+        raise PaymentReferenceMissing()
     if received_on < licence.signed_on or received_on > now.date():
-        raise PaymentRefused("The payment date must lie between the signing date and today.")
+        raise PaymentDateOutOfRange(signed_on=licence.signed_on)
     duplicate = session.scalar(sa.select(LicencePayment.id).where(
         LicencePayment.licence_id == licence.id, LicencePayment.reference == reference))
     if duplicate is not None:
-        raise PaymentRefused(f"A payment with the reference {reference} is already recorded for this licence.")
+        raise PaymentAlreadyRecorded(reference=reference)
     payment = LicencePayment(licence_id=licence.id, case_id=licence.case_id, kind=kind, received_on=received_on,
                              amount_fen=amount_fen, reference=reference, reported_sales_fen=reported_sales_fen,
                              source=source, recorded_at=now, recorded_by_id=user_id(actor))
@@ -460,10 +536,10 @@ def import_royalty_csv(session: so.Session, licence_id: int, text: str, *, actor
         try:
             recorded.append(_royalty(session, licence, row.received_on, row.amount_fen, row.reference,
                                      row.reported_sales_fen, "csv", actor, now))
-        except PaymentRefused as error:
-            problems.append(f"line {row.line}: {error}")
+        except RuleBroken as error:
+            problems.append(CsvLineRefused(line=row.line, problem=error))
     if problems:
-        raise CsvRejected(problems)
+        raise CsvRejected(problems=problems)
     return ImportResult(recorded, skipped)
 
 
@@ -473,11 +549,11 @@ def record_licence_recordal(session: so.Session, licence_id: int, *, recordal_nu
     require_operator(actor)
     licence = lock(session, Licence, licence_id, "licence")
     if licence.recorded_on is not None:
-        raise RuleBroken("The recordal is already on file.")
+        raise RecordalOnFile()
     if not recordal_number.strip():
-        raise RuleBroken("Give the IP office's recordal number.")
+        raise RecordalNumberMissing()
     if recorded_on < licence.signed_on or recorded_on > now.date():
-        raise RuleBroken("The recordal date must lie between the signing date and today.")
+        raise RecordalDateOutOfRange(earliest=licence.signed_on)
     licence.recorded_on, licence.recordal_number = recorded_on, recordal_number.strip()[:80]
     _audit(session, actor, "licence", licence.id, "recorded", now, recordal_number=licence.recordal_number,
            recorded_on=recorded_on.isoformat(), late=recorded_on > licence.recordal_due_on)

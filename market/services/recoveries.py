@@ -15,8 +15,10 @@ from datetime import datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from market.domain.errors import NotFound
 from market.domain.ledger import Movement
 from market.domain.loss import cap_for_institution_year, compute_claims, fen_share
+from market.domain.money import AmountZero
 from market.domain.rules import RuleBroken
 from market.domain.settlement import (
     ClaimKind,
@@ -63,7 +65,7 @@ def on_later_recovery(
     Returns the new statement revision, or None when the case is not settled yet (nothing to re-run).
     """
     if amount_fen <= 0:
-        raise ValueError("A later recovery is a positive amount of fen.")
+        raise AmountZero()
     if case.state not in SETTLED_STATES:
         return None
     actor = actor or Actor.system()
@@ -98,9 +100,9 @@ def record_later_recovery(
     """The operator records money recovered after settlement (posting it in when it came through the centre)."""
     case = lock_case(session, case_id)
     if case is None:
-        raise LookupError(f"No disposal case {case_id}.")
+        raise NotFound()
     if case.state not in SETTLED_STATES:
-        raise CaseNotSettledYet("The case is not settled yet: add the money to the channel's result instead.")
+        raise CaseNotSettledYet()
     if through_centre:
         record_movement(session, Movement.LICENCE_INCOME, amount_fen=amount_fen, now=now, case_id=case.id,
                         memo=memo or "Recovered after settlement")

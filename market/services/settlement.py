@@ -9,6 +9,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from market.domain import ledger as accounts
+from market.domain.errors import NotFound
 from market.domain.ledger import Movement
 from market.domain.loss import LAYERS, Layer, LayerShares, RecoveryApplied
 from market.domain.rules import RuleBroken
@@ -108,9 +109,9 @@ def preview_statement(
 ) -> Statement:
     """The statement settling the case now would produce (nothing is written)."""
     if case.state != CaseState.DISPOSED:
-        raise NotDisposed("Only a disposed case can be settled.")
+        raise NotDisposed()
     if case.recovery_fen is None:
-        raise RecoveryMissing("The channel has not recorded what the disposal brought in.")
+        raise RecoveryMissing()
     forfeited = forfeited_for_case(session, case.id)
     if costs is None:
         costs = default_costs(case.recovery_fen + forfeited, case.appraised_value_fen, case.costs_so_far_fen, settings)
@@ -130,7 +131,7 @@ def settle_case(
 
     case = lock_case(session, case_id)  # lock order everywhere: case, then fund, then audit chain
     if case is None:
-        raise LookupError(f"No disposal case {case_id}.")
+        raise NotFound()
     lock_fund(session)
     statement = preview_statement(session, case, costs=costs, settings=settings)
     if statement.forfeited_fen:
@@ -212,7 +213,7 @@ def record_transfer(
     """Record the transfer (or licence recordal) and release the pledge."""
     case = lock_case(session, case_id)
     if case is None:
-        raise LookupError(f"No disposal case {case_id}.")
+        raise NotFound()
     released_on = released_on or now.astimezone(LOCAL).date()
     move_case(session, case, CaseAction.RECORD_TRANSFER, actor=actor, now=now,
               detail={"pledge_released_on": released_on.isoformat()})
@@ -226,7 +227,7 @@ def close_case(session: so.Session, case_id: int, *, actor: Actor, now: datetime
     """Close a settled case whose transfer is recorded."""
     case = lock_case(session, case_id)
     if case is None:
-        raise LookupError(f"No disposal case {case_id}.")
+        raise NotFound()
     move_case(session, case, CaseAction.CLOSE, actor=actor, now=now)
     case.closed_at = now
     return case

@@ -31,12 +31,11 @@ from market.domain.auction import (
 from market.domain.loss import fen_share
 from market.domain.money import format_yuan
 from market.domain.roles import Role
-from market.domain.rules import RuleBroken, min_first_start_fen
+from market.domain.rules import min_first_start_fen
 from market.domain.settlement import ppm_fraction
 from market.domain.workflow import CHANNEL_ENTRY
 from market.models import Auction, DisposalCase, FirstRefusalAnswer
 from market.services.auctions import (
-    AuctionNotFound,
     bid_history,
     get_visible,
     live_auction_for_case,
@@ -62,7 +61,7 @@ from market.web.forms.auctions import (
     beijing_to_utc,
     utc_to_beijing_input,
 )
-from market.web.i18n import flash_error
+from market.web.refusals import submitted
 
 
 def _percent(share) -> str:
@@ -93,12 +92,9 @@ def _caller():
 
 def _load(auction_id: int) -> Auction:
     """The auction if the viewer may see it (else 404), after whatever the clock owes it."""
-    try:
+    auction = get_visible(db(), auction_id, _caller())
+    if settle_if_due(db(), auction, now()):
         auction = get_visible(db(), auction_id, _caller())
-        if settle_if_due(db(), auction, now()):
-            auction = get_visible(db(), auction_id, _caller())
-    except AuctionNotFound:
-        abort(404)
     return auction
 
 
@@ -164,14 +160,11 @@ def live(auction_id: int):
 def deposit(auction_id: int):
     """Pay the deposit and receive a bidder code."""
     _load(auction_id)
-    if DepositForm().validate_on_submit():
-        try:
-            bidder, created = pay_deposit(db(), auction_id, user().institution_id, now=now(), user=user(),
-                                          rules=auction_rules())
-            if created:
-                flash(_("Deposit recorded. You bid as %(code)s.", code=bidder.code), "success")
-        except RuleBroken as error:
-            flash_error(error)
+    if submitted(DepositForm()):
+        bidder, created = pay_deposit(db(), auction_id, user().institution_id, now=now(), user=user(),
+                                      rules=auction_rules())
+        if created:
+            flash(_("Deposit recorded. You bid as %(code)s.", code=bidder.code), "success")
     return redirect(url_for(".show", auction_id=auction_id))
 
 
@@ -181,20 +174,17 @@ def bid(auction_id: int):
     """Place a bid at server time."""
     _load(auction_id)
     form = BidForm()
-    if not form.validate_on_submit():
+    if not submitted(form):
         for errors in form.errors.values():
             for error in errors:
                 flash(error, "error")
         return redirect(url_for(".show", auction_id=auction_id))
-    try:
-        placed = place_bid(db(), auction_id, institution_id=user().institution_id, amount_fen=form.amount.data,
-                           now=now(), rules=auction_rules())
-        flash(_("Your bid of %(amount)s is in (no. %(seq)s).", amount=format_yuan(placed.amount_fen),
-                seq=placed.seq), "success")
-        if placed.proxy_bids:
-            flash(_("A hidden maximum has already answered your bid."), "info")
-    except RuleBroken as error:
-        flash_error(error)
+    placed = place_bid(db(), auction_id, institution_id=user().institution_id, amount_fen=form.amount.data,
+                       now=now(), rules=auction_rules())
+    flash(_("Your bid of %(amount)s is in (no. %(seq)s).", amount=format_yuan(placed.amount_fen),
+            seq=placed.seq), "success")
+    if placed.proxy_bids:
+        flash(_("A hidden maximum has already answered your bid."), "info")
     return redirect(url_for(".show", auction_id=auction_id))
 
 
@@ -204,14 +194,11 @@ def proxy(auction_id: int):
     """Set or raise a hidden maximum."""
     _load(auction_id)
     form = ProxyForm()
-    if form.validate_on_submit():
-        try:
-            set_proxy(db(), auction_id, institution_id=user().institution_id, max_fen=form.max_amount.data,
-                      now=now(), rules=auction_rules())
-            flash(_("Your hidden maximum of %(amount)s is set.", amount=format_yuan(form.max_amount.data)),
-                  "success")
-        except RuleBroken as error:
-            flash_error(error)
+    if submitted(form):
+        set_proxy(db(), auction_id, institution_id=user().institution_id, max_fen=form.max_amount.data,
+                  now=now(), rules=auction_rules())
+        flash(_("Your hidden maximum of %(amount)s is set.", amount=format_yuan(form.max_amount.data)),
+              "success")
     else:
         for errors in form.errors.values():
             flash(" ".join(errors), "error")
@@ -224,14 +211,11 @@ def first_refusal(auction_id: int, holder_id: int):
     """A first-refusal holder (or the operator for it) matches the final price or declines."""
     _load(auction_id)
     form = FirstRefusalForm()
-    if form.validate_on_submit():
+    if submitted(form):
         decision = RefusalDecision.MATCH if form.match.data else RefusalDecision.DECLINE
-        try:
-            answer_first_refusal(db(), auction_id, holder_id, decision, actor=Actor.of(user()), now=now(),
-                                 rules=auction_rules())
-            flash(_("The answer is recorded."), "success")
-        except RuleBroken as error:
-            flash_error(error)
+        answer_first_refusal(db(), auction_id, holder_id, decision, actor=Actor.of(user()), now=now(),
+                             rules=auction_rules())
+        flash(_("The answer is recorded."), "success")
     return redirect(url_for(".show", auction_id=auction_id))
 
 
@@ -241,12 +225,9 @@ def payment(auction_id: int):
     """The operator confirms that the winner paid the price."""
     _require_operator()
     _load(auction_id)
-    if PaymentForm().validate_on_submit():
-        try:
-            record_payment(db(), auction_id, actor=Actor.of(user()), now=now(), rules=auction_rules())
-            flash(_("Payment recorded; the case is disposed."), "success")
-        except RuleBroken as error:
-            flash_error(error)
+    if submitted(PaymentForm()):
+        record_payment(db(), auction_id, actor=Actor.of(user()), now=now(), rules=auction_rules())
+        flash(_("Payment recorded; the case is disposed."), "success")
     return redirect(url_for(".show", auction_id=auction_id))
 
 
@@ -275,19 +256,16 @@ def open_round(case_id: int):
     form = OpenAuctionForm()
     if request.method == "GET":
         _prefill(form, case)
-    elif form.validate_on_submit():
+    elif submitted(form):
         ends_at = beijing_to_utc(form.ends_at.data)
         starts_at = beijing_to_utc(form.starts_at.data) if form.starts_at.data else None
-        try:
-            auction = open_auction(
-                db(), case_id, starting_price_fen=form.starting_price.data, increment_fen=form.increment.data,
-                deposit_fen=form.deposit.data, starts_at=starts_at, ends_at=ends_at, actor=Actor.of(user()),
-                now=now(), kind=AuctionKind(form.kind.data), rules=auction_rules(),
-            )
-            flash(_("Round %(round)s is open.", round=auction.round_no), "success")
-            return redirect(url_for(".show", auction_id=auction.id))
-        except (RuleBroken, LookupError) as error:
-            flash_error(error)
+        auction = open_auction(
+            db(), case_id, starting_price_fen=form.starting_price.data, increment_fen=form.increment.data,
+            deposit_fen=form.deposit.data, starts_at=starts_at, ends_at=ends_at, actor=Actor.of(user()),
+            now=now(), kind=AuctionKind(form.kind.data), rules=auction_rules(),
+        )
+        flash(_("Round %(round)s is open.", round=auction.round_no), "success")
+        return redirect(url_for(".show", auction_id=auction.id))
     return render_template("auctions/open.html", form=form, case=case,
                            live=live_auction_for_case(db(), case_id))
 

@@ -10,12 +10,10 @@ from flask_login import login_required
 from market.domain.ledger import BudgetLine
 from market.domain.money import format_yuan
 from market.domain.roles import Role
-from market.domain.rules import RuleBroken
 from market.domain.settlement import ClaimKind, ClaimState, ReviewDecision
 from market.domain.workflow import Channel
 from market.models import ClaimPayment, Clawback, CompensationClaim, PolicyVersion
 from market.services import compensation, fund, statistics
-from market.services.access import NotFound
 from market.services.audit import Actor
 from market.services.statistics import Quarter
 from market.web import dashboards
@@ -30,7 +28,7 @@ from market.web.forms.bureau import (
     PolicyForm,
     ReviewForm,
 )
-from market.web.i18n import flash_error
+from market.web.refusals import submitted
 from market.web.settlement import claims_table_csv
 
 bp = Blueprint("bureau", __name__, url_prefix="/bureau")
@@ -152,29 +150,22 @@ def claims_csv():
 def review(claim_id: int):
     """Approve, reduce with reason or reject with reason (a second bureau user above the threshold)."""
     require_bureau()
-    try:
-        claim = compensation.get_claim(db(), user(), claim_id)
-    except NotFound:
-        abort(404)
+    claim = compensation.get_claim(db(), user(), claim_id)
     form = ReviewForm()
-    if form.validate_on_submit():
-        try:
-            compensation.review(db(), claim.id, actor=Actor.of(user()), decision=ReviewDecision(form.decision.data),
-                                amount_fen=form.amount.data, reason=form.reason.data or "", now=now())
-        except RuleBroken as error:
-            flash_error(error)
-        else:
-            messages = {
-                ClaimState.AWAITING_SECOND_APPROVAL: _("Recorded. The amount is above the four-eyes threshold: "
-                                                       "a second bureau user must approve."),
-                ClaimState.APPROVED: _("Approved; the claim joins the payment queue in order of approval."),
-                ClaimState.REJECTED: _("Rejected; the claimant sees the reason."),
-            }
-            flash(messages.get(claim.state, _("Recorded.")), "success")
+    if submitted(form):
+        compensation.review(db(), claim.id, actor=Actor.of(user()), decision=ReviewDecision(form.decision.data),
+                            amount_fen=form.amount.data, reason=form.reason.data or "", now=now())
+        messages = {
+            ClaimState.AWAITING_SECOND_APPROVAL: _("Recorded. The amount is above the four-eyes threshold: "
+                                                   "a second bureau user must approve."),
+            ClaimState.APPROVED: _("Approved; the claim joins the payment queue in order of approval."),
+            ClaimState.REJECTED: _("Rejected; the claimant sees the reason."),
+        }
+        flash(messages.get(claim.state, _("Recorded.")), "success")
     else:
         for errors in form.errors.values():
             for error in errors:
-                flash_error(error)
+                flash(error, "error")
     return redirect(url_for("settlement.claim", claim_id=claim.id))
 
 
@@ -209,12 +200,8 @@ def _clawbacks(session) -> list[Clawback]:
 
 def _fund_action(action, success: str):
     require_bureau()
-    try:
-        action()
-    except RuleBroken as error:
-        flash_error(error)
-    else:
-        flash(success, "success")
+    action()
+    flash(success, "success")
     return redirect(url_for("bureau.fund_page"))
 
 
@@ -222,7 +209,7 @@ def _fund_action(action, success: str):
 def contribute():
     """Money put into the fund."""
     form = ContributionForm()
-    if not form.validate_on_submit():
+    if not submitted(form):
         return _form_errors(form)
     return _fund_action(lambda: fund.contribute(db(), form.amount.data, actor=Actor.of(user()), now=now(),
                                                 memo=form.memo.data), _("Contribution recorded."))
@@ -232,7 +219,7 @@ def contribute():
 def grant_budget():
     """A year's budget line, or a top-up of it."""
     form = BudgetForm()
-    if not form.validate_on_submit():
+    if not submitted(form):
         return _form_errors(form)
     return _fund_action(lambda: fund.grant_budget(db(), form.year.data, BudgetLine(form.line.data), form.amount.data,
                                                   actor=Actor.of(user()), now=now(), memo=form.memo.data or ""),
@@ -242,7 +229,7 @@ def grant_budget():
 @bp.route("/fund/pay", methods=["POST"])
 def pay():
     """Run the payments: approved claims in order of approval, as far as budget and balance allow."""
-    if not ConfirmForm().validate_on_submit():
+    if not submitted(ConfirmForm()):
         abort(400)
 
     def run():
@@ -258,7 +245,7 @@ def pay():
 def close_year():
     """Year-end: the rest of the year's budget lapses; waiting claims carry over."""
     form = CloseYearForm()
-    if not form.validate_on_submit():
+    if not submitted(form):
         return _form_errors(form)
     return _fund_action(lambda: fund.close_year(db(), form.year.data, actor=Actor.of(user()), now=now()),
                         _("Year closed."))
@@ -267,7 +254,7 @@ def close_year():
 @bp.route("/clawbacks/<int:clawback_id>/repaid", methods=["POST"])
 def clawback_repaid(clawback_id: int):
     """Record that a claimant repaid a clawback."""
-    if not ConfirmForm().validate_on_submit():
+    if not submitted(ConfirmForm()):
         abort(400)
     if db().get(Clawback, clawback_id) is None:
         abort(404)
@@ -279,7 +266,7 @@ def _form_errors(form):
     require_bureau()
     for errors in form.errors.values():
         for error in errors:
-            flash_error(error)
+            flash(error, "error")
     return redirect(url_for("bureau.fund_page"))
 
 
@@ -337,16 +324,12 @@ def new_policy():
         for name, column in _POLICY_FORM_FIELDS.items():
             getattr(form, name).data = getattr(current, column)
         form.shortfall.data = current.shortfall.value
-    if form.validate_on_submit():
+    if submitted(form):
         settings = {column: getattr(form, name).data for name, column in _POLICY_FORM_FIELDS.items()}
         settings["shortfall"] = form.shortfall.data
-        try:
-            version = fund.add_policy_version(db(), actor=Actor.of(user()), now=now(), note=form.note.data, **settings)
-        except (RuleBroken, ValueError) as error:
-            flash_error(error)
-        else:
-            flash(_("Policy version %(v)s saved; new claims are computed under it.", v=version.version), "success")
-            return redirect(url_for("bureau.policy"))
+        version = fund.add_policy_version(db(), actor=Actor.of(user()), now=now(), note=form.note.data, **settings)
+        flash(_("Policy version %(v)s saved; new claims are computed under it.", v=version.version), "success")
+        return redirect(url_for("bureau.policy"))
     return render_template("bureau/policy_form.html", form=form, current=current), (
         200 if request.method == "GET" else 422)
 

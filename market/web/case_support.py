@@ -1,17 +1,16 @@
-"""What the case pages share: words for states and actions, the centre's rules, turning errors into answers."""
+"""What the case pages share: words for states and actions, the centre's rules, the role a page needs."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash
+from flask import Blueprint, current_app
 from flask_babel import lazy_gettext as _l
 
 from market.domain.roles import Role
-from market.domain.rules import DEFAULT_RULES, DisposalRules, RuleBroken
+from market.domain.rules import DEFAULT_RULES, DisposalRules
 from market.domain.workflow import REVIEW_CHECKS, CaseState, Channel, SuspensionGrounds
 from market.models import IPKind, LegalStatus
-from market.services.access import Forbidden, NotFound, require_role
+from market.services.access import require_role
 from market.web.context import user
-from market.web.i18n import flash_error
 
 STATE_NAMES = {
     CaseState.FILED: _l("Filed"),
@@ -143,24 +142,5 @@ def disposal_rules() -> DisposalRules:
 def require(*roles: Role):
     """The signed-in user if they have one of the roles; 403 otherwise."""
     me = user()
-    try:
-        require_role(me, *roles)
-    except Forbidden:
-        abort(403)
+    require_role(me, *roles)  # Forbidden: the page handler answers 403
     return me
-
-
-def run(call, *, success: str | None = None):
-    """Run a service call: flash its success; a broken rule is flashed and answered with None; 404/403 abort."""
-    try:
-        result = call()
-    except NotFound:
-        abort(404)
-    except Forbidden:
-        abort(403)
-    except RuleBroken as error:
-        flash_error(error)
-        return None
-    if success:
-        flash(success, "success")
-    return result

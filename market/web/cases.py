@@ -5,7 +5,7 @@ Guarantors, insurers, agencies and the bureau may read the cases they can see; o
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
@@ -18,10 +18,11 @@ from market.services import case_queries, disposal, filing
 from market.services.audit import Actor
 from market.services.case_queries import state_counts
 from market.web import dashboards
-from market.web.case_support import STATE_NAMES, disposal_rules, register_filters, require, run
+from market.web.case_support import STATE_NAMES, disposal_rules, register_filters, require
 from market.web.context import db, now, user
 from market.web.forms.cases import FilingForm, WithdrawForm
 from market.web.forms.fields import choices
+from market.web.refusals import submitted
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 register_filters(bp)
@@ -52,16 +53,15 @@ def choose_loan():
 def new(loan_id: int):
     """File a disposal case from one defaulted loan."""
     me = require(Role.BANK)
-    loan = run(lambda: filing.loan_for_filing(db(), me, loan_id))
+    loan = filing.loan_for_filing(db(), me, loan_id)
     if loan is None or loan.pledge is None:
         abort(404)
     form = _filing_form(loan, obj_defaults=request.method == "GET")
-    if form.validate_on_submit():
-        case = run(lambda: filing.file_case(db(), loan_id=loan.id, filing=_filing(form), summary=form.summary.data or "",
-                                            actor=Actor.of(me), now=now()),
-                   success=_("The case was filed; the trading centre will review it."))
-        if case is not None:
-            return redirect(url_for("cases.show", case_id=case.id))
+    if submitted(form):
+        case = filing.file_case(db(), loan_id=loan.id, filing=_filing(form), summary=form.summary.data or "",
+                                actor=Actor.of(me), now=now())
+        flash(_("The case was filed; the trading centre will review it."), "success")
+        return redirect(url_for("cases.show", case_id=case.id))
     status = 422 if request.method == "POST" else 200
     return render_template("cases/new.html", loan=loan, form=form), status
 
@@ -71,7 +71,7 @@ def new(loan_id: int):
 def show(case_id: int):
     """One case: the claim, the assets, the layers, where it stands, and its timeline."""
     me = user()
-    case = run(lambda: case_queries.case_for(db(), me, case_id))
+    case = case_queries.case_for(db(), me, case_id)
     return render_template("cases/show.html", me=me, case=case, events=case_queries.timeline(db(), case.id),
                            rules=disposal_rules(), **_bank_forms(me, case))
 
@@ -81,14 +81,13 @@ def show(case_id: int):
 def resubmit(case_id: int):
     """The bank corrects a returned filing and sends it back."""
     me = require(Role.BANK)
-    case = run(lambda: case_queries.case_for(db(), me, case_id))
+    case = case_queries.case_for(db(), me, case_id)
     form = _filing_form(case.loan, case=case)
-    if form.validate_on_submit():
-        done = run(lambda: filing.resubmit_case(db(), case.id, filing=_filing(form), summary=form.summary.data or "",
-                                                actor=Actor.of(me), now=now()),
-                   success=_("The case was sent back to the trading centre."))
-        if done is not None:
-            return redirect(url_for("cases.show", case_id=case.id))
+    if submitted(form):
+        filing.resubmit_case(db(), case.id, filing=_filing(form), summary=form.summary.data or "",
+                             actor=Actor.of(me), now=now())
+        flash(_("The case was sent back to the trading centre."), "success")
+        return redirect(url_for("cases.show", case_id=case.id))
     return _show_again(me, case, resubmit_form=form)
 
 
@@ -97,19 +96,18 @@ def resubmit(case_id: int):
 def withdraw(case_id: int):
     """The bank withdraws its case because the debtor paid."""
     me = require(Role.BANK)
-    case = run(lambda: case_queries.case_for(db(), me, case_id))
+    case = case_queries.case_for(db(), me, case_id)
     form = WithdrawForm(prefix="withdraw")
-    if form.validate_on_submit():
-        done = run(lambda: disposal.withdraw_case(db(), case.id, paid_by_debtor_fen=form.paid_by_debtor.data,
-                                                  reason=form.reason.data, actor=Actor.of(me), now=now()),
-                   success=_("The case was withdrawn."))
-        if done is not None:
-            return redirect(url_for("cases.show", case_id=case.id))
+    if submitted(form):
+        disposal.withdraw_case(db(), case.id, paid_by_debtor_fen=form.paid_by_debtor.data,
+                               reason=form.reason.data, actor=Actor.of(me), now=now())
+        flash(_("The case was withdrawn."), "success")
+        return redirect(url_for("cases.show", case_id=case.id))
     return _show_again(me, case, withdraw_form=form)
 
 
 def _show_again(me: User, case, **forms):
-    case = run(lambda: case_queries.case_for(db(), me, case.id))
+    case = case_queries.case_for(db(), me, case.id)
     context = {**_bank_forms(me, case), **forms}
     return render_template("cases/show.html", me=me, case=case, events=case_queries.timeline(db(), case.id),
                            rules=disposal_rules(), **context), 422

@@ -14,9 +14,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from market.domain.channels import ListingStatus, ProposalStatus, RoundStatus
-from market.domain.money import InvalidAmount
 from market.domain.roles import Role
-from market.domain.rules import RuleBroken
 from market.domain.workflow import CHANNEL_ENTRY
 from market.models import (
     ClaimListing,
@@ -28,12 +26,11 @@ from market.models import (
     User,
 )
 from market.services import claim_transfer, conversion, licensing
-from market.services.access import Forbidden, NotFound, can_see_case
+from market.services.access import can_see_case
 from market.services.audit import Actor
 from market.services.channels import LICENCE_APPLICANT_ROLES
 from market.web import dashboards
 from market.web.context import db, now, user
-from market.web.i18n import flash_error
 
 bp = Blueprint("channels", __name__, url_prefix="/channels")
 DESK_LIMIT = 200
@@ -45,28 +42,10 @@ def actor() -> Actor:
 
 
 def attempt(action: Callable[[], object], success: str) -> bool:
-    """Run a service call: flash success, or the rule it broke; 403/404 for access problems."""
-    try:
-        action()
-    except Forbidden:
-        abort(403)
-    except LookupError:  # NotFound, and the workflow's "no such case"
-        abort(404)
-    except (RuleBroken, InvalidAmount) as error:
-        flash_error(error)
-        return False
+    """Run a service call and flash its success (a refusal goes to the page handler, market.web.refusals)."""
+    action()
     flash(success, "success")
     return True
-
-
-def loaded(getter: Callable[[], object]):
-    """Load an object the user may see, or answer 404 (403 for a wrong role)."""
-    try:
-        return getter()
-    except Forbidden:
-        abort(403)
-    except NotFound:
-        abort(404)
 
 
 def require_role(*roles: Role) -> None:

@@ -16,7 +16,7 @@ from market.domain.roles import Role
 from market.models import ClaimListing
 from market.services import claim_transfer
 from market.services.claim_transfer import AuctionTerms
-from market.web.channels import actor, attempt, bp, case_or_404, loaded, require_role
+from market.web.channels import actor, attempt, bp, case_or_404, require_role
 from market.web.context import db, now, user
 from market.web.forms.auctions import beijing_to_utc, utc_to_beijing_input
 from market.web.forms.channels import (
@@ -29,6 +29,8 @@ from market.web.forms.channels import (
     RecordalForm,
 )
 from market.web.forms.fields import choices
+from market.web.labels import label
+from market.web.refusals import submitted
 
 
 @bp.route("/claims")
@@ -39,7 +41,7 @@ def claims():
     if Role(me.role) in (Role.OPERATOR, Role.BUREAU):
         listings = claim_transfer.all_listings(db())
     else:
-        listings = loaded(lambda: claim_transfer.open_listings(db(), me))
+        listings = claim_transfer.open_listings(db(), me)
     return render_template("channels/claims.html", listings=listings, me=me, now=now())
 
 
@@ -59,11 +61,11 @@ def new_claim():
     require_role(Role.BANK)
     me = user()
     form = ClaimListingForm()
-    form.loan_id.choices = choices(*((loan.id, f"{loan.contract_number} · {loan.enterprise.name} · {loan.status.value}")
+    form.loan_id.choices = choices(*((loan.id, f"{loan.contract_number} · {loan.enterprise.name} · {label(loan.status)}")
                                     for loan in claim_transfer.listable_loans(db(), me)))
     if not form.is_submitted():
         form.offer_deadline.data = utc_to_beijing_input(now() + timedelta(days=20))
-    if form.validate_on_submit():
+    if submitted(form):
         created = {}
 
         def run():
@@ -90,9 +92,9 @@ def claim_transfer_case(case_id: int):
 
 
 def _listing(listing_id: int) -> ClaimListing:
-    listing = loaded(lambda: claim_transfer.get_listing(db(), listing_id, user()))
+    listing = claim_transfer.get_listing(db(), listing_id, user())
     if listing.auction_id is not None and claim_transfer.sync_claim_auction(db(), listing.auction_id, now()):
-        listing = loaded(lambda: claim_transfer.get_listing(db(), listing_id, user()))
+        listing = claim_transfer.get_listing(db(), listing_id, user())
     return listing
 
 
@@ -137,7 +139,7 @@ def open_claim(listing_id: int):
     listing = _listing(listing_id)
     if listing.mode == SaleMode.AUCTION:
         form = OpenClaimAuctionForm()
-        if form.validate_on_submit() and attempt(
+        if submitted(form) and attempt(
             lambda: claim_transfer.open_claim_listing(
                 db(), listing_id, actor=actor(), now=now(),
                 auction=AuctionTerms(form.starting_price.data, form.increment.data, form.deposit.data,
@@ -146,7 +148,7 @@ def open_claim(listing_id: int):
         ):
             return redirect(url_for(".claim_page", listing_id=listing_id))
         return _render(_listing(listing_id), 422, auction_form=form)
-    if ActionForm().validate_on_submit():
+    if submitted(ActionForm()):
         attempt(lambda: claim_transfer.open_claim_listing(db(), listing_id, actor=actor(), now=now()),
                 _("The listing is open to licensed financial institutions."))
     return redirect(url_for(".claim_page", listing_id=listing_id))
@@ -159,7 +161,7 @@ def offer_for_claim(listing_id: int):
     require_role(Role.BANK, Role.AIC)
     _listing(listing_id)
     form = ClaimOfferForm()
-    if form.validate_on_submit() and attempt(
+    if submitted(form) and attempt(
         lambda: claim_transfer.submit_claim_offer(db(), listing_id, price_fen=form.price.data,
                                                   terms=form.terms.data or "", actor=actor(), now=now()),
         _("Your offer is with the seller."),
@@ -174,7 +176,7 @@ def withdraw_claim_offer(listing_id: int):
     """Withdraw one's offer while the listing is open."""
     require_role(Role.BANK, Role.AIC)
     _listing(listing_id)
-    if ActionForm().validate_on_submit():
+    if submitted(ActionForm()):
         attempt(lambda: claim_transfer.withdraw_claim_offer(db(), listing_id, actor=actor(), now=now()),
                 _("Your offer is withdrawn."))
     return redirect(url_for(".claim_page", listing_id=listing_id))
@@ -187,7 +189,7 @@ def accept(listing_id: int):
     require_role(Role.BANK)
     _listing(listing_id)
     form = AcceptOfferForm()
-    if form.validate_on_submit():
+    if submitted(form):
         if not form.offer_id.data.isdigit():
             abort(400)
         attempt(lambda: claim_transfer.accept_claim_offer(db(), listing_id, int(form.offer_id.data),
@@ -202,7 +204,7 @@ def complete(listing_id: int):
     """The operator confirms payment: loan and pledge move to the buyer."""
     require_role(Role.OPERATOR)
     _listing(listing_id)
-    if ActionForm().validate_on_submit():
+    if submitted(ActionForm()):
         attempt(lambda: claim_transfer.complete_claim_transfer(db(), listing_id, actor=actor(), now=now()),
                 _("The claim and its pledge have moved to the buyer; record the change with the IP office."))
     return redirect(url_for(".claim_page", listing_id=listing_id))
@@ -215,7 +217,7 @@ def withdraw_listing(listing_id: int):
     require_role(Role.BANK, Role.OPERATOR)
     _listing(listing_id)
     form = ReasonForm()
-    if form.validate_on_submit() and attempt(
+    if submitted(form) and attempt(
         lambda: claim_transfer.end_claim_listing(db(), listing_id, reason=form.reason.data, actor=actor(),
                                                  now=now()),
         _("The listing is withdrawn."),
@@ -231,7 +233,7 @@ def record_pledge_recordal(listing_id: int):
     require_role(Role.OPERATOR)
     _listing(listing_id)
     form = RecordalForm()
-    if form.validate_on_submit() and attempt(
+    if submitted(form) and attempt(
         lambda: claim_transfer.record_pledge_recordal(db(), listing_id, recordal_number=form.recordal_number.data,
                                                       recorded_on=form.recorded_on.data, actor=actor(), now=now()),
         _("The recordal is on file."),

@@ -12,10 +12,11 @@ from market.domain.roles import Role
 from market.domain.workflow import CHANNEL_ENTRY
 from market.models import ConversionProposal, DisposalCase, EquityPosition
 from market.services import conversion
-from market.web.channels import DESK_LIMIT, actor, attempt, bp, case_or_404, loaded, require_role
+from market.web.channels import DESK_LIMIT, actor, attempt, bp, case_or_404, require_role
 from market.web.context import db, now, user
 from market.web.forms.channels import ActionForm, ConversionConsentForm, ConversionForm, ReasonForm
 from market.web.forms.fields import choices
+from market.web.refusals import submitted
 
 
 @bp.route("/conversions")
@@ -55,7 +56,7 @@ def propose(case_id: int):
     form.aic_id.choices = choices(*((aic.id, aic.name) for aic in conversion.aic_choices(db())))
     if not form.is_submitted():
         form.lockup_months.data = 36
-    if form.validate_on_submit():
+    if submitted(form):
         terms = ConversionTerms(
             claim_price_fen=form.claim_price.data, claim_valuation_fen=form.claim_valuation.data,
             valuation_report_ref=form.valuation_report_ref.data, pre_money_valuation_fen=form.pre_money_valuation.data,
@@ -76,7 +77,7 @@ def propose(case_id: int):
 
 
 def _proposal(proposal_id: int) -> ConversionProposal:
-    return loaded(lambda: conversion.get_proposal(db(), proposal_id, user()))
+    return conversion.get_proposal(db(), proposal_id, user())
 
 
 def _render(proposal: ConversionProposal, status: int = 200, **forms):
@@ -113,7 +114,7 @@ def consent(proposal_id: int):
     if conversion.party_of(user(), proposal) is None:
         abort(403)
     form = ConversionConsentForm()
-    if form.validate_on_submit():
+    if submitted(form):
         refuse = bool(form.refuse.data)
         if attempt(lambda: conversion.decide_consent(db(), proposal_id, consent=not refuse,
                                                      reference=form.reference.data or "", note=form.note.data or "",
@@ -129,7 +130,7 @@ def execute(proposal_id: int):
     """The operator executes the conversion once every consent is in."""
     require_role(Role.OPERATOR)
     _proposal(proposal_id)
-    if ActionForm().validate_on_submit():
+    if submitted(ActionForm()):
         attempt(lambda: conversion.execute_conversion(db(), proposal_id, actor=actor(), now=now()),
                 _("The conversion is executed: the AIC holds the equity and the case is ready for settlement."))
     return redirect(url_for(".proposal_page", proposal_id=proposal_id))
@@ -142,7 +143,7 @@ def abandon_conversion(proposal_id: int):
     require_role(Role.OPERATOR)
     _proposal(proposal_id)
     form = ReasonForm()
-    if form.validate_on_submit() and attempt(
+    if submitted(form) and attempt(
         lambda: conversion.abandon_conversion(db(), proposal_id, reason=form.reason.data, actor=actor(), now=now()),
         _("The conversion is abandoned; the case awaits its next channel."),
     ):

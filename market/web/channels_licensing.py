@@ -24,7 +24,7 @@ from market.domain.workflow import CHANNEL_ENTRY
 from market.models import DisposalCase, LicenceRound, PaymentKind
 from market.services import licensing
 from market.services.channels import LICENCE_APPLICANT_ROLES, sees_everything
-from market.web.channels import actor, attempt, bp, case_or_404, form_errors, loaded, require_role
+from market.web.channels import actor, attempt, bp, case_or_404, form_errors, require_role
 from market.web.context import db, now, user
 from market.web.forms.auctions import beijing_to_utc, utc_to_beijing_input
 from market.web.forms.channels import (
@@ -42,6 +42,7 @@ from market.web.forms.channels import (
     SignForm,
 )
 from market.web.forms.fields import choices
+from market.web.refusals import submitted
 
 
 @bp.route("/licensing")
@@ -88,7 +89,7 @@ def open_round(case_id: int):
     if not form.is_submitted():
         form.offer_deadline.data = utc_to_beijing_input(now() + timedelta(days=20))
         form.term_months.data, form.discount_rate.data = 36, 80_000
-    if form.validate_on_submit():
+    if submitted(form):
         terms = LicenceTerms(
             kind=LicenceKind(form.kind.data), field_of_use=form.field_of_use.data, territory=form.territory.data,
             term_months=form.term_months.data, min_upfront_fen=form.min_upfront.data,
@@ -135,7 +136,7 @@ def _render_round(licence_round: LicenceRound, status: int = 200, **forms):
 
 
 def _round(round_id: int) -> LicenceRound:
-    return loaded(lambda: licensing.get_round(db(), round_id, user()))
+    return licensing.get_round(db(), round_id, user())
 
 
 @bp.route("/licensing/<int:round_id>")
@@ -156,7 +157,7 @@ def submit_offer(round_id: int):
     require_role(*LICENCE_APPLICANT_ROLES)
     licence_round = _round(round_id)
     form = LicenceOfferForm()
-    if form.validate_on_submit() and attempt(
+    if submitted(form) and attempt(
         lambda: licensing.submit_licence_offer(db(), round_id, _offer_terms(form), note=form.note.data or "",
                                                actor=actor(), now=now()),
         _("Your sealed offer is in. You can revise or withdraw it until the deadline."),
@@ -171,7 +172,7 @@ def withdraw_offer(round_id: int):
     """An applicant withdraws its offer before the deadline."""
     require_role(*LICENCE_APPLICANT_ROLES)
     _round(round_id)
-    if ActionForm().validate_on_submit():
+    if submitted(ActionForm()):
         attempt(lambda: licensing.withdraw_licence_offer(db(), round_id, actor=actor(), now=now()),
                 _("Your offer is withdrawn."))
     return redirect(url_for(".round_page", round_id=round_id))
@@ -184,7 +185,7 @@ def record_offer(round_id: int):
     require_role(Role.OPERATOR)
     _round(round_id)
     form = RecordOfferForm()
-    if form.validate_on_submit() and attempt(
+    if submitted(form) and attempt(
         lambda: licensing.submit_licence_offer(
             db(), round_id, _offer_terms(form), note=form.note.data or "", applicant_name=form.applicant_name.data,
             applicant_credit_code=form.applicant_credit_code.data, actor=actor(), now=now()),
@@ -200,7 +201,7 @@ def close_round(round_id: int):
     """The operator closes a round whose deadline has passed (the clock does it too)."""
     require_role(Role.OPERATOR)
     _round(round_id)
-    if ActionForm().validate_on_submit():
+    if submitted(ActionForm()):
         attempt(lambda: licensing.close_licence_round(db(), round_id, actor=actor(), now=now()),
                 _("The round is closed."))
     return redirect(url_for(".round_page", round_id=round_id))
@@ -214,7 +215,7 @@ def award(round_id: int):
     licence_round = _round(round_id)
     form = AwardForm()
     form.offer_ids.choices = choices(*((r.key, str(r.key)) for r in licensing.ranking(licence_round)))
-    if form.validate_on_submit() and attempt(
+    if submitted(form) and attempt(
         lambda: licensing.award_licence(db(), round_id, form.offer_ids.data, reason=form.reason.data or "",
                                         actor=actor(), now=now()),
         _("Awarded. The pledgee bank is asked for its consent."),
@@ -231,7 +232,7 @@ def pledgee_consent(round_id: int):
     require_role(Role.BANK)
     _round(round_id)
     form = PledgeeConsentForm()
-    if form.validate_on_submit():
+    if submitted(form):
         refuse = bool(form.refuse.data)
         if attempt(lambda: licensing.decide_pledgee_consent(
                 db(), round_id, consent=not refuse, reference=form.reference.data or "",
@@ -248,7 +249,7 @@ def sign(round_id: int):
     require_role(Role.OPERATOR)
     _round(round_id)
     form = SignForm()
-    if form.validate_on_submit() and attempt(
+    if submitted(form) and attempt(
         lambda: licensing.sign_licences(db(), round_id, contract_refs=form.contract_refs.data.splitlines(),
                                         signed_on=form.signed_on.data, starts_on=form.starts_on.data,
                                         actor=actor(), now=now()),
@@ -265,7 +266,7 @@ def abandon(round_id: int):
     require_role(Role.OPERATOR)
     _round(round_id)
     form = ReasonForm()
-    if form.validate_on_submit() and attempt(
+    if submitted(form) and attempt(
         lambda: licensing.abandon_licensing(db(), round_id, reason=form.reason.data, actor=actor(), now=now()),
         _("Licensing has ended; the case awaits its next channel."),
     ):
@@ -277,7 +278,7 @@ def abandon(round_id: int):
 
 
 def _licence(licence_id: int):
-    return loaded(lambda: licensing.get_licence(db(), licence_id, user()))
+    return licensing.get_licence(db(), licence_id, user())
 
 
 def _render_licence(licence, status: int = 200, **forms):
@@ -314,7 +315,7 @@ def record_payment(licence_id: int):
     require_role(Role.OPERATOR)
     _licence(licence_id)
     form = PaymentForm()
-    if form.validate_on_submit() and attempt(
+    if submitted(form) and attempt(
         lambda: licensing.record_royalty_payment(
             db(), licence_id, received_on=form.received_on.data, amount_fen=form.amount.data,
             reference=form.reference.data, reported_sales_fen=form.reported_sales.data, actor=actor(), now=now()),
@@ -331,7 +332,7 @@ def import_payments(licence_id: int):
     require_role(Role.OPERATOR)
     _licence(licence_id)
     form = CsvImportForm()
-    if form.validate_on_submit():
+    if submitted(form):
         raw = form.statement.data.read(CSV_MAX_BYTES + 1)
         if len(raw) > CSV_MAX_BYTES:
             flash(_("The file is too large (at most 1 MB)."), "error")
@@ -361,7 +362,7 @@ def record_recordal(licence_id: int):
     require_role(Role.OPERATOR)
     _licence(licence_id)
     form = RecordalForm()
-    if form.validate_on_submit() and attempt(
+    if submitted(form) and attempt(
         lambda: licensing.record_licence_recordal(db(), licence_id, recordal_number=form.recordal_number.data,
                                                   recorded_on=form.recorded_on.data, actor=actor(), now=now()),
         _("The recordal is on file."),

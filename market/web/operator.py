@@ -31,7 +31,7 @@ from market.services import case_queries, disposal
 from market.services.audit import Actor
 from market.services.disposal import FirstRefusal, NoticeTerms
 from market.web import dashboards
-from market.web.case_support import STATE_NAMES, disposal_rules, require, run
+from market.web.case_support import STATE_NAMES, disposal_rules, require
 from market.web.context import db, now
 from market.web.forms.cases import (
     ConfirmForm,
@@ -47,6 +47,7 @@ from market.web.forms.cases import (
     WithdrawForm,
 )
 from market.web.forms.fields import choices
+from market.web.refusals import submitted
 
 bp = Blueprint("operator", __name__, url_prefix="/operator")
 
@@ -181,7 +182,7 @@ def queue():
 def case(case_id: int):
     """The workbench: the case's facts, its timeline, and the decisions open in its state."""
     me = require(Role.OPERATOR)
-    found = run(lambda: case_queries.case_for(db(), me, case_id))
+    found = case_queries.case_for(db(), me, case_id)
     return _workbench(found)
 
 
@@ -191,18 +192,18 @@ def act(case_id: int, verb: str):
     """Take one decision on a case; a broken rule is shown on the workbench with what was typed."""
     me = require(Role.OPERATOR)
     spec = VERBS.get(verb)
-    found = run(lambda: case_queries.case_for(db(), me, case_id))
+    found = case_queries.case_for(db(), me, case_id)
     if spec is None:
         return _workbench(found, status=404)
     form = _form(verb, found)
     if not spec.shown(found):
         flash(_("That decision is not open for this case as it stands."), "error")
         return _workbench(found, status=409)
-    if form.validate_on_submit():
-        done = run(lambda: spec.call(found, form, Actor.of(me)), success=str(spec.done))
-        if done is not None:
-            return redirect(url_for("operator.case", case_id=case_id))
-    found = run(lambda: case_queries.case_for(db(), me, case_id))
+    if submitted(form):
+        spec.call(found, form, Actor.of(me))
+        flash(str(spec.done), "success")
+        return redirect(url_for("operator.case", case_id=case_id))
+    found = case_queries.case_for(db(), me, case_id)
     return _workbench(found, submitted={verb: form}, status=422)
 
 

@@ -13,7 +13,7 @@ from market.domain.settlement import ClaimKind, ClaimState, CostSettings, Dispos
 from market.domain.workflow import CaseState
 from market.models import CompensationClaim, DisposalCase, Loan
 from market.services import compensation, recoveries, settlement
-from market.services.access import Forbidden, NotFound, can_see_case, loan_visibility
+from market.services.access import can_see_case, loan_visibility
 from market.services.audit import Actor
 from market.services.fund import LOCAL, current_policy, fund_year_of
 from market.web import dashboards
@@ -28,7 +28,8 @@ from market.web.forms.bureau import (
     TransferForm,
 )
 from market.web.forms.fields import choices
-from market.web.i18n import error_message, flash_error
+from market.web.i18n import error_message
+from market.web.refusals import submitted
 
 bp = Blueprint("settlement", __name__)
 
@@ -102,16 +103,12 @@ def settle(case_id: int):
     case = visible_case(case_id)
     require_operator()
     form = SettleForm()
-    if form.validate_on_submit():
+    if submitted(form):
         costs = DisposalCosts(form.commission.data, form.appraisal.data, form.taxes.data, form.other.data)
-        try:
-            settlement.settle_case(db(), case.id, actor=Actor.of(user()), now=now(), costs=costs,
-                                   settings=cost_settings())
-        except RuleBroken as error:
-            flash_error(error)
-        else:
-            flash(_("The case is settled; the claims are drafted for each institution."), "success")
-            return redirect(url_for("settlement.statement", case_id=case.id))
+        settlement.settle_case(db(), case.id, actor=Actor.of(user()), now=now(), costs=costs,
+                               settings=cost_settings())
+        flash(_("The case is settled; the claims are drafted for each institution."), "success")
+        return redirect(url_for("settlement.statement", case_id=case.id))
     if case.state != CaseState.DISPOSED:
         return redirect(url_for("settlement.statement", case_id=case.id))
     preview = settlement.preview_statement(db(), case, settings=cost_settings())
@@ -125,14 +122,10 @@ def record_transfer(case_id: int):
     case = visible_case(case_id)
     require_operator()
     form = TransferForm()
-    if form.validate_on_submit():
-        try:
-            settlement.record_transfer(db(), case.id, actor=Actor.of(user()), now=now(),
-                                       released_on=form.released_on.data)
-        except RuleBroken as error:
-            flash_error(error)
-        else:
-            flash(_("Transfer recorded; the pledge is released."), "success")
+    if submitted(form):
+        settlement.record_transfer(db(), case.id, actor=Actor.of(user()), now=now(),
+                                   released_on=form.released_on.data)
+        flash(_("Transfer recorded; the pledge is released."), "success")
     else:
         flash(_("Enter the date the pledge was released."), "error")
     return redirect(url_for("settlement.statement", case_id=case.id))
@@ -144,13 +137,9 @@ def close(case_id: int):
     """The operator closes the case."""
     case = visible_case(case_id)
     require_operator()
-    if ConfirmForm().validate_on_submit():
-        try:
-            settlement.close_case(db(), case.id, actor=Actor.of(user()), now=now())
-        except RuleBroken as error:
-            flash_error(error)
-        else:
-            flash(_("The case is closed."), "success")
+    if submitted(ConfirmForm()):
+        settlement.close_case(db(), case.id, actor=Actor.of(user()), now=now())
+        flash(_("The case is closed."), "success")
     return redirect(url_for("settlement.statement", case_id=case.id))
 
 
@@ -161,18 +150,14 @@ def later_recovery(case_id: int):
     case = visible_case(case_id)
     require_operator()
     form = LaterRecoveryForm()
-    if form.validate_on_submit():
-        try:
-            row = recoveries.record_later_recovery(
-                db(), case.id, form.amount.data, actor=Actor.of(user()), now=now(), memo=form.memo.data,
-                through_centre=form.through_centre.data,
-            )
-        except RuleBroken as error:
-            flash_error(error)
-        else:
-            flash(_("Statement revision %(n)s: claims revised, clawbacks demanded where paid too much.",
-                    n=row.revision), "success")
-            return redirect(url_for("settlement.statement", case_id=case.id))
+    if submitted(form):
+        row = recoveries.record_later_recovery(
+            db(), case.id, form.amount.data, actor=Actor.of(user()), now=now(), memo=form.memo.data,
+            through_centre=form.through_centre.data,
+        )
+        flash(_("Statement revision %(n)s: claims revised, clawbacks demanded where paid too much.",
+                n=row.revision), "success")
+        return redirect(url_for("settlement.statement", case_id=case.id))
     view = settlement.settlement_view(db(), case)
     if view is None:
         abort(404)
@@ -186,14 +171,10 @@ def file_from_statement(case_id: int):
     case = visible_case(case_id)
     if user().role not in CLAIMANT_ROLES:
         abort(403)
-    if ConfirmForm().validate_on_submit():
-        try:
-            claims = compensation.file_case_claims(db(), case.id, actor=Actor.of(user()), now=now())
-        except RuleBroken as error:
-            flash_error(error)
-        else:
-            flash(_("Claim filed for the bureau's review."), "success")
-            return redirect(url_for("settlement.claim", claim_id=claims[0].id))
+    if submitted(ConfirmForm()):
+        claims = compensation.file_case_claims(db(), case.id, actor=Actor.of(user()), now=now())
+        flash(_("Claim filed for the bureau's review."), "success")
+        return redirect(url_for("settlement.claim", claim_id=claims[0].id))
     return redirect(url_for("settlement.statement", case_id=case.id))
 
 
@@ -302,10 +283,7 @@ def claims_table_csv(rows: list[CompensationClaim], filename: str):
 def claim(claim_id: int):
     """One claim: how it was computed, its review and its payments."""
     me = user()
-    try:
-        row = compensation.get_claim(db(), me, claim_id)
-    except NotFound:
-        abort(404)
+    row = compensation.get_claim(db(), me, claim_id)
     room = compensation.year_room(db(), row, fund_year_of(now())) if row.approved_fen is None else None
     return render_template(
         "settlement/claim.html", claim=row, review_form=ReviewForm(), confirm=ConfirmForm(), year_room=room,
@@ -319,19 +297,10 @@ def claim(claim_id: int):
 @login_required
 def file_claim(claim_id: int):
     """The claimant files its drafted claim."""
-    try:
-        row = compensation.get_claim(db(), user(), claim_id)
-    except NotFound:
-        abort(404)
-    if ConfirmForm().validate_on_submit():
-        try:
-            compensation.file_claim(db(), row.id, actor=Actor.of(user()), now=now())
-        except NotFound:
-            abort(404)
-        except RuleBroken as error:
-            flash_error(error)
-        else:
-            flash(_("Claim filed for the bureau's review."), "success")
+    row = compensation.get_claim(db(), user(), claim_id)
+    if submitted(ConfirmForm()):
+        compensation.file_claim(db(), row.id, actor=Actor.of(user()), now=now())
+        flash(_("Claim filed for the bureau's review."), "success")
     return redirect(url_for("settlement.claim", claim_id=row.id))
 
 
@@ -346,19 +315,13 @@ def new_subsidy():
     loans = db().scalars(sa.select(Loan).where(loan_visibility(me)).order_by(Loan.contract_number)).all()
     form.loan.choices = choices(*((loan.id, f"{loan.contract_number} · {loan.enterprise.name}") for loan in loans))
     policy = current_policy(db())
-    if form.validate_on_submit():
-        try:
-            row = compensation.file_subsidy_claim(
-                db(), actor=Actor.of(me), loan_id=form.loan.data, kind=ClaimKind(form.kind.data),
-                base_fen=form.base.data, evidence=form.evidence.data, now=now(),
-            )
-        except (NotFound, Forbidden):
-            abort(404)
-        except RuleBroken as error:
-            flash_error(error)
-        else:
-            flash(_("Subsidy claim filed for the bureau's review."), "success")
-            return redirect(url_for("settlement.claim", claim_id=row.id))
+    if submitted(form):
+        row = compensation.file_subsidy_claim(
+            db(), actor=Actor.of(me), loan_id=form.loan.data, kind=ClaimKind(form.kind.data),
+            base_fen=form.base.data, evidence=form.evidence.data, now=now(),
+        )
+        flash(_("Subsidy claim filed for the bureau's review."), "success")
+        return redirect(url_for("settlement.claim", claim_id=row.id))
     return render_template("settlement/subsidy.html", form=form, policy=policy), 200 if request.method == "GET" else 422
 
 

@@ -146,7 +146,7 @@ def test_a_bid_without_an_idempotency_key_is_refused_with_400(client, session, r
 
 
 @pytest.mark.parametrize("amount, code", [
-    ("abc", "invalid_amount"), ("1050000.001", "invalid_amount"), (1050000.5, "invalid_amount"),
+    ("abc", "invalid_amount"), ("1050000.001", "amount_too_precise"), (1050000.5, "amount_not_text"),
     ("1000000", "below_minimum"), ("1050050", "not_multiple_of_increment"),
 ])
 def test_a_bad_amount_answers_422_with_its_reason(client, session, round_, amount, code):

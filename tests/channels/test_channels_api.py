@@ -166,11 +166,13 @@ def test_a_case_ends_through_conversion_over_the_api_and_missing_consents_are_na
     assert [p["party"] for p in proposal["consents"]] == ["bank", "aic", "borrower", "guarantor", "bureau"]
     pid = proposal["id"]
     blocked = c["operator"].post(f"/conversions/{pid}/execute")
-    assert blocked.status_code == 409 and "the pledgee bank" in blocked.get_json()["message"]
+    refusal = blocked.get_json()
+    assert blocked.status_code == 409 and refusal["error"] == "consent_missing" and "Pledgee bank" in refusal["message"]
+    assert refusal["params"]["parties"] == ["bank", "aic", "borrower", "guarantor", "bureau"]
     for who, body in (("bank", {}), ("aic", {}), ("guarantor", {}), ("operator", {"reference": "BR-12"})):
         assert c[who].post(f"/conversions/{pid}/consents", {"consent": True, **body}).status_code == 201
     blocked = c["operator"].post(f"/conversions/{pid}/execute")
-    assert blocked.get_json()["error"] == "consent_missing" and "bureau" in blocked.get_json()["message"]
+    assert blocked.get_json()["error"] == "consent_missing" and blocked.get_json()["params"]["parties"] == ["bureau"]
     assert c["bureau"].post(f"/conversions/{pid}/consents", {"consent": True}).status_code == 201
     done = c["operator"].post(f"/conversions/{pid}/execute")
     assert done.status_code == 200 and done.get_json()["equity_position"]["share_percent"] == "10"

@@ -58,7 +58,7 @@ def test_a_case_ends_through_conversion_in_the_browser(client, auth, session, st
     assert "10.00%" in page and "missing" in page
 
     response = client.post(proposal_url + "/execute", follow_redirects=True)
-    assert "without the consent of the pledgee bank" in response.get_data(as_text=True)
+    assert "without the consent of: Pledgee bank" in response.get_data(as_text=True)
 
     decisions = [("bank", {}), ("aic", {}), ("guarantor", {}), ("insurer", {}), ("bureau", {}),
                  ("operator", {"reference": "董事会决议〔2026〕12号"})]

@@ -112,7 +112,7 @@ def test_a_bad_csv_is_refused_with_its_line_and_nothing_is_imported(client, auth
                            data={"statement": (io.BytesIO(b"received_on,amount,reference\nnot-a-date,1,A\n"),
                                                "x.csv")}, content_type="multipart/form-data")
     assert response.status_code == 422
-    assert "line 2" in response.get_data(as_text=True)
+    assert "Line 2: received_on must be a date" in response.get_data(as_text=True)
 
 
 def test_a_missed_recordal_is_shown_on_the_licence(client, auth, session, clock, world):

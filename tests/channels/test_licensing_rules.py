@@ -8,11 +8,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from market.domain.licensing import (
+    MAX_TERM_MONTHS,
     AwardBreaksLicenceKind,
     AwardOutOfRankOrder,
     InstalmentStatus,
     InvalidLicenceTerms,
     LicenceKind,
+    LicenceRate,
     OfferBelowMinimum,
     OfferTerms,
     ReportingPeriod,
@@ -113,17 +115,18 @@ def test_an_offer_below_the_published_minimums_is_refused():
     terms.check_offer(OfferTerms(100_000 * YUAN, 30_000))
 
 
-@pytest.mark.parametrize(("overrides", "message"), [
-    ({"field_of_use": " "}, "field of use"),
-    ({"territory": ""}, "territory"),
-    ({"term_months": 0}, "term"),
-    ({"term_months": 13, "reporting_period": ReportingPeriod.QUARTERLY}, "whole number of reporting periods"),
-    ({"min_royalty_rate_ppm": 1_000_001}, "royalty rate"),
-    ({"discount_rate_ppm": -1}, "discount rate"),
+@pytest.mark.parametrize(("overrides", "code", "params"), [
+    ({"field_of_use": " "}, "field_of_use_missing", {}),
+    ({"territory": ""}, "territory_missing", {}),
+    ({"term_months": 0}, "term_out_of_range", {"max_months": MAX_TERM_MONTHS}),
+    ({"term_months": 13, "reporting_period": ReportingPeriod.QUARTERLY}, "term_not_whole_periods", {"period_months": 3}),
+    ({"min_royalty_rate_ppm": 1_000_001}, "rate_out_of_range", {"rate": LicenceRate.MIN_ROYALTY}),
+    ({"discount_rate_ppm": -1}, "rate_out_of_range", {"rate": LicenceRate.DISCOUNT}),
 ])
-def test_incomplete_or_impossible_licence_terms_are_refused(overrides, message):
-    with pytest.raises(InvalidLicenceTerms, match=message):
+def test_incomplete_or_impossible_licence_terms_are_refused(overrides, code, params):
+    with pytest.raises(InvalidLicenceTerms) as refused:
         licence_terms(**overrides).check()
+    assert (refused.value.code, refused.value.params) == (code, params)
 
 
 def _ranking(*keys):

@@ -199,7 +199,7 @@ def test_a_csv_statement_imports_all_rows_or_none(session, clock, parties):
     _, licence = _granted(session, clock, parties)
     op, now = parties[2], clock.advance(days=120)
     bad = "received_on,amount,reference\n2027-01-05,1000.00,A\n2027-01-06,12.345,B\n"
-    with pytest.raises(CsvRejected, match="line 3"):
+    with pytest.raises(CsvRejected, match="Line 3"):
         licensing.import_royalty_csv(session, licence.id, bad, actor=op, now=now)
     assert session.scalar(sa.select(sa.func.count(LicencePayment.id))) == 1  # only the upfront fee
     good = "received_on,amount,reference,reported_sales\n2027-01-05,1000.00,A,20000\n2027-01-06,\"2,000.50\",B,\n"

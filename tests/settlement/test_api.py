@@ -80,7 +80,7 @@ def test_filing_through_the_api_needs_an_idempotency_key_and_replays_the_first_a
     again = client.post(url, headers={**headers, "Idempotency-Key": "file-1"}, json={})
     assert again.status_code == 201 and again.get_json() == first.get_json()
     other = client.post(url, headers={**headers, "Idempotency-Key": "file-2"}, json={})
-    assert other.status_code == 409 and other.get_json()["error"] == "nothing_to_claim"
+    assert other.status_code == 409 and other.get_json()["error"] == "no_draft_claim"
     session.expire_all()
     assert claims_of(session, case)[Layer.BANK].state == ClaimState.FILED
 

@@ -90,7 +90,7 @@ def test_the_review_explains_what_is_missing_and_a_return_needs_reasons(client, 
     _user, operator, case = case_in(session, clock, S.UNDER_REVIEW)
     sign_in(client, operator)
     response = _post(client, case, "verify", checks=["title"])
-    assert response.status_code == 422 and "Still to verify: pledge registration" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "Still to verify: Pledge registration with the IP office" in response.get_data(as_text=True)
     response = _post(client, case, "return", reason="")
     assert response.status_code == 422 and "Give a reason" in response.get_data(as_text=True)
     assert _post(client, case, "return", reason="请补充共有人同意书。").status_code == 302

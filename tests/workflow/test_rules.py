@@ -86,11 +86,12 @@ def test_licensing_after_an_auction_waits_for_the_rounds_and_the_negotiated_sale
         op(lapsed, A.OPEN_AUCTION, start_price_fen=56_000_000)
 
 
-def test_no_channel_opens_while_the_notice_runs_and_the_message_gives_beijing_time():
+def test_no_channel_opens_while_the_notice_runs_and_the_refusal_carries_its_end():
     running = replace(NOTICE, notice_ends_at=datetime(2026, 12, 22, 2, 0, tzinfo=UTC))
     for action in (A.OPEN_AUCTION, A.START_LICENSING, A.START_CONVERSION, A.START_CLAIM_TRANSFER):
-        with pytest.raises(wf.NoticePeriodRunning, match="2026-12-22 10:00 Beijing time"):
+        with pytest.raises(wf.NoticePeriodRunning) as refused:
             op(running, action, start_price_fen=70_000_000)
+        assert refused.value.params == {"ends_at": running.notice_ends_at}
 
 
 def test_an_old_valuation_must_be_redone_before_publishing_or_auctioning():

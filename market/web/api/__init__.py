@@ -8,12 +8,15 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, g, jsonify, request
 from flask_login import current_user
 
+from market.domain.errors import Refusal
 from market.models import User
 from market.services.accounts import Caller, caller_for_api_token
 from market.services.auctions import rounds_for, rounds_for_token
 from market.web.context import db
+from market.web.refusals import api_refusal
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+bp.register_error_handler(Refusal, api_refusal)
 
 
 def api_error(status: int, code: str, message: str, **extra):

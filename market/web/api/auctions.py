@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from flask import current_app, jsonify, request
 
 from market.domain.auction import DEFAULT_AUCTION_RULES, AuctionRules, AuctionStatus
-from market.domain.money import InvalidAmount, fen_to_decimal_string, parse_yuan
-from market.domain.rules import RuleBroken
+from market.domain.errors import Kind, Refusal
+from market.domain.money import AmountNotText, fen_to_decimal_string, parse_yuan
 from market.models import Auction
 from market.services.accounts import Caller
 from market.services.auctions import (
@@ -32,13 +32,6 @@ from market.web.api.idempotency import idempotent
 from market.web.api.openapi import COMPONENTS, document
 from market.web.case_support import disposal_rules
 from market.web.context import db, now
-
-# What each rule break means for an HTTP client.
-STATUS_OF_CODE = {
-    "closed": 409, "not_started": 409, "outbid": 409, "already_leading": 409,
-    "invalid_amount": 422, "below_minimum": 422, "not_multiple_of_increment": 422, "proxy_too_high": 422,
-    "deposit_required": 403, "not_eligible": 403, "barred": 403,
-}
 
 
 def auction_rules() -> AuctionRules:
@@ -80,15 +73,6 @@ def history_json(line: HistoryLine) -> dict:
             "placed_at": iso(line.placed_at), "by_proxy": line.by_proxy}
 
 
-def _refused(error: Exception):
-    code = getattr(error, "code", "invalid_amount")
-    return api_error(STATUS_OF_CODE.get(code, 422), code, str(error))
-
-
-def _not_found(auction_id: int):
-    return api_error(404, "not_found", f"No auction {auction_id}.")
-
-
 def _current(auction_id: int) -> sa.Row:
     """The round's row with the caller's registration, after whatever the clock owes it (race-safe).
 
@@ -105,7 +89,7 @@ def _round(auction_id: int, write: bool = False) -> sa.Row:
     """The round as the caller sees it, read with the caller (api_rounds); AuctionNotFound if it may not."""
     rows = api_rounds([auction_id], write)
     if not rows:
-        raise AuctionNotFound(f"No auction {auction_id}.")
+        raise AuctionNotFound()
     return rows[0]
 
 
@@ -148,10 +132,7 @@ def list_auctions():
 @bp.get("/auctions/<int:auction_id>")
 def get_auction(auction_id: int):
     """One auction: price, leader, end (moved by late bids), your code, server time."""
-    try:
-        row = _current(auction_id)
-    except AuctionNotFound:
-        return _not_found(auction_id)
+    row = _current(auction_id)
     body = auction_json(snapshot(row, row.bidder_code), now())
     return jsonify(body)
 
@@ -159,10 +140,7 @@ def get_auction(auction_id: int):
 @bp.get("/auctions/<int:auction_id>/bids")
 def list_bids(auction_id: int):
     """The whole bid history in order (?after=<seq> for only the newer ones)."""
-    try:
-        row = _current(auction_id)
-    except AuctionNotFound:
-        return _not_found(auction_id)
+    row = _current(auction_id)
     after = request.args.get("after", "0")
     if not after.isdigit() or int(after) > 2**31:
         return api_error(400, "invalid_after", "after is a bid sequence number (0 or more).")
@@ -177,14 +155,9 @@ def post_deposit(auction_id: int):
     """Pay the deposit and get a bidder code; paying again changes nothing and answers the same."""
     user = api_user(write=True)
     session = db()
-    try:
-        get_visible(session, auction_id, api_caller())  # the caller api_user already resolved
-        bidder, _created = pay_deposit(session, auction_id, user.institution_id, now=now(), user=user,
-                                       rules=auction_rules())
-    except AuctionNotFound:
-        return _not_found(auction_id)
-    except RuleBroken as error:
-        return _refused(error)
+    get_visible(session, auction_id, api_caller())  # the caller api_user already resolved
+    bidder, _created = pay_deposit(session, auction_id, user.institution_id, now=now(), user=user,
+                                   rules=auction_rules())
     auction = session.get(Auction, auction_id)
     session.refresh(auction)
     body = {"deposit": {"code": bidder.code, "amount": fen_to_decimal_string(bidder.deposit_fen),
@@ -196,7 +169,7 @@ def post_deposit(auction_id: int):
 def _amount(body: dict, name: str) -> int:
     value = body.get(name)
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise InvalidAmount(f'Send "{name}" as a decimal string in yuan, e.g. "1234.50".')
+        raise AmountNotText(field=name)
     return parse_yuan(value)
 
 
@@ -205,41 +178,35 @@ def _amount(body: dict, name: str) -> int:
 def post_bid(auction_id: int):
     """Place a bid at server time; 409 when outbid or closed, 422 for a bad amount."""
     session = db()
-    try:
-        row = _round(auction_id, write=True)  # who asks and the round it bids on, in one read
-    except AuctionNotFound:
-        return _not_found(auction_id)
+    row = _round(auction_id, write=True)  # who asks and the round it bids on, in one read
     caller = api_caller(write=True)
     body = json_body()
     try:
         placed = place_bid(session, auction_id, institution_id=caller.institution_id,
                            amount_fen=_amount(body, "amount"), now=now(), rules=auction_rules(), read=row)
-    except (RuleBroken, InvalidAmount, AuctionNotFound) as error:
-        return _bid_refused(session, auction_id, caller, error)
+    except Refusal as error:
+        raise _bid_refused(session, auction_id, caller, error) from None
     bid = {"seq": placed.seq, "amount": fen_to_decimal_string(placed.amount_fen), "bidder": placed.code,
            "placed_at": iso(placed.placed_at)}
     return jsonify(bid=bid, auction=auction_json(placed.auction, placed.placed_at)), 201
 
 
-def _bid_refused(session, auction_id: int, caller: Caller, error: Exception):
-    """404 for an auction the caller cannot see; else the rule's answer, with the fresh state on a 409."""
+def _bid_refused(session, auction_id: int, caller: Caller, error: Refusal) -> Refusal:
+    """AuctionNotFound for an auction the caller cannot see; else the refusal, carrying the fresh state when
+    it is a conflict (the client bids again from it)."""
     judged = getattr(error, "snapshot", None)  # set when a registered bidder was refused: no query needed
     if judged is None:
         try:
             auction = get_visible(session, auction_id, caller)
-        except AuctionNotFound:
-            return _not_found(auction_id)
-    response = _refused(error)
-    if response.status_code == 409:
+        except AuctionNotFound as missing:
+            return missing
+    if error.kind is Kind.CONFLICT:
         if judged is None:
             session.refresh(auction)
             mine = registration(session, auction_id, caller.institution_id)
             judged = snapshot(auction, mine.code if mine else None)
-        payload = response.get_json()
-        payload["auction"] = auction_json(judged, now())
-        response = jsonify(payload)
-        response.status_code = 409
-    return response
+        error.api_extra = {"auction": auction_json(judged, now())}
+    return error
 
 
 @bp.post("/auctions/<int:auction_id>/proxy")
@@ -254,8 +221,8 @@ def post_proxy(auction_id: int):
         max_fen = _amount(body, "max_amount")
         view = set_proxy(session, auction_id, institution_id=caller.institution_id, max_fen=max_fen, now=at,
                          rules=auction_rules())
-    except (RuleBroken, InvalidAmount, AuctionNotFound) as error:
-        return _bid_refused(session, auction_id, caller, error)
+    except Refusal as error:
+        raise _bid_refused(session, auction_id, caller, error) from None
     return jsonify(proxy={"max_amount": fen_to_decimal_string(max_fen)}, auction=auction_json(view, at)), 200
 
 

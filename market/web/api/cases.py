@@ -9,7 +9,6 @@ from flask import jsonify, request, url_for
 from market.domain.money import fen_to_decimal_string
 from market.models import AuditEvent, DisposalCase
 from market.services import case_queries, catalogue
-from market.services.access import NotFound
 from market.services.catalogue import Listing
 from market.web.api import api_error, api_user, bp
 from market.web.api.openapi import COMPONENTS, document
@@ -106,10 +105,7 @@ def my_cases():
 def my_case(case_id: int):
     """One of the caller's visible cases; anyone else's is not found."""
     user = api_user()
-    try:
-        case = case_queries.case_for(db(), user, case_id)
-    except NotFound:
-        return api_error(404, "not_found", "No such case.")
+    case = case_queries.case_for(db(), user, case_id)
     return jsonify(case_json(case, case_queries.timeline(db(), case.id)))
 
 

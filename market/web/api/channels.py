@@ -2,19 +2,19 @@
 
 Same conventions as the auction API: bearer token, amounts as decimal yuan strings, rates as percentage
 strings ("5.25" = 5.25 %), times as UTC ISO 8601, an Idempotency-Key on every POST, errors as
-{"error": code, "message": ...}: 403 wrong role, 404 not yours or no such thing, 409 wrong moment, 422 bad input
-or a broken rule.
+{"error": code, "message": ..., "params": {...}} (market.web.refusals): 403 wrong role, 404 not yours or no
+such thing, 409 wrong moment, 422 bad input or a broken rule.
 """
 
 from __future__ import annotations
 
-import functools
 from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask import jsonify, request
 
 from market.domain.channels import RoundStatus
+from market.domain.errors import Refusal
 from market.domain.licensing import (
     LicenceKind,
     LicenceTerms,
@@ -24,10 +24,8 @@ from market.domain.licensing import (
     recordal_overdue,
     royalty_schedule,
 )
-from market.domain.money import InvalidAmount, fen_to_decimal_string, parse_yuan
+from market.domain.money import AmountNotText, fen_to_decimal_string, parse_yuan
 from market.domain.roles import Role
-from market.domain.royalty_csv import CsvRejected
-from market.domain.rules import RuleBroken
 from market.models import LicenceRound, PaymentKind
 from market.services import licensing
 from market.services.access import Forbidden
@@ -38,44 +36,67 @@ from market.web.api.auctions import iso
 from market.web.api.idempotency import idempotent
 from market.web.api.openapi import COMPONENTS, document
 from market.web.context import db, now
-from market.web.forms.channels import parse_percent, ppm_to_percent_text
-
-# Rule breaks that mean "not now" rather than "not like that".
-CONFLICTS = frozenset({
-    "step_not_allowed", "deadline_rule", "offer_window_rule", "action_not_allowed", "notice_period_running",
-    "channel_out_of_order", "pledgee_consent_missing", "consent_missing", "consent_refused",
-})
+from market.web.forms.channels import InvalidPercent, parse_percent, ppm_to_percent_text
 
 
-class BadInput(ValueError):
+class BadInput(Refusal):
     """A request field is missing or malformed."""
 
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
+    code, fields = "invalid_input", ("field",)
 
 
-def answers(view):
-    """Turn access problems and broken rules into the API's JSON errors."""
+class NotPercentText(BadInput):
+    """A percentage comes as a string such as "5.25", between 0 and 100."""
 
-    @functools.wraps(view)
-    def wrapper(*args, **kwargs):
-        try:
-            return view(*args, **kwargs)
-        except Forbidden as error:
-            return api_error(403, "forbidden", str(error) or "Your role cannot do this.")
-        except LookupError as error:
-            return api_error(404, "not_found", str(error) or "Not found.")
-        except BadInput as error:
-            return api_error(422, "invalid_input", str(error), field=error.field)
-        except InvalidAmount as error:
-            return api_error(422, error.code, str(error))
-        except CsvRejected as error:
-            return api_error(422, error.code, str(error), problems=error.problems)
-        except RuleBroken as error:
-            return api_error(409 if error.code in CONFLICTS else 422, error.code, str(error))
+    code = "invalid_percent_input"
 
-    return wrapper
+
+class NotText(BadInput):
+    """A required string field is non-empty and not too long."""
+
+    code, fields = "invalid_text", ("field", "limit")
+
+
+class NotWholeNumber(BadInput):
+    """A whole number field lies within its bounds."""
+
+    code, fields = "invalid_integer", ("field", "low", "high")
+
+
+class NotFlag(BadInput):
+    """A true/false field."""
+
+    code = "invalid_flag"
+
+
+class NotDate(BadInput):
+    """A date field, YYYY-MM-DD."""
+
+    code = "invalid_date"
+
+
+class NotMoment(BadInput):
+    """A time field with its zone."""
+
+    code = "invalid_moment"
+
+
+class NotChoice(BadInput):
+    """A field that is one of an enum's values."""
+
+    code, fields = "invalid_choice", ("field", "values")
+
+
+class NotIds(BadInput):
+    """A list of ids."""
+
+    code = "invalid_ids"
+
+
+class NotContractRefs(BadInput):
+    """A list of strings, one per licensee."""
+
+    code = "invalid_contract_refs"
 
 
 def writer() -> tuple:
@@ -93,7 +114,7 @@ def money(body: dict, name: str, *, allow_zero: bool = False, optional: bool = F
     if value is None and optional:
         return None
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise BadInput(name, f'Send "{name}" as a decimal string in yuan, e.g. "1234.50".')
+        raise AmountNotText(field=name)
     return parse_yuan(value, allow_zero=allow_zero)
 
 
@@ -101,11 +122,11 @@ def percent(body: dict, name: str) -> int:
     """A percentage string ("5.25") in parts per million."""
     value = body.get(name)
     if not isinstance(value, str | int) or isinstance(value, bool):
-        raise BadInput(name, f'Send "{name}" as a percentage string, e.g. "5.25".')
+        raise NotPercentText(field=name)
     try:
         return parse_percent(str(value))
-    except ValueError as error:
-        raise BadInput(name, str(error)) from None
+    except InvalidPercent:
+        raise NotPercentText(field=name) from None
 
 
 def text(body: dict, name: str, *, required: bool = True, limit: int = 2000) -> str:
@@ -114,8 +135,7 @@ def text(body: dict, name: str, *, required: bool = True, limit: int = 2000) -> 
     if value is None:
         value = ""
     if not isinstance(value, str) or len(value) > limit or (required and not value.strip()):
-        raise BadInput(name, f'Send "{name}" as a non-empty string of at most {limit} characters.'
-                       if required else f'"{name}" is a string of at most {limit} characters.')
+        raise NotText(field=name, limit=limit)
     return value
 
 
@@ -123,7 +143,7 @@ def integer(body: dict, name: str, *, low: int = 0, high: int = 2**31 - 1) -> in
     """A whole number field within bounds."""
     value = body.get(name)
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise BadInput(name, f'Send "{name}" as a whole number between {low} and {high}.')
+        raise NotWholeNumber(field=name, low=low, high=high)
     return value
 
 
@@ -131,7 +151,7 @@ def flag(body: dict, name: str, default: bool | None = None) -> bool:
     """A true/false field."""
     value = body.get(name, default)
     if not isinstance(value, bool):
-        raise BadInput(name, f'Send "{name}" as true or false.')
+        raise NotFlag(field=name)
     return value
 
 
@@ -143,7 +163,7 @@ def day(body: dict, name: str, *, optional: bool = False) -> date | None:
     try:
         return date.fromisoformat(value)
     except (TypeError, ValueError):
-        raise BadInput(name, f'Send "{name}" as a date, e.g. "2026-12-31".') from None
+        raise NotDate(field=name) from None
 
 
 def moment(body: dict, name: str) -> datetime:
@@ -154,7 +174,7 @@ def moment(body: dict, name: str) -> datetime:
     except (AttributeError, TypeError, ValueError):
         parsed = None
     if parsed is None or parsed.tzinfo is None:
-        raise BadInput(name, f'Send "{name}" as an ISO 8601 time with its zone, e.g. "2026-12-31T02:00:00Z".')
+        raise NotMoment(field=name)
     return parsed
 
 
@@ -164,14 +184,14 @@ def choice(body: dict, name: str, enum_cls, default=None):
     try:
         return enum_cls(value)
     except ValueError:
-        raise BadInput(name, f'"{name}" is one of: ' + ", ".join(m.value for m in enum_cls)) from None
+        raise NotChoice(field=name, values=[m.value for m in enum_cls]) from None
 
 
 def ids(body: dict, name: str) -> list[int]:
     """A list of ids."""
     value = body.get(name)
     if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
-        raise BadInput(name, f'Send "{name}" as a list of ids.')
+        raise NotIds(field=name)
     return value
 
 
@@ -273,7 +293,6 @@ def _round_answer(round_id: int, status: int = 200):
 
 
 @bp.get("/licence-rounds")
-@answers
 def list_licence_rounds():
     """Rounds the caller may see, newest first; ?status=open filters."""
     user = api_user()
@@ -288,7 +307,6 @@ def list_licence_rounds():
 
 
 @bp.get("/licence-rounds/<int:round_id>")
-@answers
 def get_licence_round(round_id: int):
     """One round: terms, formula, your offer; the ranking after close for those who may see it."""
     return _round_answer(round_id)
@@ -296,12 +314,11 @@ def get_licence_round(round_id: int):
 
 @bp.post("/licence-rounds")
 @idempotent
-@answers
 def post_licence_round():
     """The operator publishes a licence offer on a case."""
     user, actor = writer()
     if Role(user.role) != Role.OPERATOR:
-        raise Forbidden("Only the trading centre publishes licence offers.")
+        raise Forbidden()
     body = json_body()
     terms = LicenceTerms(
         kind=choice(body, "kind", LicenceKind), field_of_use=text(body, "field_of_use", limit=300),
@@ -320,7 +337,6 @@ def post_licence_round():
 
 @bp.post("/licence-rounds/<int:round_id>/offers")
 @idempotent
-@answers
 def post_licence_offer(round_id: int):
     """Submit or revise the caller's sealed offer (the operator: a firm's offer, with its name and code)."""
     user, actor = writer()
@@ -339,7 +355,6 @@ def post_licence_offer(round_id: int):
 
 @bp.post("/licence-rounds/<int:round_id>/offers/withdraw")
 @idempotent
-@answers
 def post_licence_offer_withdrawal(round_id: int):
     """Withdraw the caller's offer before the deadline."""
     _user, actor = writer()
@@ -349,7 +364,6 @@ def post_licence_offer_withdrawal(round_id: int):
 
 @bp.post("/licence-rounds/<int:round_id>/close")
 @idempotent
-@answers
 def post_licence_round_close(round_id: int):
     """The operator closes a round after its deadline: unsealed and ranked, or failed without offers."""
     _user, actor = writer()
@@ -359,7 +373,6 @@ def post_licence_round_close(round_id: int):
 
 @bp.post("/licence-rounds/<int:round_id>/award")
 @idempotent
-@answers
 def post_licence_award(round_id: int):
     """The operator chooses the licensee(s)."""
     _user, actor = writer()
@@ -371,7 +384,6 @@ def post_licence_award(round_id: int):
 
 @bp.post("/licence-rounds/<int:round_id>/consent")
 @idempotent
-@answers
 def post_licence_consent(round_id: int):
     """The pledgee bank consents (or refuses, with a reason) to the awarded licence."""
     _user, actor = writer()
@@ -384,14 +396,13 @@ def post_licence_consent(round_id: int):
 
 @bp.post("/licence-rounds/<int:round_id>/sign")
 @idempotent
-@answers
 def post_licence_signing(round_id: int):
     """The operator records the signing: licences, upfront fees received, the case disposed of."""
     _user, actor = writer()
     body = json_body()
     refs = body.get("contract_refs")
     if not isinstance(refs, list) or not all(isinstance(r, str) for r in refs):
-        raise BadInput("contract_refs", 'Send "contract_refs" as a list of strings, one per licensee.')
+        raise NotContractRefs(field="contract_refs")
     licences = licensing.sign_licences(db(), round_id, contract_refs=refs, signed_on=day(body, "signed_on"),
                                        starts_on=day(body, "starts_on", optional=True), actor=actor, now=now())
     answer = [licence_json(lic) for lic in licences]
@@ -400,7 +411,6 @@ def post_licence_signing(round_id: int):
 
 @bp.post("/licence-rounds/<int:round_id>/abandon")
 @idempotent
-@answers
 def post_licence_abandon(round_id: int):
     """The operator ends licensing without a licence."""
     _user, actor = writer()
@@ -417,7 +427,6 @@ def _licence_answer(licence_id: int, status: int = 200):
 
 
 @bp.get("/licences/<int:licence_id>")
-@answers
 def get_licence(licence_id: int):
     """A licence: schedule, payments and their effect on the loan, recordal."""
     return _licence_answer(licence_id)
@@ -425,7 +434,6 @@ def get_licence(licence_id: int):
 
 @bp.post("/licences/<int:licence_id>/payments")
 @idempotent
-@answers
 def post_licence_payment(licence_id: int):
     """The operator records a royalty received."""
     _user, actor = writer()
@@ -440,7 +448,6 @@ def post_licence_payment(licence_id: int):
 
 @bp.post("/licences/<int:licence_id>/payments/import")
 @idempotent
-@answers
 def post_licence_payment_import(licence_id: int):
     """The operator imports a CSV statement (sent as the "csv" string): all rows or none."""
     _user, actor = writer()
@@ -455,7 +462,6 @@ def post_licence_payment_import(licence_id: int):
 
 @bp.post("/licences/<int:licence_id>/recordal")
 @idempotent
-@answers
 def post_licence_recordal(licence_id: int):
     """The operator records the licence's recordal with the IP office."""
     _user, actor = writer()

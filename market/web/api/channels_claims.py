@@ -17,7 +17,6 @@ from market.web.api.channels import (
     AMOUNT,
     IDEMPOTENCY,
     TIME,
-    answers,
     choice,
     day,
     integer,
@@ -85,7 +84,6 @@ def _answer(listing_id: int, status: int = 200):
 
 
 @bp.get("/claim-listings")
-@answers
 def list_claim_listings():
     """Open claim lots (licensed financial institutions); ?mine=1 for a bank's own; the centre sees all."""
     user = api_user()
@@ -100,7 +98,6 @@ def list_claim_listings():
 
 
 @bp.get("/claim-listings/<int:listing_id>")
-@answers
 def get_claim_listing(listing_id: int):
     """One listing and its data room."""
     return _answer(listing_id)
@@ -108,7 +105,6 @@ def get_claim_listing(listing_id: int):
 
 @bp.post("/claim-listings")
 @idempotent
-@answers
 def post_claim_listing():
     """A bank asks the centre to list one of its loans, with its pledge."""
     _user, actor = writer()
@@ -123,7 +119,6 @@ def post_claim_listing():
 
 @bp.post("/claim-listings/<int:listing_id>/open")
 @idempotent
-@answers
 def post_claim_listing_open(listing_id: int):
     """The operator opens the listing (an auctioned one with starting_price, increment, deposit, ends_at)."""
     _user, actor = writer()
@@ -138,7 +133,6 @@ def post_claim_listing_open(listing_id: int):
 
 @bp.post("/claim-listings/<int:listing_id>/offers")
 @idempotent
-@answers
 def post_claim_offer(listing_id: int):
     """A licensed financial institution offers (or revises its offer)."""
     _user, actor = writer()
@@ -150,7 +144,6 @@ def post_claim_offer(listing_id: int):
 
 @bp.post("/claim-listings/<int:listing_id>/offers/withdraw")
 @idempotent
-@answers
 def post_claim_offer_withdrawal(listing_id: int):
     """Withdraw the caller's offer."""
     _user, actor = writer()
@@ -160,7 +153,6 @@ def post_claim_offer_withdrawal(listing_id: int):
 
 @bp.post("/claim-listings/<int:listing_id>/accept")
 @idempotent
-@answers
 def post_claim_acceptance(listing_id: int):
     """The seller accepts one offer."""
     _user, actor = writer()
@@ -171,7 +163,6 @@ def post_claim_acceptance(listing_id: int):
 
 @bp.post("/claim-listings/<int:listing_id>/complete")
 @idempotent
-@answers
 def post_claim_completion(listing_id: int):
     """The operator confirms payment: loan and pledge move to the buyer, the price is the seller's recovery."""
     _user, actor = writer()
@@ -181,7 +172,6 @@ def post_claim_completion(listing_id: int):
 
 @bp.post("/claim-listings/<int:listing_id>/withdraw")
 @idempotent
-@answers
 def post_claim_withdrawal(listing_id: int):
     """The seller or the operator takes the listing off the market."""
     _user, actor = writer()
@@ -191,7 +181,6 @@ def post_claim_withdrawal(listing_id: int):
 
 @bp.post("/claim-listings/<int:listing_id>/recordal")
 @idempotent
-@answers
 def post_claim_recordal(listing_id: int):
     """The operator records the change of pledgee with the IP office."""
     _user, actor = writer()

@@ -16,7 +16,6 @@ from market.web.api.auctions import iso
 from market.web.api.channels import (
     AMOUNT,
     IDEMPOTENCY,
-    answers,
     choice,
     flag,
     integer,
@@ -70,7 +69,6 @@ def _answer(proposal_id: int, status: int = 200):
 
 
 @bp.get("/conversions")
-@answers
 def list_conversions():
     """Proposals the caller may see, newest first."""
     user = api_user()
@@ -81,7 +79,6 @@ def list_conversions():
 
 
 @bp.get("/conversions/<int:proposal_id>")
-@answers
 def get_conversion(proposal_id: int):
     """One proposal with its consents."""
     return _answer(proposal_id)
@@ -89,12 +86,11 @@ def get_conversion(proposal_id: int):
 
 @bp.post("/conversions")
 @idempotent
-@answers
 def post_conversion():
     """The operator proposes a conversion on a case."""
     user, actor = writer()
     if Role(user.role) != Role.OPERATOR:
-        raise Forbidden("Only the trading centre proposes conversions.")
+        raise Forbidden()
     body = json_body()
     terms = ConversionTerms(
         claim_price_fen=money(body, "claim_price"), claim_valuation_fen=money(body, "claim_valuation"),
@@ -111,7 +107,6 @@ def post_conversion():
 
 @bp.post("/conversions/<int:proposal_id>/consents")
 @idempotent
-@answers
 def post_conversion_consent(proposal_id: int):
     """The caller's party decides (the operator records the borrower's board resolution)."""
     _user, actor = writer()
@@ -124,7 +119,6 @@ def post_conversion_consent(proposal_id: int):
 
 @bp.post("/conversions/<int:proposal_id>/execute")
 @idempotent
-@answers
 def post_conversion_execution(proposal_id: int):
     """The operator executes; a missing consent answers 409 naming it."""
     _user, actor = writer()
@@ -134,7 +128,6 @@ def post_conversion_execution(proposal_id: int):
 
 @bp.post("/conversions/<int:proposal_id>/abandon")
 @idempotent
-@answers
 def post_conversion_abandon(proposal_id: int):
     """The operator abandons the proposal."""
     _user, actor = writer()

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import make_response, request
 from sqlalchemy.dialects import postgresql, sqlite
 
-from market.domain.rules import RuleBroken
+from market.domain.errors import Refusal
 from market.models import IdempotencyRecord
 from market.web.api import api_caller, api_error
 from market.web.context import db
@@ -67,7 +67,7 @@ def idempotent(view):
         session = db()
         try:
             response = make_response(view(*args, **kwargs))
-        except RuleBroken as error:
+        except Refusal as error:
             response = api_refusal(error)
         if response.status_code >= 500:
             return response  # not stored: the unit of work rolls back and the client may retry

@@ -13,7 +13,12 @@ COMPONENTS: dict[str, dict] = {
         "Error": {
             "type": "object",
             "required": ["error", "message"],
-            "properties": {"error": {"type": "string"}, "message": {"type": "string"}},
+            "properties": {
+                "error": {"type": "string", "description": "A stable code, e.g. below_minimum."},
+                "message": {"type": "string", "description": "In the Accept-Language (en or zh), English by default."},
+                "params": {"type": "object", "description": "The refusal's parameters: amounts as decimal yuan "
+                                                           "strings, times in UTC ISO 8601, enum members by value."},
+            },
         },
         "Amount": {"type": "string", "pattern": r"^\d+(\.\d{1,2})?$", "examples": ["1234.50"]},
     },

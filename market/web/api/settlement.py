@@ -8,7 +8,6 @@ from flask import jsonify
 
 from market.domain.money import fen_to_decimal_string
 from market.domain.roles import Role
-from market.domain.rules import RuleBroken
 from market.models import CompensationClaim, DisposalCase
 from market.services import compensation, fund, settlement
 from market.services.access import Forbidden, NotFound, can_see_case
@@ -17,8 +16,6 @@ from market.web.api import api_error, api_user, bp
 from market.web.api.idempotency import idempotent
 from market.web.api.openapi import COMPONENTS, document
 from market.web.context import db, now
-
-STATUS_OF_CODE = {"case_not_settled": 409, "nothing_to_claim": 409, "claim_not_fileable": 409, "no_policy": 409}
 
 
 def _money(fen: int | None) -> str | None:
@@ -54,17 +51,13 @@ def claim_json(claim: CompensationClaim) -> dict:
     }
 
 
-def _refused(error: RuleBroken):
-    return api_error(STATUS_OF_CODE.get(error.code, 422), error.code, str(error))
-
-
 @bp.get("/cases/<int:case_id>/settlement")
 def case_settlement(case_id: int):
     """The case's settlement statement, with each layer's claim."""
     user = api_user()
     case = db().get(DisposalCase, case_id)
     if case is None or not can_see_case(user, case):
-        return api_error(404, "not_found", "No such case.")
+        raise NotFound()
     view = settlement.settlement_view(db(), case)
     if view is None:
         return api_error(409, "not_settled", "The case has not been settled yet.")
@@ -99,15 +92,8 @@ def file_case_claims(case_id: int):
     user = api_user(write=True)
     case = db().get(DisposalCase, case_id)
     if case is None or not can_see_case(user, case):
-        return api_error(404, "not_found", "No such case.")
-    try:
-        claims = compensation.file_case_claims(db(), case.id, actor=Actor.of(user), now=now())
-    except NotFound:
-        return api_error(404, "not_found", "No such case.")
-    except Forbidden as error:
-        return api_error(403, "forbidden", str(error))
-    except RuleBroken as error:
-        return _refused(error)
+        raise NotFound()
+    claims = compensation.file_case_claims(db(), case.id, actor=Actor.of(user), now=now())
     return jsonify(claims=[claim_json(c) for c in claims]), 201
 
 
@@ -121,11 +107,7 @@ def my_claims():
 @bp.get("/claims/<int:claim_id>")
 def one_claim(claim_id: int):
     """One claim."""
-    try:
-        claim = compensation.get_claim(db(), api_user(), claim_id)
-    except NotFound:
-        return api_error(404, "not_found", "No such claim.")
-    return jsonify(claim_json(claim))
+    return jsonify(claim_json(compensation.get_claim(db(), api_user(), claim_id)))
 
 
 @bp.get("/fund")
@@ -133,7 +115,7 @@ def fund_state():
     """The fund: budget, balance, paid, pending, policy version, leverage (bureau and trading centre only)."""
     user = api_user()
     if user.role not in (Role.BUREAU, Role.OPERATOR):
-        return api_error(403, "forbidden", "Only the finance bureau and the trading centre see the fund.")
+        raise Forbidden()
     position = fund.fund_position(db(), now())
     leverage = position.leverage
     return jsonify(

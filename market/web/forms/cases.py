@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -128,7 +129,7 @@ class NoticeForm(FlaskForm):
         for line in (self.first_refusal_holders.data or "").splitlines():
             name, _, basis = line.partition("|")
             if name.strip():
-                found.append((name.strip()[:200], (basis.strip() or "co-owner")[:60]))
+                found.append((name.strip()[:200], (basis.strip() or gettext("co-owner"))[:60]))
         return found
 
 

@@ -32,11 +32,26 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from market.domain.claim_transfer import SaleMode
 from market.domain.conversion import ExitRoute
+from market.domain.errors import Refusal
 from market.domain.licensing import MAX_TERM_MONTHS, LicenceKind, ReportingPeriod
 from market.web.forms.fields import YuanField, choices
+from market.web.i18n import error_message
+from market.web.labels import EXIT_LABELS, KIND_LABELS, MODE_LABELS, PERIOD_LABELS
 
 _PERCENT = re.compile(r"^(?P<whole>\d{1,3})(?:\.(?P<frac>\d{0,4}))?$")
 CSV_MAX_BYTES = 1_000_000
+
+
+class InvalidPercent(Refusal):
+    """A percentage is typed as digits with at most four decimals, e.g. 5 or 5.25."""
+
+    code = "invalid_percent"
+
+
+class PercentTooHigh(InvalidPercent):
+    """A percentage cannot exceed 100."""
+
+    code = "percent_too_high"
 
 
 def parse_percent(text: str | None) -> int:
@@ -44,10 +59,10 @@ def parse_percent(text: str | None) -> int:
     raw = (text or "").strip().rstrip("%").strip()
     match = _PERCENT.match(raw)
     if match is None:
-        raise ValueError("Enter a percentage such as 5 or 5.25 (at most four decimals).")
+        raise InvalidPercent()
     ppm = int(match["whole"]) * 10_000 + int((match["frac"] or "").ljust(4, "0"))
     if ppm > 1_000_000:
-        raise ValueError("A percentage cannot exceed 100.")
+        raise PercentTooHigh()
     return ppm
 
 
@@ -68,12 +83,12 @@ class PercentField(StringField):
             return
         try:
             self.data = parse_percent(self.raw_text)
-        except ValueError as error:
-            self.data, self.parse_error = None, str(error)
+        except InvalidPercent as error:
+            self.data, self.parse_error = None, error
 
     def pre_validate(self, form):
         if getattr(self, "parse_error", None):
-            raise ValidationError(self.parse_error)
+            raise ValidationError(error_message(self.parse_error))
 
     def _value(self):
         if self.raw_data:
@@ -85,14 +100,6 @@ def _choices(enum_cls, labels: dict) -> list[SelectChoice]:
     return choices(*((member.value, labels[member]) for member in enum_cls))
 
 
-KIND_LABELS = {LicenceKind.EXCLUSIVE: _l("Exclusive"), LicenceKind.SOLE: _l("Sole"),
-               LicenceKind.NON_EXCLUSIVE: _l("Non-exclusive")}
-PERIOD_LABELS = {ReportingPeriod.MONTHLY: _l("Monthly"), ReportingPeriod.QUARTERLY: _l("Quarterly"),
-                 ReportingPeriod.SEMI_ANNUAL: _l("Half-yearly"), ReportingPeriod.ANNUAL: _l("Yearly")}
-EXIT_LABELS = {ExitRoute.BUYBACK: _l("Buy-back by the controlling shareholder"),
-               ExitRoute.LISTING: _l("Listing (IPO) or sale on an exchange"),
-               ExitRoute.EQUITY_TRANSFER: _l("Sale of the shares to a third party"), ExitRoute.OTHER: _l("Other")}
-MODE_LABELS = {SaleMode.NEGOTIATED: _l("Negotiated offers"), SaleMode.AUCTION: _l("Auction (claim-rights lot)")}
 REQUIRED = _l("This field is required.")
 
 

@@ -7,6 +7,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 from market.domain.money import InvalidAmount, format_yuan, parse_yuan
+from market.web.i18n import error_message
 
 
 def choices(*pairs) -> list[SelectChoice]:
@@ -20,7 +21,7 @@ class YuanField(StringField):
     def __init__(self, label=None, validators=None, allow_zero: bool = False, **kwargs):
         super().__init__(label, validators, **kwargs)
         self.allow_zero = allow_zero
-        self.parse_error: str | None = None
+        self.parse_error: InvalidAmount | None = None
 
     def process_formdata(self, valuelist):
         self.parse_error = None
@@ -32,11 +33,11 @@ class YuanField(StringField):
             self.data = parse_yuan(self.raw_text, allow_zero=self.allow_zero)
         except InvalidAmount as error:
             self.data = None
-            self.parse_error = str(error)
+            self.parse_error = error
 
     def pre_validate(self, form):
         if self.parse_error:
-            raise ValidationError(self.parse_error)
+            raise ValidationError(error_message(self.parse_error))
 
     def _value(self):
         if self.raw_data:

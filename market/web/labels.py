@@ -1,0 +1,138 @@
+"""The translated label of every enum a person reads: one table per enum, and `label(member)` to find it."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from flask_babel import lazy_gettext as _l
+
+from market.domain.channels import ListingStatus, ProposalStatus, RoundStatus
+from market.domain.claim_transfer import ClaimPrice, SaleMode
+from market.domain.conversion import ConsentParty, ConversionAmount, ExitRoute
+from market.domain.licensing import (
+    LicenceAmount,
+    LicenceKind,
+    LicenceRate,
+    OfferTerm,
+    ReportingPeriod,
+)
+from market.domain.roles import Role
+from market.domain.settlement import ClaimState, CostItem
+from market.domain.workflow import CaseAction
+from market.models.core import LoanStatus
+from market.web import case_support
+
+ROLE_NAMES = {
+    Role.OPERATOR: _l("Trading centre"),
+    Role.BANK: _l("Bank"),
+    Role.GUARANTOR: _l("Guarantor"),
+    Role.INSURER: _l("Insurer"),
+    Role.AGENCY: _l("IP service agency"),
+    Role.BUREAU: _l("Finance bureau"),
+    Role.AIC: _l("Financial asset investment company"),
+    Role.SYSTEM: _l("System"),
+}
+LOAN_STATUS_NAMES = {
+    LoanStatus.PERFORMING: _l("Performing"),
+    LoanStatus.OVERDUE: _l("Overdue"),
+    LoanStatus.DEFAULTED: _l("Defaulted"),
+    LoanStatus.IN_DISPOSAL: _l("In disposal"),
+    LoanStatus.SETTLED: _l("Settled"),
+    LoanStatus.REPAID: _l("Repaid"),
+    LoanStatus.TRANSFERRED: _l("Transferred"),
+}
+PARTY_NAMES = {
+    ConsentParty.BANK: _l("Pledgee bank"),
+    ConsentParty.AIC: _l("AIC"),
+    ConsentParty.BORROWER: _l("Borrower (board resolution)"),
+    ConsentParty.GUARANTOR: _l("Guarantor"),
+    ConsentParty.INSURER: _l("Insurer"),
+    ConsentParty.BUREAU: _l("Bureau (fund compensation)"),
+}
+CLAIM_STATE_NAMES = {
+    ClaimState.DRAFTED: _l("Drafted"),
+    ClaimState.FILED: _l("Filed"),
+    ClaimState.AWAITING_SECOND_APPROVAL: _l("Awaiting second approval"),
+    ClaimState.APPROVED: _l("Approved"),
+    ClaimState.PENDING: _l("Pending: fund short"),
+    ClaimState.PAID: _l("Paid"),
+    ClaimState.LAPSED: _l("Lapsed"),
+    ClaimState.REJECTED: _l("Rejected"),
+    ClaimState.CLAWED_BACK: _l("Clawed back"),
+}
+ROUND_STATUS_NAMES = {
+    RoundStatus.OPEN: _l("open"),
+    RoundStatus.CLOSED: _l("closed, ranking"),
+    RoundStatus.AWARDED: _l("awarded, awaiting consent"),
+    RoundStatus.SIGNED: _l("signed"),
+    RoundStatus.FAILED: _l("failed"),
+}
+PROPOSAL_STATUS_NAMES = {
+    ProposalStatus.PROPOSED: _l("collecting consents"),
+    ProposalStatus.EXECUTED: _l("executed"),
+    ProposalStatus.ABANDONED: _l("abandoned"),
+}
+LISTING_STATUS_NAMES = {
+    ListingStatus.SUBMITTED: _l("submitted to the centre"),
+    ListingStatus.OPEN: _l("open"),
+    ListingStatus.AGREED: _l("agreed, awaiting payment"),
+    ListingStatus.COMPLETED: _l("completed"),
+    ListingStatus.FAILED: _l("failed"),
+    ListingStatus.WITHDRAWN: _l("withdrawn"),
+}
+CONVERSION_AMOUNT_NAMES = {
+    ConversionAmount.CLAIM_PRICE: _l("price for the claim"),
+    ConversionAmount.CLAIM_VALUATION: _l("valuation of the claim"),
+    ConversionAmount.PRE_MONEY_VALUATION: _l("borrower's pre-money valuation"),
+}
+LICENCE_AMOUNT_NAMES = {
+    LicenceAmount.MIN_UPFRONT: _l("minimum upfront fee"),
+    LicenceAmount.REFERENCE_SALES: _l("reference yearly net sales"),
+}
+LICENCE_RATE_NAMES = {
+    LicenceRate.MIN_ROYALTY: _l("minimum royalty rate"),
+    LicenceRate.DISCOUNT: _l("discount rate (a year)"),
+    LicenceRate.ROYALTY: _l("royalty rate (of net sales)"),
+}
+OFFER_TERM_NAMES = {
+    OfferTerm.UPFRONT: _l("upfront fee"),
+    OfferTerm.ROYALTY_RATE: _l("royalty rate"),
+}
+CLAIM_PRICE_NAMES = {
+    ClaimPrice.ASKING: _l("asking price"),
+    ClaimPrice.OFFER: _l("price you offer"),
+}
+KIND_LABELS = {LicenceKind.EXCLUSIVE: _l("Exclusive"), LicenceKind.SOLE: _l("Sole"),
+               LicenceKind.NON_EXCLUSIVE: _l("Non-exclusive")}
+PERIOD_LABELS = {ReportingPeriod.MONTHLY: _l("Monthly"), ReportingPeriod.QUARTERLY: _l("Quarterly"),
+                 ReportingPeriod.SEMI_ANNUAL: _l("Half-yearly"), ReportingPeriod.ANNUAL: _l("Yearly")}
+EXIT_LABELS = {ExitRoute.BUYBACK: _l("Buy-back by the controlling shareholder"),
+               ExitRoute.LISTING: _l("Listing (IPO) or sale on an exchange"),
+               ExitRoute.EQUITY_TRANSFER: _l("Sale of the shares to a third party"), ExitRoute.OTHER: _l("Other")}
+MODE_LABELS = {SaleMode.NEGOTIATED: _l("Negotiated offers"), SaleMode.AUCTION: _l("Auction (claim-rights lot)")}
+COST_NAMES = {
+    CostItem.COMMISSION: _l("commission"),
+    CostItem.APPRAISAL: _l("appraisal"),
+    CostItem.TAXES: _l("taxes"),
+    CostItem.OTHER: _l("other"),
+}
+
+# Every enum a refusal may carry, with its one table (the case pages' and channel forms' tables included).
+LABELS: dict[type[Enum], dict] = {
+    Role: ROLE_NAMES, LoanStatus: LOAN_STATUS_NAMES, ConsentParty: PARTY_NAMES, ClaimState: CLAIM_STATE_NAMES,
+    RoundStatus: ROUND_STATUS_NAMES, ProposalStatus: PROPOSAL_STATUS_NAMES, ListingStatus: LISTING_STATUS_NAMES,
+    ConversionAmount: CONVERSION_AMOUNT_NAMES, LicenceAmount: LICENCE_AMOUNT_NAMES, LicenceRate: LICENCE_RATE_NAMES,
+    OfferTerm: OFFER_TERM_NAMES, ClaimPrice: CLAIM_PRICE_NAMES, CostItem: COST_NAMES,
+    CaseAction: case_support.ACTION_NAMES,
+    **{type(next(iter(table))): table for table in (
+        case_support.STATE_NAMES, case_support.CHANNEL_NAMES, case_support.KIND_NAMES,
+        case_support.LEGAL_STATUS_NAMES, case_support.CHECK_NAMES, case_support.GROUNDS_NAMES,
+        KIND_LABELS, PERIOD_LABELS, EXIT_LABELS, MODE_LABELS,
+    )},
+}
+
+
+def label(member: Enum) -> str:
+    """The member's label in the reader's language (its value in words if no table has it: a test forbids that)."""
+    table = LABELS.get(type(member), {})
+    return str(table.get(member, str(member.value).replace("_", " ")))
