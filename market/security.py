@@ -13,6 +13,7 @@ from market.extensions import login_manager
 from market.models import User
 from market.services import accounts
 from market.services.accounts import Caller
+from market.web.api.problems import Unauthorized
 from market.web.context import db
 
 DEFAULTS = {
@@ -92,7 +93,7 @@ def init_app(app: Flask) -> None:
     @login_manager.unauthorized_handler
     def _unauthorized():
         if wants_json():
-            return jsonify(error="unauthorized", message="Send Authorization: Bearer <token>."), 401
+            raise Unauthorized()
         from flask import redirect, url_for
 
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))

@@ -16,6 +16,8 @@ from typing import ClassVar
 class Kind(Enum):
     """What sort of answer a refusal is (its value is the HTTP status the API gives it)."""
 
+    MALFORMED = 400  # the request itself is not understood (a bad query value, not JSON)
+    UNAUTHORIZED = 401  # who is asking is not known
     INVALID = 422  # not like that: the input breaks a rule
     CONFLICT = 409  # not now: the state of things does not allow it
     FORBIDDEN = 403  # not you

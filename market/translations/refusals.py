@@ -247,4 +247,16 @@ TEXTS = {
     "invalid_choice": N_("“%(field)s” is one of: %(values)s."),
     "invalid_ids": N_("Send “%(field)s” as a list of ids."),
     "invalid_contract_refs": N_("Send “%(field)s” as a list of strings, one per licensee."),
+    # the API's own refusals (market/web/api/problems.py)
+    "unauthorized": N_("Send Authorization: Bearer <token> with a current token (an operator creates one with "
+                       "create-token); writes through the API always need one."),
+    "invalid_json": N_("Send a JSON object with Content-Type: application/json."),
+    "idempotency_key_required": N_("Send an Idempotency-Key header (e.g. a UUID) with every POST."),
+    "idempotency_key_too_long": N_("An Idempotency-Key has at most %(max_length)s characters."),
+    "idempotency_key_reused": N_("This Idempotency-Key was used with another request; use a new key."),
+    "in_progress": N_("The first request with this Idempotency-Key is still being handled; retry shortly."),
+    "invalid_status": N_("status is one of: %(allowed)s."),
+    "invalid_id": N_("id is an auction id (a whole number), at most %(max_ids)s of them."),
+    "invalid_after": N_("after is a bid sequence number (0 or more)."),
+    "invalid_parameter": N_("Parameter %(parameter)s: %(problem)s"),
 }

@@ -28,8 +28,9 @@ def api_refusal(error: Refusal):
 
     A view may add fields to the answer by setting `error.api_extra` (e.g. the fresh auction on a 409 bid)."""
     body = {"error": error.code, "message": error_message(error), "params": _json_params(error.params)}
-    if "field" in error.params:
-        body["field"] = error.params["field"]
+    for name in ("field", "parameter"):  # where the problem is, at the top as clients have always read it
+        if name in error.params:
+            body[name] = error.params[name]
     if "problems" in error.params:
         body["problems"] = [error_message(problem) for problem in error.params["problems"]]
     body.update(getattr(error, "api_extra", {}))

@@ -52,7 +52,7 @@ def test_a_stranger_gets_404_and_an_unsettled_case_409(client, session, clock):
     session.commit()
     assert client.get(f"/api/v1/cases/{case.id}/settlement", headers=_bearer(session, stranger)).status_code == 404
     response = client.get(f"/api/v1/cases/{other.id}/settlement", headers=_bearer(session, operator(session)))
-    assert response.status_code == 409 and response.get_json()["error"] == "not_settled"
+    assert response.status_code == 409 and response.get_json()["error"] == "case_not_settled"
     assert client.get(f"/api/v1/cases/{case.id}/settlement").status_code == 401
 
 

@@ -28,6 +28,24 @@ def test_an_api_refusal_speaks_the_language_the_client_accepts(client, session, 
     assert response.get_json()["message"] == "出价须为起拍价加上加价幅度¥10,000.00的整数倍。"
 
 
+def test_the_apis_own_refusals_are_refusals_too_in_the_clients_language(client, session, clock):
+    round_ = open_round(session, clock)
+    _user, headers = bearer(session)
+    response = client.post(f"/api/v1/auctions/{round_.id}/bids", json={"amount": "1050000"},
+                           headers={**headers, "Accept-Language": "zh"})
+    assert response.status_code == 400
+    assert response.get_json() == {"error": "idempotency_key_required", "params": {},
+                                   "message": "每个 POST 请求都须带 Idempotency-Key 请求头（例如一个 UUID）。"}
+    listing = client.get("/api/v1/auctions?status=bogus", headers=headers)
+    assert listing.status_code == 400 and "first_refusal" in listing.get_json()["params"]["allowed"]
+
+
+def test_a_post_without_a_bearer_token_is_401_before_anything_is_wrong_with_it(client, session, clock):
+    round_ = open_round(session, clock)
+    response = client.post(f"/api/v1/auctions/{round_.id}/bids", data="not json")
+    assert response.status_code == 401 and response.get_json()["error"] == "unauthorized"
+
+
 def test_a_refused_form_comes_back_with_the_message_and_what_was_typed(client, session, clock, auth):
     case = make_ready_case(session, clock)
     operator = make_operator(session)

@@ -38,7 +38,7 @@ def test_a_bad_catalogue_parameter_is_a_422_that_names_it(client, query, paramet
     body = response.get_json()
     assert response.status_code == 422
     assert body["error"] == "invalid_parameter" and body["parameter"] == parameter
-    assert body["message"].startswith(f"{parameter}:")
+    assert body["message"].startswith(f"Parameter {parameter}:")
 
 
 def test_my_cases_need_a_token_and_list_only_the_callers_cases_with_amounts_and_timeline(client, session, clock):

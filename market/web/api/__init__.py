@@ -5,25 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, g, jsonify, request
+from flask import Blueprint, g, request
 from flask_login import current_user
 
 from market.domain.errors import Refusal
 from market.models import User
 from market.services.accounts import Caller, caller_for_api_token
 from market.services.auctions import rounds_for, rounds_for_token
+from market.web.api.problems import InvalidJson, Unauthorized
 from market.web.context import db
 from market.web.refusals import api_refusal
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 bp.register_error_handler(Refusal, api_refusal)
-
-
-def api_error(status: int, code: str, message: str, **extra):
-    """A JSON error answer: {"error": code, "message": ...}."""
-    response = jsonify(error=code, message=message, **extra)
-    response.status_code = status
-    return response
 
 
 def api_caller(write: bool = False) -> Caller:
@@ -37,9 +31,9 @@ def api_caller(write: bool = False) -> Caller:
         elif current_user.is_authenticated:
             caller = current_user.caller  # a browser's cookie (the live auction page reads the API)
         else:
-            abort(api_error(401, "unauthorized", "Send Authorization: Bearer <token> (see create-token)."))
-    if write and _bearer_token() is None:
-        abort(api_error(401, "unauthorized", "Writes through the API need a bearer token."))
+            raise Unauthorized()
+    if write:
+        require_bearer_token()
     return caller
 
 
@@ -61,6 +55,12 @@ def api_user(write: bool = False) -> User:
     return db().get(User, api_caller(write).id)
 
 
+def require_bearer_token() -> None:
+    """A write through the API needs a bearer token: refuse at once (401) when there is none."""
+    if _bearer_token() is None:
+        raise Unauthorized()
+
+
 def _bearer_token() -> str | None:
     header = request.headers.get("Authorization", "")
     return header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else None
@@ -68,7 +68,7 @@ def _bearer_token() -> str | None:
 
 def _identified(caller: Caller | None) -> Caller:
     if caller is None:
-        abort(api_error(401, "unauthorized", "The bearer token is unknown or revoked; create a new one."))
+        raise Unauthorized()
     g.api_caller = caller
     return caller
 
@@ -77,7 +77,7 @@ def json_body() -> dict:
     """The request's JSON object, or a 400 that says what is wrong."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        abort(api_error(400, "invalid_json", "Send a JSON object with Content-Type: application/json."))
+        raise InvalidJson()
     return body
 
 

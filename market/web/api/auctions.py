@@ -27,9 +27,10 @@ from market.services.auctions import (
 )
 from market.services.bidding import place_bid, set_proxy
 from market.services.closing import settle_if_due
-from market.web.api import api_caller, api_error, api_rounds, api_user, bp, json_body
+from market.web.api import api_caller, api_rounds, api_user, bp, json_body
 from market.web.api.idempotency import idempotent
 from market.web.api.openapi import COMPONENTS, document
+from market.web.api.problems import InvalidAfter, InvalidIds, InvalidStatus
 from market.web.case_support import disposal_rules
 from market.web.context import db, now
 
@@ -96,12 +97,12 @@ def _round(auction_id: int, write: bool = False) -> sa.Row:
 WATCH_LIST_MAX = 100  # ids in one ?id=...&id=... read
 
 
-def _list_problem(status: str | None, ids: list[str]):
-    """The 400 answer for a list request's bad parameters, or None."""
+def _list_problem(status: str | None, ids: list[str]) -> Refusal | None:
+    """What is wrong with a list request's parameters (a 400), or None."""
     if status is not None and status not in {s.value for s in AuctionStatus}:
-        return api_error(400, "invalid_status", "status is one of " + ", ".join(s.value for s in AuctionStatus))
+        return InvalidStatus(allowed=[s.value for s in AuctionStatus])
     if len(ids) > WATCH_LIST_MAX or not all(i.isdigit() and len(i) < 12 for i in ids):
-        return api_error(400, "invalid_id", f"id is an auction id (a whole number), at most {WATCH_LIST_MAX} of them.")
+        return InvalidIds(max_ids=WATCH_LIST_MAX)
     return None
 
 
@@ -113,7 +114,7 @@ def list_auctions():
     problem = _list_problem(status, ids)
     if problem is not None:
         api_caller()  # who asks comes first (401), then what is wrong with the question
-        return problem
+        raise problem
     asked = {"ids": [int(i) for i in ids], "status": None if status is None else AuctionStatus(status)}
     session = db()
     if ids:
@@ -143,7 +144,7 @@ def list_bids(auction_id: int):
     row = _current(auction_id)
     after = request.args.get("after", "0")
     if not after.isdigit() or int(after) > 2**31:
-        return api_error(400, "invalid_after", "after is a bid sequence number (0 or more).")
+        raise InvalidAfter()
     lines = bid_history(db(), auction_id, int(after))
     body = {"auction_id": auction_id, "status": AuctionStatus(row.status).value,
             "bids": [history_json(line) for line in lines], "server_time": iso(now())}

@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from flask import jsonify, request, url_for
+from flask_babel import gettext as _
 
 from market.domain.money import fen_to_decimal_string
 from market.models import AuditEvent, DisposalCase
 from market.services import case_queries, catalogue
 from market.services.catalogue import Listing
-from market.web.api import api_error, api_user, bp
+from market.web.api import api_user, bp
 from market.web.api.openapi import COMPONENTS, document
+from market.web.api.problems import InvalidParameter
 from market.web.catalogue import filter_form, query_from
 from market.web.context import db
 
@@ -79,11 +81,11 @@ def catalogue_listings():
     """Listed cases, filtered, searched, sorted and paged (public)."""
     unknown = sorted(set(request.args) - set(CATALOGUE_PARAMETERS))
     if unknown:
-        return api_error(422, "invalid_parameter", f"{unknown[0]}: unknown parameter.", parameter=unknown[0])
+        raise InvalidParameter(parameter=unknown[0], problem=_("unknown parameter"))
     form = filter_form(request.args)
     if not form.validate():
         name, errors = next(iter(form.errors.items()))
-        return api_error(422, "invalid_parameter", f"{name}: {' '.join(str(e) for e in errors)}", parameter=name)
+        raise InvalidParameter(parameter=name, problem=" ".join(str(e) for e in errors))
     page = catalogue.search_catalogue(db(), query_from(form))
     return jsonify(items=[listing_json(item) for item in page.items], total=page.total, page=page.page,
                    per_page=page.per_page, pages=page.pages)

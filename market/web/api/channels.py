@@ -31,10 +31,11 @@ from market.services import licensing
 from market.services.access import Forbidden
 from market.services.audit import Actor
 from market.services.channels import sees_everything
-from market.web.api import api_error, api_user, bp, json_body
+from market.web.api import api_user, bp, json_body
 from market.web.api.auctions import iso
 from market.web.api.idempotency import idempotent
 from market.web.api.openapi import COMPONENTS, document
+from market.web.api.problems import InvalidStatus
 from market.web.context import db, now
 from market.web.forms.channels import InvalidPercent, parse_percent, ppm_to_percent_text
 
@@ -300,7 +301,7 @@ def list_licence_rounds():
     status = request.args.get("status")
     if status is not None:
         if status not in {s.value for s in RoundStatus}:
-            return api_error(400, "invalid_status", "status is one of " + ", ".join(s.value for s in RoundStatus))
+            raise InvalidStatus(allowed=[s.value for s in RoundStatus])
         query = query.where(LicenceRound.status == status)
     body = [round_json(r, user) for r in db().scalars(query)]
     return jsonify(licence_rounds=body)

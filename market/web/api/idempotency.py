@@ -12,9 +12,17 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from market.domain.errors import Refusal
 from market.models import IdempotencyRecord
-from market.web.api import api_caller, api_error
+from market.web.api import api_caller, require_bearer_token
+from market.web.api.problems import (
+    IdempotencyKeyRequired,
+    IdempotencyKeyReused,
+    IdempotencyKeyTooLong,
+    KeyInProgress,
+)
 from market.web.context import db
 from market.web.refusals import api_refusal
+
+KEY_MAX_LENGTH = 200
 
 
 def _request_hash() -> str:
@@ -58,12 +66,12 @@ def idempotent(view):
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
+        require_bearer_token()  # who asks comes before what is wrong with the request (401 before 400)
         key = request.headers.get("Idempotency-Key", "").strip()
         if not key:
-            return api_error(400, "idempotency_key_required",
-                             "Send an Idempotency-Key header (e.g. a UUID) with every POST.")
-        if len(key) > 200:
-            return api_error(400, "idempotency_key_too_long", "Idempotency-Key has at most 200 characters.")
+            raise IdempotencyKeyRequired()
+        if len(key) > KEY_MAX_LENGTH:
+            raise IdempotencyKeyTooLong(max_length=KEY_MAX_LENGTH)
         session = db()
         try:
             response = make_response(view(*args, **kwargs))
@@ -92,8 +100,7 @@ def idempotent(view):
 
 def _replay(record, request_hash: str):
     if record.request_hash != request_hash:
-        return api_error(422, "idempotency_key_reused",
-                         "This Idempotency-Key was used with another request; use a new key.")
+        return api_refusal(IdempotencyKeyReused())
     if record.status_code is None:  # only rows claimed before answers were stored with the work
-        return api_error(409, "in_progress", "The first request with this key is still being handled.")
+        return api_refusal(KeyInProgress())
     return make_response(record.response_body, record.status_code)

@@ -12,7 +12,8 @@ from market.models import CompensationClaim, DisposalCase
 from market.services import compensation, fund, settlement
 from market.services.access import Forbidden, NotFound, can_see_case
 from market.services.audit import Actor
-from market.web.api import api_error, api_user, bp
+from market.services.compensation import CaseNotSettled
+from market.web.api import api_user, bp
 from market.web.api.idempotency import idempotent
 from market.web.api.openapi import COMPONENTS, document
 from market.web.context import db, now
@@ -60,7 +61,7 @@ def case_settlement(case_id: int):
         raise NotFound()
     view = settlement.settlement_view(db(), case)
     if view is None:
-        return api_error(409, "not_settled", "The case has not been settled yet.")
+        raise CaseNotSettled()
     st = view.statement
     return jsonify(
         case_id=case.id, reference=case.reference, state=case.state.value, revision=st.revision,

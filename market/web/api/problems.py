@@ -1,0 +1,68 @@
+"""The API's own refusals: about the request itself (credentials, body, keys, query values), not a business rule.
+
+Like every refusal they are answered by `market.web.refusals.api_refusal`, in the caller's language.
+"""
+
+from __future__ import annotations
+
+from market.domain.errors import Kind, Refusal
+
+
+class Unauthorized(Refusal):
+    """No bearer token, or one the platform does not know (unknown or revoked)."""
+
+    code, kind = "unauthorized", Kind.UNAUTHORIZED
+
+
+class InvalidJson(Refusal):
+    """The body is not a JSON object."""
+
+    code, kind = "invalid_json", Kind.MALFORMED
+
+
+class IdempotencyKeyRequired(Refusal):
+    """Every POST carries an Idempotency-Key."""
+
+    code, kind = "idempotency_key_required", Kind.MALFORMED
+
+
+class IdempotencyKeyTooLong(Refusal):
+    """An Idempotency-Key has at most `max_length` characters."""
+
+    code, kind, fields = "idempotency_key_too_long", Kind.MALFORMED, ("max_length",)
+
+
+class IdempotencyKeyReused(Refusal):
+    """The key was used before with another request."""
+
+    code = "idempotency_key_reused"
+
+
+class KeyInProgress(Refusal):
+    """The first request with this key has not been answered yet."""
+
+    code, kind = "in_progress", Kind.CONFLICT
+
+
+class InvalidStatus(Refusal):
+    """?status= is not one of the statuses the list knows."""
+
+    code, kind, fields = "invalid_status", Kind.MALFORMED, ("allowed",)
+
+
+class InvalidIds(Refusal):
+    """?id= values are whole numbers, at most `max_ids` of them."""
+
+    code, kind, fields = "invalid_id", Kind.MALFORMED, ("max_ids",)
+
+
+class InvalidAfter(Refusal):
+    """?after= is a bid sequence number."""
+
+    code, kind = "invalid_after", Kind.MALFORMED
+
+
+class InvalidParameter(Refusal):
+    """A query parameter is unknown or its value is not valid."""
+
+    code, fields = "invalid_parameter", ("parameter", "problem")
