@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 import sqlalchemy.orm as so
-from flask import abort, current_app, g, session
+from flask import abort, current_app, g
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -23,21 +23,16 @@ def db() -> so.Session:
 
 def dispatch_in_unit_of_work(dispatch: Callable[[], ResponseReturnValue]) -> ResponseReturnValue:
     """Run a view in the request's unit of work (db.unit_of_work): commit when it answers, roll back when
-    it raises, answers with an error status or flashes an error (nothing a refused request did stands).
+    it raises or answers with an error status (nothing a refused request did stands).
 
     Flask's error handlers run after the exception has left the view, so a refusal is rolled back
     before any handler renders it.
     """
-    errors_before = _errors_flashed()
     with unit_of_work(db()) as work:
         answer = dispatch()
-        if _status(answer) >= 400 or _errors_flashed() > errors_before:
+        if _status(answer) >= 400:
             work.rollback()
     return answer
-
-
-def _errors_flashed() -> int:
-    return sum(1 for category, _message in session.get("_flashes", ()) if category == "error")
 
 
 def _status(answer: ResponseReturnValue) -> int:
