@@ -11,19 +11,25 @@ FEN_PER_YUAN = 100
 # ¥10 trillion: larger than any single IP-pledge loan or disposal we can imagine.
 MAX_FEN = 10**15
 
-_AMOUNT = re.compile(r"^(?P<sign>[+-]?)(?P<whole>[0-9]+)(?:\.(?P<frac>[0-9]*))?$", re.ASCII)
+# The one grammar of an amount people type: an optional single yuan sign (¥, or the full-width ￥ a Chinese
+# keyboard gives), whole yuan as a single 0 or digits without a leading zero, written plainly or in correct
+# groups of three ("1,234,567"), then an optional point and one or two decimals. Nothing else: no sign, no
+# exponent, no spaces, no full-width digits, no "100.".
+_AMOUNT = re.compile(r"[¥￥]?(?P<whole>0|[1-9][0-9]*|[1-9][0-9]{0,2}(?:,[0-9]{3})+)(?:\.(?P<frac>[0-9]+))?", re.ASCII)
+_NEGATIVE = re.compile(r"-[¥￥]?[0-9][0-9,]*(?:\.[0-9]+)?", re.ASCII)
+EXAMPLE = "1,234.50"
 
 
 class InvalidAmount(Refusal, ValueError):
-    """What a person typed is not an amount in yuan (digits with at most two decimals)."""
+    """What a person typed in `field` is not an amount in yuan (the grammar above)."""
 
-    code, fields = "invalid_amount", ("text",)
+    code, fields = "invalid_amount", ("field", "text")
 
 
 class AmountMissing(InvalidAmount):
     """No amount was given."""
 
-    code, fields = "amount_missing", ()
+    code, fields = "amount_missing", ("field",)
 
 
 class AmountNotText(InvalidAmount):
@@ -35,57 +41,58 @@ class AmountNotText(InvalidAmount):
 class AmountTooPrecise(InvalidAmount):
     """Amounts have at most two decimals (fen)."""
 
-    code, fields = "amount_too_precise", ()
+    code, fields = "amount_too_precise", ("field",)
 
 
 class AmountTooLarge(InvalidAmount):
     """The amount is above the ceiling."""
 
-    code, fields = "amount_too_large", ("ceiling_fen",)
+    code, fields = "amount_too_large", ("field", "ceiling_fen")
 
 
 class AmountNegative(InvalidAmount):
     """The amount is negative."""
 
-    code, fields = "amount_negative", ()
+    code, fields = "amount_negative", ("field",)
 
 
 class AmountZero(InvalidAmount):
     """The amount must be greater than zero."""
 
-    code, fields = "amount_zero", ()
+    code, fields = "amount_zero", ("field",)
 
 
 def parse_yuan(
-    text: str | int | Decimal | None,
+    text: str | int | None,
     *,
+    field: object = "amount",
     allow_zero: bool = False,
     max_fen: int = MAX_FEN,
 ) -> int:
-    """Parse a yuan amount such as "1,234.50" or "¥1234.5" into fen, or raise InvalidAmount."""
+    """Parse a yuan amount such as "1,234.50" or "¥1234.5" into fen, or raise InvalidAmount naming `field`."""
     if text is None:
-        raise AmountMissing()
-    if isinstance(text, bool) or isinstance(text, float):
+        raise AmountMissing(field=field)
+    if isinstance(text, bool) or not isinstance(text, str | int):
         # floats have already lost exactness; the caller must pass the text the person typed
-        raise AmountNotText(field="amount")
-    raw = str(text).strip().replace(",", "").replace("，", "").lstrip("¥￥").strip()
+        raise AmountNotText(field=field)
+    raw = str(text)
     if not raw:
-        raise AmountMissing()
-    match = _AMOUNT.match(raw)
+        raise AmountMissing(field=field)
+    match = _AMOUNT.fullmatch(raw)
     if match is None:
-        raise InvalidAmount(text=_shorten(str(text)))
-    whole, frac = match["whole"], match["frac"] or ""
+        if _NEGATIVE.fullmatch(raw):
+            raise AmountNegative(field=field)
+        raise InvalidAmount(field=field, text=_shorten(raw))
+    whole, frac = match["whole"].replace(",", ""), match["frac"] or ""
     if len(frac) > 2:
-        raise AmountTooPrecise()
-    if len(whole.lstrip("0")) > 16:
-        raise AmountTooLarge(ceiling_fen=max_fen)
+        raise AmountTooPrecise(field=field)
+    if len(whole) > 16:
+        raise AmountTooLarge(field=field, ceiling_fen=max_fen)
     fen = int(whole) * FEN_PER_YUAN + int(frac.ljust(2, "0"))
-    if match["sign"] == "-" and fen != 0:
-        raise AmountNegative()
     if fen == 0 and not allow_zero:
-        raise AmountZero()
+        raise AmountZero(field=field)
     if fen > max_fen:
-        raise AmountTooLarge(ceiling_fen=max_fen)
+        raise AmountTooLarge(field=field, ceiling_fen=max_fen)
     return fen
 
 

@@ -106,7 +106,7 @@ def _row(number: int, values: dict[str, str], seen: set[str]) -> PaymentRow:
         received_on = date.fromisoformat(values.get("received_on", ""))
     except ValueError:
         raise CsvBadDate(line=number) from None
-    amount = _amount(number, values.get("amount"))
+    amount = _amount(number, "amount", values.get("amount"))
     reference = values.get("reference", "")
     if not reference or len(reference) > 60:
         raise CsvBadReference(line=number)
@@ -114,12 +114,12 @@ def _row(number: int, values: dict[str, str], seen: set[str]) -> PaymentRow:
         raise CsvDuplicateReference(line=number, reference=reference)
     seen.add(reference)
     sales_text = values.get("reported_sales", "")
-    sales = _amount(number, sales_text, allow_zero=True) if sales_text else None
+    sales = _amount(number, "reported_sales", sales_text, allow_zero=True) if sales_text else None
     return PaymentRow(number, received_on, amount, reference, sales)
 
 
-def _amount(number: int, text: str | None, allow_zero: bool = False) -> int:
+def _amount(number: int, column: str, text: str | None, allow_zero: bool = False) -> int:
     try:
-        return parse_yuan(text, allow_zero=allow_zero)
+        return parse_yuan(text, field=column, allow_zero=allow_zero)
     except InvalidAmount as problem:
         raise CsvLineRefused(line=number, problem=problem) from None

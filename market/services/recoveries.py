@@ -65,7 +65,7 @@ def on_later_recovery(
     Returns the new statement revision, or None when the case is not settled yet (nothing to re-run).
     """
     if amount_fen <= 0:
-        raise AmountZero()
+        raise AmountZero(field="amount")
     if case.state not in SETTLED_STATES:
         return None
     actor = actor or Actor.system()

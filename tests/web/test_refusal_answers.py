@@ -81,8 +81,8 @@ def test_form_field_messages_are_in_the_readers_language_and_show_a_valid_amount
     response = client.post(f"/auctions/open/{case.id}", data={
         "kind": "asset", "starting_price": "1,050,000.005", "increment": "abc", "deposit": "", "ends_at": ""})
     page = response.get_data(as_text=True)
-    assert "金额最多两位小数，请精确到 0.01 元，例如 1234.50。" in page
-    assert "“abc”不是有效金额：请填写数字，最多两位小数，例如 1234.50。" in page
+    assert "起拍价（元）：金额最多两位小数，请精确到 0.01 元，例如 1,234.50。" in page
+    assert "“abc”不是有效金额；请填写数字（可用逗号每三位分组），最多两位小数，例如 1,234.50。" in page
     assert "该字段是必填字段。" in page
 
 

@@ -101,5 +101,7 @@ def test_str_gives_the_catalogues_english_for_logs():
     try:
         parse_yuan("12a")
     except Refusal as refusal:
-        assert str(refusal) == "“12a” is not an amount: use digits with at most two decimals, e.g. 1234.50."
+        assert str(refusal) == (
+                "amount: “12a” is not an amount; write digits (grouped by threes with commas if you like) and at most "
+                "two decimals, e.g. 1,234.50.")
     assert str(NoticeTooShort(days=30)) == "The public notice runs for at least 30 days."

@@ -10,7 +10,7 @@ from flask import current_app, jsonify, request
 
 from market.domain.auction import DEFAULT_AUCTION_RULES, AuctionRules, AuctionStatus
 from market.domain.errors import Kind, Refusal
-from market.domain.money import AmountNotText, fen_to_decimal_string, parse_yuan
+from market.domain.money import fen_to_decimal_string, parse_yuan
 from market.models import Auction
 from market.services.accounts import Caller
 from market.services.auctions import (
@@ -169,9 +169,7 @@ def post_deposit(auction_id: int):
 
 def _amount(body: dict, name: str) -> int:
     value = body.get(name)
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise AmountNotText(field=name)
-    return parse_yuan(value)
+    return parse_yuan(value, field=name)
 
 
 @bp.post("/auctions/<int:auction_id>/bids")

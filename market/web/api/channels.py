@@ -24,7 +24,7 @@ from market.domain.licensing import (
     recordal_overdue,
     royalty_schedule,
 )
-from market.domain.money import AmountNotText, fen_to_decimal_string, parse_yuan
+from market.domain.money import fen_to_decimal_string, parse_yuan
 from market.domain.roles import Role
 from market.models import LicenceRound, PaymentKind
 from market.services import licensing
@@ -114,9 +114,7 @@ def money(body: dict, name: str, *, allow_zero: bool = False, optional: bool = F
     value = body.get(name)
     if value is None and optional:
         return None
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise AmountNotText(field=name)
-    return parse_yuan(value, allow_zero=allow_zero)
+    return parse_yuan(value, field=name, allow_zero=allow_zero)
 
 
 def percent(body: dict, name: str) -> int:

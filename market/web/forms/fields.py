@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from wtforms import StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import ValidationError
+from wtforms.validators import StopValidation
 
 from market.domain.money import InvalidAmount, format_yuan, parse_yuan
 from market.web.i18n import error_message
@@ -26,18 +26,21 @@ class YuanField(StringField):
     def process_formdata(self, valuelist):
         self.parse_error = None
         self.raw_text = valuelist[0] if valuelist else ""
-        if not self.raw_text.strip():
+        # Spaces around what a person typed or pasted are invisible to them, so a form forgives those (and
+        # only those); the API and CSV imports send exactly the text parse_yuan reads.
+        text = self.raw_text.strip()
+        if not text:
             self.data = None
             return
         try:
-            self.data = parse_yuan(self.raw_text, allow_zero=self.allow_zero)
+            self.data = parse_yuan(text, field=self.label.text, allow_zero=self.allow_zero)
         except InvalidAmount as error:
             self.data = None
             self.parse_error = error
 
     def pre_validate(self, form):
-        if self.parse_error:
-            raise ValidationError(error_message(self.parse_error))
+        if self.parse_error:  # the reason, not a later validator's "required" (DataRequired clears errors)
+            raise StopValidation(error_message(self.parse_error))
 
     def _value(self):
         if self.raw_data:
