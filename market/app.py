@@ -19,6 +19,7 @@ from market.web import (
     main,
     operator,
     refusals,
+    request_limits,
     settlement,
 )
 
@@ -59,6 +60,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     i18n.init_app(app)
     refusals.init_app(app)
+    request_limits.init_app(app)  # before the blueprints: their <int:...> ids use its converter
     csrf.exempt(api.bp)  # bearer-token clients
     limiter.exempt(api.bp)  # the login form is what is rate-limited
     for blueprint in BLUEPRINTS:

@@ -22,6 +22,7 @@ class Kind(Enum):
     CONFLICT = 409  # not now: the state of things does not allow it
     FORBIDDEN = 403  # not you
     NOT_FOUND = 404  # no such thing (or not one the caller may see)
+    TOO_LARGE = 413  # the request is larger than the platform reads
 
 
 class Refusal(Exception):

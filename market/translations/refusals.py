@@ -258,5 +258,7 @@ TEXTS = {
     "invalid_status": N_("status is one of: %(allowed)s."),
     "invalid_id": N_("id is an auction id (a whole number), at most %(max_ids)s of them."),
     "invalid_after": N_("after is a bid sequence number (0 or more)."),
+    "invalid_number": N_("%(parameter)s is a whole number from %(minimum)s to %(maximum)s."),
+    "body_too_large": N_("The request body is larger than %(max_bytes)s bytes; send less."),
     "invalid_parameter": N_("Parameter %(parameter)s: %(problem)s"),
 }

@@ -62,6 +62,7 @@ from market.web.forms.auctions import (
     utc_to_beijing_input,
 )
 from market.web.refusals import submitted
+from market.web.request_limits import query_number
 
 
 def _percent(share) -> str:
@@ -139,8 +140,7 @@ def live(auction_id: int):
     auction = _load(auction_id)
     me = _viewer()
     mine = registration(db(), auction_id, me.institution_id) if me else None
-    after = request.args.get("after", "0")
-    after_seq = int(after) if after.isdigit() and len(after) < 10 else 0
+    after_seq = query_number("after", 0)
     at = now()
     view = snapshot(auction, mine.code if mine else None)
     body = auction_json(view, at)
@@ -200,8 +200,9 @@ def proxy(auction_id: int):
         flash(_("Your hidden maximum of %(amount)s is set.", amount=format_yuan(form.max_amount.data)),
               "success")
     else:
-        for errors in form.errors.values():
-            flash(" ".join(errors), "error")
+        for errors in form.errors.values():  # as the bid form does (messages may be lazy strings)
+            for error in errors:
+                flash(error, "error")
     return redirect(url_for(".show", auction_id=auction_id))
 
 

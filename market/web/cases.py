@@ -23,6 +23,7 @@ from market.web.context import db, now, user
 from market.web.forms.cases import FilingForm, WithdrawForm
 from market.web.forms.fields import choices
 from market.web.refusals import submitted
+from market.web.request_limits import query_number
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 register_filters(bp)
@@ -35,7 +36,7 @@ def index():
     me = user()
     state = request.args.get("state")
     chosen = CaseState(state) if state in {s.value for s in CaseState} else None
-    page = case_queries.visible_cases(db(), me, state=chosen, page=request.args.get("page", 1, type=int))
+    page = case_queries.visible_cases(db(), me, state=chosen, page=query_number("page", 1, minimum=1))
     return render_template("cases/index.html", me=me, page=page, state=chosen, states=STATE_NAMES,
                            counts=state_counts(db(), me))
 

@@ -31,6 +31,7 @@ from market.web.forms.channels import (
 from market.web.forms.fields import choices
 from market.web.labels import label
 from market.web.refusals import submitted
+from market.web.request_limits import is_database_id
 
 
 @bp.route("/claims")
@@ -190,7 +191,7 @@ def accept(listing_id: int):
     _listing(listing_id)
     form = AcceptOfferForm()
     if submitted(form):
-        if not form.offer_id.data.isdigit():
+        if not is_database_id(form.offer_id.data):
             abort(400)
         attempt(lambda: claim_transfer.accept_claim_offer(db(), listing_id, int(form.offer_id.data),
                                                           actor=actor(), now=now()),

@@ -56,6 +56,8 @@ def page_refusal(error: Refusal):
     """A missing record is a 404 page and a role that may not act a 403; a rule broken is shown on the page."""
     if error.kind is Kind.NOT_FOUND:
         return current_app.handle_user_exception(http.NotFound())
+    if error.kind is Kind.MALFORMED:  # a query value no page sends (e.g. ?page= beyond any page)
+        return current_app.handle_user_exception(http.BadRequest())
     if error.kind is Kind.FORBIDDEN and not isinstance(error, RuleBroken):
         return current_app.handle_user_exception(http.Forbidden())
     if g.get("refusal") is not None:  # the view refused again while being shown (its first message is flashed)

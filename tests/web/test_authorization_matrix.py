@@ -11,6 +11,7 @@ import shutil
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.routing import IntegerConverter
 
 from market.db import unit_of_work
 from market.demo import seed
@@ -56,10 +57,9 @@ def _get_routes(app):
 def _fill(rule, bank1_case_id: int) -> str:
     values = {}
     for arg in rule.arguments:
-        converter = rule._converters[arg].__class__.__name__
         if arg == "lang":
             values[arg] = "en"
-        elif converter == "IntegerConverter":
+        elif isinstance(rule._converters[arg], IntegerConverter):
             values[arg] = bank1_case_id if "case" in arg else 1
         else:
             values[arg] = "x"

@@ -7,17 +7,20 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from flask import Blueprint, g, request
 from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from market.domain.errors import Refusal
 from market.models import User
 from market.services.accounts import Caller, caller_for_api_token
 from market.services.auctions import rounds_for, rounds_for_token
-from market.web.api.problems import InvalidJson, Unauthorized
+from market.web.api.problems import BodyTooLarge, InvalidJson, Unauthorized
 from market.web.context import db
 from market.web.refusals import api_refusal
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 bp.register_error_handler(Refusal, api_refusal)
+bp.register_error_handler(
+    RequestEntityTooLarge, lambda error: api_refusal(BodyTooLarge(max_bytes=request.max_content_length)))
 
 
 def api_caller(write: bool = False) -> Caller:

@@ -33,6 +33,7 @@ from market.web.api.openapi import COMPONENTS, document
 from market.web.api.problems import InvalidAfter, InvalidIds, InvalidStatus
 from market.web.case_support import disposal_rules
 from market.web.context import db, now
+from market.web.request_limits import is_database_id, query_number
 
 
 def auction_rules() -> AuctionRules:
@@ -101,7 +102,7 @@ def _list_problem(status: str | None, ids: list[str]) -> Refusal | None:
     """What is wrong with a list request's parameters (a 400), or None."""
     if status is not None and status not in {s.value for s in AuctionStatus}:
         return InvalidStatus(allowed=[s.value for s in AuctionStatus])
-    if len(ids) > WATCH_LIST_MAX or not all(i.isdigit() and len(i) < 12 for i in ids):
+    if len(ids) > WATCH_LIST_MAX or not all(map(is_database_id, ids)):
         return InvalidIds(max_ids=WATCH_LIST_MAX)
     return None
 
@@ -142,10 +143,8 @@ def get_auction(auction_id: int):
 def list_bids(auction_id: int):
     """The whole bid history in order (?after=<seq> for only the newer ones)."""
     row = _current(auction_id)
-    after = request.args.get("after", "0")
-    if not after.isdigit() or int(after) > 2**31:
-        raise InvalidAfter()
-    lines = bid_history(db(), auction_id, int(after))
+    after = query_number("after", 0, refusal=InvalidAfter())
+    lines = bid_history(db(), auction_id, after)
     body = {"auction_id": auction_id, "status": AuctionStatus(row.status).value,
             "bids": [history_json(line) for line in lines], "server_time": iso(now())}
     return jsonify(body)

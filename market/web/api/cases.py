@@ -16,6 +16,7 @@ from market.web.api.openapi import COMPONENTS, document
 from market.web.api.problems import InvalidParameter
 from market.web.catalogue import filter_form, query_from
 from market.web.context import db
+from market.web.request_limits import query_number
 
 CATALOGUE_PARAMETERS = ("kind", "industry", "region", "channel", "state", "min_price", "max_price", "q", "sort",
                         "page", "per_page")
@@ -95,9 +96,9 @@ def catalogue_listings():
 def my_cases():
     """The caller's visible cases with their assets, amounts and timelines."""
     user = api_user()
-    page_number = request.args.get("page", 1, type=int)
-    per_page = min(max(request.args.get("per_page", 25, type=int), 1), 100)
-    page = case_queries.visible_cases(db(), user, page=max(page_number, 1), per_page=per_page)
+    page_number = query_number("page", 1, minimum=1)
+    per_page = min(query_number("per_page", 25, minimum=1), 100)
+    page = case_queries.visible_cases(db(), user, page=page_number, per_page=per_page)
     events = case_queries.timelines(db(), [case.id for case in page.items])
     return jsonify(items=[case_json(case, events.get(case.id, [])) for case in page.items], total=page.total,
                    page=page.page, per_page=page.per_page)

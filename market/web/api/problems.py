@@ -66,3 +66,15 @@ class InvalidParameter(Refusal):
     """A query parameter is unknown or its value is not valid."""
 
     code, fields = "invalid_parameter", ("parameter", "problem")
+
+
+class InvalidNumber(Refusal):
+    """A query value is a whole number in minimum..maximum."""
+
+    code, kind, fields = "invalid_number", Kind.MALFORMED, ("parameter", "minimum", "maximum")
+
+
+class BodyTooLarge(Refusal):
+    """The request body is larger than the platform reads."""
+
+    code, kind, fields = "body_too_large", Kind.TOO_LARGE, ("max_bytes",)
