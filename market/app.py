@@ -20,11 +20,12 @@ from market.web import (
     operator,
     refusals,
     settlement,
+    tokens,
 )
 
 # One blueprint per audience, registered in this order.
 BLUEPRINTS = (auth.bp, main.bp, catalogue.bp, cases.bp, operator.bp, auctions.bp, channels.bp, bureau.bp,
-              settlement.bp, api.bp)
+              settlement.bp, tokens.bp, api.bp)
 
 
 class Marketplace(Flask):

@@ -1,4 +1,5 @@
-"""Command-line tools: flask --app market.app init-db | seed-demo | create-user | create-token | tick | verify-audit."""
+"""Command-line tools: flask --app market.app init-db | seed-demo | create-user | create-token | list-tokens |
+revoke-token | tick | verify-audit."""
 
 from __future__ import annotations
 
@@ -68,13 +69,44 @@ def create_user(email: str, institution_code: str, name: str, password: str) -> 
 @click.command("create-token")
 @click.argument("email")
 @click.option("--label", default="")
-def create_token(email: str, label: str) -> None:
+@click.option("--days", type=click.IntRange(min=1), default=accounts.TOKEN_DAYS, show_default=True,
+              help="Days until the token expires.")
+def create_token(email: str, label: str, days: int) -> None:
     """Print a new API bearer token for a user (shown once; stored hashed)."""
     with _unit_of_work() as session:
-        user = session.scalar(sa.select(User).where(User.email == email.strip().lower()))
-        if user is None or not user.active:
-            raise click.UsageError(f"No active user {email}.")
-        click.echo(accounts.create_api_token(session, user, label=label))
+        user = _active_user(session, email)
+        click.echo(accounts.create_api_token(session, user, label=label, days=days))
+
+
+@click.command("list-tokens")
+@click.argument("email")
+def list_tokens(email: str) -> None:
+    """List a user's API tokens: id, label, created, last used, expires, revoked (UTC)."""
+    with _unit_of_work() as session:
+        user = _active_user(session, email)
+        for token in accounts.api_tokens(session, user.institution_id, user.id):
+            times = (token.created_at, token.last_used_at, token.expires_at, token.revoked_at)
+            click.echo("\t".join([str(token.id), token.label or "-",
+                                  *(f"{time:%Y-%m-%d %H:%M}" if time else "-" for time in times)]))
+
+
+@click.command("revoke-token")
+@click.argument("token_id", type=int)
+def revoke_token(token_id: int) -> None:
+    """Revoke an API token at once (its id is in list-tokens)."""
+    with _unit_of_work() as session:
+        try:
+            token = accounts.revoke_api_token(session, token_id)
+        except accounts.NotFound:
+            raise click.UsageError(f"No API token {token_id}.") from None
+        click.echo(f"Token {token.id} ({token.label or 'no label'}) revoked.")
+
+
+def _active_user(session, email: str) -> User:
+    user = session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    if user is None or not user.active:
+        raise click.UsageError(f"No active user {email}.")
+    return user
 
 
 @click.command("tick")
@@ -99,6 +131,7 @@ def verify_audit() -> None:
 
 def init_app(app: Flask) -> None:
     """Register the commands."""
-    for command in (init_db, seed_demo, create_user, create_token, tick_command, verify_audit):
+    for command in (init_db, seed_demo, create_user, create_token, list_tokens, revoke_token, tick_command,
+                    verify_audit):
         app.cli.add_command(command)
 
