@@ -42,4 +42,5 @@ def load_config() -> dict:
         "SECRET_KEY": secret_key(),
         "SESSION_COOKIE_SECURE": os.environ.get("MARKET_HTTPS", "") == "1",
         "RATELIMIT_STORAGE_URI": os.environ.get("MARKET_REDIS_URL", "memory://"),
+        "AUDIT_KEY": os.environ.get("MARKET_AUDIT_KEY", ""),  # signs audit anchors; never in the database
     }
