@@ -41,6 +41,6 @@ def load_config() -> dict:
         "DATABASE_URL": default_database_url(),
         "SECRET_KEY": secret_key(),
         "SESSION_COOKIE_SECURE": os.environ.get("MARKET_HTTPS", "") == "1",
-        "RATELIMIT_STORAGE_URI": os.environ.get("MARKET_REDIS_URL", "memory://"),
+        "RATELIMIT_STORAGE_URI": os.environ.get("MARKET_REDIS_URL", ""),  # empty: the database
         "AUDIT_KEY": os.environ.get("MARKET_AUDIT_KEY", ""),  # signs audit anchors; never in the database
     }

@@ -26,9 +26,8 @@ DEFAULTS = {
     "BABEL_DEFAULT_LOCALE": "zh",
     "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
     "WTF_I18N_ENABLED": True,  # WTForms' own field messages in the reader's language (Flask-Babel's locale)
-    "RATELIMIT_STORAGE_URI": "memory://",
-    "RATELIMIT_HEADERS_ENABLED": True,
-    "LOGIN_RATE_LIMIT": "10 per minute",
+    "RATELIMIT_STORAGE_URI": "",  # login throttling: a Redis URI (MARKET_REDIS_URL), or empty for the database
+    "LOGIN_RATE_LIMIT": "10 per minute",  # login attempts per client address
     "CLOCK": lambda: datetime.now(UTC),
     "JSON_SORT_KEYS": False,
 }

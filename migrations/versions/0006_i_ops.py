@@ -1,5 +1,5 @@
 """API tokens expire and record their last use; append-only tables refuse TRUNCATE; ledger transactions
-balance at commit (issue 23)
+balance at commit; login-throttling counters (issue 23)
 
 Revision ID: 0006_i_ops
 Revises: 0005
@@ -41,6 +41,12 @@ CREATE CONSTRAINT TRIGGER ledger_posting_balanced AFTER INSERT ON ledger_posting
 
 
 def upgrade() -> None:
+    op.create_table("throttle_counter",
+    sa.Column("key", sa.String(length=120), nullable=False),
+    sa.Column("count", sa.Integer(), nullable=False),
+    sa.Column("expires_at", sa.Double(), nullable=False),
+    sa.PrimaryKeyConstraint("key", name=op.f("pk_throttle_counter"))
+    )
     with op.batch_alter_table("api_token", schema=None) as batch_op:
         batch_op.add_column(sa.Column("expires_at", market.models.base.UTCDateTime(), nullable=True))
         batch_op.add_column(sa.Column("last_used_at", market.models.base.UTCDateTime(), nullable=True))
@@ -58,3 +64,4 @@ def downgrade() -> None:
     with op.batch_alter_table("api_token", schema=None) as batch_op:
         batch_op.drop_column("last_used_at")
         batch_op.drop_column("expires_at")
+    op.drop_table("throttle_counter")
