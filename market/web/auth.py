@@ -41,7 +41,12 @@ def login():
     if form.validate_on_submit():
         user = accounts.authenticate(db(), form.email.data, form.password.data)
         outcome = throttle.failed if user is None else throttle.succeeded
-        after_this_request(lambda response: (outcome(email), response)[1])  # once the unit of work has ended
+
+        @after_this_request
+        def _count(response):  # after the unit of work has ended (on SQLite it holds the write lock)
+            outcome(email)
+            return response
+
         if user is None:
             flash(_("Wrong email or password."), "error")
             return render_template("auth/login.html", form=form), 401
