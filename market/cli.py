@@ -1,4 +1,5 @@
-"""Command-line tools: flask --app market.app init-db | seed-demo | create-user | create-token | tick | verify-audit."""
+"""Command-line tools: flask --app market.app init-db | seed-demo | create-user | create-token | list-tokens |
+revoke-token | tick | audit-anchor | verify-audit | verify-ledger."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from market.db import unit_of_work
 from market.demo import seed
 from market.migrate import upgrade_to_head
 from market.models import Institution, User
-from market.services import accounts, audit, tick
+from market.services import accounts, audit, ledger, tick
 
 
 @contextmanager
@@ -68,13 +69,44 @@ def create_user(email: str, institution_code: str, name: str, password: str) -> 
 @click.command("create-token")
 @click.argument("email")
 @click.option("--label", default="")
-def create_token(email: str, label: str) -> None:
+@click.option("--days", type=click.IntRange(min=1), default=accounts.TOKEN_DAYS, show_default=True,
+              help="Days until the token expires.")
+def create_token(email: str, label: str, days: int) -> None:
     """Print a new API bearer token for a user (shown once; stored hashed)."""
     with _unit_of_work() as session:
-        user = session.scalar(sa.select(User).where(User.email == email.strip().lower()))
-        if user is None or not user.active:
-            raise click.UsageError(f"No active user {email}.")
-        click.echo(accounts.create_api_token(session, user, label=label))
+        user = _active_user(session, email)
+        click.echo(accounts.create_api_token(session, user, label=label, days=days))
+
+
+@click.command("list-tokens")
+@click.argument("email")
+def list_tokens(email: str) -> None:
+    """List a user's API tokens: id, label, created, last used, expires, revoked (UTC)."""
+    with _unit_of_work() as session:
+        user = _active_user(session, email)
+        for token in accounts.api_tokens(session, user.institution_id, user.id):
+            times = (token.created_at, token.last_used_at, token.expires_at, token.revoked_at)
+            click.echo("\t".join([str(token.id), token.label or "-",
+                                  *(f"{time:%Y-%m-%d %H:%M}" if time else "-" for time in times)]))
+
+
+@click.command("revoke-token")
+@click.argument("token_id", type=int)
+def revoke_token(token_id: int) -> None:
+    """Revoke an API token at once (its id is in list-tokens)."""
+    with _unit_of_work() as session:
+        try:
+            token = accounts.revoke_api_token(session, token_id)
+        except accounts.NotFound:
+            raise click.UsageError(f"No API token {token_id}.") from None
+        click.echo(f"Token {token.id} ({token.label or 'no label'}) revoked.")
+
+
+def _active_user(session, email: str) -> User:
+    user = session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    if user is None or not user.active:
+        raise click.UsageError(f"No active user {email}.")
+    return user
 
 
 @click.command("tick")
@@ -85,20 +117,55 @@ def tick_command() -> None:
     click.echo(", ".join(f"{name}: {count}" for name, count in moved.items()) or "nothing due")
 
 
-@click.command("verify-audit")
-def verify_audit() -> None:
-    """Recompute the audit chain; exit 1 and name the first bad event if any row was edited."""
+@click.command("audit-anchor")
+def audit_anchor() -> None:
+    """Print the audit chain's anchor (event count, head hash, time; a MAC when MARKET_AUDIT_KEY is set).
+    Keep it outside the database; verify-audit --anchor checks the chain still reaches it."""
     with _unit_of_work() as session:
-        report = audit.verify_chain(session)
+        kept = audit.anchor(session, _now(), key=current_app.config.get("AUDIT_KEY", ""))
+    click.echo(kept.text())
+
+
+@click.command("verify-audit")
+@click.option("--anchor", "anchor_texts", multiple=True, help="An anchor printed by audit-anchor (repeatable).")
+def verify_audit(anchor_texts: tuple[str, ...]) -> None:
+    """Recompute the audit chain and check it against anchors kept outside; exit 1 naming the first problem."""
+    key = current_app.config.get("AUDIT_KEY", "")
+    try:
+        anchors = tuple(audit.Anchor.parse(text) for text in anchor_texts)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+    for kept in anchors:
+        if not kept.authentic(key):
+            click.echo(f"Anchor {kept.text()} is not authentic under MARKET_AUDIT_KEY (forged, or another key).",
+                       err=True)
+            sys.exit(1)
+    with _unit_of_work() as session:
+        report = audit.verify_chain(session, anchors)
     if report.ok:
-        click.echo(f"Audit trail intact: {report.checked} events verified.")
+        click.echo(f"Audit trail intact: {report.checked} events verified, {len(anchors)} anchors reached.")
         return
-    click.echo(f"Audit trail BROKEN at event {report.broken_at}: {report.problem}.", err=True)
+    where = f" at event {report.broken_at}" if report.broken_at is not None else ""
+    click.echo(f"Audit trail BROKEN{where}: {report.problem}.", err=True)
+    sys.exit(1)
+
+
+@click.command("verify-ledger")
+def verify_ledger() -> None:
+    """Check every ledger transaction balances and no held, owed or cash account is negative; exit 1 naming
+    the first bad transaction."""
+    with _unit_of_work() as session:
+        report = ledger.check_ledger(session)
+    if report.ok:
+        click.echo(f"Ledger consistent: {report.transactions} transactions balance, no account is negative.")
+        return
+    click.echo(f"Ledger BROKEN at transaction {report.first_bad}: {report.problem}.", err=True)
     sys.exit(1)
 
 
 def init_app(app: Flask) -> None:
     """Register the commands."""
-    for command in (init_db, seed_demo, create_user, create_token, tick_command, verify_audit):
+    for command in (init_db, seed_demo, create_user, create_token, list_tokens, revoke_token, tick_command,
+                    audit_anchor, verify_audit, verify_ledger):
         app.cli.add_command(command)
 

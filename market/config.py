@@ -41,5 +41,8 @@ def load_config() -> dict:
         "DATABASE_URL": default_database_url(),
         "SECRET_KEY": secret_key(),
         "SESSION_COOKIE_SECURE": os.environ.get("MARKET_HTTPS", "") == "1",
-        "RATELIMIT_STORAGE_URI": os.environ.get("MARKET_REDIS_URL", "memory://"),
+        # reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are believed (0: none)
+        "TRUSTED_PROXIES": int(os.environ.get("MARKET_TRUSTED_PROXIES", "0")),
+        "RATELIMIT_STORAGE_URI": os.environ.get("MARKET_REDIS_URL", ""),  # empty: the database
+        "AUDIT_KEY": os.environ.get("MARKET_AUDIT_KEY", ""),  # signs audit anchors; never in the database
     }

@@ -23,7 +23,7 @@ def upgrade_to_head(engine: Engine) -> None:
 
 
 def forbid_changes(op, tables: tuple[str, ...]) -> None:
-    """Make tables append-only in the database itself: UPDATE and DELETE are refused by triggers.
+    """Make tables append-only in the database itself: UPDATE, DELETE and TRUNCATE are refused by triggers.
 
     On PostgreSQL the shared trigger function forbid_change() is created by migration 0001.
     """
@@ -40,6 +40,17 @@ def forbid_changes(op, tables: tuple[str, ...]) -> None:
                 f"CREATE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table} "
                 "FOR EACH ROW EXECUTE FUNCTION forbid_change()"
             )
+    forbid_truncate(op, tables)
+
+
+def forbid_truncate(op, tables: tuple[str, ...]) -> None:
+    """On PostgreSQL, refuse TRUNCATE of the tables too (a statement trigger; row triggers do not see it).
+    SQLite has no TRUNCATE, and its DELETE without WHERE meets the row triggers."""
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    for table in tables:
+        op.execute(f"CREATE OR REPLACE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+                   "FOR EACH STATEMENT EXECUTE FUNCTION forbid_change()")
 
 
 def allow_changes(op, tables: tuple[str, ...]) -> None:
@@ -51,3 +62,4 @@ def allow_changes(op, tables: tuple[str, ...]) -> None:
             op.execute(f"DROP TRIGGER IF EXISTS {table}_no_delete")
         else:
             op.execute(f"DROP TRIGGER IF EXISTS {table}_no_change ON {table}")
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")

@@ -8,6 +8,7 @@ from flask import Flask, jsonify, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import UserMixin
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from market.extensions import login_manager
 from market.models import User
@@ -26,9 +27,9 @@ DEFAULTS = {
     "BABEL_DEFAULT_LOCALE": "zh",
     "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
     "WTF_I18N_ENABLED": True,  # WTForms' own field messages in the reader's language (Flask-Babel's locale)
-    "RATELIMIT_STORAGE_URI": "memory://",
-    "RATELIMIT_HEADERS_ENABLED": True,
-    "LOGIN_RATE_LIMIT": "10 per minute",
+    "RATELIMIT_STORAGE_URI": "",  # login throttling: a Redis URI (MARKET_REDIS_URL), or empty for the database
+    "LOGIN_RATE_LIMIT": "10 per minute",  # login attempts per client address
+    "TRUSTED_PROXIES": 0,  # proxies whose X-Forwarded-* headers are believed (ProxyFix)
     "CLOCK": lambda: datetime.now(UTC),
     "JSON_SORT_KEYS": False,
 }
@@ -77,6 +78,15 @@ class CookieSessions(SecureCookieSessionInterface):
             built = app.extensions["market.cookie_serializer"] = (keys, super().get_signing_serializer(app))
         return built[1]
 
+    def get_cookie_secure(self, app: Flask) -> bool:
+        """Secure when configured so, or when the request came over HTTPS (through a trusted proxy too)."""
+        return super().get_cookie_secure(app) or request.is_secure
+
+
+def served_over_https(app: Flask) -> bool:
+    """Whether this request came over HTTPS, or the app is configured as HTTPS-only."""
+    return bool(app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
+
 
 def wants_json() -> bool:
     """Whether the caller is an API client (JSON errors instead of pages)."""
@@ -86,6 +96,9 @@ def wants_json() -> bool:
 def init_app(app: Flask) -> None:
     """Install login settings, security headers and error handlers."""
     app.session_interface = CookieSessions()
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "basic"
     login_manager.login_message = None
@@ -105,7 +118,7 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if app.config.get("SESSION_COOKIE_SECURE"):
+        if served_over_https(app):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
 

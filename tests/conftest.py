@@ -13,7 +13,6 @@ from flask.testing import FlaskClient
 
 from market.app import create_app
 from market.db import make_engine
-from market.extensions import limiter
 from market.migrate import upgrade_to_head
 
 PG_URL = os.environ.get("MARKET_TEST_DATABASE_URL")
@@ -117,7 +116,6 @@ def make_test_app(database_url: str, clock: Clock, **overrides):
     config.update(overrides)
     app = create_app(config)
     app.test_client_class = ArrangedClient
-    limiter.reset()
     return app
 
 

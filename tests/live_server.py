@@ -21,11 +21,13 @@ T = TypeVar("T")
 
 
 @contextmanager
-def gunicorn_serving(tmp_path: Path, arrange: Callable[[str], T]) -> Iterator[tuple[str, T]]:
-    """Migrate a fresh database, let `arrange(database_url)` fill it, serve it; yields (base_url, arranged)."""
+def gunicorn_serving(tmp_path: Path, arrange: Callable[[str], T], workers: int = 2,
+                     environment: dict[str, str] | None = None) -> Iterator[tuple[str, T]]:
+    """Migrate a fresh database, let `arrange(database_url)` fill it, serve it with `workers` processes (and
+    `environment` added to this process's); yields (base_url, arranged)."""
     database_url = f"sqlite:///{tmp_path / 'e2e.sqlite3'}"
     env = {**os.environ, "MARKET_DATABASE_URL": database_url, "MARKET_INSTANCE_DIR": str(tmp_path),
-           "MARKET_SECRET_KEY": "e2e-secret-key-not-for-production", "PYTHONPATH": str(ROOT)}
+           "MARKET_SECRET_KEY": "e2e-secret-key-not-for-production", "PYTHONPATH": str(ROOT), **(environment or {})}
     subprocess.run([str(BIN / "flask"), "--app", "market.app", "init-db"], env=env, cwd=ROOT, check=True,
                    capture_output=True, timeout=120)
     arranged = arrange(database_url)
@@ -33,7 +35,7 @@ def gunicorn_serving(tmp_path: Path, arrange: Callable[[str], T]) -> Iterator[tu
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     server = subprocess.Popen(
-        [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", "market.app:create_app()"],
+        [str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "market.app:create_app()"],
         env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:

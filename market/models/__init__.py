@@ -18,6 +18,7 @@ from market.models.core import (
     LoanStatus,
     LoginSession,
     Pledge,
+    ThrottleCounter,
     User,
     pledge_asset,
 )
@@ -25,6 +26,6 @@ from market.models.settlement import *  # noqa: F403
 
 __all__ = [
     "PPM", "ApiToken", "AuditEvent", "Base", "DisposalCase", "Enterprise", "FirstRefusalHolder", "IdempotencyRecord",
-    "IPAsset", "IPKind", "Institution", "LegalStatus", "Loan", "LoanStatus", "LoginSession",
+    "IPAsset", "IPKind", "Institution", "LegalStatus", "Loan", "LoanStatus", "LoginSession", "ThrottleCounter",
     "Pledge", "User", "UTCDateTime", "case_asset", "pledge_asset", "utcnow",
 ]

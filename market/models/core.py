@@ -91,6 +91,16 @@ class LoginSession(Base):
     revoked_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
 
 
+class ThrottleCounter(Base):
+    """A login-throttling counter every worker shares when there is no Redis: a count until a time."""
+
+    __tablename__ = "throttle_counter"
+
+    key: so.Mapped[str] = so.mapped_column(sa.String(120), primary_key=True)
+    count: so.Mapped[int]
+    expires_at: so.Mapped[float]  # seconds since the epoch, as the `limits` library counts
+
+
 class ApiToken(Base):
     """A bearer token for a bank's system; stored hashed, acts as its user."""
 
@@ -102,6 +112,10 @@ class ApiToken(Base):
     label: so.Mapped[str] = so.mapped_column(sa.String(120), default="")
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     revoked_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    expires_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    last_used_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+
+    user: so.Mapped[User] = so.relationship()
 
 
 class Enterprise(Base):

@@ -5,16 +5,21 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from market.domain.errors import Refusal
+from market.domain.errors import NotFound, Refusal
 from market.domain.roles import ROLE_OF_INSTITUTION, InstitutionKind, Role
 from market.models import ApiToken, Institution, LoginSession, User, utcnow
+from market.models.base import UTCDateTime
+
+TOKEN_DAYS = 90  # an API token lasts this long unless its creator says otherwise
+# How stale "last used" may get: recording every use would write on every API request.
+LAST_USE_PRECISION = timedelta(minutes=1)
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # Verified against when the email is unknown, so both paths cost the same time.
@@ -108,9 +113,11 @@ def _current(credential: type[LoginSession] | type[ApiToken], query: sa.Select) 
 
     Built once per look-up: every request runs one, and building (and keying) it costs more than running it.
     """
-    return query.join(credential, credential.user_id == User.id).where(
-        credential.token_hash == sa.bindparam("token_hash"), credential.revoked_at.is_(None), User.active.is_(True)
-    )
+    current = [credential.token_hash == sa.bindparam("token_hash"), credential.revoked_at.is_(None),
+               User.active.is_(True)]
+    if credential is ApiToken:  # API tokens also expire (the parameter `now`)
+        current.append(sa.or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > sa.bindparam("now", type_=UTCDateTime)))
+    return query.join(credential, credential.user_id == User.id).where(*current)
 
 
 _USER_BY_LOGIN = _current(LoginSession, sa.select(User))
@@ -141,18 +148,23 @@ def with_api_caller(*columns: sa.ColumnElement) -> sa.Select:
     what it asks for in one statement instead of two. No row: the token is not valid (see caller_of)."""
     caller = (User.id.label("caller_id"), User.institution_id.label("caller_institution_id"),
               User.role.label("caller_role"), Institution.kind.label("caller_institution_kind"),
-              Institution.licensed_financial.label("caller_licensed_financial"))
+              Institution.licensed_financial.label("caller_licensed_financial"),
+              ApiToken.id.label("token_id"), ApiToken.last_used_at.label("token_last_used_at"))
     return _current(ApiToken, sa.select(*caller, *columns).select_from(User)
                     .join(Institution, Institution.id == User.institution_id))
 
 
-def token_parameters(token: str) -> dict[str, str]:
-    """The parameters of a with_api_caller query for this bearer token (only its hash is stored)."""
-    return {"token_hash": _digest(token)}
+def token_parameters(token: str) -> dict[str, object]:
+    """The parameters of a with_api_caller query for this bearer token (only its hash is stored). Tokens
+    expire by the wall clock, not by the business clock tests move."""
+    return {"token_hash": _digest(token), "now": utcnow()}
 
 
-def caller_of(row: sa.Row) -> Caller:
-    """The caller a with_api_caller row names."""
+def caller_of(session: so.Session, row: sa.Row) -> Caller:
+    """The caller a with_api_caller row names; notes that its token was used (to the minute)."""
+    now = utcnow()
+    if row.token_last_used_at is None or now - row.token_last_used_at >= LAST_USE_PRECISION:
+        session.execute(sa.update(ApiToken).where(ApiToken.id == row.token_id).values(last_used_at=now))
     return Caller(row.caller_id, row.caller_institution_id, Role(row.caller_role),
                   InstitutionKind(row.caller_institution_kind), bool(row.caller_licensed_financial))
 
@@ -175,15 +187,37 @@ def end_login_session(session: so.Session, token: str, now: datetime | None = No
     session.flush()
 
 
-def create_api_token(session: so.Session, user: User, label: str = "") -> str:
-    """Issue a bearer token for the user; only its hash is stored, so show it once."""
-    token = "ipd_" + secrets.token_urlsafe(32)
-    session.add(ApiToken(token_hash=_digest(token), user_id=user.id, label=label))
+def create_api_token(session: so.Session, user: User, label: str = "", days: int = TOKEN_DAYS) -> str:
+    """Issue a bearer token for the user, valid for `days`; only its hash is stored, so show it once."""
+    token, now = "ipd_" + secrets.token_urlsafe(32), utcnow()
+    session.add(ApiToken(token_hash=_digest(token), user_id=user.id, label=label, created_at=now,
+                         expires_at=now + timedelta(days=days)))
     session.flush()
     return token
 
 
 def caller_for_api_token(session: so.Session, token: str) -> Caller | None:
-    """The active user behind a bearer token that has not been revoked, as a Caller, or None."""
+    """The active user behind a bearer token that is neither revoked nor expired, as a Caller, or None."""
     row = session.connection().execute(_CALLER_BY_API_TOKEN, token_parameters(token)).first()
-    return None if row is None else caller_of(row)
+    return None if row is None else caller_of(session, row)
+
+
+def api_tokens(session: so.Session, institution_id: int, user_id: int | None = None) -> list[ApiToken]:
+    """The API tokens of an institution's users (or of one of them), newest first, revoked ones too."""
+    query = (sa.select(ApiToken).join(User, User.id == ApiToken.user_id)
+             .where(User.institution_id == institution_id).options(so.contains_eager(ApiToken.user))
+             .order_by(ApiToken.created_at.desc(), ApiToken.id.desc()))
+    if user_id is not None:
+        query = query.where(ApiToken.user_id == user_id)
+    return list(session.scalars(query))
+
+
+def revoke_api_token(session: so.Session, token_id: int, institution_id: int | None = None) -> ApiToken:
+    """Revoke a token at once (no-op if it already is); with `institution_id`, only one of its users'."""
+    token = session.get(ApiToken, token_id)
+    if token is None or (institution_id is not None and token.user.institution_id != institution_id):
+        raise NotFound()
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        session.flush()
+    return token

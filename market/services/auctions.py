@@ -250,7 +250,7 @@ def rounds_for_token(session: so.Session, token: str, ids: Sequence[int]) -> tup
     rows = session.connection().execute(query, parameters).all()
     if not rows:
         return None, []
-    caller = accounts.caller_of(rows[0])
+    caller = accounts.caller_of(session, rows[0])
     return caller, [row for row in rows if row.id is not None and may_see(caller, row)]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import accumulate
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -150,11 +151,13 @@ def _holds_too_little(account: str, amount_fen: int) -> LedgerWouldGoNegative:
 
 @dataclass(frozen=True)
 class LedgerCheck:
-    """The result of checking the whole ledger."""
+    """The result of checking the whole ledger: the first bad transaction and what is wrong with it."""
 
     transactions: int
     unbalanced: tuple[int, ...]
     negative: tuple[str, ...]
+    first_bad: int | None = None
+    problem: str = ""
 
     @property
     def ok(self) -> bool:
@@ -163,19 +166,35 @@ class LedgerCheck:
 
 
 def check_ledger(session: so.Session) -> LedgerCheck:
-    """Check that every transaction's postings sum to zero and no held or owed balance is negative."""
+    """Check that every transaction's postings sum to zero and no held, owed or cash balance is negative.
+    (Balances are only ever sums of postings: no stored balance can disagree with them.)"""
     unbalanced = session.scalars(
         sa.select(LedgerPosting.transaction_id)
         .group_by(LedgerPosting.transaction_id)
         .having(sa.func.sum(LedgerPosting.amount_fen) != 0)
+        .order_by(LedgerPosting.transaction_id)
     ).all()
     totals = session.execute(
         sa.select(LedgerPosting.account, sa.func.sum(LedgerPosting.amount_fen)).group_by(LedgerPosting.account)
     )
-    negative = []
-    for account, total in totals:
-        side = must_stay_positive(account)
-        if (side == "debit" and total < 0) or (side == "credit" and total > 0):
-            negative.append(account)
+    negative = sorted(account for account, total in totals if _wrong_side(account, total))
     count = session.scalar(sa.select(sa.func.count(LedgerTransaction.id))) or 0
-    return LedgerCheck(count, tuple(unbalanced), tuple(sorted(negative)))
+    problems = [(id_, "its postings do not sum to zero") for id_ in unbalanced[:1]]
+    problems += [(_first_overdrawing(session, account), f"it takes {account} below zero") for account in negative]
+    first_bad, problem = min(problems) if problems else (None, "")
+    return LedgerCheck(count, tuple(unbalanced), tuple(negative), first_bad, problem)
+
+
+def _wrong_side(account: str, total: int) -> bool:
+    side = must_stay_positive(account)
+    return (side == "debit" and total < 0) or (side == "credit" and total > 0)
+
+
+def _first_overdrawing(session: so.Session, account: str) -> int:
+    # the transaction after which the account's running balance first stood on the wrong side
+    moves = session.execute(sa.select(LedgerPosting.transaction_id, sa.func.sum(LedgerPosting.amount_fen))
+                            .where(LedgerPosting.account == account)
+                            .group_by(LedgerPosting.transaction_id).order_by(LedgerPosting.transaction_id)).all()
+    running = accumulate(int(amount) for _, amount in moves)
+    return next(move.transaction_id for move, total in zip(moves, running, strict=True)
+                if _wrong_side(account, total))

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    after_this_request,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from market.extensions import limiter
 from market.security import SignedInUser
 from market.services import accounts
 from market.web.context import db
@@ -18,19 +26,27 @@ from market.web.i18n import LANGUAGES
 bp = Blueprint("auth", __name__)
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
 def login():
-    """Show the login form; on success start a revocable login and go to the user's home."""
+    """Show the login form; on success start a revocable login and go to the user's home. Attempts are
+    throttled per address and, after repeated failures, per account (market.throttle)."""
+    throttle = current_app.extensions["market.login_throttle"]
+    email = request.form.get("email", "")
+    if request.method == "POST" and (wait := throttle.wait_s(request.remote_addr or "", email)):
+        flash(_("Too many login attempts. Try again in %(seconds)s seconds.", seconds=wait), "error")
+        return render_template("auth/login.html", form=LoginForm()), 429, {"Retry-After": str(wait)}
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
         user = accounts.authenticate(db(), form.email.data, form.password.data)
+        outcome = throttle.failed if user is None else throttle.succeeded
+
+        @after_this_request
+        def _count(response):  # after the unit of work has ended (on SQLite it holds the write lock)
+            outcome(email)
+            return response
+
         if user is None:
             flash(_("Wrong email or password."), "error")
             return render_template("auth/login.html", form=form), 401
