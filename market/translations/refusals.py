@@ -170,6 +170,7 @@ TEXTS = {
     "refusal_reason_missing": N_("Give the reason for refusing consent."),
     "not_eligible_buyer": N_("Only licensed financial institutions may offer for a claim."),
     "own_claim": N_("A bank cannot buy its own claim."),
+    "buyers_own_recovery": N_("The claim was sold: what its buyer recovers later is the buyer's own business and does not enter the selling bank's statement."),
     "claim_not_listable": N_("The loan's disposal case is not ready for a channel: the claim can be listed once the notice is published or the case awaits its next channel."),
     "already_listed": N_("This loan is already listed for sale."),
     "loan_not_listable": N_("A loan that is %(status)s cannot be listed; only a performing or defaulted claim can."),
