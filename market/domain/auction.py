@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from market.domain.errors import Kind
-from market.domain.roles import Role
+from market.domain.roles import InstitutionKind, Role
 from market.domain.rules import (
     DEFAULT_RULES,
     BiddingWindowTooShort,
@@ -190,6 +190,21 @@ class HolderNotLinked(NotEligible):
     """A holder must be linked to an institution before it can match the price."""
 
     code = "holder_not_linked"
+
+
+class HolderCannotBuy(NotEligible):
+    """The trading centre and the finance bureau sell and supervise; they never hold a first-refusal right."""
+
+    code = "holder_cannot_buy"
+
+
+NEVER_BUYERS = frozenset({InstitutionKind.TRADING_CENTRE, InstitutionKind.BUREAU})
+
+
+def check_holder_institution(kind: InstitutionKind) -> None:
+    """Raise HolderCannotBuy unless a holder named in the notice may be this kind of institution."""
+    if kind in NEVER_BUYERS:
+        raise HolderCannotBuy()
 
 
 class Barred(RuleBroken):
