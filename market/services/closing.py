@@ -261,7 +261,8 @@ def _award(session, auction, case, winner: AuctionBidder, *, now, actor, rules, 
     ))
     session.flush()  # UNIQUE(auction_id): a second award fails here, whatever the code above believed
     auction.status = AuctionStatus.AWARDED
-    auction.payment_due_at = now + timedelta(days=rules.disposal.winner_payment_days)
+    # counted from the end of bidding, not from whenever the clock got round to closing the round
+    auction.payment_due_at = auction.ends_at + timedelta(days=rules.disposal.winner_payment_days)
     playbook = PLAYBOOKS[auction.kind]
     if playbook.won is not None:
         # a holder who matched set this off, but the round's result moves the case on the centre's behalf

@@ -24,6 +24,7 @@ from market.domain.auction import (
     LIVE_STATUSES,
     AuctionKind,
     AuctionStatus,
+    DepositStatus,
     RefusalDecision,
     suggested_increment_fen,
     suggested_rerun_start_fen,
@@ -167,7 +168,10 @@ def deposit(auction_id: int):
     if submitted(DepositForm()):
         bidder, created = pay_deposit(db(), auction_id, user().institution_id, now=now(), user=user(),
                                       rules=auction_rules())
-        if created:
+        if created and bidder.deposit_status == DepositStatus.EXEMPT:
+            flash(_("Registered without a deposit (applicant for enforcement). You bid as %(code)s.",
+                    code=bidder.code), "success")
+        elif created:
             flash(_("Deposit recorded. You bid as %(code)s.", code=bidder.code), "success")
     return redirect(url_for(".show", auction_id=auction_id))
 
