@@ -60,6 +60,7 @@ TEXTS = {
     "holder_without_priority": N_("Only a holder named in the notice with priority over the top bidder may answer."),
     "not_the_holder": N_("Only the holder itself or the trading centre may answer for it."),
     "holder_not_linked": N_("Link the holder to an institution before it can match the price."),
+    "buyer_may_not_buy": N_("This institution may not buy pledged IP: choose a bank, AIC, guarantor or insurer, or name a buyer who is not on the platform."),
     "holder_cannot_buy": N_("The trading centre and the finance bureau cannot hold a first-refusal right; link the holder to the institution named in the notice."),
     "barred": N_("Your institution did not pay after winning this case's earlier round and is barred from this re-run."),
     "increment_out_of_range": N_("The increment must be greater than zero and not above the starting price."),

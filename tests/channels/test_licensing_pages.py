@@ -249,3 +249,9 @@ def test_the_desk_links_of_the_operator_workbench_lead_to_the_channel(client, au
     assert client.get(f"/channels/cases/{case.id}/licensing").headers["Location"].endswith(f"/licensing/{round_id}")
     assert client.get(f"/channels/cases/{case.id}/conversion").headers["Location"].endswith("/conversion/new")
     assert client.get(f"/channels/cases/{case.id}/claim-transfer").headers["Location"].endswith(f"/cases/{case.id}")
+
+
+def test_after_signing_the_round_page_has_no_empty_trading_centre_card(client, auth, session, clock, world):
+    licence = _signed(client, auth, session, clock, world)
+    page = client.get(f"/channels/licensing/{licence.round_id}").get_data(as_text=True)
+    assert "Licences signed" in page and "<h2>Trading centre</h2>" not in page
