@@ -3,7 +3,15 @@
 import pytest
 
 from market.domain.loss import Layer
-from tests.factories_settlement import YUAN, bureau_users, claims_of, make_disposed_case, make_policy, settle, user_of
+from tests.factories_settlement import (
+    YUAN,
+    bureau_users,
+    claims_of,
+    make_disposed_case,
+    make_policy,
+    settle,
+    user_of,
+)
 
 
 @pytest.fixture
