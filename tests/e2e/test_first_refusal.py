@@ -101,8 +101,10 @@ def test_the_operator_links_the_holder_who_then_matches_and_wins_at_the_top_pric
             sync_api.expect(result).to_contain_text("行使优先购买权")
             sync_api.expect(result).to_contain_text("您已竞得")
 
-            operator.goto(page_url)
-            sync_api.expect(operator.locator("main")).to_contain_text(f"买受人（仅交易中心可见）： {HOLDER}")
+            # a fresh tab: the operator's open page reloads itself once the round is awarded
+            centre = operator.context.new_page()
+            centre.goto(page_url)
+            sync_api.expect(centre.locator("main")).to_contain_text(f"买受人（仅交易中心可见）： {HOLDER}")
         finally:
             browser.close()
 
