@@ -41,9 +41,9 @@ def seed_demo(listings: int) -> None:
     """Load the demo data once (safe to run again); optionally N extra catalogue listings."""
     with _unit_of_work() as session:
         created = seed(session, now=_now(), listings_count=listings)
-    click.echo("Demo data loaded." if created else "Demo data already present; nothing changed.")
+    click.echo("Demo data loaded." if created else "The demo data was already there; none was loaded.")
     if listings:
-        click.echo(f"{listings} extra listings requested.")
+        click.echo(f"{listings} extra listings added.")
 
 
 @click.command("create-user")

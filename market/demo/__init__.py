@@ -13,11 +13,14 @@ AREAS = (core, cases, auctions, channels, settlement)
 
 
 def seed(session: so.Session, *, now: datetime, listings_count: int = 0) -> bool:
-    """Seed every area in order; with listings_count, also bulk-create that many catalogue listings."""
+    """Seed every area in order; with listings_count, also bulk-create that many catalogue listings.
+
+    True only when some area created its demo data (extra listings alone do not count: the demo itself
+    was already there).
+    """
     created = False
     for area in AREAS:
         created |= bool(area.seed(session, now))
     if listings_count:
         listings.seed_listings(session, now, listings_count)
-        created = True
     return created

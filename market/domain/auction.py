@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from market.domain.errors import Kind
-from market.domain.roles import Role
+from market.domain.roles import ROLE_OF_INSTITUTION, InstitutionKind, Role
 from market.domain.rules import (
     DEFAULT_RULES,
     BiddingWindowTooShort,
@@ -97,6 +97,24 @@ class Outcome(enum.StrEnum):
 # Who may take part in an auction at all (the operator runs it; the bureau pays claims; the appraiser
 # valued the lot). Claim lots narrow this further to licensed financial institutions.
 BIDDER_ROLES = frozenset({Role.BANK, Role.AIC, Role.GUARANTOR, Role.INSURER})
+
+
+class BuyerMayNotBuy(RuleBroken):
+    """Only an institution that may bid may buy pledged IP by negotiated sale."""
+
+    code = "buyer_may_not_buy"
+
+
+def may_buy_pledged_ip(kind: InstitutionKind) -> bool:
+    """Whether an institution may buy pledged IP (bid, or buy by negotiated sale): a bank, AIC, guarantor or
+    insurer; never the trading centre, the finance bureau or an appraiser."""
+    return ROLE_OF_INSTITUTION[kind] in BIDDER_ROLES
+
+
+def check_buyer_of_pledged_ip(kind: InstitutionKind) -> None:
+    """Raise BuyerMayNotBuy unless the institution may buy pledged IP."""
+    if not may_buy_pledged_ip(kind):
+        raise BuyerMayNotBuy()
 
 
 @dataclass(frozen=True)
@@ -190,6 +208,21 @@ class HolderNotLinked(NotEligible):
     """A holder must be linked to an institution before it can match the price."""
 
     code = "holder_not_linked"
+
+
+class HolderCannotBuy(NotEligible):
+    """The trading centre and the finance bureau sell and supervise; they never hold a first-refusal right."""
+
+    code = "holder_cannot_buy"
+
+
+NEVER_BUYERS = frozenset({InstitutionKind.TRADING_CENTRE, InstitutionKind.BUREAU})
+
+
+def check_holder_institution(kind: InstitutionKind) -> None:
+    """Raise HolderCannotBuy unless a holder named in the notice may be this kind of institution."""
+    if kind in NEVER_BUYERS:
+        raise HolderCannotBuy()
 
 
 class Barred(RuleBroken):

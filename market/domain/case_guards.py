@@ -135,8 +135,13 @@ def _publish_notice(case, target, *, now, rules, start_price_fen=None, deposit_s
                     "encumbrances": encumbrances.strip()}
 
 
+def channel_opens_at(notice_ends_at: datetime | None, now: datetime) -> datetime | None:
+    """When the public notice lets a channel open: None once it has run, else the end of the notice period."""
+    return notice_ends_at if notice_ends_at is not None and now < notice_ends_at else None
+
+
 def _notice_has_run(case: CaseFacts, now: datetime) -> None:
-    if case.notice_ends_at is not None and now < case.notice_ends_at:
+    if channel_opens_at(case.notice_ends_at, now) is not None:
         raise NoticePeriodRunning(ends_at=case.notice_ends_at)
 
 

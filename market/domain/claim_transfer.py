@@ -100,3 +100,25 @@ def check_price(price_fen: int | None, what: ClaimPrice) -> None:
     """Raise InvalidClaimOffer unless the price is a positive amount within the ceiling."""
     if price_fen is None or not 0 < price_fen <= MAX_FEN:
         raise InvalidClaimOffer(what=what)
+
+
+class BuyersOwnRecovery(RuleBroken):
+    """After a claim is sold, what the buyer recovers is the buyer's business, not the seller's statement."""
+
+    code = "buyers_own_recovery"
+
+
+def bank_layer_bearer(*, lender_id: int, holder_id: int) -> int:
+    """Who carries a case's bank layer and files its compensation claim: the policy loan's lender.
+
+    A bank that sold the claim realised its loss at the sale (the price is its recovery, applied to costs,
+    interest, then principal); its layer share and its claim stay with it. The buyer (`holder_id`, the
+    claim's owner now) carries none of that loss, so compensation never follows the claim to it.
+    """
+    return lender_id
+
+
+def check_later_recovery(*, claim_sold: bool) -> None:
+    """Raise BuyersOwnRecovery for money recovered after a claim sale: it is the buyer's, not the seller's."""
+    if claim_sold:
+        raise BuyersOwnRecovery()

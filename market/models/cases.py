@@ -141,3 +141,4 @@ class FirstRefusalHolder(Base):
     rank: so.Mapped[int] = so.mapped_column(default=1)  # senior first
 
     case: so.Mapped[DisposalCase] = so.relationship(back_populates="first_refusal_holders")
+    institution: so.Mapped[Institution | None] = so.relationship()

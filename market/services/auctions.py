@@ -16,7 +16,6 @@ import sqlalchemy.orm as so
 
 from market.db import is_postgresql
 from market.domain.auction import (
-    BIDDER_ROLES,
     DEFAULT_AUCTION_RULES,
     LIVE_STATUSES,
     AuctionClosed,
@@ -32,12 +31,12 @@ from market.domain.auction import (
     Terms,
     check_terms,
     free_bidder_code,
+    may_buy_pledged_ip,
     minimum_bid_fen,
 )
 from market.domain.claim_transfer import may_buy_claims, may_see_claim_lots
 from market.domain.errors import NotFound
 from market.domain.ledger import Movement
-from market.domain.roles import ROLE_OF_INSTITUTION
 from market.domain.rules import RuleBroken
 from market.domain.workflow import CaseAction, CaseState
 from market.models import (
@@ -371,7 +370,7 @@ def eligibility_problem(
 ) -> RuleBroken | None:
     """Why an institution may not register for a round, or None when it may."""
     is_holder = any(h.institution_id == institution.id for h in case.first_refusal_holders)
-    if ROLE_OF_INSTITUTION[institution.kind] not in BIDDER_ROLES and not is_holder:
+    if not may_buy_pledged_ip(institution.kind) and not is_holder:
         return NotEligible()
     if auction.kind == AuctionKind.CLAIM and not may_buy_claims(institution.kind, institution.licensed_financial):
         return NotEligible()

@@ -261,10 +261,13 @@ def _award(session, auction, case, winner: AuctionBidder, *, now, actor, rules, 
     ))
     session.flush()  # UNIQUE(auction_id): a second award fails here, whatever the code above believed
     auction.status = AuctionStatus.AWARDED
-    auction.payment_due_at = now + timedelta(days=rules.disposal.winner_payment_days)
+    # counted from the end of bidding, not from whenever the clock got round to closing the round
+    auction.payment_due_at = auction.ends_at + timedelta(days=rules.disposal.winner_payment_days)
     playbook = PLAYBOOKS[auction.kind]
     if playbook.won is not None:
-        move_case(session, case, playbook.won, actor=actor, now=now, rules=rules.disposal,
+        # a holder who matched set this off, but the round's result moves the case on the centre's behalf
+        case_actor = actor if actor.role in (Role.OPERATOR, Role.SYSTEM) else Actor.system()
+        move_case(session, case, playbook.won, actor=case_actor, now=now, rules=rules.disposal,
                   price_fen=auction.current_price_fen, buyer_institution_id=winner.institution_id,
                   payment_due_at=auction.payment_due_at,
                   detail={"auction_id": auction.id, "price_fen": auction.current_price_fen})

@@ -47,6 +47,7 @@ from market.services.fund import (
 from market.services.ledger import record_movement
 from market.services.settlement import (
     SETTLED_STATES,
+    case_layer_institution_id,
     latest_statement,
     layer_institution_id,
     statement_shares,
@@ -219,7 +220,7 @@ def draft_case_claims(
     year = fund_year_of(now)
     drafted = []
     for line in breakdown.lines:
-        institution_id = layer_institution_id(case.loan, line.layer)
+        institution_id = case_layer_institution_id(case, line.layer)
         if institution_id is None or line.layer in existing or line.claim_fen <= 0:
             continue
         if layers is not None and line.layer not in layers:
@@ -289,7 +290,7 @@ def file_case_claims(session: so.Session, case_id: int, *, actor: Actor, now: da
         raise CaseNotSettled()
     require_policy(session)
     mine = tuple(layer for layer in Layer
-                 if layer_institution_id(case.loan, layer) == actor.user.institution_id)
+                 if case_layer_institution_id(case, layer) == actor.user.institution_id)
     draft_case_claims(session, case, statement, now=now, layers=mine)
     claims = list(session.scalars(
         sa.select(CompensationClaim).where(

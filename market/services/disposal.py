@@ -12,6 +12,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from market.domain.auction import check_buyer_of_pledged_ip, may_buy_pledged_ip
 from market.domain.case_errors import PaidOnChannelDesk
 from market.domain.ledger import Movement
 from market.domain.roles import InstitutionKind, Role
@@ -147,6 +148,12 @@ def publish_notice(session: so.Session, case_id: int, terms: NoticeTerms, *, act
     return case
 
 
+def possible_buyers(session: so.Session) -> list[Institution]:
+    """The institutions on the platform that may buy pledged IP by negotiated sale, by name."""
+    kinds = [kind for kind in InstitutionKind if may_buy_pledged_ip(kind)]
+    return list(session.scalars(sa.select(Institution).where(Institution.kind.in_(kinds)).order_by(Institution.name)))
+
+
 def agree_negotiated_sale(session: so.Session, case_id: int, *, buyer_name: str, buyer_institution_id: int | None,
                           price_fen: int | None, actor: Actor, now: datetime,
                           rules: DisposalRules = DEFAULT_RULES) -> DisposalCase:
@@ -156,6 +163,7 @@ def agree_negotiated_sale(session: so.Session, case_id: int, *, buyer_name: str,
         buyer = session.get(Institution, buyer_institution_id)
         if buyer is None:
             raise NotFound()
+        check_buyer_of_pledged_ip(buyer.kind)
         buyer_name = buyer_name.strip() or buyer.name
     move_case(session, case, CaseAction.NEGOTIATED_SALE_AGREED, actor=actor, now=now, rules=rules,
               price_fen=price_fen, buyer_name=buyer_name, buyer_institution_id=buyer_institution_id,

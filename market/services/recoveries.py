@@ -15,6 +15,8 @@ from datetime import datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from market.domain.case_states import Channel
+from market.domain.claim_transfer import check_later_recovery
 from market.domain.errors import NotFound
 from market.domain.ledger import Movement
 from market.domain.loss import cap_for_institution_year, compute_claims, fen_share
@@ -68,6 +70,7 @@ def on_later_recovery(
         raise AmountZero(field="amount")
     if case.state not in SETTLED_STATES:
         return None
+    check_later_recovery(claim_sold=case.channel == Channel.CLAIM_TRANSFER)
     actor = actor or Actor.system()
     lock_fund(session)
     previous = latest_statement(session, case.id)
@@ -103,6 +106,7 @@ def record_later_recovery(
         raise NotFound()
     if case.state not in SETTLED_STATES:
         raise CaseNotSettledYet()
+    check_later_recovery(claim_sold=case.channel == Channel.CLAIM_TRANSFER)
     if through_centre:
         record_movement(session, Movement.LICENCE_INCOME, amount_fen=amount_fen, now=now, case_id=case.id,
                         memo=memo or "Recovered after settlement")

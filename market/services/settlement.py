@@ -9,6 +9,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from market.domain import ledger as accounts
+from market.domain.claim_transfer import bank_layer_bearer
 from market.domain.errors import NotFound
 from market.domain.ledger import Movement
 from market.domain.loss import LAYERS, Layer, LayerShares, RecoveryApplied
@@ -81,6 +82,14 @@ def layer_institution_id(loan: Loan, layer: Layer) -> int | None:
     """The institution that carries a layer of a loan."""
     return {Layer.BANK: loan.bank_id, Layer.GUARANTOR: loan.guarantor_id, Layer.INSURER: loan.insurer_id,
             Layer.AGENCY: loan.agency_id}[layer]
+
+
+def case_layer_institution_id(case: DisposalCase, layer: Layer) -> int | None:
+    """The institution that carries a layer of a case's loss and files its claim: for the bank layer the
+    policy loan's lender (the case's bank), even after it sold the claim to another bank."""
+    if layer == Layer.BANK:
+        return bank_layer_bearer(lender_id=case.bank_id, holder_id=case.loan.bank_id)
+    return layer_institution_id(case.loan, layer)
 
 
 def held_for_case(session: so.Session, case_id: int) -> int:
@@ -170,7 +179,7 @@ def save_statement(
     )
     for line in statement.layers:
         row.layers.append(SettlementLayer(
-            layer=line.layer, institution_id=layer_institution_id(case.loan, line.layer),
+            layer=line.layer, institution_id=case_layer_institution_id(case, line.layer),
             share_ppm=int(line.share * PPM), loss_fen=line.loss_fen, dispersed_fen=line.dispersed_fen,
             base_fen=line.base_fen,
         ))

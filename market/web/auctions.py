@@ -24,6 +24,7 @@ from market.domain.auction import (
     LIVE_STATUSES,
     AuctionKind,
     AuctionStatus,
+    DepositStatus,
     RefusalDecision,
     suggested_increment_fen,
     suggested_rerun_start_fen,
@@ -35,6 +36,7 @@ from market.domain.rules import min_first_start_fen
 from market.domain.settlement import ppm_fraction
 from market.domain.workflow import CHANNEL_ENTRY
 from market.models import Auction, DisposalCase, FirstRefusalAnswer
+from market.services import first_refusal as holders_service
 from market.services.auctions import (
     bid_history,
     get_visible,
@@ -55,12 +57,14 @@ from market.web.forms.auctions import (
     BidForm,
     DepositForm,
     FirstRefusalForm,
+    HolderLinkForm,
     OpenAuctionForm,
     PaymentForm,
     ProxyForm,
     beijing_to_utc,
     utc_to_beijing_input,
 )
+from market.web.forms.fields import choices
 from market.web.refusals import submitted
 from market.web.request_limits import query_number
 
@@ -131,6 +135,7 @@ def show(auction_id: int):
         live_json=auction_json(view, now()), poll_ms=current_app.config.get("AUCTION_POLL_MS", 2000),
         deposit_form=DepositForm(), bid_form=BidForm(amount=view.minimum_bid_fen),
         proxy_form=ProxyForm(), refusal_form=FirstRefusalForm(), payment_form=PaymentForm(),
+        link_form=_holder_link_form() if me and me.role == Role.OPERATOR and holders else None,
     )
 
 
@@ -163,7 +168,10 @@ def deposit(auction_id: int):
     if submitted(DepositForm()):
         bidder, created = pay_deposit(db(), auction_id, user().institution_id, now=now(), user=user(),
                                       rules=auction_rules())
-        if created:
+        if created and bidder.deposit_status == DepositStatus.EXEMPT:
+            flash(_("Registered without a deposit (applicant for enforcement). You bid as %(code)s.",
+                    code=bidder.code), "success")
+        elif created:
             flash(_("Deposit recorded. You bid as %(code)s.", code=bidder.code), "success")
     return redirect(url_for(".show", auction_id=auction_id))
 
@@ -218,6 +226,25 @@ def first_refusal(auction_id: int, holder_id: int):
                              rules=auction_rules())
         flash(_("The answer is recorded."), "success")
     return redirect(url_for(".show", auction_id=auction_id))
+
+
+@bp.post("/<int:auction_id>/first-refusal/<int:holder_id>/link")
+@login_required
+def link_holder(auction_id: int, holder_id: int):
+    """The operator links a holder named in the notice to its institution, so that it can match or decline."""
+    _require_operator()
+    _load(auction_id)
+    form = _holder_link_form()
+    if submitted(form):
+        holders_service.link_holder(db(), holder_id, form.institution_id.data, actor=Actor.of(user()), now=now())
+        flash(_("The holder is linked to its institution."), "success")
+    return redirect(url_for(".show", auction_id=auction_id))
+
+
+def _holder_link_form() -> HolderLinkForm:
+    form = HolderLinkForm()
+    form.institution_id.choices = choices(*((str(i.id), i.name) for i in holders_service.holder_institutions(db())))
+    return form
 
 
 @bp.post("/<int:auction_id>/payment")

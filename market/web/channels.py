@@ -13,6 +13,7 @@ from flask import Blueprint, abort, flash, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from market.domain.case_guards import channel_opens_at
 from market.domain.channels import ListingStatus, ProposalStatus, RoundStatus
 from market.domain.roles import Role
 from market.domain.workflow import CHANNEL_ENTRY
@@ -97,6 +98,7 @@ def desk():
         ready = list(db().scalars(sa.select(DisposalCase).where(DisposalCase.state.in_(CHANNEL_ENTRY))
                                   .order_by(DisposalCase.id).limit(DESK_LIMIT)))
     return render_template("channels/desk.html", me=me, ready=ready, now=now(),
+                           opens_at={case.id: channel_opens_at(case.notice_ends_at, now()) for case in ready},
                            eligible=claim_transfer.is_eligible(me), **channel_items(me))
 
 
@@ -107,7 +109,8 @@ def case_channels(case_id: int):
     me = user()
     case = case_or_404(case_id)
     return render_template("channels/case.html", me=me, case=case, now=now(),
-                           ready=case.state in CHANNEL_ENTRY, **channel_items(me, case))
+                           ready=case.state in CHANNEL_ENTRY, opens_at=channel_opens_at(case.notice_ends_at, now()),
+                           **channel_items(me, case))
 
 
 # ---------------------------------------------------------------- home-page panels

@@ -26,7 +26,6 @@ from market.domain.workflow import (
     Channel,
     allowed_actions,
 )
-from market.models import Institution
 from market.services import case_queries, disposal
 from market.services.audit import Actor
 from market.services.disposal import FirstRefusal, NoticeTerms
@@ -223,7 +222,7 @@ def _form(verb: str, case):
             (str(agency.id), agency.name) for agency in disposal.appraisal_agencies(db())))
     if isinstance(form, NegotiatedSaleForm):
         form.buyer_institution_id.choices = choices(("", _("— not on the platform —")), *(
-            (str(i.id), i.name) for i in db().query(Institution).order_by(Institution.name)))
+            (str(i.id), i.name) for i in disposal.possible_buyers(db())))
     if not form.is_submitted():
         _prefill(form, case)
     return form

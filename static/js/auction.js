@@ -73,7 +73,7 @@
     setText("bid_count", String(a.bid_count));
     setText("minimum_bid", a.minimum_bid_text);
     setText("ends_at", a.ends_at_text);
-    if (a.your_code && a.leader) {
+    if (a.status === "open" && a.your_code && a.leader) {
       setText("standing", a.leader === a.your_code ? d.labelYouLead : d.labelOutbid);
     }
     var amount = field("bid-amount");

@@ -249,3 +249,29 @@ def test_the_desk_links_of_the_operator_workbench_lead_to_the_channel(client, au
     assert client.get(f"/channels/cases/{case.id}/licensing").headers["Location"].endswith(f"/licensing/{round_id}")
     assert client.get(f"/channels/cases/{case.id}/conversion").headers["Location"].endswith("/conversion/new")
     assert client.get(f"/channels/cases/{case.id}/claim-transfer").headers["Location"].endswith(f"/cases/{case.id}")
+
+
+def test_after_signing_the_round_page_has_no_empty_trading_centre_card(client, auth, session, clock, world):
+    licence = _signed(client, auth, session, clock, world)
+    page = client.get(f"/channels/licensing/{licence.round_id}").get_data(as_text=True)
+    assert "Licences signed" in page and "<h2>Trading centre</h2>" not in page
+
+
+def test_a_case_still_in_notice_shows_when_its_channels_open_instead_of_links(client, auth, session, clock):
+    from datetime import timedelta
+
+    from market.domain.case_guards import channel_opens_at
+
+    ends = clock() + timedelta(days=5)
+    assert channel_opens_at(ends, clock()) == ends and channel_opens_at(ends, ends) is None
+    in_notice = make_channel_case(session, CaseState.NOTICE_PUBLISHED, notice_ends_at=ends)
+    ready = make_channel_case(session)
+    operator = make_user(session, Role.OPERATOR)
+    session.commit()
+    login(client, auth, operator)
+    desk = client.get("/channels/").get_data(as_text=True)
+    assert f"/channels/cases/{ready.id}/licensing/new" in desk
+    assert f"/channels/cases/{in_notice.id}/licensing/new" not in desk
+    assert f"/channels/cases/{in_notice.id}/conversion/new" not in desk and "Opens 2026-11-27" in desk
+    page = client.get(f"/channels/cases/{in_notice.id}").get_data(as_text=True)
+    assert "licensing/new" not in page and "open 2026-11-27" in page

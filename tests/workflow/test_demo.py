@@ -55,3 +55,12 @@ def test_every_page_of_every_demo_case_renders(client, session, clock):
         assert client.get(f"/catalogue/{case_id}").status_code == (200 if listed else 404), case_id
     for path in ("/operator/", "/cases/", "/catalogue", "/home", "/api/v1/cases"):
         assert client.get(path).status_code == 200, path
+
+
+def test_seed_demo_says_the_demo_was_already_there_when_it_loads_nothing(app):
+    runner = app.test_cli_runner()
+    with app.app_context():
+        assert "Demo data loaded." in runner.invoke(args=["seed-demo"]).output
+        again = runner.invoke(args=["seed-demo", "--listings", "3"]).output
+    assert "Demo data loaded." not in again
+    assert "already there" in again and "3 extra listings added." in again

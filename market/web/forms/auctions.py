@@ -56,6 +56,14 @@ class FirstRefusalForm(FlaskForm):
     decline = SubmitField(_l("Decline"))
 
 
+class HolderLinkForm(FlaskForm):
+    """The operator links a holder named in the notice to its institution on the platform."""
+
+    institution_id = SelectField(_l("Institution on the platform"), coerce=int,
+                                 validators=[InputRequired(message=_l("Choose the holder's institution."))])
+    submit = SubmitField(_l("Link"))
+
+
 class PaymentForm(FlaskForm):
     """The operator confirms the winner's payment arrived."""
 
