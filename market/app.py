@@ -16,6 +16,7 @@ from market.web import (
     channels,
     context,
     i18n,
+    ledger,
     main,
     operator,
     refusals,
@@ -24,7 +25,7 @@ from market.web import (
 
 # One blueprint per audience, registered in this order.
 BLUEPRINTS = (auth.bp, main.bp, catalogue.bp, cases.bp, operator.bp, auctions.bp, channels.bp, bureau.bp,
-              settlement.bp, api.bp)
+              settlement.bp, ledger.bp, api.bp)
 
 
 class Marketplace(Flask):
