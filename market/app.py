@@ -9,6 +9,7 @@ from market.extensions import babel, csrf, limiter, login_manager
 from market.web import (
     api,
     auctions,
+    audit_trail,
     auth,
     bureau,
     cases,
@@ -25,7 +26,7 @@ from market.web import (
 
 # One blueprint per audience, registered in this order.
 BLUEPRINTS = (auth.bp, main.bp, catalogue.bp, cases.bp, operator.bp, auctions.bp, channels.bp, bureau.bp,
-              settlement.bp, ledger.bp, api.bp)
+              settlement.bp, ledger.bp, audit_trail.bp, api.bp)
 
 
 class Marketplace(Flask):

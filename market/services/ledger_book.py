@@ -93,15 +93,17 @@ def _lines(user: User, query: LedgerQuery) -> sa.Select:
         select = select.where(running.c.account == query.account)
     if query.case_id is not None:
         select = select.where(LedgerTransaction.case_id == query.case_id)
-    if query.since is not None:
-        select = select.where(LedgerTransaction.occurred_at >= _local_midnight(query.since))
-    if query.until is not None:
-        select = select.where(LedgerTransaction.occurred_at < _local_midnight(query.until + timedelta(days=1)))
-    return select
+    return select.where(*within_local_days(LedgerTransaction.occurred_at, query.since, query.until))
 
 
-def _local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(), LOCAL)
+def within_local_days(column: sa.ColumnElement[datetime], since: date | None, until: date | None) -> list:
+    """WHERE clauses for a time column between two Beijing dates, both included (either may be None)."""
+    clauses = []
+    if since is not None:
+        clauses.append(column >= datetime.combine(since, time(), LOCAL))
+    if until is not None:
+        clauses.append(column < datetime.combine(until + timedelta(days=1), time(), LOCAL))
+    return clauses
 
 
 def _line(row) -> PostingLine:
