@@ -159,6 +159,26 @@ MOVEMENT_NAMES = {
     Movement.CLAWBACK_REPAID: _l("Clawback repaid"),
 }
 
+# Industries and regions are stored as the borrowers' records give them, in Chinese; a reader in English sees
+# these names for the values the platform knows (others as stored). Keys are the stored values.
+INDUSTRY_NAMES = {
+    "集成电路": _l("Integrated circuits"), "生物医药": _l("Biomedicine"), "新材料": _l("New materials"),
+    "软件和信息服务": _l("Software and information services"), "高端装备": _l("High-end equipment"),
+    "人工智能": _l("Artificial intelligence"), "文化创意": _l("Culture and creative industries"), "食品": _l("Food"),
+    "新能源": _l("New energy"), "节能环保": _l("Energy saving and environmental protection"),
+}
+REGION_NAMES = {
+    "北京": _l("Beijing"), "上海": _l("Shanghai"), "深圳": _l("Shenzhen"), "苏州": _l("Suzhou"),
+    "杭州": _l("Hangzhou"), "武汉": _l("Wuhan"), "成都": _l("Chengdu"), "西安": _l("Xi'an"), "合肥": _l("Hefei"),
+    "南京": _l("Nanjing"), "广州": _l("Guangzhou"), "天津": _l("Tianjin"),
+}
+
+
+def place_label(table: dict, value: str | None) -> str:
+    """An industry or region in the reader's language (INDUSTRY_NAMES, REGION_NAMES), else as stored."""
+    return str(table.get(value, value or ""))
+
+
 # Every enum a refusal may carry, with its one table (the case pages' and channel forms' tables included).
 LABELS: dict[type[Enum], dict] = {
     Role: ROLE_NAMES, LoanStatus: LOAN_STATUS_NAMES, ConsentParty: PARTY_NAMES, ClaimState: CLAIM_STATE_NAMES,
