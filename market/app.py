@@ -10,6 +10,7 @@ from market.throttle import login_throttle
 from market.web import (
     api,
     auctions,
+    audit_trail,
     auth,
     bureau,
     cases,
@@ -17,6 +18,7 @@ from market.web import (
     channels,
     context,
     i18n,
+    ledger,
     main,
     operator,
     refusals,
@@ -27,7 +29,7 @@ from market.web import (
 
 # One blueprint per audience, registered in this order.
 BLUEPRINTS = (auth.bp, main.bp, catalogue.bp, cases.bp, operator.bp, auctions.bp, channels.bp, bureau.bp,
-              settlement.bp, tokens.bp, api.bp)
+              settlement.bp, ledger.bp, audit_trail.bp, tokens.bp, api.bp)
 
 
 class Marketplace(Flask):

@@ -173,3 +173,36 @@ def entries_for(
     if any(debit is None or credit is None for debit, credit in pairs):
         raise ValueError(f"{movement.value} needs a case, an institution, a claim and/or a budget year and line.")
     return [Entry(debit, credit, amount_fen) for debit, credit in pairs]
+
+
+class AccountKind(enum.StrEnum):
+    """What an account of the chart is, whatever case, bidder, claim or year it belongs to."""
+
+    CASH = "cash"
+    COMMISSION_INCOME = "commission_income"
+    DEPOSITS_HELD = "deposits_held"
+    PROCEEDS_PAYABLE = "proceeds_payable"
+    FORFEITED = "forfeited"
+    FUND_CASH = "fund:cash"
+    FUND_CONTRIBUTIONS = "fund:contributions"
+    FUND_PAYOUTS = "fund:payouts"
+    CLAIMS_PAYABLE = "fund:claims_payable"
+    CLAWBACK_RECEIVABLE = "fund:clawback_receivable"
+    BUDGET_LEFT = "fund:budget"
+    BUDGET_GRANTED = "fund:budget_granted"
+    BUDGET_USED = "fund:budget_used"
+    BUDGET_LAPSED = "fund:budget_lapsed"
+
+
+def account_kind(account: str) -> tuple[AccountKind, str]:
+    """An account's kind and what it belongs to ("" for the single accounts): "deposits_held:7" → (DEPOSITS_HELD, "7")."""
+    for kind in sorted(AccountKind, key=lambda k: -len(k.value)):
+        if account == kind.value:
+            return kind, ""
+        if account.startswith(kind.value + ":"):
+            return kind, account[len(kind.value) + 1:]
+    raise ValueError(f"{account!r} is not in the chart of accounts.")
+
+
+# The accounts of a pledgee bank's cases (what the centre owes it, what was forfeited to them).
+PLEDGEE_ACCOUNT_PREFIXES = ("proceeds_payable:", "forfeited:")

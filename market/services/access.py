@@ -6,8 +6,9 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from market.domain.errors import Forbidden, NotFound, RoleRequired  # noqa: F401 (callers import the access refusals from here)
+from market.domain.ledger import PLEDGEE_ACCOUNT_PREFIXES, deposits_held
 from market.domain.roles import SEES_EVERYTHING, Role
-from market.models import DisposalCase, Loan, User
+from market.models import DisposalCase, LedgerPosting, LedgerTransaction, Loan, User
 
 # Who carries a share of a case, per role: columns of the case or of its loan that hold the institution.
 # Roles not named (and not in SEES_EVERYTHING) see no case beyond the public catalogue. One table for the
@@ -40,6 +41,26 @@ def case_visibility(user: User) -> sa.ColumnElement[bool]:
     if through_loan:
         own.append(DisposalCase.loan_id.in_(sa.select(Loan.id).where(sa.or_(*through_loan))))
     return sa.or_(sa.false(), *own)
+
+
+# Who sees which ledger postings: bidders their own deposits (paid, refunded, applied, forfeited); the pledgee
+# bank also what the centre owes it from its cases and what was forfeited to them. Whole accounts, so running
+# balances are the same for everyone who sees an account.
+BIDDER_ROLES = (Role.BANK, Role.AIC)
+
+
+def posting_visibility(user: User) -> sa.ColumnElement[bool]:
+    """A WHERE clause for the ledger postings the user may see (the query joins LedgerTransaction)."""
+    if user.role in SEES_EVERYTHING:
+        return sa.true()
+    if user.role not in BIDDER_ROLES or user.institution_id is None:
+        return sa.false()
+    own = [LedgerPosting.account == deposits_held(user.institution_id)]
+    if user.role == Role.BANK:
+        own_cases = sa.select(DisposalCase.id).where(DisposalCase.bank_id == user.institution_id)
+        own.append(sa.and_(LedgerTransaction.case_id.in_(own_cases),
+                           sa.or_(*(LedgerPosting.account.startswith(p) for p in PLEDGEE_ACCOUNT_PREFIXES))))
+    return sa.or_(*own)
 
 
 def can_see_case(user: User, case: DisposalCase) -> bool:

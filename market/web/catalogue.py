@@ -12,8 +12,12 @@ from market.services.catalogue import CatalogueQuery
 from market.web.case_support import disposal_rules
 from market.web.context import db
 from market.web.forms.cases import CatalogueFilterForm
+from market.web.labels import INDUSTRY_NAMES, REGION_NAMES, place_label
+from market.web.paging import page_links
 
 bp = Blueprint("catalogue", __name__)
+bp.add_app_template_filter(lambda value: place_label(INDUSTRY_NAMES, value), "industry")
+bp.add_app_template_filter(lambda value: place_label(REGION_NAMES, value), "region")
 
 
 def filter_form(args: MultiDict) -> CatalogueFilterForm:
@@ -45,7 +49,8 @@ def index():
     valid = form.validate()
     page = catalogue.search_catalogue(db(), query_from(form) if valid else CatalogueQuery())
     return render_template("catalogue/index.html", form=form, page=page, facets=catalogue.facets(db()),
-                           args={k: v for k, v in request.args.items() if k != "page"}), (200 if valid else 422)
+                           args={k: v for k, v in request.args.items() if k != "page"},
+                           links=page_links(page.page, page.pages)), (200 if valid else 422)
 
 
 @bp.route("/catalogue/<int:case_id>")

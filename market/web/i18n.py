@@ -25,6 +25,11 @@ def error_message(error: Refusal) -> str:
     return gettext(TEXTS.get(error.code, TEXTS["refused"])) % shown
 
 
+def shown(name: str, value: object) -> str:
+    """A named value for the reader (a refusal's parameter, an audit event's detail): see _shown."""
+    return _shown(name, value)
+
+
 def _shown(name: str, value: object) -> str:
     """Money as ¥1,234.50, shares as percentages, times in Beijing time, enum members by their labels."""
     if isinstance(value, Refusal):
@@ -68,6 +73,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["local_dt"] = _local_dt
     app.jinja_env.filters["local_date"] = _local_date
+    app.jinja_env.globals["shown"] = shown
     app.jinja_env.filters["pct"] = lambda ppm: f"{(ppm or 0) / 10_000:.2f}%"
 
     @app.context_processor

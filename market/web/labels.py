@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from market.domain.channels import ListingStatus, ProposalStatus, RoundStatus
 from market.domain.claim_transfer import ClaimPrice, SaleMode
 from market.domain.conversion import ConsentParty, ConversionAmount, ExitRoute
+from market.domain.ledger import AccountKind, BudgetLine, Movement
 from market.domain.licensing import (
     LicenceAmount,
     LicenceKind,
@@ -116,6 +117,67 @@ COST_NAMES = {
     CostItem.TAXES: _l("taxes"),
     CostItem.OTHER: _l("other"),
 }
+ACCOUNT_KIND_NAMES = {
+    AccountKind.CASH: _l("Trading centre bank account"),
+    AccountKind.COMMISSION_INCOME: _l("Commission income"),
+    AccountKind.DEPOSITS_HELD: _l("Deposits held for a bidder"),
+    AccountKind.PROCEEDS_PAYABLE: _l("Proceeds payable to the pledgee"),
+    AccountKind.FORFEITED: _l("Forfeited deposits of a case"),
+    AccountKind.FUND_CASH: _l("Compensation fund bank account"),
+    AccountKind.FUND_CONTRIBUTIONS: _l("Contributions to the fund"),
+    AccountKind.FUND_PAYOUTS: _l("Compensation committed by the fund"),
+    AccountKind.CLAIMS_PAYABLE: _l("Owed to an approved claim"),
+    AccountKind.CLAWBACK_RECEIVABLE: _l("Clawback owed to the fund"),
+    AccountKind.BUDGET_LEFT: _l("Budget line left"),
+    AccountKind.BUDGET_GRANTED: _l("Budget line granted"),
+    AccountKind.BUDGET_USED: _l("Budget line used"),
+    AccountKind.BUDGET_LAPSED: _l("Budget line lapsed"),
+}
+BUDGET_LINE_NAMES = {BudgetLine.COMPENSATION: _l("Compensation"), BudgetLine.SUBSIDY: _l("Subsidies")}
+MOVEMENT_NAMES = {
+    Movement.DEPOSIT_PAID: _l("Deposit paid"),
+    Movement.DEPOSIT_REFUNDED: _l("Deposit refunded"),
+    Movement.DEPOSIT_APPLIED: _l("Deposit applied to the price"),
+    Movement.DEPOSIT_FORFEITED: _l("Deposit forfeited"),
+    Movement.BUYER_PAYMENT: _l("Buyer's payment"),
+    Movement.LICENCE_INCOME: _l("Licence income"),
+    Movement.CONVERSION_PRICE: _l("Debt-to-equity price"),
+    Movement.CLAIM_PRICE: _l("Price of a transferred claim"),
+    Movement.COMMISSION: _l("Commission"),
+    Movement.PROCEEDS_PAID: _l("Proceeds paid to the pledgee"),
+    Movement.FORFEIT_USED: _l("Forfeited deposit applied to the case"),
+    Movement.COSTS_PAID: _l("Disposal costs paid"),
+    Movement.SURPLUS_PAID: _l("Surplus paid to the debtor"),
+    Movement.FUND_CONTRIBUTION: _l("Contribution to the fund"),
+    Movement.BUDGET_GRANTED: _l("Budget granted"),
+    Movement.BUDGET_LAPSED: _l("Budget lapsed"),
+    Movement.CLAIM_APPROVED: _l("Claim approved"),
+    Movement.CLAIM_PAID: _l("Claim paid"),
+    Movement.CLAIM_LAPSED: _l("Claim lapsed"),
+    Movement.CLAIM_REDUCED: _l("Claim reduced by a later recovery"),
+    Movement.CLAWBACK_DEMANDED: _l("Clawback demanded"),
+    Movement.CLAWBACK_REPAID: _l("Clawback repaid"),
+}
+
+# Industries and regions are stored as the borrowers' records give them, in Chinese; a reader in English sees
+# these names for the values the platform knows (others as stored). Keys are the stored values.
+INDUSTRY_NAMES = {
+    "集成电路": _l("Integrated circuits"), "生物医药": _l("Biomedicine"), "新材料": _l("New materials"),
+    "软件和信息服务": _l("Software and information services"), "高端装备": _l("High-end equipment"),
+    "人工智能": _l("Artificial intelligence"), "文化创意": _l("Culture and creative industries"), "食品": _l("Food"),
+    "新能源": _l("New energy"), "节能环保": _l("Energy saving and environmental protection"),
+}
+REGION_NAMES = {
+    "北京": _l("Beijing"), "上海": _l("Shanghai"), "深圳": _l("Shenzhen"), "苏州": _l("Suzhou"),
+    "杭州": _l("Hangzhou"), "武汉": _l("Wuhan"), "成都": _l("Chengdu"), "西安": _l("Xi'an"), "合肥": _l("Hefei"),
+    "南京": _l("Nanjing"), "广州": _l("Guangzhou"), "天津": _l("Tianjin"),
+}
+
+
+def place_label(table: dict, value: str | None) -> str:
+    """An industry or region in the reader's language (INDUSTRY_NAMES, REGION_NAMES), else as stored."""
+    return str(table.get(value, value or ""))
+
 
 # Every enum a refusal may carry, with its one table (the case pages' and channel forms' tables included).
 LABELS: dict[type[Enum], dict] = {
@@ -123,6 +185,7 @@ LABELS: dict[type[Enum], dict] = {
     RoundStatus: ROUND_STATUS_NAMES, ProposalStatus: PROPOSAL_STATUS_NAMES, ListingStatus: LISTING_STATUS_NAMES,
     ConversionAmount: CONVERSION_AMOUNT_NAMES, LicenceAmount: LICENCE_AMOUNT_NAMES, LicenceRate: LICENCE_RATE_NAMES,
     OfferTerm: OFFER_TERM_NAMES, ClaimPrice: CLAIM_PRICE_NAMES, CostItem: COST_NAMES,
+    AccountKind: ACCOUNT_KIND_NAMES, Movement: MOVEMENT_NAMES, BudgetLine: BUDGET_LINE_NAMES,
     CaseAction: case_support.ACTION_NAMES,
     **{type(next(iter(table))): table for table in (
         case_support.STATE_NAMES, case_support.CHANNEL_NAMES, case_support.KIND_NAMES,
