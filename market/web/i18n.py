@@ -81,7 +81,6 @@ def init_app(app: Flask) -> None:
         return {
             "current_lang": session.get("lang", app.config["BABEL_DEFAULT_LOCALE"]),
             "languages": LANGUAGES,
-            "has_endpoint": lambda name: name in app.view_functions,
         }
 
 

@@ -1,8 +1,8 @@
 """The trading centre's pages: the work queue by state and deadline, and one case's workbench.
 
 Every decision is one POST to /operator/cases/<id>/<verb>; VERBS says which form it reads and which service
-it calls. Channels other areas own (auction, licensing, conversion, claim transfer, settlement) are linked to
-their desks when those are installed (DESKS); until then the workbench offers a minimal fallback.
+it calls. What other areas own (auction rounds, licensing, conversion, claim transfer, settlement) is done on
+their desks, which the workbench links to (DESKS).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
@@ -37,10 +37,8 @@ from market.web.forms.cases import (
     NegotiatedSaleForm,
     NoticeForm,
     ReasonForm,
-    RecordalForm,
     RequestValuationForm,
     ReviewForm,
-    RoundForm,
     SuspendForm,
     ValuationForm,
     WithdrawForm,
@@ -58,12 +56,6 @@ DESKS = {
     "claim_transfer": ("channels.claim_transfer_case", _l("Claim-transfer desk")),
     "settlement": ("settlement.statement", _l("Settlement desk")),
 }
-
-
-def desk_url(name: str, case_id: int) -> str | None:
-    """The link to another area's desk for this case, if that desk is installed."""
-    endpoint = DESKS[name][0]
-    return url_for(endpoint, case_id=case_id) if endpoint in current_app.view_functions else None
 
 
 @dataclass(frozen=True)
@@ -85,19 +77,8 @@ def _act(action: CaseAction, **extra):
     return call
 
 
-def _settlement(action: CaseAction):
-    def call(case, form, actor):
-        return disposal.settlement_step(db(), case.id, action, actor=actor, now=now())
-
-    return call
-
-
 def _in(*states: CaseState) -> Callable:
     return lambda case: case.state in states
-
-
-def _no_desk(name: str, *states: CaseState) -> Callable:
-    return lambda case: case.state in states and desk_url(name, case.id) is None
 
 
 def _negotiated(case) -> bool:
@@ -130,12 +111,6 @@ VERBS: dict[str, Verb] = {
     "publish": Verb(NoticeForm, lambda case, form, actor: disposal.publish_notice(
         db(), case.id, _notice_terms(form), actor=actor, now=now(), rules=disposal_rules()),
         _l("The notice is published and the case is in the public catalogue."), _in(CaseState.VALUED)),
-    "open-round": Verb(RoundForm, lambda case, form, actor: disposal.take_action(
-        db(), case.id, CaseAction.OPEN_AUCTION, actor=actor, now=now(), rules=disposal_rules(),
-        start_price_fen=form.start_price.data),
-        _l("The auction round is open."), _no_desk("auction", CaseState.NOTICE_PUBLISHED, CaseState.AWAITING_CHANNEL)),
-    "round-failed": Verb(ConfirmForm, _act(CaseAction.AUCTION_FAILED), _l("The round was recorded as failed."),
-                         _no_desk("auction", CaseState.AUCTION)),
     "negotiated-sale": Verb(ConfirmForm, _act(CaseAction.START_NEGOTIATED_SALE),
                             _l("The negotiated sale is open."), _rounds_over),
     "agree-sale": Verb(NegotiatedSaleForm, lambda case, form, actor: disposal.agree_negotiated_sale(
@@ -146,13 +121,6 @@ VERBS: dict[str, Verb] = {
         db(), case.id, actor=actor, now=now()), _l("Payment recorded: the case is disposed of."), _negotiated),
     "buyer-default": Verb(ReasonForm, _act(CaseAction.BUYER_DEFAULTED), _l("The buyer's default was recorded."),
                           _negotiated),
-    "settle": Verb(ConfirmForm, _settlement(CaseAction.SETTLE), _l("The case is settled."),
-                   _no_desk("settlement", CaseState.DISPOSED)),
-    "record-transfer": Verb(RecordalForm, _settlement(CaseAction.RECORD_TRANSFER),
-                            _l("Transfer recorded; the pledge is released."),
-                            _no_desk("settlement", CaseState.SETTLED)),
-    "close": Verb(ConfirmForm, _settlement(CaseAction.CLOSE), _l("The case is closed."),
-                  _no_desk("settlement", CaseState.TRANSFER_RECORDED)),
     "suspend": Verb(SuspendForm, lambda case, form, actor: disposal.suspend_case(
         db(), case.id, grounds=form.grounds.data, reason=form.reason.data, actor=actor, now=now()),
         _l("The case is suspended; its deadlines are paused."), lambda case: case.state in SUSPENDABLE),
@@ -209,8 +177,8 @@ def act(case_id: int, verb: str):
 def _workbench(found, *, submitted: dict | None = None, status: int = 200):
     forms = {verb: _form(verb, found) for verb, spec in VERBS.items() if spec.shown(found)}
     forms.update(submitted or {})
-    desks = {name: desk_url(name, found.id) for name in DESKS}
-    return render_template("operator/case.html", case=found, forms=forms, desks=desks, desk_names=DESKS,
+    desks = {name: (url_for(endpoint, case_id=found.id), label) for name, (endpoint, label) in DESKS.items()}
+    return render_template("operator/case.html", case=found, forms=forms, desks=desks,
                            events=case_queries.timeline(db(), found.id), now=now(), rules=disposal_rules(),
                            allowed=allowed_actions(found.state)), status
 
@@ -240,11 +208,6 @@ def _prefill(form, case) -> None:
         co_owners = sorted({name for asset in case.assets for name in (asset.co_owners or ())})
         form.first_refusal_holders.data = "\n".join(f"{name} | co-owner" for name in co_owners)
         form.summary.data = case.summary
-    elif isinstance(form, RoundForm):
-        if case.last_start_price_fen:
-            form.start_price.data = min_next_start_fen(case.last_start_price_fen, rules)
-        else:
-            form.start_price.data = case.list_price_fen
     elif isinstance(form, NegotiatedSaleForm):
         form.price.data = case.last_start_price_fen
     elif isinstance(form, ReviewForm):

@@ -1,5 +1,7 @@
 """The operator's pages: the queue by state and deadline, and a case taken from filed to closed in the browser."""
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
@@ -7,7 +9,8 @@ from market.domain.roles import Role
 from market.domain.workflow import CaseState as S
 from market.models import DisposalCase
 from market.services import disposal
-from market.web import operator as operator_pages
+from market.services.tick import run_due
+from market.web.forms.auctions import utc_to_beijing_input
 from tests.factories import make_user
 from tests.factories_workflow import case_in, file_for, make_bank_with_loan, make_operator, sign_in
 
@@ -23,15 +26,22 @@ def _state(session, case):
     return state
 
 
-@pytest.fixture
-def without_other_desks(monkeypatch):
-    """As if the auction and settlement areas were not installed: the workbench offers its own fallbacks."""
-    desks = dict(operator_pages.DESKS, auction=("auctions.not_installed", "-"), settlement=("settlement.not_installed", "-"))
-    monkeypatch.setattr(operator_pages, "DESKS", desks)
+def _open_round(client, case, clock, start_price):
+    """Open an auction round on the auction desk, bidding for one day from now."""
+    ends_at = utc_to_beijing_input(clock() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    return client.post(f"/auctions/open/{case.id}", data={
+        "kind": "asset", "starting_price": start_price, "increment": "10000",
+        "deposit": str(int(start_price) // 10), "ends_at": ends_at})
 
 
-def test_an_operator_takes_a_filed_case_all_the_way_to_closed_in_the_browser(client, session, clock,
-                                                                           without_other_desks):
+def _round_ends_without_a_bid(session, clock):
+    """The clock passes the round's end and the tick closes it: no valid bid, so the round fails."""
+    session.commit()
+    clock.advance(days=1, minutes=1)
+    assert run_due(session, clock())["auctions: close ended rounds"] == 1
+
+
+def test_an_operator_takes_a_filed_case_all_the_way_to_closed_in_the_browser(client, session, clock):
     user, loan = make_bank_with_loan(session, co_owners=("清华大学",))
     case = file_for(session, clock, user, loan)
     operator = make_operator(session)
@@ -53,17 +63,16 @@ def test_an_operator_takes_a_filed_case_all_the_way_to_closed_in_the_browser(cli
         assert response.status_code == 302, response.get_data(as_text=True)
         assert _state(session, case) == state
     page = client.get(f"/operator/cases/{case.id}").get_data(as_text=True)
-    assert "The notice period runs until" in page
+    assert "The notice period runs until" in page and f'href="/auctions/open/{case.id}"' in page
     clock.advance(days=31)
-    refused = _post(client, case, "open-round", start_price="1000000")
-    assert refused.status_code == 422 and "¥1,050,000.00" in refused.get_data(as_text=True)
-    for verb, fields, state in [
-        ("open-round", {"start_price": "1050000"}, S.AUCTION),
-        ("round-failed", {}, S.AWAITING_CHANNEL),
-        ("open-round", {"start_price": "840000"}, S.AUCTION),
-        ("round-failed", {}, S.NEGOTIATED_SALE),
-    ]:
-        assert _post(client, case, verb, **fields).status_code == 302
+    refused = _open_round(client, case, clock, "1000000")
+    assert ("The first auction must start at no less than 70% of the appraised value, i.e. at least ¥1,050,000.00."
+            in refused.get_data(as_text=True))
+    assert _state(session, case) == S.NOTICE_PUBLISHED
+    for start_price, state in [("1050000", S.AWAITING_CHANNEL), ("840000", S.NEGOTIATED_SALE)]:
+        assert _open_round(client, case, clock, start_price).status_code == 302
+        assert _state(session, case) == S.AUCTION
+        _round_ends_without_a_bid(session, clock)
         assert _state(session, case) == state
     too_low = _post(client, case, "agree-sale", price="839999.99", buyer_name="深圳市华科创新投资有限公司")
     assert too_low.status_code == 422 and "¥840,000.00" in too_low.get_data(as_text=True)
@@ -71,11 +80,17 @@ def test_an_operator_takes_a_filed_case_all_the_way_to_closed_in_the_browser(cli
         ("agree-sale", {"price": "840000", "buyer_name": "深圳市华科创新投资有限公司", "buyer_institution_id": ""},
          S.AWAITING_PAYMENT),
         ("payment", {}, S.DISPOSED),
-        ("settle", {}, S.SETTLED),
-        ("record-transfer", {"recordal_ref": "ZY2027010100001"}, S.TRANSFER_RECORDED),
-        ("close", {}, S.CLOSED),
     ]:
         response = _post(client, case, verb, **fields)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        assert _state(session, case) == state
+    assert f'href="/cases/{case.id}/settlement"' in client.get(f"/operator/cases/{case.id}").get_data(as_text=True)
+    for path, fields, state in [
+        ("", {"commission": "0", "appraisal": "0", "taxes": "0", "other": "0"}, S.SETTLED),
+        ("/transfer", {"released_on": clock().date().isoformat()}, S.TRANSFER_RECORDED),
+        ("/close", {}, S.CLOSED),
+    ]:
+        response = client.post(f"/cases/{case.id}/settlement{path}", data=fields)
         assert response.status_code == 302, response.get_data(as_text=True)
         assert _state(session, case) == state
     timeline = client.get(f"/cases/{case.id}").get_data(as_text=True)
@@ -105,14 +120,13 @@ def test_a_decision_not_open_in_the_cases_state_is_refused_and_an_unknown_one_is
     assert _state(session, case) == S.FILED
 
 
-def test_with_the_auction_and_settlement_desks_installed_the_workbench_links_to_them(client, session, clock):
+def test_the_workbench_links_to_the_auction_desk_and_takes_no_auction_decision_itself(client, session, clock):
     _user, operator, case = case_in(session, clock, S.NOTICE_PUBLISHED)
     sign_in(client, operator)
     page = client.get(f"/operator/cases/{case.id}").get_data(as_text=True)
-    if "auctions.open_round" in client.application.view_functions:
-        assert f"/auctions/open/{case.id}" in page
-        assert f'action="/operator/cases/{case.id}/open-round"' not in page
-        assert _post(client, case, "open-round", start_price="1050000").status_code == 409
+    assert f'href="/auctions/open/{case.id}"' in page
+    assert f'action="/operator/cases/{case.id}/open-round"' not in page
+    assert _post(client, case, "open-round", start_price="1050000").status_code == 404
 
 
 def test_the_queue_puts_overdue_deadlines_first_and_filters_by_state(client, session, clock):

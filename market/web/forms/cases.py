@@ -160,21 +160,6 @@ class WithdrawForm(FlaskForm):
     submit = SubmitField(_l("Withdraw the case"))
 
 
-class RoundForm(FlaskForm):
-    """A fallback to open an auction round by hand (the auction desk does this with bidding)."""
-
-    start_price = YuanField(_l("Starting price (¥)"), validators=[InputRequired(message=_l("Enter the starting price."))])
-    submit = SubmitField(_l("Open the round"))
-
-
-class RecordalForm(FlaskForm):
-    """The IP office's recordal of the transfer (the pledge is released)."""
-
-    recordal_ref = StringField(_l("IP office recordal number"),
-                               validators=[DataRequired(message=_l("Enter the recordal number.")), Length(max=80)])
-    submit = SubmitField(_l("Record the transfer"))
-
-
 def _choice(values, names):
     return choices(("", _l("Any")), *((str(v), names[v]) for v in values))
 
