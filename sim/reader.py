@@ -108,6 +108,13 @@ class Table:
             )
         return yuan_to_fen(value)
 
+    def boolean(self, name: str, default: Any = _MISSING) -> bool:
+        """true or false."""
+        value = self.raw(name, default)
+        if not isinstance(value, bool):
+            raise ScenarioError(self.key(name), f"must be true or false (got {value!r})")
+        return value
+
     def choice(self, name: str, choices: tuple[str, ...], default: Any = _MISSING) -> str:
         """One of a few words."""
         value = self.raw(name, default)

@@ -62,6 +62,7 @@ def parse(data: dict, base_dir: Path = Path("."), default_name: str = "scenario"
     horizon = top.integer("horizon_years", 1, low=1, high=50)
     seed = top.integer("seed", 0, low=0, high=2**63)
     default = _default(top.table("default"))
+    compensation = _compensation(top.table("compensation"))
     scenario = Scenario(
         name=name,
         horizon_years=horizon,
@@ -71,8 +72,8 @@ def parse(data: dict, base_dir: Path = Path("."), default_name: str = "scenario"
         recovery=_recovery(top.table("recovery")),
         auction=_auction(top.table("auction")),
         layers=_layers(top.table("layers")),
-        compensation=_compensation(top.table("compensation")),
-        subsidy=_subsidy(top.table("subsidy")),
+        compensation=compensation,
+        subsidy=_subsidy(top.table("subsidy"), default, compensation.joint_pot),
     )
     top.done()
     return scenario
@@ -283,12 +284,36 @@ def _compensation(t: Table) -> CompensationModel:
         claim_days=None if claim_days is None else t.number("claim_days", low=0, high=3650),
         payment_lag_days=t.number("payment_lag_days", 0, low=0, high=3650),
         settlements_per_year=t.integer("settlements_per_year", 4, low=1, high=365),
+        joint_pot=t.boolean("joint_pot", False),
     )
     t.done()
     return model
 
 
-def _subsidy(t: Table) -> SubsidyModel:
-    model = SubsidyModel(t.share("interest_share", 0), t.yuan("interest_cap_yuan", None))
+def _subsidy(t: Table, default: DefaultModel, joint_pot: bool) -> SubsidyModel:
+    names = [segment.name for segment in default.segments]
+    segments = t.raw("eligible_segments", [])
+    if not isinstance(segments, list) or any(name not in names for name in segments):
+        raise ScenarioError(
+            t.key("eligible_segments"), f"must be a list of [default] segment names ({names})"
+        )
+    model = SubsidyModel(
+        interest_share=t.share("interest_share", 0),
+        interest_cap_fen=t.yuan("interest_cap_yuan", None),
+        appraisal_fee_rate=t.number("appraisal_fee_rate", 0.0, low=0, high=1),
+        appraisal_fee_share=t.share("appraisal_fee_share", 0),
+        appraisal_fee_cap_fen=t.yuan("appraisal_fee_cap_yuan", None),
+        premium_rate=t.number("premium_rate", 0.0, low=0, high=1),
+        premium_share=t.share("premium_share", 0),
+        premium_cap_fen=t.yuan("premium_cap_yuan", None),
+        eligible_share=t.share("eligible_share", 1),
+        eligible_segments=tuple(segments),
+        annual_budget_fen=t.yuan("annual_budget_yuan", None),
+    )
+    if joint_pot and model.annual_budget_fen is not None:
+        raise ScenarioError(
+            t.key("annual_budget_yuan"),
+            "the fund pays the subsidies ([compensation] joint_pot = true): give its budget only there",
+        )
     t.done()
     return model

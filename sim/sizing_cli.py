@@ -83,8 +83,11 @@ def compare_main(argv: list[str] | None = None) -> int:
 
 
 def comparison_row(summary: dict) -> dict[str, object]:
-    """One scenario's headline figures for the comparison table."""
+    """One scenario's headline figures for the comparison table: compensation and the subsidies
+    apart, then all lines together; the chance of running short is the compensation pot's."""
     budget = summary["budget"]
+    compensation = budget["lines"][0]
+    subsidies = budget["lines"][1:]
     return {
         "scenario": summary["scenario"],
         "years": summary["horizon_years"],
@@ -92,13 +95,16 @@ def comparison_row(summary: dict) -> dict[str, object]:
         "exposure_yuan": summary["exposure_yuan"],
         "payout_mean_yuan": summary["payout_yuan"]["mean"],
         "payout_p99_yuan": summary["payout_yuan"]["p99"],
+        "compensation_yuan": compensation["recommended_yuan"],
+        "compensation_annual_yuan": compensation["recommended_annual_yuan"],
+        "exhaustion_probability": budget["exhaustion_probability"],
+        "leverage": budget["leverage"],
         "subsidy_mean_yuan": summary["subsidy_yuan"]["mean"],
+        "subsidy_annual_yuan": sum(line["recommended_annual_yuan"] for line in subsidies),
         "recommended_yuan": budget["recommended_yuan"],
         "ci_low_yuan": budget["recommended_ci_yuan"][0],
         "ci_high_yuan": budget["recommended_ci_yuan"][1],
         "recommended_annual_yuan": budget["recommended_annual_yuan"],
-        "exhaustion_probability": budget["exhaustion_probability"],
-        "leverage": budget["leverage"],
         "confidence": budget["confidence"],
     }
 

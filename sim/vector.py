@@ -20,6 +20,7 @@ from sim.portfolio import LoanBook, conditional_pd
 from sim.recovery import Disposals, dispose, principal_loss_fen, unpaid_interest_fen
 from sim.results import PathTotals
 from sim.settlement import DAYS_PER_YEAR, NEVER, ClaimTable, FundRules, settle, settlement_batch
+from sim.subsidy import subsidy_by_year
 
 STREAMS = ("factor", "defaults", "picks", "timing", "recovery")
 
@@ -89,15 +90,13 @@ def block_totals(
     interest = unpaid_interest_fen(principal, book.rate[loan], day / DAYS_PER_YEAR - year)
     loss = principal_loss_fen(scenario, disposals.proceeds_fen, interest, principal)
     claims = claim_table(scenario, path, day, cash_day, principal, loss)
-    fund = settle(claims, n_paths, FundRules.of(scenario.compensation, years))
+    subsidy = subsidy_by_year(book.subsidy_book_fen, book.subsidy_fen, loan, path, year, n_paths)
+    joint = subsidy.sum(axis=2) if scenario.compensation.joint_pot else None
+    fund = settle(claims, n_paths, FundRules.of(scenario.compensation, years), set_aside_fen=joint)
     by_path_year = path * years + year
     originated = np.array([book.exposure_fen(y) for y in range(years)], dtype=np.int64)
     defaulted = _by(by_path_year, principal, n_paths, years)
     defaulted_before = np.cumsum(defaulted, axis=1) - defaulted
-    lost_subsidy = _by(by_path_year, book.annual_subsidy_fen[loan], n_paths, years).cumsum(axis=1)
-    book_subsidy = np.array(
-        [book.annual_subsidy_fen[book.vintage <= y].sum() for y in range(years)], dtype=np.int64
-    )
     return PathTotals(
         defaults=cases.counts.sum(axis=0),
         exposure_fen=originated - defaulted_before,
@@ -105,7 +104,8 @@ def block_totals(
         claims_fen=fund.claims_fen,
         payout_fen=fund.payout_fen,
         clawback_fen=fund.clawback_fen,
-        subsidy_fen=book_subsidy - lost_subsidy,
+        clawback_by_layer_fen=fund.clawback_by_layer_fen,
+        subsidy_fen=subsidy,
         balance_end_fen=fund.balance_end_fen,
         budget_exhausted=fund.budget_exhausted,
         waiting_fen=fund.waiting_fen,
