@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import difflib
 import math
 import tomllib
 from fractions import Fraction
@@ -12,6 +13,7 @@ from market.domain.loss import LAYERS, CompensationPolicy, LayerShares, LossRule
 from market.domain.money import yuan_to_fen
 from market.domain.rules import DEFAULT_RULES, RuleBroken, check_start_price
 from sim.errors import ScenarioError
+from sim.limits import MAX_LOAN_YUAN, check_exposure
 from sim.model import (
     AuctionModel,
     CompensationModel,
@@ -41,6 +43,77 @@ __all__ = [
 ]
 
 
+_LAYER_NAMES = ("bank", "guarantor", "insurer", "agency")
+_DISTRIBUTION = ("dist", "value", "median", "sigma", "mean", "sd", "low", "high")
+# Every key a scenario may hold, table by table (a tuple: a table of its own; a table of a list's
+# items for segments): an unknown key is refused before any other complaint, with the nearest name.
+KEYS: dict = {
+    "name": None,
+    "horizon_years": None,
+    "seed": None,
+    "portfolio": {
+        "loans": None,
+        "file": None,
+        "principal_yuan": _DISTRIBUTION,
+        "rate": None,
+        "term_years": None,
+        "pledge_rate": None,
+        "growth": None,
+    },
+    "default": {
+        "pd_annual": None,
+        "asset_correlation": None,
+        "segments": [{"name": None, "share": None, "pd_annual": None}],
+    },
+    "recovery": {
+        "model": None,
+        "rate": _DISTRIBUTION,
+        "costs_rate": None,
+        "delay_days": _DISTRIBUTION,
+    },
+    "auction": dict.fromkeys(
+        (
+            "start_share cut rounds bidders_mean bidder_count values value_sigma macro_sensitivity "
+            "filing_days notice_days renotice_days round_days negotiated_days fallback "
+            "fallback_share fallback_days operators"
+        ).split()
+    ),
+    "layers": dict.fromkeys((*_LAYER_NAMES, "reguarantee", "reinsurance")),
+    "compensation": dict.fromkeys(
+        (
+            "cap_per_loan_yuan cap_per_institution_year_yuan annual_budget_yuan "
+            "initial_balance_yuan annual_contribution_yuan shortfall claim_days payment_lag_days "
+            "settlements_per_year joint_pot"
+        ).split()
+    )
+    | {"ratio": _LAYER_NAMES, "cap_per_layer_yuan": _LAYER_NAMES},
+    "subsidy": dict.fromkeys(
+        (
+            "interest_share interest_cap_yuan appraisal_fee_rate appraisal_fee_share "
+            "appraisal_fee_cap_yuan premium_rate premium_share premium_cap_yuan eligible_share "
+            "eligible_segments annual_budget_yuan"
+        ).split()
+    ),
+}
+
+
+def check_keys(data: object, known: object = KEYS, prefix: str = "") -> None:
+    """Refuse the first key the scenario format does not have, suggesting the nearest one."""
+    if isinstance(known, list) and isinstance(data, list):
+        for i, item in enumerate(data):
+            check_keys(item, known[0], f"{prefix}[{i}]")
+        return
+    if not isinstance(data, dict) or not isinstance(known, dict | tuple):
+        return  # a value, or a type the reader will refuse with its own message
+    names = list(known)
+    for name in data:
+        key = f"{prefix}.{name}" if prefix else name
+        if name not in names:
+            raise ScenarioError.unknown(key, difflib.get_close_matches(name, names, n=1))
+        if isinstance(known, dict):
+            check_keys(data[name], known[name], key)
+
+
 def load(path: str | Path) -> Scenario:
     """Read and validate a scenario file; any problem is a ScenarioError naming the key."""
     path = Path(path)
@@ -52,11 +125,14 @@ def load(path: str | Path) -> Scenario:
         raise ScenarioError("file", f"{path} is not valid TOML ({exc})") from exc
     except OSError as exc:
         raise ScenarioError("file", f"cannot read {path} ({exc.strerror})") from exc
+    if not data:
+        raise ScenarioError("file", "the file is empty (it sets no keys)")
     return parse(data, base_dir=path.parent, default_name=path.stem)
 
 
 def parse(data: dict, base_dir: Path = Path("."), default_name: str = "scenario") -> Scenario:
     """Build a Scenario from an already-parsed TOML document."""
+    check_keys(data)
     top = Table(data, "")
     name = top.text("name", default_name)
     horizon = top.integer("horizon_years", 1, low=1, high=50)
@@ -76,6 +152,7 @@ def parse(data: dict, base_dir: Path = Path("."), default_name: str = "scenario"
         subsidy=_subsidy(top.table("subsidy"), default, compensation.joint_pot),
     )
     top.done()
+    check_exposure(scenario)
     return scenario
 
 
@@ -91,11 +168,13 @@ def _portfolio(t: Table, default: DefaultModel, base_dir: Path) -> Portfolio:
         rows = _read_loans(t, base_dir / t.text("file"), default, rate, pledge_rate)
         loans = len(rows)
         principal = (
-            t.distribution("principal_yuan", None, low=0.01) if t.has("principal_yuan") else None
+            t.distribution("principal_yuan", None, low=0.01, cut=MAX_LOAN_YUAN)
+            if t.has("principal_yuan")
+            else None
         )
     else:
         loans = t.integer("loans", low=1, high=10**8)
-        principal = t.distribution("principal_yuan", low=0.01)
+        principal = t.distribution("principal_yuan", low=0.01, cut=MAX_LOAN_YUAN)
     portfolio = Portfolio(
         loans=loans,
         principal_yuan=principal,
@@ -132,10 +211,13 @@ def _read_loans(
                 raise ScenarioError(
                     key, f"line {number}: segment {segment!r} is not one of [default] segments"
                 )
-            if not (principal > 0 and 0 <= loan_rate <= 1 and 0 < loan_pledge <= 1):
+            if not (
+                0 < principal <= MAX_LOAN_YUAN and 0 <= loan_rate <= 1 and 0 < loan_pledge <= 1
+            ):
                 raise ScenarioError(
                     key,
-                    f"line {number}: principal must be > 0, rate in [0, 1], pledge_rate in (0, 1]",
+                    f"line {number}: principal must be > 0 and at most {MAX_LOAN_YUAN:,}, "
+                    "rate in [0, 1], pledge_rate in (0, 1]",
                 )
             rows.append(LoanRow(yuan_to_fen(principal), segment, loan_rate, loan_pledge))
     if not rows:

@@ -13,7 +13,13 @@ from pathlib import Path
 from typing import NoReturn, TypeVar
 
 from sim import charts, report
-from sim.cli import non_negative_int, open_probability, positive_int
+from sim.cli import (
+    fitted_chunk_paths,
+    memory_option,
+    non_negative_int,
+    open_probability,
+    positive_int,
+)
 from sim.fund_study import size_fund, write_outputs
 from sim.parallel import default_workers
 from sim.runner import DEFAULT_CHUNK_PATHS, ENGINES, Plan
@@ -45,7 +51,7 @@ def size_fund_main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     scenario = _load_or_exit(args.scenario)
-    plan = _plan(args, scenario)
+    plan = _plan(args, scenario, args.scenario)
     sensitivity = args.sensitivity_paths
     if sensitivity is None:
         sensitivity = min(plan.paths, SENSITIVITY_PATHS[plan.engine])
@@ -70,8 +76,8 @@ def compare_main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     scenarios = [_load_or_exit(path) for path in args.scenarios]
     rows = []
-    for scenario in scenarios:
-        plan = _plan(args, scenario)
+    for path, scenario in zip(args.scenarios, scenarios, strict=True):
+        plan = _plan(args, scenario, path)
         summary = size_fund(
             scenario, plan, args.confidence, args.workers, not args.no_progress
         ).summary
@@ -179,12 +185,18 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_CHUNK_PATHS,
         help="paths per seed block (part of what fixes the random draws)",
     )
+    memory_option(parser)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
-def _plan(args: argparse.Namespace, scenario: Scenario) -> Plan:
+def _plan(args: argparse.Namespace, scenario: Scenario, path: str) -> Plan:
     seed = scenario.seed if args.seed is None else args.seed
-    return Plan(seed, args.engine, args.paths, args.chunk_paths)
+    try:
+        chunk_paths = fitted_chunk_paths(scenario, args.chunk_paths, args.max_memory_mb)
+    except ScenarioError as exc:
+        print(f"error: {path}: {exc}", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_INPUT) from None
+    return Plan(seed, args.engine, args.paths, chunk_paths)
 
 
 def _load_or_exit(path: str) -> Scenario:

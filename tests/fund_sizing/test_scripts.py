@@ -86,6 +86,9 @@ BAD_INPUT = {
     "unknown key": (lambda tmp, city: [_broken(tmp, city, "[default]", "[default]\nhue = 1")], "default.hue"),
     "negative PD": (lambda tmp, city: [_broken(tmp, city, "pd_annual = 0.03", "pd_annual = -1")], "default.pd_annual"),
     "zero paths": (lambda tmp, city: [city("xiangtan"), "--paths", "0"], "--paths"),
+    "a budget beyond int64 fen": (lambda tmp, city: [_broken(tmp, city, "annual_budget_yuan = 3000000", "annual_budget_yuan = 1e17")], "compensation.annual_budget_yuan"),
+    "a misspelt key": (lambda tmp, city: [_broken(tmp, city, "[portfolio]", "[portfolio]\nloan = 1")], "unknown key portfolio.loan (did you mean loans?)"),
+    "a book beyond memory": (lambda tmp, city: [city("xiangtan"), "--max-memory-mb", "100"], "portfolio.loans"),
 }  # fmt: skip
 
 
