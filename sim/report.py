@@ -37,7 +37,10 @@ def headline(summary: dict) -> str:
     lines = {line["line"]: line for line in budget["lines"]}
     sentences = []
     for pot in budget["pots"]:
-        parts = [_line_phrase(lines[name], span, level, summary) for name in pot["lines"]]
+        parts = [_line_phrase(lines[name], span, level) for name in pot["lines"]]
+        eligible = summary.get("subsidy_eligible_loans")
+        if eligible is not None and pot["lines"][-1] != "compensation":
+            parts[-1] += f", for {eligible:,} eligible loans"
         if len(pot["lines"]) > 1 and pot["pot"] == "fund":
             parts.append(f"together {_budget_phrase(pot, level)}")
         sentences.append("; ".join(parts) + _pot_phrase(pot, summary["paths"]))
@@ -51,14 +54,12 @@ def headline(summary: dict) -> str:
     return opening + " ".join(_capitalised(s, i) for i, s in enumerate(sentences)) + total
 
 
-def _line_phrase(line: dict, span: str, level: str, summary: dict) -> str:
+def _line_phrase(line: dict, span: str, level: str) -> str:
     if line["line"] == "compensation":
         return f"compensation: {_budget_phrase(line, level)}"
-    eligible = summary.get("subsidy_eligible_loans")
-    firms = "" if eligible is None else f" for {eligible:,} eligible loans"
     return (
         f"{line['label']}: {yuan(line['recommended_annual_yuan'])} a year "
-        f"({yuan(line['recommended_yuan'])} over {span}){firms}"
+        f"({yuan(line['recommended_yuan'])} over {span})"
     )
 
 

@@ -201,6 +201,11 @@ def summarise(
             "exhaustion_probability": pays_compensation["exhaustion_probability"],
             "unpaid_mean_yuan": pays_compensation["unpaid_mean_yuan"],
             "leverage": exposure_fen / 100 / comp_recommended if comp_recommended > 0 else None,
+            "leverage_current": (
+                exposure_fen / scenario.compensation.initial_balance_fen
+                if scenario.compensation.initial_balance_fen
+                else None
+            ),
         },
         "mc_standard_error": {
             "payout_mean_yuan": _yuan(m["payout"].sd / math.sqrt(n)) if n > 1 else None,

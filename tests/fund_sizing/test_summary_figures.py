@@ -64,6 +64,8 @@ def test_the_parts_add_up(xiangtan_sizing):
     assert summary["budget"]["leverage"] == pytest.approx(
         summary["exposure_yuan"] / compensation["recommended_yuan"]
     )
+    balance = summary["budget"]["current"]["initial_balance_yuan"]
+    assert summary["budget"]["leverage_current"] == pytest.approx(summary["exposure_yuan"] / balance)
     assert summary["mc_standard_error"]["payout_mean_yuan"] > 0
 
 
