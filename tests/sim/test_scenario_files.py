@@ -9,6 +9,7 @@ import pytest
 from market.domain.loss import Layer, Shortfall
 from sim.distributions import Beta, Fixed, LogNormal
 from sim.scenario import ScenarioError, load, parse
+from sim.scenario_keys import KEYS
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "sim" / "scenarios" / "example.toml"
@@ -206,3 +207,17 @@ def _cli(path: Path, *options: str) -> subprocess.CompletedProcess:
         cwd=ROOT,
         timeout=60,
     )
+
+
+def test_every_key_of_the_format_can_be_given(make_scenario):
+    auction_keys = KEYS["auction"]
+    scenario = make_scenario(
+        recovery={"model": "auction"},
+        auction={"bidder_count": "fixed", "bidders_mean": 2} | {k: 1 for k in ("filing_days", "notice_days", "renotice_days", "round_days", "negotiated_days", "fallback_days", "rounds", "operators")},
+        compensation={"joint_pot": True, "claim_days": 90, "payment_lag_days": 5, "settlements_per_year": 12, "annual_contribution_yuan": 1, "cap_per_loan_yuan": 9, "cap_per_institution_year_yuan": 9, "cap_per_layer_yuan": {"bank": 5}},
+        subsidy={"interest_share": 0.4, "interest_cap_yuan": 1, "appraisal_fee_rate": 0.01, "appraisal_fee_share": 0.5, "appraisal_fee_cap_yuan": 1, "premium_rate": 0.01, "premium_share": 0.5, "premium_cap_yuan": 1, "eligible_share": 0.5, "eligible_segments": ["all"]},
+    )  # fmt: skip
+    assert scenario.compensation.joint_pot and scenario.subsidy.eligible_segments == ("all",)
+    assert set(auction_keys) >= {"bidder_count", "operators", "fallback_share"}
+    with pytest.raises(ScenarioError, match="joint_pot"):
+        make_scenario(compensation={"joint_pot": True}, subsidy={"annual_budget_yuan": 1})
