@@ -48,7 +48,7 @@ def headline(summary: dict) -> str:
     total = (
         f" All lines together: {yuan(budget['recommended_yuan'])} "
         f"({level} {yuan(budget['recommended_ci_yuan'][0])}–{yuan(budget['recommended_ci_yuan'][1])})."
-        if len(lines) > 1
+        if len(lines) > 1 and len(budget["pots"]) > 1  # one joint pot already gave the total
         else ""
     )
     return opening + " ".join(_capitalised(s, i) for i, s in enumerate(sentences)) + total
@@ -71,7 +71,7 @@ def _budget_phrase(figures: dict, level: str) -> str:
 def _pot_phrase(pot: dict, paths: int) -> str:
     """Whether the pot's current money runs short, and what for."""
     current = pot["current"]
-    what = "" if pot["pot"] == "compensation" else f" for {pot['label']}"
+    what = f" for {pot['label']}"  # the pot the chance is about
     if not pot["limited"]:
         return f"; the scenario sets no budget{what}, so it cannot run short."
     money = []

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 import sim
 from sim.fund_study import size_fund
+from sim.report import headline
 from sim.runner import Plan
 from sim.scenario import parse
 from sim.sizing import covering, covering_interval, describe, tail_mean
@@ -150,3 +151,7 @@ def test_a_joint_pot_pays_the_subsidies_first_and_so_runs_short_at_least_as_ofte
     apart = separate.summary["budget"]["exhaustion_probability"]
     assert apart < pot["exhaustion_probability"] == joint.summary["budget"]["exhaustion_probability"]
     assert np.all(joint.figures.read().exhausted >= separate.figures.read().exhausted)
+    sentence = headline(joint.summary)
+    assert "of ¥5,000,000 for the fund (compensation and subsidies) runs short" in sentence
+    assert "together budget ¥" in sentence and "All lines together" not in sentence
+    assert "All lines together" in headline(separate.summary)
