@@ -325,7 +325,7 @@ def whole_run_main(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory() as scratch:
         book = realistic_book(Path(scratch), args.whole_years)
         few, many = args.whole_paths
-        figures = whole_run(book, few, many, args.repeat)
+        figures = {"horizon_years": args.whole_years} | whole_run(book, few, many, args.repeat)
         for paths in (few, many):
             figures |= _memory(paths, args.workers, book)
         figures["identical_across_workers"] = identical_across_workers(book, few, Path(scratch))

@@ -104,7 +104,8 @@ def format_whole_run(f: dict, few: int, many: int, workers: int) -> str:
     return "\n".join(
         [
             f"numpy standard_normal (interleaved):   {f['normals_per_s']:>14,.0f} normals/s",
-            f"size_fund, {LOANS:,} loans, 1 worker: {few:,} paths {f['size_fund_few_s']:.2f} s, "
+            f"size_fund, {LOANS:,} loans, {f['horizon_years']} year(s), 1 worker: "
+            f"{few:,} paths {f['size_fund_few_s']:.2f} s, "
             f"{many:,} paths {f['size_fund_many_s']:.2f} s",
             f"marginal rate: {f['marginal_loan_paths_per_s']:,.0f} loan-paths/s = "
             f"{f['ratio_marginal_over_normals']:.2f} x the normal rate (goal >= 1.0)",
