@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.compensation import fen_share, to_fen
+from sim.compensation import interest_subsidy, to_fen
 from sim.model import Scenario, SubsidyModel
 
 LINES = ("interest", "appraisal_fee", "premium")  # the order of the last axis of subsidy arrays
@@ -43,17 +43,20 @@ def loan_subsidies(
     appraised_fen: np.ndarray,
     eligible: np.ndarray,
 ) -> np.ndarray:
-    """(loans, lines): each loan's subsidy per line (a year's for yearly lines), zero when ineligible."""
+    """(loans, lines): each loan's subsidy per line (a year's for yearly lines), zero when ineligible.
+
+    Every line follows the interest subsidy's rule, a share of the cost within a cap per firm
+    (sim.compensation.interest_subsidy, the twin of loss.interest_subsidy_fen)."""
     fee = to_fen(appraised_fen * subsidy.appraisal_fee_rate)
     premium = to_fen(principal_fen * subsidy.premium_rate)
-    lines = []
-    for base, share, cap in (
-        (interest_fen, subsidy.interest_share, subsidy.interest_cap_fen),
-        (fee, subsidy.appraisal_fee_share, subsidy.appraisal_fee_cap_fen),
-        (premium, subsidy.premium_share, subsidy.premium_cap_fen),
-    ):
-        amount = fen_share(base, share)
-        lines.append(amount if cap is None else np.minimum(amount, cap))
+    lines = [
+        interest_subsidy(base, share, cap)
+        for base, share, cap in (
+            (interest_fen, subsidy.interest_share, subsidy.interest_cap_fen),
+            (fee, subsidy.appraisal_fee_share, subsidy.appraisal_fee_cap_fen),
+            (premium, subsidy.premium_share, subsidy.premium_cap_fen),
+        )
+    ]
     return np.where(eligible[:, None], np.column_stack(lines), 0)
 
 
