@@ -7,9 +7,10 @@ import sys
 import time
 
 from market.domain.money import format_yuan
+from sim.limits import DEFAULT_MEMORY_MB, estimated_bytes, fit_chunk_paths
 from sim.results import SimResult
 from sim.runner import DEFAULT_CHUNK_PATHS, ENGINES, run
-from sim.scenario import ScenarioError, load
+from sim.scenario import Scenario, ScenarioError, load
 
 EXIT_BAD_INPUT = 2
 
@@ -19,13 +20,12 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         scenario = load(args.scenario)
+        chunk_paths = fitted_chunk_paths(scenario, args.chunk_paths, args.max_memory_mb)
     except ScenarioError as exc:
         print(f"error: {args.scenario}: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     started = time.perf_counter()
-    result = run(
-        scenario, args.paths, seed=args.seed, engine=args.engine, chunk_paths=args.chunk_paths
-    )
+    result = run(scenario, args.paths, seed=args.seed, engine=args.engine, chunk_paths=chunk_paths)
     print(format_summary(result, args.confidence, time.perf_counter() - started))
     return 0
 
@@ -48,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
         default=DEFAULT_CHUNK_PATHS,
         help="paths per seed block (part of what fixes the random draws)",
     )
+    memory_option(run_cmd)
     run_cmd.add_argument(
         "--confidence",
         type=open_probability,
@@ -55,6 +56,30 @@ def _parser() -> argparse.ArgumentParser:
         help="for expected shortfall and budget needed",
     )
     return parser
+
+
+def memory_option(parser: argparse.ArgumentParser) -> None:
+    """--max-memory-mb: what one process may use; --chunk-paths is lowered to fit it."""
+    parser.add_argument(
+        "--max-memory-mb",
+        type=positive_int,
+        default=DEFAULT_MEMORY_MB,
+        help="memory a process may use; fewer paths per block when needed (default %(default)s)",
+    )
+
+
+def fitted_chunk_paths(scenario: Scenario, chunk_paths: int, memory_mb: int) -> int:
+    """`chunk_paths`, or fewer (saying so on stderr) when a block would not fit in `memory_mb`;
+    a ScenarioError naming the key when even one path at a time would not."""
+    fitted = fit_chunk_paths(scenario, chunk_paths, memory_mb)
+    if fitted < chunk_paths:
+        print(
+            f"note: --chunk-paths lowered from {chunk_paths} to {fitted} so a block of paths fits "
+            f"in {memory_mb:,} MB (about {estimated_bytes(scenario, fitted) / 2**20:,.0f} MB); "
+            f"the draws differ from a run with --chunk-paths {chunk_paths}",
+            file=sys.stderr,
+        )
+    return fitted
 
 
 def non_negative_int(text: str) -> int:

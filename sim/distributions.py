@@ -19,6 +19,11 @@ class Distribution(Protocol):
         """The expected value."""
         ...
 
+    @property
+    def largest(self) -> float:
+        """No draw is above this (inf: unbounded)."""
+        ...
+
     def sample(self, rng: np.random.Generator, size: int | tuple[int, ...]) -> np.ndarray:
         """Independent draws, using only `rng`."""
         ...
@@ -35,6 +40,11 @@ class Fixed:
         """The value itself."""
         return self.value
 
+    @property
+    def largest(self) -> float:
+        """The value itself."""
+        return self.value
+
     def sample(self, rng: np.random.Generator, size: int | tuple[int, ...]) -> np.ndarray:
         """An array of the value; draws nothing from rng."""
         return np.full(size, float(self.value))
@@ -42,10 +52,16 @@ class Fixed:
 
 @dataclass(frozen=True)
 class LogNormal:
-    """A lognormal given by its median and the sigma of its log."""
+    """A lognormal given by its median and the sigma of its log; draws above `cut` are cut to it."""
 
     median: float
     sigma: float
+    cut: float = math.inf
+
+    @property
+    def largest(self) -> float:
+        """The cut."""
+        return self.cut
 
     @property
     def mean(self) -> float:
@@ -54,7 +70,8 @@ class LogNormal:
 
     def sample(self, rng: np.random.Generator, size: int | tuple[int, ...]) -> np.ndarray:
         """Draws."""
-        return self.median * np.exp(self.sigma * rng.standard_normal(size))
+        draws = self.median * np.exp(self.sigma * rng.standard_normal(size))
+        return draws if self.cut == math.inf else np.minimum(draws, self.cut)
 
 
 @dataclass(frozen=True)
@@ -63,6 +80,11 @@ class Beta:
 
     mean: float
     sd: float
+
+    @property
+    def largest(self) -> float:
+        """1."""
+        return 1.0
 
     @property
     def concentration(self) -> float:
@@ -87,15 +109,25 @@ class Uniform:
         """The midpoint."""
         return (self.low + self.high) / 2
 
+    @property
+    def largest(self) -> float:
+        """The upper end."""
+        return self.high
+
     def sample(self, rng: np.random.Generator, size: int | tuple[int, ...]) -> np.ndarray:
         """Draws."""
         return rng.uniform(self.low, self.high, size)
 
 
 def parse_distribution(
-    spec: object, key: str, *, low: float = 0.0, high: float = math.inf
+    spec: object, key: str, *, low: float = 0.0, high: float = math.inf, cut: float | None = None
 ) -> Distribution:
-    """Read {dist = ..., ...} (or a bare number, meaning fixed) and check its support lies in [low, high]."""
+    """Read {dist = ..., ...} (or a bare number, meaning fixed) and check its support lies in [low, high].
+
+    With `cut`, values are at most `cut` too, and a lognormal (median at most `cut`) is allowed: its
+    draws are cut at the smaller of `cut` and 6 sigma above the median (one draw in 10^9 is cut)."""
+    if cut is not None:
+        high = min(high, cut)
     if isinstance(spec, int | float) and not isinstance(spec, bool):
         spec = {"dist": "fixed", "value": spec}
     if not isinstance(spec, dict) or "dist" not in spec:
@@ -135,9 +167,15 @@ def parse_distribution(
     elif kind == "lognormal":
         if values["median"] <= 0 or values["sigma"] < 0:
             raise ScenarioError(key, "a lognormal needs median > 0 and sigma >= 0")
-        if high < math.inf:
+        if cut is not None:
+            _within(key + ".median", values["median"], low, cut)
+            dist = LogNormal(
+                values["median"], values["sigma"], min(cut, values["median"] * math.exp(6 * values["sigma"]))
+            )
+        elif high < math.inf:
             raise ScenarioError(key, f"must stay within [{low:g}, {high:g}]; a lognormal does not")
-        dist = LogNormal(values["median"], values["sigma"])
+        else:
+            dist = LogNormal(values["median"], values["sigma"])
     elif kind == "beta":
         if low > 0 or high < 1:
             raise ScenarioError(key, "a beta distribution is not allowed here")

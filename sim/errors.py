@@ -10,3 +10,11 @@ class ScenarioError(ValueError):
         self.key = key
         self.problem = problem
         super().__init__(f"{key}: {problem}")
+
+    @classmethod
+    def unknown(cls, key: str, nearest: list[str]) -> ScenarioError:
+        """An unknown key: "unknown key portfolio.loan (did you mean loans?)"."""
+        error = cls(key, "unknown key")
+        hint = f" (did you mean {nearest[0]}?)" if nearest else ""
+        error.args = (f"unknown key {key}{hint}",)
+        return error

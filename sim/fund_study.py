@@ -16,6 +16,7 @@ from sim.path_figures import PathStore
 from sim.runner import Plan, book_of
 from sim.sensitivity import Swing, swings, variants
 from sim.sizing import budget_covering, centre_summary, summarise, total_shape
+from sim.subsidy import LINES as SUBSIDY_LINES
 
 
 @dataclass(frozen=True)
@@ -54,14 +55,13 @@ def size_fund(
         jobs += [Job(varied, small, own_fund=False) for _, _, varied in moved]
     results = run_jobs(jobs, workers=workers, progress=progress, executor=executor)
     base_run, moved_runs = results[len(jobs) - len(moved) - 1], results[len(jobs) - len(moved) :]
-    exposure = book_of(scenario).exposure_fen(scenario.horizon_years - 1)
     summary = summarise(
         scenario,
         results[0],
         engine=plan.engine,
         seed=plan.seed,
         chunk_paths=plan.chunk_paths,
-        exposure_fen=exposure,
+        book=book_of(scenario),
         confidence=confidence,
     )
     summary |= centre_summary(scenario, results[0])
@@ -127,7 +127,8 @@ def write_outputs(sizing: Sizing, out: Path) -> dict[str, Path]:
 
 
 def write_paths_csv(figures: PathStore, path: Path) -> None:
-    """One row per path: its totals in yuan (a chunk of paths at a time, so memory stays flat)."""
+    """One row per path: its totals in yuan (a chunk of paths at a time, so memory stays flat);
+    payouts are net of clawbacks, per year and per layer alike."""
     years = figures.years
     header = [
         "path",
@@ -136,6 +137,7 @@ def write_paths_csv(figures: PathStore, path: Path) -> None:
         "payout_yuan",
         *(f"payout_year_{y + 1}_yuan" for y in range(years)),
         *(f"payout_{layer.value}_yuan" for layer in LAYERS),
+        *(f"subsidy_{line}_yuan" for line in SUBSIDY_LINES),
         "subsidy_yuan",
         "total_yuan",
         "own_fund_ran_out",
@@ -148,7 +150,8 @@ def write_paths_csv(figures: PathStore, path: Path) -> None:
         start = 0
         for rows in figures.chunks():
             payout = rows.payout_fen
-            subsidy = rows.subsidy_fen.sum(axis=1)
+            by_line = rows.subsidy_fen.sum(axis=1)
+            subsidy = by_line.sum(axis=1)
             block = np.column_stack(
                 [
                     np.arange(start, start + payout.shape[0]),
@@ -157,6 +160,7 @@ def write_paths_csv(figures: PathStore, path: Path) -> None:
                     payout.sum(axis=1) / 100,
                     payout / 100,
                     rows.layer_payout_fen / 100,
+                    by_line / 100,
                     subsidy / 100,
                     (payout.sum(axis=1) + subsidy) / 100,
                     rows.exhausted,

@@ -97,14 +97,25 @@ class CompensationModel:
     claim_days: float | None  # None: claims are filed when the disposal completes
     payment_lag_days: float
     settlements_per_year: int
+    joint_pot: bool = False  # the fund's budget and balance also pay the subsidies
 
 
 @dataclass(frozen=True)
 class SubsidyModel:
-    """The interest subsidy: a share of the interest paid, capped per firm per year."""
+    """The subsidy lines: each a share of a cost (interest, appraisal fee, guarantee or insurance
+    premium), capped per firm (per year for the yearly ones), for eligible loans only."""
 
     interest_share: Fraction
     interest_cap_fen: int | None
+    appraisal_fee_rate: float = 0.0  # the appraisal fee, as a share of the appraised value
+    appraisal_fee_share: Fraction = Fraction(0)
+    appraisal_fee_cap_fen: int | None = None
+    premium_rate: float = 0.0  # the yearly guarantee fee or insurance premium, a share of principal
+    premium_share: Fraction = Fraction(0)
+    premium_cap_fen: int | None = None
+    eligible_share: Fraction = Fraction(1)  # of each vintage's loans in the eligible segments
+    eligible_segments: tuple[str, ...] = ()  # () : every segment
+    annual_budget_fen: int | None = None  # the subsidies' own pot a year; None: no limit
 
 
 @dataclass(frozen=True)

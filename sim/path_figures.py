@@ -1,8 +1,8 @@
 """What sizing keeps of each path, and where: a file on disk, written piece by piece, read a chunk at a time.
 
 The main process of a sizing run holds one piece or one chunk of paths at a time, never the whole run,
-so its memory does not grow with --paths; the file (about 100 bytes a path) is an unnamed temporary file
-that disappears with the run.
+so its memory does not grow with --paths; the file (about 250 bytes a path over three years) is an
+unnamed temporary file that disappears with the run.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import numpy as np
 
 from market.domain.loss import LAYERS
 from sim.results import PathTotals
+from sim.subsidy import LINES as SUBSIDY_LINES
 
 READ_PATHS = 20_000  # paths read back at once: a few MB with what is computed from them
 
@@ -26,8 +27,9 @@ class PathFigures:
     defaults: np.ndarray  # (paths,): over the horizon
     principal_loss_fen: np.ndarray  # (paths,)
     payout_fen: np.ndarray  # (paths, years): demand run, paid minus clawed back
-    layer_payout_fen: np.ndarray  # (paths, layers): demand run, paid (before clawbacks)
-    subsidy_fen: np.ndarray  # (paths, years)
+    layer_payout_fen: np.ndarray  # (paths, layers): demand run, paid minus clawed back
+    layer_clawback_fen: np.ndarray  # (paths, layers): demand run, clawed back
+    subsidy_fen: np.ndarray  # (paths, years, subsidy lines): sim.subsidy.LINES
     exhausted: np.ndarray  # (paths,): the scenario's own fund left a claim unpaid in some year
     unpaid_fen: np.ndarray  # (paths,): what the scenario's own fund did not pay within the horizon
     # the trading centre's load and what the horizon leaves open (demand run; sim.centre), (paths,):
@@ -52,7 +54,8 @@ class PathFigures:
             defaults=demand.defaults.sum(axis=1),
             principal_loss_fen=demand.principal_loss_fen.sum(axis=1),
             payout_fen=net,
-            layer_payout_fen=demand.payout_fen.sum(axis=1),
+            layer_payout_fen=demand.payout_fen.sum(axis=1) - demand.clawback_by_layer_fen,
+            layer_clawback_fen=demand.clawback_by_layer_fen,
             subsidy_fen=demand.subsidy_fen,
             exhausted=exhausted,
             unpaid_fen=unpaid,
@@ -73,7 +76,8 @@ class PathFigures:
             principal_loss_fen=np.zeros(paths, dtype=np.int64),
             payout_fen=np.zeros((paths, years), dtype=np.int64),
             layer_payout_fen=np.zeros((paths, len(LAYERS)), dtype=np.int64),
-            subsidy_fen=np.zeros((paths, years), dtype=np.int64),
+            layer_clawback_fen=np.zeros((paths, len(LAYERS)), dtype=np.int64),
+            subsidy_fen=np.zeros((paths, years, len(SUBSIDY_LINES)), dtype=np.int64),
             exhausted=np.zeros(paths, dtype=bool),
             unpaid_fen=np.zeros(paths, dtype=np.int64),
             centre_utilisation=np.zeros(paths),
@@ -92,21 +96,27 @@ class PathFigures:
 
     @property
     def total_fen(self) -> np.ndarray:
-        """(paths,): payouts plus subsidies over the horizon, what the budget has to cover."""
-        return self.payout_fen.sum(axis=1) + self.subsidy_fen.sum(axis=1)
+        """(paths,): payouts plus subsidies over the horizon, what all the budget lines cover."""
+        return self.payout_fen.sum(axis=1) + self.subsidy_fen.sum(axis=(1, 2))
 
     @property
     def worst_year_fen(self) -> np.ndarray:
         """(paths,): the largest one year's payouts plus subsidies."""
-        return (self.payout_fen + self.subsidy_fen).max(axis=1)
+        return (self.payout_fen + self.subsidy_fen.sum(axis=2)).max(axis=1)
 
     def columns(self) -> dict[str, np.ndarray]:
-        """One number a path, by name: what the summary reads (sim.column_stats columns)."""
+        """One number a path, by name: what the summary reads (sim.column_stats columns).
+
+        Each budget line (compensation, and each subsidy line) has its total over the horizon and its
+        worst year; "subsidy" and "subsidy worst_year" are all subsidies together."""
+        subsidies = self.subsidy_fen.sum(axis=2)
         columns = {
             "defaults": self.defaults,
             "principal_loss": self.principal_loss_fen,
             "payout": self.payout_fen.sum(axis=1),
-            "subsidy": self.subsidy_fen.sum(axis=1),
+            "payout worst_year": self.payout_fen.max(axis=1),
+            "subsidy": subsidies.sum(axis=1),
+            "subsidy worst_year": subsidies.max(axis=1),
             "total": self.total_fen,
             "worst_year": self.worst_year_fen,
             "exhausted": self.exhausted,
@@ -119,9 +129,12 @@ class PathFigures:
             "pending claims": self.pending_claims,
             "pending": self.pending_fen,
         }
-        columns |= {
-            f"layer {layer.value}": self.layer_payout_fen[:, j] for j, layer in enumerate(LAYERS)
-        }
+        for j, line in enumerate(SUBSIDY_LINES):
+            columns[f"subsidy {line}"] = self.subsidy_fen[:, :, j].sum(axis=1)
+            columns[f"subsidy {line} worst_year"] = self.subsidy_fen[:, :, j].max(axis=1)
+        for j, layer in enumerate(LAYERS):
+            columns[f"layer {layer.value}"] = self.layer_payout_fen[:, j]
+            columns[f"clawback {layer.value}"] = self.layer_clawback_fen[:, j]
         columns |= {f"year {y + 1}": self.payout_fen[:, y] for y in range(self.payout_fen.shape[1])}
         return columns
 
@@ -137,7 +150,7 @@ class PathStore:
     def __init__(self, paths: int, years: int) -> None:
         self.paths, self.years = paths, years
         self._layout = PathFigures.empty(0, years)
-        self._widths = [a.shape[1] if a.ndim == 2 else 1 for a in astuple(self._layout)]
+        self._widths = [int(np.prod(a.shape[1:])) for a in astuple(self._layout)]
         self._row_bytes = 8 * sum(self._widths)
         self._file = tempfile.TemporaryFile(prefix="size_fund_paths_")
 
@@ -160,7 +173,7 @@ class PathStore:
             if kept.dtype == np.float64:
                 block = np.ascontiguousarray(block).view(np.float64)
             block = block.astype(kept.dtype)
-            parts[f.name] = block.reshape(-1) if kept.ndim == 1 else block
+            parts[f.name] = block.reshape(-1, *kept.shape[1:])
             at += width
         return PathFigures(**parts)
 

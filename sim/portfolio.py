@@ -15,8 +15,9 @@ import numpy as np
 from scipy.special import ndtr, ndtri
 
 from market.domain.loss import largest_remainder
-from sim.compensation import interest_subsidy, to_fen
+from sim.compensation import to_fen
 from sim.model import Scenario
+from sim.subsidy import book_by_year, eligible_loans, loan_subsidies
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,9 @@ class LoanBook:
     vintage: np.ndarray
     cells: tuple[Cell, ...]
     annual_interest_fen: np.ndarray  # interest a performing loan pays in a year
-    annual_subsidy_fen: np.ndarray  # the interest subsidy on that
+    eligible: np.ndarray  # the loan may earn subsidies (sim.subsidy.eligible_loans)
+    subsidy_fen: np.ndarray  # (loans, subsidy lines): a year's, or the one-off, subsidy per loan
+    subsidy_book_fen: np.ndarray  # (years, subsidy lines): earned if no loan defaulted
 
     @property
     def size(self) -> int:
@@ -100,9 +103,8 @@ def build_book(scenario: Scenario, rng: np.random.Generator) -> LoanBook:
         a[order] for a in (principal, rate, pledge, segment, vintage)
     )
     interest = to_fen(principal * rate)
-    subsidy = interest_subsidy(
-        interest, scenario.subsidy.interest_share, scenario.subsidy.interest_cap_fen
-    )
+    eligible = eligible_loans(scenario, segment, vintage, rng)
+    subsidy = loan_subsidies(scenario.subsidy, principal, interest, principal / pledge, eligible)
     return LoanBook(
         principal,
         rate,
@@ -111,7 +113,9 @@ def build_book(scenario: Scenario, rng: np.random.Generator) -> LoanBook:
         vintage,
         _cells(principal, rate, pledge, segment, vintage),
         interest,
+        eligible,
         subsidy,
+        book_by_year(subsidy, vintage, scenario.horizon_years),
     )
 
 

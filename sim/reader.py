@@ -10,6 +10,7 @@ from market.domain.loss import LossRuleBroken, exact_share
 from market.domain.money import yuan_to_fen
 from sim.distributions import Distribution, parse_distribution
 from sim.errors import ScenarioError
+from sim.limits import MAX_AMOUNT_YUAN
 
 _MISSING: Any = object()
 
@@ -93,7 +94,7 @@ class Table:
             ) from exc
 
     def yuan(self, name: str, default: Any = _MISSING) -> int | None:
-        """A non-negative amount of yuan, returned in fen (None when optional and absent)."""
+        """An amount of yuan in [0, MAX_AMOUNT_YUAN], returned in fen (None when optional and absent)."""
         value = self.raw(name, default)
         if value is None:
             return None
@@ -101,12 +102,20 @@ class Table:
             isinstance(value, bool)
             or not isinstance(value, int | float)
             or not math.isfinite(value)
-            or value < 0
+            or not 0 <= value <= MAX_AMOUNT_YUAN
         ):
             raise ScenarioError(
-                self.key(name), f"must be a non-negative amount of yuan (got {value!r})"
+                self.key(name),
+                f"must be an amount of yuan from 0 to {MAX_AMOUNT_YUAN:,} (got {value!r})",
             )
         return yuan_to_fen(value)
+
+    def boolean(self, name: str, default: Any = _MISSING) -> bool:
+        """true or false."""
+        value = self.raw(name, default)
+        if not isinstance(value, bool):
+            raise ScenarioError(self.key(name), f"must be true or false (got {value!r})")
+        return value
 
     def choice(self, name: str, choices: tuple[str, ...], default: Any = _MISSING) -> str:
         """One of a few words."""
@@ -125,10 +134,18 @@ class Table:
         return value
 
     def distribution(
-        self, name: str, default: Any = _MISSING, *, low: float = 0.0, high: float = math.inf
+        self,
+        name: str,
+        default: Any = _MISSING,
+        *,
+        low: float = 0.0,
+        high: float = math.inf,
+        cut: float | None = None,
     ) -> Distribution:
-        """A distribution table, or a bare number meaning fixed."""
-        return parse_distribution(self.raw(name, default), self.key(name), low=low, high=high)
+        """A distribution table, or a bare number meaning fixed (see parse_distribution for `cut`)."""
+        return parse_distribution(
+            self.raw(name, default), self.key(name), low=low, high=high, cut=cut
+        )
 
     def table(self, name: str) -> Table:
         """A sub-table; an absent one reads as empty (its keys' defaults apply)."""
@@ -138,4 +155,4 @@ class Table:
         """Reject keys nobody read: they are typos or unsupported settings."""
         for name in self.data:
             if name not in self.read:
-                raise ScenarioError(self.key(name), "unknown key")
+                raise ScenarioError.unknown(self.key(name), [])

@@ -29,49 +29,98 @@ def probability(p: float) -> str:
 
 
 def headline(summary: dict) -> str:
-    """The answer in one sentence: the budget, its interval, and whether the current budget suffices."""
+    """The answer, a sentence per pot: each budget line with its interval, and whether the money the
+    scenario sets aside for the pot paying it runs short (the pot's own lines, nothing else)."""
     budget, years = summary["budget"], summary["horizon_years"]
-    low, high = budget["recommended_ci_yuan"]
     span = f"{years} year" + ("s" if years != 1 else "")
-    answer = (
-        f"To pay all compensation and subsidies in {budget['confidence']:.0%} of simulated futures, "
-        f"budget {yuan(budget['recommended_yuan'])} over {span} "
-        f"({budget['recommended_ci_level']:.0%} CI {yuan(low)}–{yuan(high)}); "
+    level = f"{budget['recommended_ci_level']:.0%} CI"
+    lines = {line["line"]: line for line in budget["lines"]}
+    sentences = []
+    for pot in budget["pots"]:
+        parts = [_line_phrase(lines[name], span, level) for name in pot["lines"]]
+        eligible = summary.get("subsidy_eligible_loans")
+        if eligible is not None and pot["lines"][-1] != "compensation":
+            parts[-1] += f", for {eligible:,} eligible loans"
+        if len(pot["lines"]) > 1 and pot["pot"] == "fund":
+            parts.append(f"together {_budget_phrase(pot, level)}")
+        sentences.append("; ".join(parts) + _pot_phrase(pot, summary["paths"]))
+    opening = f"At {budget['confidence']:.0%} confidence over {span}, "
+    total = (
+        f" All lines together: {yuan(budget['recommended_yuan'])} "
+        f"({level} {yuan(budget['recommended_ci_yuan'][0])}–{yuan(budget['recommended_ci_yuan'][1])})."
+        if len(lines) > 1 and len(budget["pots"]) > 1  # one joint pot already gave the total
+        else ""
     )
-    current = budget["current"]
-    if current["annual_budget_yuan"] is None and current["initial_balance_yuan"] is None:
-        return (
-            answer + "your scenario sets no budget or balance for the fund, so it cannot run out."
-        )
-    parts = []
-    if current["annual_budget_yuan"] is not None:
-        parts.append(f"budget of {yuan(current['annual_budget_yuan'])} a year")
-    if current["initial_balance_yuan"] is not None:
-        parts.append(f"balance of {yuan(current['initial_balance_yuan'])}")
-    p = budget["exhaustion_probability"]
-    chance = probability(p) + (f" (in none of the {summary['paths']:,} futures)" if p == 0 else "")
-    return answer + f"your current {' with a '.join(parts)} runs out with probability {chance}."
+    return opening + " ".join(_capitalised(s, i) for i, s in enumerate(sentences)) + total
+
+
+def _line_phrase(line: dict, span: str, level: str) -> str:
+    if line["line"] == "compensation":
+        return f"compensation: {_budget_phrase(line, level)}"
+    return (
+        f"{line['label']}: {yuan(line['recommended_annual_yuan'])} a year "
+        f"({yuan(line['recommended_yuan'])} over {span})"
+    )
+
+
+def _budget_phrase(figures: dict, level: str) -> str:
+    low, high = figures["recommended_ci_yuan"]
+    return f"budget {yuan(figures['recommended_yuan'])} ({level} {yuan(low)}–{yuan(high)})"
+
+
+def _pot_phrase(pot: dict, paths: int) -> str:
+    """Whether the pot's current money runs short, and what for."""
+    current = pot["current"]
+    what = f" for {pot['label']}"  # the pot the chance is about
+    if not pot["limited"]:
+        return f"; the scenario sets no budget{what}, so it cannot run short."
+    money = []
+    if current.get("annual_budget_yuan") is not None:
+        money.append(f"{yuan(current['annual_budget_yuan'])} a year")
+    if current.get("initial_balance_yuan") is not None:
+        money.append(f"a balance of {yuan(current['initial_balance_yuan'])}")
+    p = pot["exhaustion_probability"]
+    chance = probability(p) + (f" (in none of the {paths:,} futures)" if p == 0 else "")
+    return f"; your current {' with '.join(money)}{what} runs short with probability {chance}."
+
+
+def _capitalised(sentence: str, index: int) -> str:
+    return sentence if index == 0 else sentence[:1].upper() + sentence[1:]
 
 
 def key_figures(summary: dict) -> list[tuple[str, str]]:
-    """The numbers under the headline, as (what it is, value) rows."""
+    """The numbers under the headline, as (what it is, value) rows: one block per budget line, then
+    the pots and the total."""
     payout, budget, se = summary["payout_yuan"], summary["budget"], summary["mc_standard_error"]
-    conf = f"{budget['confidence']:.0%}"
+    conf, level = f"{budget['confidence']:.0%}", f"{budget['recommended_ci_level']:.0%}"
     leverage = budget["leverage"]
-    return [
+    rows = [
         ("Loans in the programme over the horizon", f"{yuan(summary['exposure_yuan'])}"),
         ("Defaults over the horizon: mean / 99th percentile", f"{summary['defaults']['mean']:.1f} / {summary['defaults']['p99']:.0f}"),
         ("Principal lost: mean / 99th percentile", f"{yuan(summary['principal_loss_yuan']['mean'])} / {yuan(summary['principal_loss_yuan']['p99'])}"),
-        ("Fund payouts: mean (± MC standard error)", f"{yuan(payout['mean'])} (± {yuan(se['payout_mean_yuan'] or 0)})"),
-        ("Fund payouts: 95th / 99th / 99.9th percentile", f"{yuan(payout['p95'])} / {yuan(payout['p99'])} / {yuan(payout['p999'])}"),
-        ("Fund payouts: expected shortfall at 99%", yuan(payout["es99"])),
-        ("Interest subsidies: mean / 99th percentile", f"{yuan(summary['subsidy_yuan']['mean'])} / {yuan(summary['subsidy_yuan']['p99'])}"),
-        (f"Recommended budget over the horizon ({conf})", yuan(budget["recommended_yuan"])),
-        (f"Same budget every year, covering each year ({conf})", yuan(budget["recommended_annual_yuan"])),
-        ("Current fund runs out (probability)", probability(budget["exhaustion_probability"])),
-        ("Current fund: mean left unpaid within the horizon", yuan(budget["unpaid_mean_yuan"])),
-        ("Leverage: loans backed per yuan of recommended budget", "—" if leverage is None else f"{leverage:.1f}x"),
+        ("Compensation paid (after clawbacks): mean (± MC standard error)", f"{yuan(payout['mean'])} (± {yuan(se['payout_mean_yuan'] or 0)})"),
+        ("Compensation paid: 95th / 99th / 99.9th percentile", f"{yuan(payout['p95'])} / {yuan(payout['p99'])} / {yuan(payout['p999'])}"),
+        ("Compensation paid: expected shortfall at 99%", yuan(payout["es99"])),
     ]  # fmt: skip
+    for line in budget["lines"]:
+        low, high = line["recommended_ci_yuan"]
+        rows += [
+            (f"{line['label'].capitalize()}: mean over the horizon", yuan(line["mean_yuan"])),
+            (f"{line['label'].capitalize()}: budget over the horizon ({conf}; {level} CI)", f"{yuan(line['recommended_yuan'])} ({yuan(low)}–{yuan(high)})"),
+            (f"{line['label'].capitalize()}: budget a year, covering each year ({conf})", yuan(line["recommended_annual_yuan"])),
+        ]  # fmt: skip
+    if summary.get("subsidy_eligible_loans") is not None and len(budget["lines"]) > 1:
+        rows.append(("Loans eligible for subsidies over the horizon", f"{summary['subsidy_eligible_loans']:,}"))  # fmt: skip
+    for pot in budget["pots"]:
+        chance = probability(pot["exhaustion_probability"]) if pot["limited"] else "no limit set"
+        rows.append((f"Current money for {pot['label']} runs short (probability)", chance))
+    rows += [
+        ("Current fund: mean compensation left unpaid within the horizon", yuan(budget["unpaid_mean_yuan"])),
+        (f"All lines together: budget over the horizon ({conf})", yuan(budget["recommended_yuan"])),
+        (f"All lines together: the same budget every year, covering each year ({conf})", yuan(budget["recommended_annual_yuan"])),
+        ("Leverage: loans backed per yuan of the compensation budget", "—" if leverage is None else f"{leverage:.1f}x"),
+    ]  # fmt: skip
+    return rows
 
 
 def render(summary: dict, charts: dict[str, bytes]) -> str:
@@ -128,8 +177,9 @@ def _how_run(summary: dict) -> str:
     return (
         f"{summary['paths']:,} simulated futures, {summary['engine']} engine, seed {summary['seed']} "
         f"(seed blocks of {summary['chunk_paths']} paths); the same command gives the same numbers. "
-        "Payouts are read with no limit on the fund (what it would have to pay); the current fund's "
-        "chance of running out is simulated with its own budget and balance on the same futures."
+        "Payouts are read with no limit on the fund (what it would have to pay); each pot's chance of "
+        "running short is read for the lines it pays, the fund's simulated with its own budget and "
+        "balance on the same futures."
     )
 
 

@@ -20,7 +20,8 @@ class PathTotals:
     claims_fen: np.ndarray  # (paths, years): claims approved in the year (the fund's demand)
     payout_fen: np.ndarray  # (paths, years, layers): paid by the fund, before clawbacks
     clawback_fen: np.ndarray  # (paths, years): clawed back after late recoveries
-    subsidy_fen: np.ndarray  # (paths, years): interest subsidy
+    clawback_by_layer_fen: np.ndarray  # (paths, layers): the same over the horizon, per layer
+    subsidy_fen: np.ndarray  # (paths, years, subsidy lines): sim.subsidy.LINES
     balance_end_fen: np.ndarray  # (paths, years): the fund's balance at the year end
     budget_exhausted: np.ndarray  # (paths, years): budget or balance left a payable claim unpaid
     waiting_fen: np.ndarray  # (paths,): approved, still owed at the horizon
@@ -58,7 +59,7 @@ class PathRecord:
     principal_loss_fen: tuple[int, ...]
     payout_fen: tuple[dict[Layer, int], ...]
     clawback_fen: tuple[int, ...]
-    subsidy_fen: tuple[int, ...]
+    subsidy_fen: tuple[int, ...]  # all subsidy lines
     budget_exhausted: tuple[bool, ...]
     waiting_fen: int
     lapsed_fen: int
@@ -114,7 +115,7 @@ class SimResult:
                 for year in t.payout_fen[index]
             ),
             clawback_fen=tuple(int(x) for x in t.clawback_fen[index]),
-            subsidy_fen=tuple(int(x) for x in t.subsidy_fen[index]),
+            subsidy_fen=tuple(int(x) for x in t.subsidy_fen[index].sum(axis=1)),
             budget_exhausted=tuple(bool(x) for x in t.budget_exhausted[index]),
             waiting_fen=int(t.waiting_fen[index]),
             lapsed_fen=int(t.lapsed_fen[index]),
@@ -124,13 +125,14 @@ class SimResult:
     def summary(self, confidence: float = 0.95) -> list[YearFigures]:
         """Figures per year, then for the whole horizon (label "all")."""
         t = self.totals
+        subsidy = t.subsidy_fen.sum(axis=2)
         per_year = [
             _figures(
                 f"year {y + 1}",
                 t.defaults[:, y],
                 t.principal_loss_fen[:, y],
                 self.net_payout_fen[:, y],
-                t.subsidy_fen[:, y],
+                subsidy[:, y],
                 t.budget_exhausted[:, y],
                 t.claims_fen[:, y],
                 confidence,
@@ -142,7 +144,7 @@ class SimResult:
             t.defaults.sum(1),
             t.principal_loss_fen.sum(1),
             self.net_payout_fen.sum(1),
-            t.subsidy_fen.sum(1),
+            subsidy.sum(1),
             t.budget_exhausted.any(1),
             t.claims_fen.max(1),
             confidence,

@@ -12,6 +12,7 @@ from market.domain.loss import LAYERS, CompensationPolicy, LayerShares, LossRule
 from market.domain.money import yuan_to_fen
 from market.domain.rules import DEFAULT_RULES, RuleBroken, check_start_price
 from sim.errors import ScenarioError
+from sim.limits import MAX_LOAN_YUAN, check_exposure
 from sim.model import (
     AuctionModel,
     CompensationModel,
@@ -24,6 +25,7 @@ from sim.model import (
     SubsidyModel,
 )
 from sim.reader import Table
+from sim.scenario_keys import check_keys
 
 __all__ = [
     "AuctionModel",
@@ -52,16 +54,20 @@ def load(path: str | Path) -> Scenario:
         raise ScenarioError("file", f"{path} is not valid TOML ({exc})") from exc
     except OSError as exc:
         raise ScenarioError("file", f"cannot read {path} ({exc.strerror})") from exc
+    if not data:
+        raise ScenarioError("file", "the file is empty (it sets no keys)")
     return parse(data, base_dir=path.parent, default_name=path.stem)
 
 
 def parse(data: dict, base_dir: Path = Path("."), default_name: str = "scenario") -> Scenario:
     """Build a Scenario from an already-parsed TOML document."""
+    check_keys(data)
     top = Table(data, "")
     name = top.text("name", default_name)
     horizon = top.integer("horizon_years", 1, low=1, high=50)
     seed = top.integer("seed", 0, low=0, high=2**63)
     default = _default(top.table("default"))
+    compensation = _compensation(top.table("compensation"))
     scenario = Scenario(
         name=name,
         horizon_years=horizon,
@@ -71,10 +77,11 @@ def parse(data: dict, base_dir: Path = Path("."), default_name: str = "scenario"
         recovery=_recovery(top.table("recovery")),
         auction=_auction(top.table("auction")),
         layers=_layers(top.table("layers")),
-        compensation=_compensation(top.table("compensation")),
-        subsidy=_subsidy(top.table("subsidy")),
+        compensation=compensation,
+        subsidy=_subsidy(top.table("subsidy"), default, compensation.joint_pot),
     )
     top.done()
+    check_exposure(scenario)
     return scenario
 
 
@@ -90,11 +97,13 @@ def _portfolio(t: Table, default: DefaultModel, base_dir: Path) -> Portfolio:
         rows = _read_loans(t, base_dir / t.text("file"), default, rate, pledge_rate)
         loans = len(rows)
         principal = (
-            t.distribution("principal_yuan", None, low=0.01) if t.has("principal_yuan") else None
+            t.distribution("principal_yuan", None, low=0.01, cut=MAX_LOAN_YUAN)
+            if t.has("principal_yuan")
+            else None
         )
     else:
         loans = t.integer("loans", low=1, high=10**8)
-        principal = t.distribution("principal_yuan", low=0.01)
+        principal = t.distribution("principal_yuan", low=0.01, cut=MAX_LOAN_YUAN)
     portfolio = Portfolio(
         loans=loans,
         principal_yuan=principal,
@@ -131,10 +140,13 @@ def _read_loans(
                 raise ScenarioError(
                     key, f"line {number}: segment {segment!r} is not one of [default] segments"
                 )
-            if not (principal > 0 and 0 <= loan_rate <= 1 and 0 < loan_pledge <= 1):
+            if not (
+                0 < principal <= MAX_LOAN_YUAN and 0 <= loan_rate <= 1 and 0 < loan_pledge <= 1
+            ):
                 raise ScenarioError(
                     key,
-                    f"line {number}: principal must be > 0, rate in [0, 1], pledge_rate in (0, 1]",
+                    f"line {number}: principal must be > 0 and at most {MAX_LOAN_YUAN:,}, "
+                    "rate in [0, 1], pledge_rate in (0, 1]",
                 )
             rows.append(LoanRow(yuan_to_fen(principal), segment, loan_rate, loan_pledge))
     if not rows:
@@ -283,12 +295,36 @@ def _compensation(t: Table) -> CompensationModel:
         claim_days=None if claim_days is None else t.number("claim_days", low=0, high=3650),
         payment_lag_days=t.number("payment_lag_days", 0, low=0, high=3650),
         settlements_per_year=t.integer("settlements_per_year", 4, low=1, high=365),
+        joint_pot=t.boolean("joint_pot", False),
     )
     t.done()
     return model
 
 
-def _subsidy(t: Table) -> SubsidyModel:
-    model = SubsidyModel(t.share("interest_share", 0), t.yuan("interest_cap_yuan", None))
+def _subsidy(t: Table, default: DefaultModel, joint_pot: bool) -> SubsidyModel:
+    names = [segment.name for segment in default.segments]
+    segments = t.raw("eligible_segments", [])
+    if not isinstance(segments, list) or any(name not in names for name in segments):
+        raise ScenarioError(
+            t.key("eligible_segments"), f"must be a list of [default] segment names ({names})"
+        )
+    model = SubsidyModel(
+        interest_share=t.share("interest_share", 0),
+        interest_cap_fen=t.yuan("interest_cap_yuan", None),
+        appraisal_fee_rate=t.number("appraisal_fee_rate", 0.0, low=0, high=1),
+        appraisal_fee_share=t.share("appraisal_fee_share", 0),
+        appraisal_fee_cap_fen=t.yuan("appraisal_fee_cap_yuan", None),
+        premium_rate=t.number("premium_rate", 0.0, low=0, high=1),
+        premium_share=t.share("premium_share", 0),
+        premium_cap_fen=t.yuan("premium_cap_yuan", None),
+        eligible_share=t.share("eligible_share", 1),
+        eligible_segments=tuple(segments),
+        annual_budget_fen=t.yuan("annual_budget_yuan", None),
+    )
+    if joint_pot and model.annual_budget_fen is not None:
+        raise ScenarioError(
+            t.key("annual_budget_yuan"),
+            "the fund pays the subsidies ([compensation] joint_pot = true): give its budget only there",
+        )
     t.done()
     return model

@@ -43,6 +43,7 @@ class FundRules:
     per_year: int
     years: int
     institution_year_cap_fen: int | None = None  # each layer is one institution on a path
+    joint_pot: bool = False  # the fund also pays the subsidies, first, as each year opens
 
     @classmethod
     def of(cls, compensation: CompensationModel, years: int) -> FundRules:
@@ -56,6 +57,7 @@ class FundRules:
             per_year=compensation.settlements_per_year,
             years=years,
             institution_year_cap_fen=compensation.policy.cap_per_institution_year_fen,
+            joint_pot=compensation.joint_pot,
         )
 
 
@@ -77,6 +79,7 @@ class FundTotals:
 
     payout_fen: np.ndarray  # (paths, years, layers)
     clawback_fen: np.ndarray  # (paths, years)
+    clawback_by_layer_fen: np.ndarray  # (paths, layers): over the horizon
     claims_fen: np.ndarray  # (paths, years): claims approved, at their amount on approval
     balance_end_fen: np.ndarray  # (paths, years)
     # (paths, years): some payable claim was left unpaid at a settlement
@@ -87,8 +90,13 @@ class FundTotals:
     pending_claims: np.ndarray  # (paths,): how many claims those are
 
 
-def settle(claims: ClaimTable, n_paths: int, rules: FundRules) -> FundTotals:
-    """Run the fund's settlement calendar over every path at once (the twin of loss.pay_claims)."""
+def settle(
+    claims: ClaimTable, n_paths: int, rules: FundRules, set_aside_fen: np.ndarray | None = None
+) -> FundTotals:
+    """Run the fund's settlement calendar over every path at once (the twin of loss.pay_claims).
+
+    `set_aside_fen` (paths, years), for a joint pot: paid first out of each year's budget and balance
+    when the year opens (the subsidies); what they cannot cover counts as the pot running short."""
     years, per_year, n_layers = rules.years, rules.per_year, len(LAYERS)
     path, layer = claims.path, claims.layer
     due = claims.due_first.copy()
@@ -98,6 +106,7 @@ def settle(claims: ClaimTable, n_paths: int, rules: FundRules) -> FundTotals:
     budget_left = np.zeros(n_paths, dtype=np.int64)
     payout = np.zeros((n_paths, years, n_layers), dtype=np.int64)
     clawback = np.zeros((n_paths, years), dtype=np.int64)
+    clawback_by_layer = np.zeros(n_paths * n_layers, dtype=np.int64)
     demand = np.zeros((n_paths, years), dtype=np.int64)
     balance_end = np.zeros((n_paths, years), dtype=np.int64)
     short = np.zeros((n_paths, years), dtype=bool)
@@ -113,6 +122,12 @@ def settle(claims: ClaimTable, n_paths: int, rules: FundRules) -> FundTotals:
             budget_left[:] = rules.budget_fen
             balance += rules.contribution_fen if year else 0
             approved_this_year[:] = 0
+            if set_aside_fen is not None:
+                wanted = set_aside_fen[:, year]
+                spent = np.minimum(wanted, np.maximum(np.minimum(balance, budget_left), 0))
+                balance -= spent
+                budget_left -= spent
+                short[:, year] |= spent < wanted
         revised = revising[batch]
         if revised.size:
             due[revised] = np.minimum(due[revised], claims.due_final[revised])
@@ -121,6 +136,9 @@ def settle(claims: ClaimTable, n_paths: int, rules: FundRules) -> FundTotals:
             back = _sum_by(path[revised], excess, n_paths)
             balance += back
             clawback[:, year] += back
+            clawback_by_layer += _sum_by(
+                path[revised] * n_layers + layer[revised], excess, n_paths * n_layers
+            )
             owing[revised] &= due[revised] > paid[revised]
         new = approving[batch]  # in the table's order: by path, then approval
         institution = path[new] * n_layers + layer[new]
@@ -157,6 +175,7 @@ def settle(claims: ClaimTable, n_paths: int, rules: FundRules) -> FundTotals:
     return FundTotals(
         payout_fen=payout,
         clawback_fen=clawback,
+        clawback_by_layer_fen=clawback_by_layer.reshape(n_paths, n_layers),
         claims_fen=demand,
         balance_end_fen=balance_end,
         budget_exhausted=short,

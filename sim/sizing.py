@@ -20,9 +20,12 @@ import numpy as np
 from scipy.special import bdtr
 
 from market.domain.loss import LAYERS
+from sim.budget_lines import budget_lines
 from sim.column_stats import Chunks, Moments, above, in_memory, moments, order_statistics
 from sim.model import Scenario
 from sim.path_figures import PathStore
+from sim.portfolio import LoanBook
+from sim.subsidy import LINES as SUBSIDY_LINES
 
 PERCENTILES = {"p50": 0.5, "p90": 0.9, "p95": 0.95, "p99": 0.99, "p999": 0.999}
 CI_LEVEL = 0.95
@@ -115,35 +118,43 @@ def summarise(
     engine: str,
     seed: int,
     chunk_paths: int,
-    exposure_fen: int,
+    book: LoanBook,
     confidence: float,
 ) -> dict:
-    """The summary.json figures: distributions, the recommended budget and its interval, leverage.
+    """The summary.json figures (format 2, every key in docs/fund-sizing.md): distributions, each
+    budget line and pot (sim.budget_lines), the total with its interval, leverage.
 
     Read from the kept figures in a few passes (moments, order statistics, tails), whatever their number.
     """
     n, years = figures.paths, scenario.horizon_years
+    exposure_fen = book.exposure_fen(years - 1)
     chunks: Chunks = figures.columns
     m = moments(chunks, spread=("payout", "principal_loss", "total"))
     cover, cover99 = covering_rank(n, confidence), covering_rank(n, 0.99)
     low_rank, high_rank = interval_ranks(n, confidence)
     layers = [f"layer {layer.value}" for layer in LAYERS]
     year_names = [f"year {y + 1}" for y in range(years)]
+    subsidy_lines = [f"subsidy {line}" for line in SUBSIDY_LINES]
     ranks = {name: described_ranks(n) for name in ("payout", "principal_loss")}
     ranks |= {"total": [cover, low_rank, high_rank], "worst_year": [cover]}
-    ranks |= {name: [cover99] for name in ("defaults", "subsidy", *layers, *year_names)}
+    ranks |= {
+        name: [cover99] for name in ("defaults", "subsidy", *subsidy_lines, *layers, *year_names)
+    }
     at = order_statistics(chunks, ranks)
     recommended = float(at["total"][cover])
     tail = tail_rank(n, 0.99)
     floors = {"payout": at["payout"][tail], "principal_loss": at["principal_loss"][tail]}
     beyond = above(chunks, floors | {"total": recommended})
-    comp = scenario.compensation
-    p_out = m["exhausted"].mean
+    found = budget_lines(scenario, chunks, m, confidence, (cover, low_rank, high_rank))
+    compensation = found["lines"][0]
+    pays_compensation = next(pot for pot in found["pots"] if "compensation" in pot["lines"])
     payout_summary = _described(m["payout"], at["payout"], beyond["payout"]) | {
         "by_layer": {
             layer.value: {
                 "mean": _yuan(m[name].mean),
                 "p99": _yuan(at[name][cover99]),
+                "paid_mean": _yuan(m[name].mean + m[f"clawback {layer.value}"].mean),
+                "clawed_back_mean": _yuan(m[f"clawback {layer.value}"].mean),
             }
             for layer, name in zip(LAYERS, layers, strict=True)
         },
@@ -152,7 +163,9 @@ def summarise(
             for y, name in enumerate(year_names)
         ],
     }
+    comp_recommended = compensation["recommended_yuan"]
     return {
+        "format": 2,
         "scenario": scenario.name,
         "engine": engine,
         "paths": n,
@@ -161,6 +174,7 @@ def summarise(
         "horizon_years": years,
         "loans": scenario.portfolio.loans,
         "exposure_yuan": _yuan(exposure_fen),
+        "subsidy_eligible_loans": int(book.eligible.sum()),
         "defaults": {"mean": m["defaults"].mean, "p99": float(at["defaults"][cover99])},
         "principal_loss_yuan": _described(
             m["principal_loss"], at["principal_loss"], beyond["principal_loss"]
@@ -169,27 +183,34 @@ def summarise(
         "subsidy_yuan": {
             "mean": _yuan(m["subsidy"].mean),
             "p99": _yuan(at["subsidy"][cover99]),
+            "by_line": {
+                line: {"mean": _yuan(m[name].mean), "p99": _yuan(at[name][cover99])}
+                for line, name in zip(SUBSIDY_LINES, subsidy_lines, strict=True)
+            },
         },
         "budget": {
             "confidence": confidence,
-            "recommended_yuan": _yuan(recommended),
             "recommended_ci_level": CI_LEVEL,
+            "lines": found["lines"],
+            "pots": found["pots"],
+            "recommended_yuan": _yuan(recommended),
             "recommended_ci_yuan": [_yuan(at["total"][low_rank]), _yuan(at["total"][high_rank])],
             "covered_share": float(Fraction(n - beyond["total"][0], n)),
             "recommended_annual_yuan": _yuan(at["worst_year"][cover]),
-            "current": {
-                "annual_budget_yuan": _optional_yuan(comp.annual_budget_fen),
-                "initial_balance_yuan": _optional_yuan(comp.initial_balance_fen),
-                "annual_contribution_yuan": _yuan(comp.annual_contribution_fen),
-            },
-            "exhaustion_probability": p_out,
-            "unpaid_mean_yuan": _yuan(m["unpaid"].mean),
-            "leverage": exposure_fen / recommended if recommended > 0 else None,
+            "current": pays_compensation["current"],
+            "exhaustion_probability": pays_compensation["exhaustion_probability"],
+            "unpaid_mean_yuan": pays_compensation["unpaid_mean_yuan"],
+            "leverage": exposure_fen / 100 / comp_recommended if comp_recommended > 0 else None,
+            "leverage_current": (
+                exposure_fen / scenario.compensation.initial_balance_fen
+                if scenario.compensation.initial_balance_fen
+                else None
+            ),
         },
         "mc_standard_error": {
             "payout_mean_yuan": _yuan(m["payout"].sd / math.sqrt(n)) if n > 1 else None,
             "total_mean_yuan": _yuan(m["total"].sd / math.sqrt(n)) if n > 1 else None,
-            "exhaustion_probability": math.sqrt(p_out * (1 - p_out) / n),
+            "exhaustion_probability": pays_compensation["exhaustion_se"],
         },
     }
 
@@ -258,10 +279,6 @@ def _described(
 
 def _yuan(fen: float) -> float:
     return round(float(fen) / 100, 2)
-
-
-def _optional_yuan(fen: int | None) -> float | None:
-    return None if fen is None else _yuan(fen)
 
 
 # The trading centre's load and the claims the horizon leaves open (issue 16, part 1) ----------------

@@ -14,7 +14,13 @@ from pathlib import Path
 from typing import NoReturn, TypeVar
 
 from sim import charts, report
-from sim.cli import non_negative_int, open_probability, positive_int
+from sim.cli import (
+    fitted_chunk_paths,
+    memory_option,
+    non_negative_int,
+    open_probability,
+    positive_int,
+)
 from sim.fund_study import size_fund, write_outputs
 from sim.parallel import Executor, ProcessPool, default_workers
 from sim.runner import DEFAULT_CHUNK_PATHS, ENGINES, Plan
@@ -48,7 +54,7 @@ def size_fund_main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     scenario = _load_or_exit(args.scenario)
-    plan = _plan(args, scenario)
+    plan = _plan(args, scenario, args.scenario)
     sensitivity = args.sensitivity_paths
     if sensitivity is None:
         sensitivity = min(plan.paths, SENSITIVITY_PATHS[plan.engine])
@@ -79,8 +85,8 @@ def compare_main(argv: list[str] | None = None) -> int:
     scenarios = [_load_or_exit(path) for path in args.scenarios]
     rows = []
     with executor_of(args) as executor:
-        for scenario in scenarios:
-            plan = _plan(args, scenario)
+        for path, scenario in zip(args.scenarios, scenarios, strict=True):
+            plan = _plan(args, scenario, path)
             summary = size_fund(
                 scenario, plan, args.confidence, progress=not args.no_progress, executor=executor
             ).summary
@@ -92,8 +98,11 @@ def compare_main(argv: list[str] | None = None) -> int:
 
 
 def comparison_row(summary: dict) -> dict[str, object]:
-    """One scenario's headline figures for the comparison table."""
+    """One scenario's headline figures for the comparison table: compensation and the subsidies
+    apart, then all lines together; the chance of running short is the compensation pot's."""
     budget = summary["budget"]
+    compensation = budget["lines"][0]
+    subsidies = budget["lines"][1:]
     return {
         "scenario": summary["scenario"],
         "years": summary["horizon_years"],
@@ -101,13 +110,16 @@ def comparison_row(summary: dict) -> dict[str, object]:
         "exposure_yuan": summary["exposure_yuan"],
         "payout_mean_yuan": summary["payout_yuan"]["mean"],
         "payout_p99_yuan": summary["payout_yuan"]["p99"],
+        "compensation_yuan": compensation["recommended_yuan"],
+        "compensation_annual_yuan": compensation["recommended_annual_yuan"],
+        "exhaustion_probability": budget["exhaustion_probability"],
+        "leverage": budget["leverage"],
         "subsidy_mean_yuan": summary["subsidy_yuan"]["mean"],
+        "subsidy_annual_yuan": sum(line["recommended_annual_yuan"] for line in subsidies),
         "recommended_yuan": budget["recommended_yuan"],
         "ci_low_yuan": budget["recommended_ci_yuan"][0],
         "ci_high_yuan": budget["recommended_ci_yuan"][1],
         "recommended_annual_yuan": budget["recommended_annual_yuan"],
-        "exhaustion_probability": budget["exhaustion_probability"],
-        "leverage": budget["leverage"],
         "confidence": budget["confidence"],
     }
 
@@ -184,6 +196,7 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_CHUNK_PATHS,
         help="paths per seed block (part of what fixes the random draws)",
     )
+    memory_option(parser)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -220,9 +233,14 @@ def executor_of(args: argparse.Namespace, dask: bool = False) -> Iterator[Execut
         yield executor
 
 
-def _plan(args: argparse.Namespace, scenario: Scenario) -> Plan:
+def _plan(args: argparse.Namespace, scenario: Scenario, path: str) -> Plan:
     seed = scenario.seed if args.seed is None else args.seed
-    return Plan(seed, args.engine, args.paths, args.chunk_paths)
+    try:
+        chunk_paths = fitted_chunk_paths(scenario, args.chunk_paths, args.max_memory_mb)
+    except ScenarioError as exc:
+        print(f"error: {path}: {exc}", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_INPUT) from None
+    return Plan(seed, args.engine, args.paths, chunk_paths)
 
 
 def _load_or_exit(path: str) -> Scenario:

@@ -20,8 +20,8 @@ MILLION = 1e6
 Z95 = 1.959964  # a 95% interval of a mean is about this many standard errors either side
 CAPTIONS = {
     "budget": "Recommended budget over the horizon per city and variant (bars: its 95% interval).",
-    "exhaustion": "Chance that the current fund runs out (bars: 95% Monte Carlo interval).",
-    "leverage": "Loans backed per yuan of recommended budget (bars: from the budget's interval).",
+    "exhaustion": "Chance that the current money paying compensation runs short (bars: 95% Monte Carlo interval).",
+    "leverage": "Loans backed per yuan of the compensation budget (bars: from that budget's interval).",
 }
 
 
@@ -101,7 +101,7 @@ def comparison_charts(ok: list[dict[str, object]]) -> dict[str, bytes]:
                 lambda r: r["leverage_ci_low"] or 0.0,
                 lambda r: r["leverage_ci_high"] or r["leverage"] or 0.0,
             ),
-            "loans per yuan of budget",
+            "loans per yuan of compensation budget",
         ),
     }
 
@@ -152,8 +152,9 @@ def render(
     """The sweep's report as one HTML page."""
     failed = [row for row in table if row["status"] != "ok"]
     head = (
-        "<tr><th>cell</th><th>budget (95% CI)</th><th>same budget every year</th>"
-        "<th>current fund runs out (± MC error)</th><th>leverage</th></tr>"
+        "<tr><th>cell</th><th>compensation budget (95% CI)</th><th>all lines (95% CI)</th>"
+        "<th>all lines, the same every year</th>"
+        "<th>current money for compensation runs short (± MC error)</th><th>leverage</th></tr>"
     )
     body = "".join(_row(row) for row in table if row["status"] == "ok")
     figures = "".join(
@@ -188,13 +189,18 @@ def _row(row: dict[str, object]) -> str:
     leverage = row["leverage"]
     cells = [
         str(row["name"]),
-        f"{report.yuan(float(row['recommended_yuan']))} ({report.yuan(float(row['recommended_ci_low_yuan']))}"
-        f"–{report.yuan(float(row['recommended_ci_high_yuan']))})",
+        _with_interval(row, "compensation_yuan", "compensation_ci_low_yuan", "compensation_ci_high_yuan"),
+        _with_interval(row, "recommended_yuan", "recommended_ci_low_yuan", "recommended_ci_high_yuan"),
         report.yuan(float(row["recommended_annual_yuan"])),
         f"{report.probability(p)} ± {report.probability(Z95 * se)}",
         "—" if leverage is None else f"{float(leverage):.1f}x",
     ]
     return "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>"
+
+
+def _with_interval(row: dict[str, object], value: str, low: str, high: str) -> str:
+    yuan = [report.yuan(float(row[key])) for key in (value, low, high)]
+    return f"{yuan[0]} ({yuan[1]}–{yuan[2]})"
 
 
 def _ran(outcomes: list[Outcome]) -> bool:

@@ -122,15 +122,24 @@ class _Counted:
 
 
 def headline_figures(summary: dict) -> dict[str, float | int | None]:
-    """The figures a sweep compares, read from one cell's summary.json: the only reader of its layout."""
+    """The figures a sweep compares, read from one cell's summary.json (format 2): the only reader of
+    its layout. The exhaustion probability is that of the pot paying compensation, and leverage is
+    read against the compensation line, with its interval from that line's."""
     budget, error = summary["budget"], summary["mc_standard_error"]
+    compensation = next(line for line in budget["lines"] if line["line"] == "compensation")
     low, high = budget["recommended_ci_yuan"]
+    comp_low, comp_high = compensation["recommended_ci_yuan"]
     exposure = summary["exposure_yuan"]
     return {
         "recommended_yuan": budget["recommended_yuan"],
         "recommended_ci_low_yuan": low,
         "recommended_ci_high_yuan": high,
         "recommended_annual_yuan": budget["recommended_annual_yuan"],
+        "compensation_yuan": compensation["recommended_yuan"],
+        "compensation_ci_low_yuan": comp_low,
+        "compensation_ci_high_yuan": comp_high,
+        "compensation_annual_yuan": compensation["recommended_annual_yuan"],
+        "exhaustion_pot": compensation["pot"],
         "exhaustion_probability": budget["exhaustion_probability"],
         "exhaustion_probability_se": error["exhaustion_probability"],
         "payout_mean_yuan": summary["payout_yuan"]["mean"],
@@ -138,8 +147,8 @@ def headline_figures(summary: dict) -> dict[str, float | int | None]:
         "subsidy_mean_yuan": summary["subsidy_yuan"]["mean"],
         "total_mean_se_yuan": error["total_mean_yuan"],
         "leverage": budget["leverage"],
-        "leverage_ci_low": exposure / high if high > 0 else None,
-        "leverage_ci_high": exposure / low if low > 0 else None,
+        "leverage_ci_low": exposure / comp_high if comp_high > 0 else None,
+        "leverage_ci_high": exposure / comp_low if comp_low > 0 else None,
         "exposure_yuan": exposure,
         "loans": summary["loans"],
         "horizon_years": summary["horizon_years"],

@@ -23,6 +23,7 @@ from sim.portfolio import LoanBook, conditional_pd
 from sim.recovery import Disposals, dispose, principal_loss_fen, unpaid_interest_fen
 from sim.results import PathTotals
 from sim.settlement import DAYS_PER_YEAR, NEVER, ClaimTable, FundRules, settle, settlement_batch
+from sim.subsidy import subsidy_by_year
 
 STREAMS = ("factor", "defaults", "picks", "timing", "recovery")
 
@@ -132,15 +133,12 @@ def block_totals(
     originated = np.array([book.exposure_fen(y) for y in range(years)], dtype=np.int64)
     defaulted = _by(by_path_year, principal, n_paths, years)
     defaulted_before = np.cumsum(defaulted, axis=1) - defaulted
-    lost_subsidy = _by(by_path_year, book.annual_subsidy_fen[loan], n_paths, years).cumsum(axis=1)
-    book_subsidy = np.array(
-        [book.annual_subsidy_fen[book.vintage <= y].sum() for y in range(years)], dtype=np.int64
-    )
+    subsidy = subsidy_by_year(book.subsidy_book_fen, book.subsidy_fen, loan, path, year, n_paths)
     shared = dict(  # the same whatever the fund's money
         defaults=cases.counts.sum(axis=0),
         exposure_fen=originated - defaulted_before,
         principal_loss_fen=_by(by_path_year, loss, n_paths, years),
-        subsidy_fen=book_subsidy - lost_subsidy,
+        subsidy_fen=subsidy,
         disposals=np.bincount(path, minlength=n_paths).astype(np.int64),
         disposal_days=np.bincount(path, weights=cash_day - day, minlength=n_paths),
         queue_days=np.bincount(path, weights=started - cases.filed_day, minlength=n_paths),
@@ -149,8 +147,12 @@ def block_totals(
         wait_p95_days=load.wait_p95_days,
         waiting_at_horizon=load.waiting_at_horizon,
     )
-    # a fund's totals carry the names PathTotals gives them
-    return [PathTotals(**shared, **vars(settle(claims, n_paths, rules))) for rules in funds]
+    joint = subsidy.sum(axis=2)  # what a joint pot pays first each year: every subsidy line
+    totals = []
+    for rules in funds:
+        fund = settle(claims, n_paths, rules, set_aside_fen=joint if rules.joint_pot else None)
+        totals.append(PathTotals(**shared, **vars(fund)))  # a fund's totals carry PathTotals' names
+    return totals
 
 
 def default_counts(

@@ -111,7 +111,7 @@ def test_a_summary_read_from_disk_in_small_chunks_equals_the_one_read_in_one_pie
         engine="vector",
         seed=5,
         chunk_paths=300,
-        exposure_fen=book_of(scenario).exposure_fen(scenario.horizon_years - 1),
+        book=book_of(scenario),
         confidence=0.99,
     ) | centre_summary(scenario, sizing.figures)
     assert again == sizing.summary
@@ -120,7 +120,7 @@ def test_a_summary_read_from_disk_in_small_chunks_equals_the_one_read_in_one_pie
 def test_columns_are_the_per_path_numbers_the_summary_reads():
     figures = PathFigures.empty(3, 2)
     figures.payout_fen[:] = [[1, 2], [3, 4], [5, -6]]
-    figures.subsidy_fen[:] = [[10, 0], [0, 10], [1, 1]]
+    figures.subsidy_fen[:, :, 0] = [[10, 0], [0, 10], [1, 1]]
     columns = figures.columns()
     assert list(columns["total"]) == [13, 17, 1] and list(columns["worst_year"]) == [11, 14, 6]
     assert list(columns["year 2"]) == [2, 4, -6] and list(columns["payout"]) == [3, 7, -1]

@@ -24,8 +24,9 @@ def test_each_example_city_is_sized_end_to_end(tmp_path, city, name, capsys):
         "pd", "correlation", "recovery", "ratios", "growth"
     }  # fmt: skip
     page = (out / "report.html").read_text(encoding="utf-8")
-    assert "To pay all compensation and subsidies in 99% of simulated futures, budget ¥" in page
-    assert "runs out with probability" in page
+    assert "At 99% confidence over" in page and "compensation: budget ¥" in page
+    assert "runs short with probability" in page and "interest subsidy: ¥" in page.lower()
+    assert summary["format"] == 2
     assert "data:image/png;base64," in page and "http" not in page  # opens offline
     with (out / "paths.csv").open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
@@ -64,7 +65,7 @@ def test_the_script_runs_from_the_command_line(tmp_path, run_script, city):
         "--workers", "2", "--sensitivity-paths", "50",
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("To pay all compensation and subsidies in 99%")
+    assert done.stdout.startswith("At 99% confidence over 2 years, compensation: budget ¥")
     assert (tmp_path / "report.html").is_file()
 
 
@@ -85,6 +86,9 @@ BAD_INPUT = {
     "unknown key": (lambda tmp, city: [_broken(tmp, city, "[default]", "[default]\nhue = 1")], "default.hue"),
     "negative PD": (lambda tmp, city: [_broken(tmp, city, "pd_annual = 0.03", "pd_annual = -1")], "default.pd_annual"),
     "zero paths": (lambda tmp, city: [city("xiangtan"), "--paths", "0"], "--paths"),
+    "a budget beyond int64 fen": (lambda tmp, city: [_broken(tmp, city, "annual_budget_yuan = 3000000", "annual_budget_yuan = 1e17")], "compensation.annual_budget_yuan"),
+    "a misspelt key": (lambda tmp, city: [_broken(tmp, city, "[portfolio]", "[portfolio]\nloan = 1")], "unknown key portfolio.loan (did you mean loans?)"),
+    "a book beyond memory": (lambda tmp, city: [city("xiangtan"), "--max-memory-mb", "100"], "portfolio.loans"),
 }  # fmt: skip
 
 

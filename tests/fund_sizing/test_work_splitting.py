@@ -1,6 +1,6 @@
 """Work can be split any way across workers without changing a number; sensitivity runs share seeds."""
 
-from dataclasses import fields
+from dataclasses import fields, replace
 
 import numpy as np
 import pytest
@@ -8,9 +8,10 @@ import pytest
 import sim
 from sim.parallel import Job, run_jobs
 from sim.results import PathTotals
-from sim.runner import Plan, book_of, run_range
+from sim.runner import Plan, book_of, run_range, run_range_funds
 from sim.sensitivity import vary
 from sim.sizing import covering, unlimited_fund
+from sim.vector import fund_rules
 
 
 def same(a: PathTotals, b: PathTotals) -> bool:
@@ -26,6 +27,21 @@ def test_any_range_of_paths_is_computed_as_the_whole_run_computes_it(city, engin
     for first, stop in [(0, paths), (chunk - 3, chunk + 4), (paths - 2, paths), *plan.pieces()]:
         part = run_range(scenario, book, plan, first, stop)
         assert same(part, PathTotals(**{k: v[first:stop] for k, v in vars(whole).items()}))
+
+
+@pytest.mark.parametrize("engine", ["vector", "event"])
+def test_two_funds_settled_on_one_draw_are_each_funds_own_run_a_joint_pot_too(city, engine):
+    plan, own_payout = Plan(6, engine, 30, 20), {}
+    for joint_pot in (False, True):
+        scenario = sim.load(city("xiangtan"))
+        money = replace(scenario.compensation, annual_budget_fen=1_200_000_000, joint_pot=joint_pot)
+        scenario, book = replace(scenario, compensation=money), book_of(scenario)
+        funds = [fund_rules(unlimited_fund(scenario)), fund_rules(scenario)]
+        demand, own = run_range_funds(scenario, book, plan, 5, 30, funds)
+        assert same(demand, run_range(unlimited_fund(scenario), book, plan, 5, 30))
+        assert same(own, run_range(scenario, book, plan, 5, 30))
+        own_payout[joint_pot] = own.payout_fen.sum()
+    assert own_payout[True] < own_payout[False]  # the joint pot paid the subsidies first
 
 
 def test_pieces_are_the_seed_blocks_and_cover_every_path_once():

@@ -8,6 +8,7 @@ from scipy import integrate, stats
 
 import sim
 from sim.portfolio import conditional_pd
+from sim.subsidy import LINES
 
 YUAN = 100
 MILLION_FEN = 1_000_000 * YUAN
@@ -116,7 +117,45 @@ def test_performing_loans_earn_the_capped_interest_subsidy(make_scenario):
     )
     result = sim.run(scenario, paths=10)
     per_loan = min(0.4 * 0.05 * 1_000_000, 15_000) * YUAN
-    assert result.totals.subsidy_fen.tolist() == [[1000 * per_loan, 1500 * per_loan]] * 10
+    interest = result.totals.subsidy_fen[:, :, LINES.index("interest")]
+    assert interest.tolist() == [[1000 * per_loan, 1500 * per_loan]] * 10
+
+
+def test_only_eligible_loans_earn_subsidies_and_the_appraisal_fee_once(make_scenario):
+    scenario = make_scenario(
+        horizon_years=2,
+        portfolio={"rate": 0.05, "growth": 0.5},
+        default={"pd_annual": 0.0},
+        subsidy={
+            "interest_share": 0.4,
+            "eligible_share": 0.3,
+            "appraisal_fee_rate": 0.01,
+            "appraisal_fee_share": 0.5,
+            "premium_rate": 0.02,
+            "premium_share": 0.5,
+            "premium_cap_yuan": 4_000,
+        },
+    )
+    result = sim.run(scenario, paths=3)
+    interest, fee, premium = (result.totals.subsidy_fen[:, :, LINES.index(n)] for n in LINES)
+    eligible = [300, 300 + 150]  # 30% of 1,000 loans, then of the 500 new ones
+    assert interest.tolist() == [[n * 20_000 * YUAN for n in eligible]] * 3
+    # the fee is 1% of the appraised 2,000,000, paid the year a loan is made
+    assert fee.tolist() == [[300 * 10_000 * YUAN, 150 * 10_000 * YUAN]] * 3
+    assert premium.tolist() == [[n * 4_000 * YUAN for n in eligible]] * 3
+
+
+def test_a_defaulted_loan_earns_no_yearly_subsidy_from_its_year_of_default(make_scenario):
+    scenario = make_scenario(
+        horizon_years=3,
+        portfolio={"rate": 0.05},
+        default={"pd_annual": 0.1},
+        subsidy={"premium_rate": 0.01, "premium_share": 1},
+    )
+    totals = sim.run(scenario, paths=5).totals
+    performing = 1000 - np.cumsum(totals.defaults, axis=1)
+    premium = totals.subsidy_fen[:, :, LINES.index("premium")]
+    assert premium.tolist() == (performing * 10_000 * YUAN).tolist()
 
 
 @pytest.mark.parametrize("engine", ["vector", "event"])
@@ -138,6 +177,9 @@ def test_a_claim_paid_before_the_recovery_is_clawed_back(make_scenario, engine):
     assert np.array_equal(
         paid_early.clawback_fen[:, 0] * 3, paid_after.payout_fen[:, 0].sum(axis=1) * 2
     )
+    by_layer = paid_early.clawback_by_layer_fen  # the one layer, bank, bears every clawback
+    assert np.array_equal(by_layer[:, 0], paid_early.clawback_fen.sum(axis=1))
+    assert not by_layer[:, 1:].any()
 
 
 @pytest.mark.parametrize("shortfall", ["wait", "lapse"])

@@ -9,6 +9,7 @@ import pytest
 from market.domain.loss import Layer, Shortfall
 from sim.distributions import Beta, Fixed, LogNormal
 from sim.scenario import ScenarioError, load, parse
+from sim.scenario_keys import KEYS
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "sim" / "scenarios" / "example.toml"
@@ -18,7 +19,8 @@ def test_the_example_scenario_reads_every_documented_key():
     scenario = load(EXAMPLE)
     assert (scenario.name, scenario.horizon_years, scenario.seed) == ("example", 3, 7)
     assert scenario.portfolio.loans == 2000
-    assert scenario.portfolio.principal_yuan == LogNormal(median=3_000_000, sigma=0.6)
+    principal = scenario.portfolio.principal_yuan
+    assert isinstance(principal, LogNormal) and (principal.median, principal.sigma) == (3e6, 0.6)
     assert scenario.default.segments[0].pd_annual == 0.02
     assert scenario.recovery.rate == Beta(mean=0.35, sd=0.2)
     assert scenario.recovery.delay_days == Fixed(180)
@@ -78,6 +80,28 @@ BAD_FILES = {
     "unknown distribution": ('dist = "beta"', 'dist = "gamma"', "recovery.rate.dist"),
     "bad shortfall policy": ('shortfall = "wait"', 'shortfall = "queue"', "compensation.shortfall"),
     "missing loan file": ("loans = 2000 ", 'file = "nowhere.csv"', "portfolio.file"),
+    "a budget beyond int64 fen": (
+        "annual_budget_yuan = 30000000",
+        "annual_budget_yuan = 1e17",
+        "compensation.annual_budget_yuan",
+    ),
+    "a loan of 1e30 yuan": (
+        'principal_yuan = {dist = "lognormal", median = 3000000, sigma = 0.6}',
+        'principal_yuan = {dist = "fixed", value = 1e30}',
+        "portfolio.principal_yuan.value",
+    ),
+    "a lognormal loan above the largest": (
+        "median = 3000000",
+        "median = 3e12",
+        "portfolio.principal_yuan.median",
+    ),
+    "a book no sum can hold": ("loans = 2000 ", "loans = 100000000 ", "portfolio.loans"),
+    "a misspelt key": ("loans = 2000 ", "loan = 1000 ", "portfolio.loan"),
+    "a misspelt key beside a bad value": (
+        "pd_annual = 0.02 ",
+        "pd_annual = -1\npd_anual = 1",
+        "default.pd_anual",
+    ),
 }
 
 
@@ -96,6 +120,59 @@ def test_a_bad_scenario_file_names_the_key_and_exits_with_2(tmp_path, case):
     assert "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
     assert key in done.stderr
+
+
+def test_an_unknown_key_is_named_with_the_nearest_known_one_before_anything_else(tmp_path):
+    path = tmp_path / "typo.toml"
+    text = EXAMPLE.read_text(encoding="utf-8").replace("loans = 2000 ", "loan = 1000 ")
+    path.write_text(text.replace("pd_annual = 0.02 ", "pd_annual = -1 "), encoding="utf-8")
+    done = _cli(path)
+    assert done.returncode == 2
+    assert done.stderr == f"error: {path}: unknown key portfolio.loan (did you mean loans?)\n"
+
+
+def test_growth_that_takes_the_book_beyond_what_can_be_summed_is_refused(tmp_path):
+    text = EXAMPLE.read_text(encoding="utf-8").replace("growth = 0.20 ", "growth = 3 ")
+    path = tmp_path / "growth.toml"
+    path.write_text(text.replace("horizon_years = 3", "horizon_years = 8"), encoding="utf-8")
+    done = _cli(path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.startswith(f"error: {path}: portfolio.growth: 32,768,000 loans over 8 year(s)")
+
+
+def test_an_empty_file_says_it_is_empty(tmp_path):
+    path = tmp_path / "empty.toml"
+    path.write_text("# nothing yet\n", encoding="utf-8")
+    done = _cli(path)
+    assert done.returncode == 2 and done.stderr.strip().endswith(
+        "the file is empty (it sets no keys)"
+    )
+
+
+def test_a_block_too_big_for_memory_gets_fewer_paths_and_says_so():
+    done = _cli(EXAMPLE, "--max-memory-mb", "121", "--chunk-paths", "1000")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.startswith("note: --chunk-paths lowered from 1000 to ")
+
+
+def test_a_book_too_big_for_memory_even_a_path_at_a_time_is_refused():
+    done = _cli(EXAMPLE, "--max-memory-mb", "100")
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"error: {EXAMPLE}: portfolio.loans: 2,880 loans over 3 year(s) need about 121 MB, "
+        "above the limit of 100 MB a process (--max-memory-mb)"
+    ]
+
+
+def test_the_memory_estimate_grows_with_loans_pd_and_paths(make_scenario):
+    from sim.limits import estimated_bytes, fit_chunk_paths
+
+    small = make_scenario()
+    riskier = make_scenario(default={"pd_annual": 0.2})
+    assert estimated_bytes(small, 2000) > estimated_bytes(small, 1000)
+    assert estimated_bytes(riskier, 1000) > estimated_bytes(small, 1000)
+    assert fit_chunk_paths(small, 1000, 1024) == 1000
+    assert fit_chunk_paths(riskier, 10**6, 1024) < 10**6
 
 
 def test_a_missing_scenario_file_exits_with_2(tmp_path):
@@ -122,11 +199,25 @@ def test_both_pd_and_segments_is_an_error():
         parse(data)
 
 
-def _cli(path: Path) -> subprocess.CompletedProcess:
+def _cli(path: Path, *options: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "sim", "run", str(path), "--paths", "10"],
+        [sys.executable, "-m", "sim", "run", str(path), "--paths", "10", *options],
         capture_output=True,
         text=True,
         cwd=ROOT,
         timeout=60,
     )
+
+
+def test_every_key_of_the_format_can_be_given(make_scenario):
+    auction_keys = KEYS["auction"]
+    scenario = make_scenario(
+        recovery={"model": "auction"},
+        auction={"bidder_count": "fixed", "bidders_mean": 2} | {k: 1 for k in ("filing_days", "notice_days", "renotice_days", "round_days", "negotiated_days", "fallback_days", "rounds", "operators")},
+        compensation={"joint_pot": True, "claim_days": 90, "payment_lag_days": 5, "settlements_per_year": 12, "annual_contribution_yuan": 1, "cap_per_loan_yuan": 9, "cap_per_institution_year_yuan": 9, "cap_per_layer_yuan": {"bank": 5}},
+        subsidy={"interest_share": 0.4, "interest_cap_yuan": 1, "appraisal_fee_rate": 0.01, "appraisal_fee_share": 0.5, "appraisal_fee_cap_yuan": 1, "premium_rate": 0.01, "premium_share": 0.5, "premium_cap_yuan": 1, "eligible_share": 0.5, "eligible_segments": ["all"]},
+    )  # fmt: skip
+    assert scenario.compensation.joint_pot and scenario.subsidy.eligible_segments == ("all",)
+    assert set(auction_keys) >= {"bidder_count", "operators", "fallback_share"}
+    with pytest.raises(ScenarioError, match="joint_pot"):
+        make_scenario(compensation={"joint_pot": True}, subsidy={"annual_budget_yuan": 1})
