@@ -144,6 +144,12 @@ class AuctionClosed(RuleBroken):
     code, kind = "closed", Kind.CONFLICT
 
 
+class AuctionBusy(RuleBroken):
+    """Other bids kept landing between reading the round and writing the bid; the bidder may simply retry."""
+
+    code, kind = "auction_busy", Kind.CONFLICT
+
+
 class AuctionNotStarted(RuleBroken):
     """Bidding has not opened yet."""
 

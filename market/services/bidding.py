@@ -20,6 +20,7 @@ import sqlalchemy.orm as so
 
 from market.domain.auction import (
     DEFAULT_AUCTION_RULES,
+    AuctionBusy,
     AuctionClosed,
     AuctionNotStarted,
     AuctionRules,
@@ -109,7 +110,7 @@ def place_bid(
         # Another bid committed between our read and our UPDATE (PostgreSQL): re-read, re-judge.
         row = round_for(session, auction_id, institution_id)
     else:
-        raise RuntimeError("The auction kept changing; try again.")
+        raise AuctionBusy()
     seq, live = placed
     live, replies = _proxies_reply(session, auction_id, terms, live, now, rules.extension)
     forget_loaded(session, auction_id, _LIVE_ATTRIBUTES)  # we wrote its live columns with core statements

@@ -49,6 +49,7 @@ TEXTS = {
     "bidding_window_too_short": N_("Bidding must stay open for at least %(hours)s hours."),
     "notice_too_short": N_("The public notice runs for at least %(days)s days."),
     "closed": N_("Bidding on this auction has ended."),
+    "auction_busy": N_("Other bids kept arriving while yours was placed; look at the new price and bid again."),
     "not_started": N_("Bidding opens at %(opens_at)s."),
     "below_minimum": N_("Bids start at the starting price of %(starting_price_fen)s."),
     "not_multiple_of_increment": N_("Bid the starting price plus whole multiples of the increment of %(increment_fen)s."),
