@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from sim.column_stats import Chunks, Moments, above, order_statistics
+from sim.column_stats import Chunks, Moments, Tally, above, order_statistics
 from sim.model import Scenario
 from sim.subsidy import used_lines
 
@@ -50,16 +50,18 @@ def budget_lines(
     m: dict[str, Moments],
     confidence: float,
     ranks: tuple[int, int, int],
+    tally: Tally | None = None,
 ) -> dict[str, list[dict]]:
     """Each line's and each pot's recommended amount (over the horizon and a year) and interval,
-    and each pot's current money and its chance of running short (`ranks`: cover, low, high)."""
+    and each pot's current money and its chance of running short (`ranks`: cover, low, high;
+    `tally`: the columns' sketches, see sim.column_stats.order_statistics)."""
     n = m["payout"].n
     cover, low, high = ranks
     lines, pots = line_columns(scenario), pot_columns(scenario)
     columns = set(lines.values()) | {column for column, _ in pots.values()}
     wanted = {c: [cover, low, high] for c in columns}
     wanted |= {_worst(c): [cover] for c in columns}
-    at = order_statistics(chunks, wanted)
+    at = order_statistics(chunks, wanted, tally=tally)
 
     def figures(column: str) -> dict:
         return {

@@ -23,7 +23,7 @@ import dask
 from distributed import Client, Future, LocalCluster, as_completed
 
 from sim.parallel import Job, Task, default_workers, piece_figures
-from sim.path_figures import PathFigures
+from sim.path_figures import Piece
 
 IN_FLIGHT_PER_THREAD = 3  # enough to keep a worker busy while the client writes the last piece
 _SOURCES = (
@@ -33,7 +33,15 @@ _SOURCES = (
 _DRAWING_PACKAGES = ("numpy", "scipy", "simpy")
 # Dask starts workers with glibc's trim threshold pinned low, which turns every large NumPy temporary of
 # the engines into fresh pages from the kernel: blocks took about a third longer than in a plain process.
-_TRIM = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
+# Its statistical profiler (a stack sample every 10 ms in each worker) and its monitors (every 20 ms and
+# 500 ms) are for the dashboard: on a LocalCluster they took 6 % of a core in the client and 4 % in each
+# worker even when idle, cores the blocks need (scripts/bench_sim.py --sweep).
+_LOCAL_CLUSTER = {
+    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.system-monitor.interval": "5s",
+    "distributed.admin.tick.interval": "1s",
+}
 
 
 class ClusterMismatch(RuntimeError):
@@ -54,8 +62,8 @@ class DaskExecutor:
 
     def computed(
         self, jobs: list[Job], tasks: list[Task]
-    ) -> Iterator[tuple[int, int, PathFigures]]:
-        """(job index, first path, figures) for every task, as the cluster finishes them."""
+    ) -> Iterator[tuple[int, int, Piece]]:
+        """(job index, first path, piece) for every task, as the cluster finishes them."""
         client = self.client
         window = self.in_flight_per_thread * max(1, sum(client.nthreads().values()))
         run = uuid.uuid4().hex[:12]
@@ -75,11 +83,11 @@ class DaskExecutor:
                 submit(task)
             for future in finished:
                 j, first = placed.pop(future)
-                figures = future.result()
+                piece = future.result()
                 future.release()
                 for task in islice(waiting, 1):
                     submit(task)
-                yield j, first, figures
+                yield j, first, piece
         finally:  # stopped early (an error, or the caller gave up): nothing left running for nobody
             if placed:
                 client.cancel(list(placed))
@@ -96,7 +104,7 @@ def dask_executor(
             # waits as long as distributed.comm.timeouts.connect says (30 s unless set)
             client = stack.enter_context(Client(scheduler))
         else:
-            with dask.config.set({_TRIM: None}):  # read when the worker processes are started
+            with dask.config.set(_LOCAL_CLUSTER):  # read when the scheduler and workers start
                 cluster = LocalCluster(
                     n_workers=local_workers or default_workers(),
                     threads_per_worker=1,

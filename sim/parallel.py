@@ -2,7 +2,8 @@
 
 A job's paths are cut into pieces of one seed block each (sim.runner.Plan.pieces); each piece is
 computed exactly as the whole run would compute it, whichever process does it, so the figures do not
-depend on the number of workers. Each finished piece is written to its job's file on disk
+depend on the number of workers. The worker also sketches the piece (sim.column_stats.Sketch), so the
+main process only adds sketches up. Each finished piece is written to its job's file on disk
 (sim.path_figures.PathStore) and dropped, so memory stays at a few pieces in the main process and one
 piece's per-loan arrays per worker, whatever the number of paths.
 """
@@ -21,7 +22,7 @@ from typing import Protocol
 from tqdm import tqdm
 
 from sim.model import Scenario
-from sim.path_figures import PathFigures, PathStore
+from sim.path_figures import PathFigures, PathStore, Piece
 from sim.portfolio import LoanBook
 from sim.runner import Plan, book_of, run_range_funds
 from sim.sizing import fund_is_limited, unlimited_fund
@@ -54,8 +55,8 @@ class Executor(Protocol):
 
     def computed(
         self, jobs: list[Job], tasks: list[Task]
-    ) -> Iterator[tuple[int, int, PathFigures]]:
-        """(job index, first path, figures) for every task, in any order."""
+    ) -> Iterator[tuple[int, int, Piece]]:
+        """(job index, first path, piece) for every task, in any order."""
         ...
 
     def describe(self) -> str:
@@ -71,8 +72,8 @@ class ProcessPool:
 
     def computed(
         self, jobs: list[Job], tasks: list[Task]
-    ) -> Iterator[tuple[int, int, PathFigures]]:
-        """(job index, first path, figures) for every task, as the pool finishes them."""
+    ) -> Iterator[tuple[int, int, Piece]]:
+        """(job index, first path, piece) for every task, as the pool finishes them."""
         return _computed(jobs, tasks, self.workers)
 
     def describe(self) -> str:
@@ -104,26 +105,25 @@ def run_jobs(
         smoothing=0.1,
     )
     with bar:
-        for j, first, figures in executor.computed(jobs, tasks):
-            results[j].put(first, figures)
-            bar.update(figures.paths)
+        for j, first, piece in executor.computed(jobs, tasks):
+            results[j].put(first, piece.figures, piece.sketch)
+            bar.update(piece.figures.paths)
     return results
 
 
-def piece_figures(job: Job, first: int, stop: int, book: LoanBook | None = None) -> PathFigures:
-    """Paths first..stop-1 of a job reduced to the kept figures: the one block function every executor
-    runs, so where a piece is computed cannot change it (`book`: the job's book, if already drawn)."""
+def piece_figures(job: Job, first: int, stop: int, book: LoanBook | None = None) -> Piece:
+    """Paths first..stop-1 of a job reduced to the kept figures and their sketch: the one block function
+    every executor runs, so where a piece is computed cannot change it (`book`: the job's book, if
+    already drawn)."""
     book = book_of(job.scenario) if book is None else book  # the fund's limits do not change it
     funds = [fund_rules(unlimited_fund(job.scenario))]
     if job.own_fund and fund_is_limited(job.scenario):
         funds.append(fund_rules(job.scenario))
     demand, *own = run_range_funds(job.scenario, book, job.plan, first, stop, funds)
-    return PathFigures.of(demand, own[0] if own else None)
+    return Piece.of(PathFigures.of(demand, own[0] if own else None))
 
 
-def _computed(
-    jobs: list[Job], tasks: list[Task], workers: int
-) -> Iterator[tuple[int, int, PathFigures]]:
+def _computed(jobs: list[Job], tasks: list[Task], workers: int) -> Iterator[tuple[int, int, Piece]]:
     if workers <= 1 or len(tasks) <= 1:
         _start_worker(jobs)
         yield from (_piece(*task) for task in tasks)
@@ -149,7 +149,7 @@ def _start_worker(jobs: list[Job]) -> None:
     _worker_books.clear()
 
 
-def _piece(j: int, first: int, stop: int) -> tuple[int, int, PathFigures]:
+def _piece(j: int, first: int, stop: int) -> tuple[int, int, Piece]:
     job = _worker_jobs[j]
     if j not in _worker_books:
         _worker_books[j] = book_of(job.scenario)

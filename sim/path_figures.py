@@ -2,7 +2,9 @@
 
 The main process of a sizing run holds one piece or one chunk of paths at a time, never the whole run,
 so its memory does not grow with --paths; the file (about 250 bytes a path over three years) is an
-unnamed temporary file that disappears with the run.
+unnamed temporary file that disappears with the run. Each piece comes with its sketch, made where the
+piece was computed (sim.column_stats.Sketch): the store adds them up, so the summary finds its moments
+and where its ranks lie without reading the file, and reads it only to pick the exact values.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ from dataclasses import astuple, dataclass, fields
 import numpy as np
 
 from market.domain.loss import LAYERS
+from sim.column_stats import Sketch, Tally
 from sim.results import PathTotals
 from sim.subsidy import LINES as SUBSIDY_LINES
 
 READ_PATHS = 20_000  # paths read back at once: a few MB with what is computed from them
+SPREAD = ("payout", "principal_loss", "total")  # the columns whose standard deviation the summary reads
 
 
 @dataclass(frozen=True)
@@ -139,6 +143,19 @@ class PathFigures:
         return columns
 
 
+@dataclass(frozen=True)
+class Piece:
+    """A piece of a run as a worker hands it back: its paths' figures and their sketch."""
+
+    figures: PathFigures
+    sketch: Sketch
+
+    @classmethod
+    def of(cls, figures: PathFigures) -> Piece:
+        """The figures with their sketch (made here: where the piece was computed)."""
+        return cls(figures, Sketch.of(figures.columns(), SPREAD))
+
+
 class PathStore:
     """Every path's figures in an unnamed temporary file: one row of int64 a path, fields side by side
     (a float field is kept as its 64 bits, so it reads back exactly).
@@ -153,12 +170,24 @@ class PathStore:
         self._widths = [int(np.prod(a.shape[1:])) for a in astuple(self._layout)]
         self._row_bytes = 8 * sum(self._widths)
         self._file = tempfile.TemporaryFile(prefix="size_fund_paths_")
+        self._tally: Tally | None = Tally()
 
-    def put(self, first: int, piece: PathFigures) -> None:
-        """Write a piece's paths into place, starting at path `first`."""
+    def put(self, first: int, piece: PathFigures, sketch: Sketch | None = None) -> None:
+        """Write a piece's paths into place, starting at path `first`, and count in its sketch."""
+        if self._tally is not None and sketch is not None:
+            self._tally.add(sketch)
+        else:  # a piece without its sketch: the summary reads everything from the file
+            self._tally = None
         rows = np.column_stack([_bits(a).reshape(piece.paths, -1) for a in astuple(piece)])
         self._file.seek(first * self._row_bytes)
         self._file.write(np.ascontiguousarray(rows).tobytes())
+
+    @property
+    def tally(self) -> Tally | None:
+        """The sketches of all the paths added up (None unless every piece came with its sketch)."""
+        if self._tally is None or self._tally.paths != self.paths:
+            return None
+        return self._tally
 
     def read(self, first: int = 0, stop: int | None = None) -> PathFigures:
         """Paths first..stop-1 (default: all of them) back in memory."""

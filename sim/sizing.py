@@ -7,7 +7,9 @@ run out. Quantiles are order statistics ("the smallest budget that covers"), so 
 covers at least 99% of the simulated paths; the interval around it is the distribution-free
 order-statistic interval (binomial), so it needs no assumption about the shape of the distribution.
 Every figure is read from the kept figures a chunk at a time (sim.column_stats), exactly: a column in
-memory is read as one chunk by the same code, so the numbers do not depend on the size of the run.
+memory is read as one chunk by the same code, so the numbers do not depend on the size of the run. The
+moments, and where the ranks lie, come from the pieces' sketches (made by the workers) when the store
+has them all, so the file is read only to pick the exact values and the tails' sums.
 """
 
 from __future__ import annotations
@@ -21,9 +23,9 @@ from scipy.special import bdtr
 
 from market.domain.loss import LAYERS
 from sim.budget_lines import budget_lines
-from sim.column_stats import Chunks, Moments, above, in_memory, moments, order_statistics
+from sim.column_stats import Chunks, Moments, Tally, above, in_memory, moments, order_statistics
 from sim.model import Scenario
-from sim.path_figures import PathStore
+from sim.path_figures import SPREAD, PathStore
 from sim.portfolio import LoanBook
 from sim.subsidy import LINES as SUBSIDY_LINES
 
@@ -50,7 +52,7 @@ def covering(values: np.ndarray, confidence: float) -> float:
 
 def budget_covering(figures: PathStore, confidence: float) -> float:
     """The smallest total over the horizon (fen) that covers `confidence` of the kept paths."""
-    return _covering(figures.columns, "total", figures.paths, confidence)
+    return _covering(figures.columns, "total", figures.paths, confidence, figures.tally)
 
 
 def covering_rank(n: int, confidence: float) -> int:
@@ -129,7 +131,8 @@ def summarise(
     n, years = figures.paths, scenario.horizon_years
     exposure_fen = book.exposure_fen(years - 1)
     chunks: Chunks = figures.columns
-    m = moments(chunks, spread=("payout", "principal_loss", "total"))
+    tally = figures.tally
+    m = tally.moments if tally else moments(chunks, spread=SPREAD)
     cover, cover99 = covering_rank(n, confidence), covering_rank(n, 0.99)
     low_rank, high_rank = interval_ranks(n, confidence)
     layers = [f"layer {layer.value}" for layer in LAYERS]
@@ -140,12 +143,12 @@ def summarise(
     ranks |= {
         name: [cover99] for name in ("defaults", "subsidy", *subsidy_lines, *layers, *year_names)
     }
-    at = order_statistics(chunks, ranks)
+    at = order_statistics(chunks, ranks, tally=tally)
     recommended = float(at["total"][cover])
     tail = tail_rank(n, 0.99)
     floors = {"payout": at["payout"][tail], "principal_loss": at["principal_loss"][tail]}
     beyond = above(chunks, floors | {"total": recommended})
-    found = budget_lines(scenario, chunks, m, confidence, (cover, low_rank, high_rank))
+    found = budget_lines(scenario, chunks, m, confidence, (cover, low_rank, high_rank), tally)
     compensation = found["lines"][0]
     pays_compensation = next(pot for pot in found["pots"] if "compensation" in pot["lines"])
     payout_summary = _described(m["payout"], at["payout"], beyond["payout"]) | {
@@ -231,7 +234,7 @@ class TotalShape:
 def total_shape(figures: PathStore, recommended_yuan: float) -> TotalShape:
     """The histogram (10 to 80 bins) and a 400-budget grid reaching past the largest total and the
     recommended budget, counted a chunk at a time."""
-    total = moments(figures.columns)["total"]
+    total = _moments(figures)["total"]
     low, high = total.low / 100, total.high / 100
     bins = min(80, max(10, total.n // 20))
     # a single value gets a bar half a million wide on either side, not a sliver of a yuan
@@ -254,9 +257,16 @@ def total_shape(figures: PathStore, recommended_yuan: float) -> TotalShape:
     )
 
 
-def _covering(chunks: Chunks, name: str, n: int, confidence: float) -> float:
+def _covering(
+    chunks: Chunks, name: str, n: int, confidence: float, tally: Tally | None = None
+) -> float:
     rank = covering_rank(n, confidence)
-    return float(order_statistics(chunks, {name: [rank]})[name][rank])
+    return float(order_statistics(chunks, {name: [rank]}, tally=tally)[name][rank])
+
+
+def _moments(figures: PathStore) -> dict[str, Moments]:
+    """Every column's moments: from the pieces' sketches when the store has them, else read."""
+    return figures.tally.moments if figures.tally else moments(figures.columns, spread=SPREAD)
 
 
 def _tail_mean(
@@ -299,9 +309,9 @@ def centre_summary(scenario: Scenario, figures: PathStore) -> dict:
     path's centre load and of the claims approved after the horizon (count and yuan)."""
     n = figures.paths
     names = [*CENTRE_COLUMNS.values(), *PENDING_COLUMNS.values()]
-    m = moments(figures.columns)
+    m = _moments(figures)
     rank = covering_rank(n, 0.99)
-    at = order_statistics(figures.columns, {name: [rank] for name in names})
+    at = order_statistics(figures.columns, {name: [rank] for name in names}, tally=figures.tally)
 
     def spread(name: str) -> dict[str, float]:
         return {"mean": m[name].mean, "p99": float(at[name][rank])}

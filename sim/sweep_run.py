@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from sim.fund_study import size_fund
 from sim.parallel import Executor, Job, Task
-from sim.path_figures import PathFigures
+from sim.path_figures import Piece
 from sim.runner import Plan
 from sim.sweep import Cell, Grid
 
@@ -109,12 +109,12 @@ class _Counted:
 
     def computed(
         self, jobs: list[Job], tasks: list[Task]
-    ) -> Iterator[tuple[int, int, PathFigures]]:
+    ) -> Iterator[tuple[int, int, Piece]]:
         """The wrapped executor's pieces, counted."""
-        for j, first, figures in self.executor.computed(jobs, tasks):
-            self.paths += figures.paths
+        for j, first, piece in self.executor.computed(jobs, tasks):
+            self.paths += piece.figures.paths
             self.bar.set_postfix_str(f"{self.paths:,} paths", refresh=False)
-            yield j, first, figures
+            yield j, first, piece
 
     def describe(self) -> str:
         """The wrapped executor's description."""
