@@ -31,7 +31,7 @@ def distribution(
     ax.axvline(shape.mean_yuan / MILLION, color=GREY, linestyle="--", label="mean")
     ax.set(xlabel="payouts + subsidies over the horizon (¥ million)", ylabel="simulated futures")
     ax.legend()
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def by_year(years: list[dict]) -> bytes:
@@ -44,7 +44,7 @@ def by_year(years: list[dict]) -> bytes:
     )
     ax.set(ylabel="fund payouts (¥ million)")
     ax.legend()
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def by_layer(layers: dict[str, dict]) -> bytes:
@@ -57,7 +57,7 @@ def by_layer(layers: dict[str, dict]) -> bytes:
     )
     ax.set(ylabel="paid over the horizon (¥ million)")
     ax.legend()
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def budget_curve(shape: TotalShape, recommended: float, confidence: float) -> bytes:
@@ -76,7 +76,7 @@ def budget_curve(shape: TotalShape, recommended: float, confidence: float) -> by
     ax.set_ylim(0.5 / n, 1.05)
     ax.set(xlabel="budget over the horizon (¥ million)", ylabel="probability of running out")
     ax.legend()
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def tornado(swings: list[Swing], base_yuan: float) -> bytes:
@@ -99,7 +99,7 @@ def tornado(swings: list[Swing], base_yuan: float) -> bytes:
     ax.set_yticks(y, [s.label for s in rows])
     ax.set(xlabel="recommended budget (¥ million)")
     ax.legend(loc="lower right")
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def comparison(
@@ -122,7 +122,7 @@ def comparison(
     ax.set_xticks(x, names)
     ax.set(ylabel="over the horizon (¥ million)")
     ax.legend()
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def save(png: bytes, path: Path) -> bytes:
@@ -131,7 +131,8 @@ def save(png: bytes, path: Path) -> bytes:
     return png
 
 
-def _png(fig: plt.Figure) -> bytes:
+def png_bytes(fig: plt.Figure) -> bytes:
+    """A finished figure as PNG bytes, in the reports' size and resolution (the figure is closed)."""
     buffer = io.BytesIO()
     fig.tight_layout()
     fig.savefig(buffer, format="png", dpi=110)

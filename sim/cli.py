@@ -68,13 +68,13 @@ def memory_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def fitted_chunk_paths(scenario: Scenario, chunk_paths: int, memory_mb: int) -> int:
-    """`chunk_paths`, or fewer (saying so on stderr) when a block would not fit in `memory_mb`;
-    a ScenarioError naming the key when even one path at a time would not."""
+def fitted_chunk_paths(scenario: Scenario, chunk_paths: int, memory_mb: int, what: str = "") -> int:
+    """`chunk_paths`, or fewer (saying so on stderr, about `what` if given) when a block would not
+    fit in `memory_mb`; a ScenarioError naming the key when even one path at a time would not."""
     fitted = fit_chunk_paths(scenario, chunk_paths, memory_mb)
     if fitted < chunk_paths:
         print(
-            f"note: --chunk-paths lowered from {chunk_paths} to {fitted} so a block of paths fits "
+            f"note: {what + ': ' if what else ''}--chunk-paths lowered from {chunk_paths} to {fitted} so a block of paths fits "
             f"in {memory_mb:,} MB (about {estimated_bytes(scenario, fitted) / 2**20:,.0f} MB); "
             f"the draws differ from a run with --chunk-paths {chunk_paths}",
             file=sys.stderr,

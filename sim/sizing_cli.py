@@ -33,7 +33,7 @@ T = TypeVar("T")
 SENSITIVITY_PATHS = {"vector": 500, "event": 200}
 
 
-class _Parser(argparse.ArgumentParser):
+class OneLineParser(argparse.ArgumentParser):
     """An argument parser whose errors are one line (and exit 2), like a bad scenario file's."""
 
     def error(self, message: str) -> NoReturn:
@@ -65,7 +65,7 @@ def size_fund_main(argv: list[str] | None = None) -> int:
             sensitivity_paths=sensitivity, executor=executor,
         )  # fmt: skip
         where = executor.describe()
-    written = _write_or_exit(lambda: write_outputs(sizing, args.out), args.out)
+    written = write_or_exit(lambda: write_outputs(sizing, args.out), args.out)
     print(report.headline(sizing.summary))
     if note := report.centre_note(sizing.summary):
         print(note)
@@ -92,7 +92,7 @@ def compare_main(argv: list[str] | None = None) -> int:
             ).summary
             rows.append(comparison_row(summary))
     table = format_table(rows)
-    _write_or_exit(lambda: write_comparison(rows, table, args.out), args.out)
+    write_or_exit(lambda: write_comparison(rows, table, args.out), args.out)
     print(table)
     return 0
 
@@ -172,8 +172,8 @@ def write_comparison(rows: list[dict[str, object]], table: str, out: Path) -> No
     )
 
 
-def _parser(prog: str, description: str) -> _Parser:
-    return _Parser(prog=prog, description=description)
+def _parser(prog: str, description: str) -> OneLineParser:
+    return OneLineParser(prog=prog, description=description)
 
 
 def _run_options(parser: argparse.ArgumentParser) -> None:
@@ -251,7 +251,8 @@ def _load_or_exit(path: str) -> Scenario:
         raise SystemExit(EXIT_BAD_INPUT) from None
 
 
-def _write_or_exit(write: Callable[[], T], out: Path) -> T:
+def write_or_exit(write: Callable[[], T], out: Path) -> T:
+    """Run `write`; a folder that cannot be written to is a one-line error and exit 2."""
     try:
         return write()
     except OSError as exc:

@@ -4,22 +4,29 @@ calls sweep_main)."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sim.cli import non_negative_int, open_probability, positive_int
+from sim.cli import (
+    fitted_chunk_paths,
+    memory_option,
+    non_negative_int,
+    open_probability,
+    positive_int,
+)
 from sim.errors import ScenarioError
 from sim.runner import DEFAULT_CHUNK_PATHS, ENGINES
 from sim.sizing_cli import (
     EXIT_BAD_INPUT,
     SENSITIVITY_PATHS,
-    _Parser,
-    _write_or_exit,
+    OneLineParser,
     cluster_options,
     executor_of,
+    write_or_exit,
 )
 from sim.sweep import Grid, load_grid
 from sim.sweep_report import write_sweep
@@ -31,7 +38,7 @@ CELLS_AT_ONCE = 2  # the next cell's blocks run while the last one is summarised
 
 def sweep_main(argv: list[str] | None = None) -> int:
     """Size every cell of a grid and write the comparison; exit 1 if some cells failed, 2 on bad input."""
-    parser = _Parser(
+    parser = OneLineParser(
         prog="sweep.py", description="Size a fund for every cell of a grid of scenarios."
     )
     parser.add_argument("grid", help="grid TOML file (see sim/sweeps/)")
@@ -42,6 +49,7 @@ def sweep_main(argv: list[str] | None = None) -> int:
     parser.add_argument("--confidence", type=open_probability)
     parser.add_argument("--sensitivity-paths", type=non_negative_int, help="0 skips them")
     parser.add_argument("--chunk-paths", type=positive_int, help="paths per seed block")
+    memory_option(parser)
     cluster_options(parser.add_mutually_exclusive_group())
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
@@ -54,13 +62,16 @@ def sweep_main(argv: list[str] | None = None) -> int:
     for cell in grid.cells:
         if cell.problem:
             print(f"bad cell {cell.name}: {cell.problem}", file=sys.stderr)
+        elif cell.scenario is not None:  # a note if its blocks are cut to fit (if none fits: failed)
+            with contextlib.suppress(ScenarioError):
+                fitted_chunk_paths(cell.scenario, settings.chunk_paths, settings.max_memory_mb, cell.name)
     started = time.perf_counter()
     with executor_of(args, dask=True) as executor:
         where = executor.describe()
         outcomes = run_sweep(
             grid, settings, executor, args.out, not args.no_progress, CELLS_AT_ONCE
         )
-    written = _write_or_exit(lambda: write_sweep(grid, settings, outcomes, args.out), args.out)
+    written = write_or_exit(lambda: write_sweep(grid, settings, outcomes, args.out), args.out)
     failed = [o for o in outcomes if o.summary is None]
     for outcome in failed:
         if outcome.cell.scenario is not None:  # a run that failed (bad files were named above)
@@ -99,6 +110,7 @@ def settings_of(args: argparse.Namespace, grid: Grid) -> Settings:
         if sensitivity is None
         else sensitivity,
         chunk_paths=setting("chunk_paths", positive_int, DEFAULT_CHUNK_PATHS),
+        max_memory_mb=args.max_memory_mb,
     )
 
 

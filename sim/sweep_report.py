@@ -12,7 +12,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from sim import report
-from sim.charts import _png, plt
+from sim.charts import plt, png_bytes
 from sim.sweep import Grid
 from sim.sweep_run import Outcome, Settings, headline_figures
 
@@ -139,7 +139,7 @@ def grouped_bars(values: list[tuple[dict, float, float, float]], ylabel: str) ->
         ax.set_visible(False)
     for ax in axes[:, 0]:
         ax.set_ylabel(ylabel, fontsize="small")
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def _variant(row: dict) -> str:

@@ -17,6 +17,7 @@ import tomli_w
 from tqdm import tqdm
 
 from sim.fund_study import size_fund
+from sim.limits import DEFAULT_MEMORY_MB, fit_chunk_paths
 from sim.parallel import Executor, Job, Task
 from sim.path_figures import Piece
 from sim.runner import Plan
@@ -25,7 +26,8 @@ from sim.sweep import Cell, Grid
 
 @dataclass(frozen=True)
 class Settings:
-    """What every cell of a sweep is run with (seed None: each cell's scenario seed)."""
+    """What every cell of a sweep is run with (seed None: each cell's scenario seed; a process may use
+    `max_memory_mb`, so a cell whose blocks would not fit runs fewer paths a block, as size_fund.py)."""
 
     paths: int
     seed: int | None
@@ -33,12 +35,14 @@ class Settings:
     confidence: float
     sensitivity_paths: int
     chunk_paths: int
+    max_memory_mb: int = DEFAULT_MEMORY_MB
 
     def plan(self, cell: Cell) -> Plan:
-        """The cell's run plan."""
+        """The cell's run plan (a ScenarioError if even one path a block would not fit)."""
         assert cell.scenario is not None
         seed = cell.scenario.seed if self.seed is None else self.seed
-        return Plan(seed, self.engine, self.paths, self.chunk_paths)
+        chunk_paths = fit_chunk_paths(cell.scenario, self.chunk_paths, self.max_memory_mb)
+        return Plan(seed, self.engine, self.paths, chunk_paths)
 
 
 @dataclass(frozen=True)

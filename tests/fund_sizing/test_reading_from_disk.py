@@ -1,6 +1,7 @@
 """The kept figures live on disk and are read back a chunk at a time: the answers are exactly those of
 the whole columns in memory, however the columns are cut."""
 
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,7 @@ from hypothesis import strategies as st
 
 import sim
 from sim import column_stats, path_figures
-from sim.column_stats import above, moments, order_statistics
+from sim.column_stats import Sketch, Tally, above, moments, order_statistics
 from sim.fund_study import size_fund
 from sim.path_figures import PathFigures, PathStore
 from sim.runner import Plan, book_of
@@ -124,3 +125,66 @@ def test_columns_are_the_per_path_numbers_the_summary_reads():
     columns = figures.columns()
     assert list(columns["total"]) == [13, 17, 1] and list(columns["worst_year"]) == [11, 14, 6]
     assert list(columns["year 2"]) == [2, 4, -6] and list(columns["payout"]) == [3, 7, -1]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.integers(-(2**62), 2**62) | st.integers(-70, 70) | st.sampled_from([0, 2**40]),
+        min_size=1,
+        max_size=300,
+    ),
+    st.integers(1, 50),
+    st.integers(1, 40),
+    st.data(),
+)
+def test_sketches_of_pieces_add_up_to_the_whole_and_lead_to_the_same_order_statistics(
+    numbers, piece, fits, data
+):
+    values = np.array(numbers, dtype=np.int64)
+    tally = Tally()
+    for first in range(0, values.size, piece):  # pieces sketched apart, as workers do
+        tally.add(Sketch.of({"v": values[first : first + piece]}, spread=["v"]))
+    assert tally.paths == values.size
+    assert tally.moments == moments(chunked(values, 7), spread=["v"])
+    ranks = data.draw(st.lists(st.integers(1, values.size), min_size=1, max_size=6))
+    at = order_statistics(chunked(values, 13), {"v": ranks}, fits=fits, tally=tally)["v"]
+    ordered = np.sort(values)
+    assert at == {k: int(ordered[k - 1]) for k in ranks}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.floats(-1e300, 1e300) | st.sampled_from([0.0, -0.0, 5e-324, 0.1]), min_size=1),
+    st.integers(1, 30),
+)
+def test_float_sums_are_exact_so_pieces_add_up_to_the_whole(numbers, piece):
+    values = np.array(numbers, dtype=np.float64)
+    tally = Tally()
+    for first in range(0, values.size, piece):
+        tally.add(Sketch.of({"v": values[first : first + piece]}))
+    assert tally.moments["v"].total == sum(map(Fraction, numbers))
+    ranks = sorted({1, values.size, (values.size + 1) // 2})
+    at = order_statistics(chunked(values, 11), {"v": ranks}, fits=4, tally=tally)["v"]
+    assert [at[k] == np.sort(values)[k - 1] for k in ranks] == [True] * len(ranks)
+
+
+def test_a_summary_from_the_workers_sketches_equals_one_read_wholly_from_disk(city):
+    scenario = sim.load(city("beijing"))
+    plan = Plan(seed=4, engine="vector", paths=300, chunk_paths=100)
+    sizing = size_fund(scenario, plan)
+    assert sizing.figures.tally is not None
+    unsketched = PathStore(300, scenario.horizon_years)
+    for first in (0, 100, 200):
+        unsketched.put(first, sizing.figures.read(first, first + 100))
+    assert unsketched.tally is None
+    again = summarise(
+        scenario,
+        unsketched,
+        engine="vector",
+        seed=4,
+        chunk_paths=100,
+        book=book_of(scenario),
+        confidence=0.99,
+    ) | centre_summary(scenario, unsketched)
+    assert again == sizing.summary
