@@ -171,12 +171,13 @@ class PathStore:
         self._row_bytes = 8 * sum(self._widths)
         self._file = tempfile.TemporaryFile(prefix="size_fund_paths_")
         self._tally: Tally | None = Tally()
+        self._kinds = {name: c.dtype.kind for name, c in self._layout.columns().items()}
 
     def put(self, first: int, piece: PathFigures, sketch: Sketch | None = None) -> None:
         """Write a piece's paths into place, starting at path `first`, and count in its sketch."""
-        if self._tally is not None and sketch is not None:
+        if self._tally is not None and sketch is not None and sketch.kinds == self._kinds:
             self._tally.add(sketch)
-        else:  # a piece without its sketch: the summary reads everything from the file
+        else:  # no sketch, or one of numbers of another kind than the file's: read it all from the file
             self._tally = None
         rows = np.column_stack([_bits(a).reshape(piece.paths, -1) for a in astuple(piece)])
         self._file.seek(first * self._row_bytes)
