@@ -271,11 +271,16 @@ def sweep(args: argparse.Namespace) -> int:
         }
         for executor in (one, two):  # warm: the workers' imports are not part of the work
             run_sweep(grid, settings, executor, Path(out))
+        cpu = {"client": 0.0, "workers": 0.0}  # the two-worker sweep's CPU seconds, by process
         for _ in range(args.repeat):  # back to back, so they see the same machine load
             for name, (executor, at_once) in ways.items():
+                client, workers = _cpu_seconds(), sum(two.client.run(_cpu_seconds).values())
                 started = time.perf_counter()
                 run_sweep(grid, settings, executor, Path(out), cells_at_once=at_once)
                 runs[name].append(time.perf_counter() - started)
+                if name == "dask_2":
+                    cpu["client"] += _cpu_seconds() - client
+                    cpu["workers"] += sum(two.client.run(_cpu_seconds).values()) - workers
     for name, seconds in runs.items():
         figures[f"{name}_paths_per_s"] = paths / min(seconds)
     figures["speedup_2_workers"] = figures["dask_2_paths_per_s"] / figures["dask_1_paths_per_s"]
@@ -283,6 +288,9 @@ def sweep(args: argparse.Namespace) -> int:
     figures["overhead_serial_vs_pool"] = (
         figures["pool_2_paths_per_s"] / figures["dask_2_serial_paths_per_s"] - 1
     )
+    # what the client's process (the sweep, its summaries, the scheduler) takes from the workers' cores:
+    # a share of CPU time, which other users of a shared machine do not change as they do wall time
+    figures["client_cpu_share_dask_2"] = cpu["client"] / (cpu["client"] + cpu["workers"])
     print(
         f"sweep {SWEEP.name}: {len(grid.cells)} cells x {settings.paths:,} paths, best of {args.repeat}\n"
         f"Dask LocalCluster, 1 worker:   {figures['dask_1_paths_per_s']:>10,.0f} paths/s\n"
@@ -293,11 +301,19 @@ def sweep(args: argparse.Namespace) -> int:
         f" (one cell at a time)\n"
         f"Dask's overhead against the pool: {figures['overhead_vs_pool']:+.1%} as the sweep runs, "
         f"{figures['overhead_serial_vs_pool']:+.1%} one cell at a time (goal <= 15%)\n"
+        f"the client's process used {figures['client_cpu_share_dask_2']:.1%} of the CPU time of the "
+        f"two-worker sweep (the workers the rest)\n"
         f"(load average when the run started: {figures['load_average_1min']:.2f} on this machine)"
     )
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
     return 0
+
+
+def _cpu_seconds() -> float:
+    """CPU time used by this process so far (all its threads), user and system."""
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    return used.ru_utime + used.ru_stime
 
 
 def _parser() -> argparse.ArgumentParser:
