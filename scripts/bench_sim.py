@@ -13,7 +13,8 @@ The machine may be shared: each rate is the best of --repeat runs, and ratios ar
     python scripts/bench_sim.py --sweep [--sweep-paths 4000] [--repeat 3]
 
 measures instead the sweep of sim/sweeps/province.toml on Dask LocalClusters of one and two workers
-(speed-up) and the same cells on a plain pool of two processes (the distributed path's overhead).
+(speed-up) and the same cells on a plain pool of two processes (the distributed path's overhead), and
+the client process's share of the two-worker sweep's CPU time (what it takes from the workers).
 --whole-run measures the whole size_fund script (run, summary, charts, report, paths.csv) on a realistic
 book instead (sim/bench_whole.py): its marginal loan-paths/s against NumPy's normals/s, the cost of the
 default sensitivity runs, peak memory at two path counts, and identical results across --workers.
