@@ -39,17 +39,20 @@ def gunicorn_serving(tmp_path: Path, arrange: Callable[[str], T], workers: int =
         env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # a busy 2-core machine starts three workers slowly
         while True:
             try:
-                with urllib.request.urlopen(f"{base}/catalogue", timeout=2) as response:
+                with urllib.request.urlopen(f"{base}/catalogue", timeout=5) as response:
                     if response.status == 200:
                         break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("gunicorn did not start: " + server.stderr.read().decode()[-2000:]) from None
+                    os.killpg(server.pid, signal.SIGTERM)  # its stderr ends only when it does
+                    _, errors = server.communicate(timeout=20)
+                    raise RuntimeError("gunicorn did not start: " + errors.decode()[-2000:]) from None
                 time.sleep(0.2)
         yield base, arranged
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=20)
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=20)

@@ -432,8 +432,7 @@ def register_bidder(
     if not exempt:
         record_movement(session, Movement.DEPOSIT_PAID, amount_fen=auction.deposit_fen, now=now,
                         case_id=auction.case_id, institution_id=institution_id,
-                        reference=f"auction:{auction.id}:deposit:{institution_id}",
-                        memo=f"Deposit for auction {auction.id} (round {auction.round_no}) by {bidder.code}")
+                        reference=f"auction:{auction.id}:deposit:{institution_id}")
     return bidder
 
 

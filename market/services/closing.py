@@ -32,7 +32,7 @@ from market.domain.auction import (
     holders_who_may_match,
 )
 from market.domain.ledger import Movement
-from market.domain.money import format_yuan
+from market.domain.reasons import SystemReason
 from market.domain.roles import Role
 from market.domain.rules import RuleBroken
 from market.domain.workflow import CaseState
@@ -165,13 +165,11 @@ def record_payment(
     deposit = winner.deposit_fen if winner.deposit_status == DepositStatus.HELD else 0
     if deposit:
         record_movement(session, Movement.DEPOSIT_APPLIED, amount_fen=deposit, now=now, case_id=case.id,
-                        institution_id=winner.institution_id, reference=f"auction:{auction.id}:applied",
-                        memo=f"Deposit of {winner.code} applied to the price of auction {auction.id}")
+                        institution_id=winner.institution_id, reference=f"auction:{auction.id}:applied")
         winner.deposit_status, winner.released_at = DepositStatus.APPLIED, now
     if price - deposit > 0:
         record_movement(session, playbook.payment, amount_fen=price - deposit, now=now, case_id=case.id,
-                        institution_id=winner.institution_id, reference=f"auction:{auction.id}:payment",
-                        memo=f"Balance of the price of auction {auction.id} ({format_yuan(price)})")
+                        institution_id=winner.institution_id, reference=f"auction:{auction.id}:payment")
     move_case(session, case, playbook.paid, actor=actor, now=now, rules=rules.disposal,
               recovery_fen=price, buyer_institution_id=winner.institution_id,
               detail={"auction_id": auction.id, "price_fen": price})
@@ -199,17 +197,14 @@ def record_default(
         record_movement(
             session, Movement.DEPOSIT_FORFEITED, amount_fen=winner.deposit_fen, now=now, case_id=case.id,
             institution_id=winner.institution_id, reference=f"auction:{auction.id}:forfeit",
-            memo=(f"Deposit of {winner.code}, winner of round {auction.round_no}, forfeited for not paying "
-                  f"by {auction.payment_due_at.isoformat(timespec='minutes')}; kept for case {case.reference} "
-                  "to cover the costs of the re-run, then its shortfall (SPC art. 24)"),
         )
         winner.deposit_status, winner.released_at = DepositStatus.FORFEITED, now
     session.add(AuctionBar(case_id=case.id, institution_id=winner.institution_id, auction_id=auction.id,
-                           barred_at=now, reason=f"Did not pay for round {auction.round_no} by the deadline."))
+                           barred_at=now, reason=SystemReason.WINNER_DID_NOT_PAY))
     auction.status = AuctionStatus.DEFAULTED
     move_case(session, case, playbook.defaulted, actor=actor, now=now, rules=rules.disposal,
-              reason=f"The winner of round {auction.round_no} did not pay by the deadline.",
-              detail={"auction_id": auction.id, "forfeited_fen": winner.deposit_fen})
+              reason=SystemReason.WINNER_DID_NOT_PAY,
+              detail={"auction_id": auction.id, "round": auction.round_no, "forfeited_fen": winner.deposit_fen})
     _audit(session, auction, "winner_defaulted", now, actor, AuctionStatus.AWARDED,
            {"institution_id": winner.institution_id, "forfeited_fen": winner.deposit_fen})
     return True
@@ -282,7 +277,7 @@ def _fail(session, auction, case, *, now, actor, rules) -> None:
     auction.status = AuctionStatus.FAILED
     _release_deposits(session, auction, now=now, keep=set())
     move_case(session, case, PLAYBOOKS[auction.kind].failed, actor=actor, now=now, rules=rules.disposal,
-              reason=f"No valid bid in auction round {auction.round_no} (流拍).", detail={"auction_id": auction.id})
+              reason=SystemReason.NO_VALID_BID, detail={"auction_id": auction.id, "round": auction.round_no})
     _audit(session, auction, "auction_failed", now, actor, AuctionStatus.OPEN, {})
 
 
@@ -304,8 +299,7 @@ def _release_deposits(session, auction, *, now, keep: set[int]) -> int:
             continue
         record_movement(session, Movement.DEPOSIT_REFUNDED, amount_fen=bidder.deposit_fen, now=now,
                         case_id=auction.case_id, institution_id=bidder.institution_id,
-                        reference=f"auction:{auction.id}:refund:{bidder.institution_id}",
-                        memo=f"Deposit of {bidder.code} refunded after auction {auction.id}")
+                        reference=f"auction:{auction.id}:refund:{bidder.institution_id}")
         bidder.deposit_status, bidder.released_at = DepositStatus.REFUNDED, now
         released += 1
     return released

@@ -180,7 +180,7 @@ def record_buyer_payment(session: so.Session, case_id: int, *, actor: Actor, now
     move_case(session, case, CaseAction.BUYER_PAID, actor=actor, now=now, detail={"amount_fen": price})
     record_movement(session, Movement.BUYER_PAYMENT, amount_fen=price, now=now, case_id=case.id,
                     institution_id=case.buyer_institution_id,
-                    reference=f"negotiated-sale:{case.id}:payment", memo=f"{case.reference} negotiated sale")
+                    reference=f"negotiated-sale:{case.id}:payment")
     return case
 
 

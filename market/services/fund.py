@@ -209,8 +209,7 @@ def close_year(session: so.Session, year: int, *, actor: Actor, now: datetime) -
         left = budget_left_fen(session, year, line)
         lapsed[line] = left
         if left > 0:
-            record_movement(session, Movement.BUDGET_LAPSED, amount_fen=left, now=now, year=year, line=line,
-                            memo=f"Year-end {year}")
+            record_movement(session, Movement.BUDGET_LAPSED, amount_fen=left, now=now, year=year, line=line)
     fund_year.closed_at = now
     fund_year.closed_by_id = actor.user.id if actor.user else None
     record_event(session, actor=actor, entity="fund", entity_id=fund_year.id, action="year_closed", now=now,
@@ -283,8 +282,7 @@ def pay_queue(session: so.Session, *, actor: Actor, now: datetime) -> PaymentRun
         if payment.paid_fen:
             transaction = record_movement(session, Movement.CLAIM_PAID, amount_fen=payment.paid_fen, now=now,
                                           claim_id=claim.id, year=year, line=line,
-                                          institution_id=claim.institution_id, case_id=claim.case_id,
-                                          memo=f"Claim {claim.id}")
+                                          institution_id=claim.institution_id, case_id=claim.case_id)
             session.add(ClaimPayment(claim_id=claim.id, amount_fen=payment.paid_fen, year=year, paid_at=now,
                                      ledger_transaction_id=transaction.id))
             cash -= payment.paid_fen

@@ -35,6 +35,7 @@ from market.domain.licensing import (
     recordal_due_on,
 )
 from market.domain.money import fen_to_decimal_string
+from market.domain.reasons import SystemReason
 from market.domain.roles import Role
 from market.domain.royalty_csv import CsvLineRefused, CsvRejected, parse_payment_csv
 from market.domain.rules import DEFAULT_RULES, DisposalRules, RuleBroken
@@ -294,7 +295,7 @@ def close_licence_round(session: so.Session, round_id: int, *, actor: Actor, now
         raise OffersSealed()
     offers = active_offers(licence_round)
     if not offers:
-        _fail(session, licence_round, "No offers were received by the deadline.", actor=actor, now=now)
+        _fail(session, licence_round, SystemReason.NO_LICENCE_OFFERS, actor=actor, now=now)
         return licence_round
     _step(licence_round, "close")
     licence_round.closed_at = now
@@ -347,14 +348,14 @@ def decide_pledgee_consent(session: so.Session, round_id: int, *, consent: bool,
         reason = reason_for_refusing(reason)
         _audit(session, actor, "licence_round", licence_round.id, "pledgee_consent_refused", now,
                reason=reason)
-        _fail(session, licence_round, f"The pledgee bank refused consent: {reason}",
+        _fail(session, licence_round, SystemReason.PLEDGEE_REFUSED_CONSENT,
               actor=Actor.system(), now=now)
         return licence_round
     licence_round.pledgee_consent_at = now
     licence_round.pledgee_consent_by_id = actor.user.id
     licence_round.pledgee_consent_ref = reference.strip()
     _audit(session, actor, "licence_round", licence_round.id, "pledgee_consented", now,
-           reference=reference.strip(), basis="Civil Code art. 444")
+           reference=reference.strip())
     return licence_round
 
 
@@ -482,8 +483,7 @@ def _receive(session, licence: Licence, *, kind: PaymentKind, received_on: date,
     session.flush()
     record_movement(session, Movement.LICENCE_INCOME, amount_fen=amount_fen, now=now, case_id=licence.case_id,
                     institution_id=licence.licensee_institution_id,
-                    reference=f"licence-payment:{payment.id}",
-                    memo=f"{kind.value} under licence {licence.contract_ref} ({reference})")
+                    reference=f"licence-payment:{payment.id}")
     _audit(session, actor, "licence", licence.id, f"{kind.value}_received", now,
            amount=fen_to_decimal_string(amount_fen), reference=reference, received_on=received_on.isoformat())
     return payment
@@ -504,8 +504,7 @@ def _royalty(session, licence, received_on, amount_fen, reference, sales, source
     case = lock_case_row(session, licence.case_id)
     payment = _receive(session, licence, kind=PaymentKind.ROYALTY, received_on=received_on, amount_fen=amount_fen,
                        reference=reference, reported_sales_fen=sales, source=source, actor=actor, now=now)
-    add_later_recovery(session, case, amount_fen, now, actor=actor,
-                       memo=f"Royalty under licence {licence.contract_ref} ({reference})")
+    add_later_recovery(session, case, amount_fen, now, actor=actor)
     return payment
 
 
