@@ -66,7 +66,10 @@ def page_refusal(error: Refusal):
     if not (form is not None and isinstance(field, str) and field in form):
         flash(error_message(error), "error")
     g.refusal = error
-    return current_app.dispatch_request()  # the same view again, in a unit of work of its own
+    response = current_app.make_response(current_app.dispatch_request())  # the same view, in a unit of work of its own
+    if response.status_code == 200:  # the page again, answering with what the refusal is (422, 409, 403 …)
+        response.status_code = error.kind.value
+    return response
 
 
 def init_app(app: Flask) -> None:
