@@ -5,6 +5,7 @@ tests/sim/test_compensation_twin.py checks it against the scalar rule on thousan
 
 from __future__ import annotations
 
+import functools
 import math
 from fractions import Fraction
 
@@ -79,10 +80,49 @@ def largest_remainder(
 
 def split_by_layer(loss: np.ndarray, shares: LayerShares) -> np.ndarray:
     """Each loss split over the four layers by largest remainder: shape (n, 4), rows sum to the loss."""
+    numerators, common = _layer_weights(shares)
+    if common > TABLE_DENOMINATOR:
+        return largest_remainder(loss, numerators[None, :], common)
+    # loss = q x common + r splits as q x numerators plus the split of r: the floors' remainders, and
+    # so the fen handed out by largest remainder, depend on r alone (a table of common rows)
+    loss = np.asarray(loss, dtype=INT)
+    q = loss // common
+    return q[:, None] * numerators + _remainder_splits(tuple(numerators.tolist()), common)[loss - q * common]
+
+
+TABLE_DENOMINATOR = 1 << 14  # layer shares over a denominator up to this split through a table
+
+
+def _layer_weights(shares: LayerShares) -> tuple[np.ndarray, int]:
+    """The layers' shares as integer numerators over their least common denominator."""
     fractions = [shares.of(layer) for layer in LAYERS]
     common = math.lcm(*(f.denominator for f in fractions))
-    numerators = np.array([f.numerator * (common // f.denominator) for f in fractions], dtype=INT)
-    return largest_remainder(loss, numerators[None, :], common)
+    return np.array([f.numerator * (common // f.denominator) for f in fractions], dtype=INT), common
+
+
+@functools.lru_cache(maxsize=16)
+def _remainder_splits(numerators: tuple[int, ...], common: int) -> np.ndarray:
+    """(common, layers): the largest-remainder split of every total below the common denominator."""
+    table = largest_remainder(np.arange(common, dtype=INT), np.array([numerators], dtype=INT), common)
+    table.flags.writeable = False
+    return table
+
+
+def fen_share_by_column(amounts: np.ndarray, shares: list[Fraction]) -> np.ndarray:
+    """Column j of (n, columns) amounts times shares[j], each rounded down to the fen (loss.fen_share)."""
+    out = np.empty_like(amounts)
+    for j, share in enumerate(shares):
+        num, den = share.numerator, share.denominator
+        column = amounts[:, j]
+        if num == den:
+            out[:, j] = column
+        elif num == 0:
+            out[:, j] = 0
+        elif column.size == 0 or int(column.max()) <= np.iinfo(INT).max // num:
+            out[:, j] = column * num // den  # a scalar divisor: NumPy divides without a division per row
+        else:
+            out[:, j] = mul_div_floor(column, num, den)[0]
+    return out
 
 
 def compute_claims(loss: np.ndarray, shares: LayerShares, policy: CompensationPolicy) -> np.ndarray:
@@ -91,8 +131,7 @@ def compute_claims(loss: np.ndarray, shares: LayerShares, policy: CompensationPo
     losses = split_by_layer(loss, shares)
     kept = [1 - shares.passed_on(layer) for layer in LAYERS]  # each layer at once, in fen_share steps
     ratio = [Fraction(policy.ratio_of(layer)) for layer in LAYERS]
-    base = mul_div_floor(losses, *_fractions(kept))[0]
-    claims = mul_div_floor(base, *_fractions(ratio))[0]
+    claims = fen_share_by_column(fen_share_by_column(losses, kept), ratio)
     for j, layer in enumerate(LAYERS):
         cap = policy.cap_of(layer)
         if cap is not None:
@@ -105,14 +144,6 @@ def compute_claims(loss: np.ndarray, shares: LayerShares, policy: CompensationPo
             capped = np.full(int(over.sum()), cap, dtype=INT)
             claims[over] = largest_remainder(capped, claims[over], total[over])
     return claims
-
-
-def _fractions(shares: list[Fraction]) -> tuple[np.ndarray, np.ndarray]:
-    """Numerators and denominators of a row of fractions, as int64 rows."""
-    return (
-        np.array([f.numerator for f in shares], dtype=INT)[None, :],
-        np.array([f.denominator for f in shares], dtype=INT)[None, :],
-    )
 
 
 def interest_subsidy(interest_paid: np.ndarray, share: Fraction, cap_fen: int | None) -> np.ndarray:

@@ -254,7 +254,9 @@ def claim_table(
     path, day, cash_day, principal, loss, early = (
         a[claimed] for a in (path, day, cash_day, principal, loss, early)
     )
-    final = compute_claims(loss, layers, comp.policy)
+    final = np.zeros((loss.size, len(LAYERS)), dtype=np.int64)  # no loss, no claim on it
+    lost = np.flatnonzero(loss > 0)
+    final[lost] = compute_claims(loss[lost], layers, comp.policy)
     first = final.copy()
     revise = np.full(loss.size, NEVER, dtype=np.int64)
     file_day = cash_day
