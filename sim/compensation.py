@@ -80,14 +80,19 @@ def largest_remainder(
 
 def split_by_layer(loss: np.ndarray, shares: LayerShares) -> np.ndarray:
     """Each loss split over the four layers by largest remainder: shape (n, 4), rows sum to the loss."""
+    return _split_by_layer(np.asarray(loss, dtype=INT), shares).T
+
+
+def _split_by_layer(loss: np.ndarray, shares: LayerShares) -> np.ndarray:
+    """split_by_layer, layer by layer: shape (4, n), each layer's parts contiguous."""
     numerators, common = _layer_weights(shares)
     if common > TABLE_DENOMINATOR:
-        return largest_remainder(loss, numerators[None, :], common)
+        return np.ascontiguousarray(largest_remainder(loss, numerators[None, :], common).T)
     # loss = q x common + r splits as q x numerators plus the split of r: the floors' remainders, and
-    # so the fen handed out by largest remainder, depend on r alone (a table of common rows)
-    loss = np.asarray(loss, dtype=INT)
+    # so the fen handed out by largest remainder, depend on r alone (a table of common columns)
     q = loss // common
-    return q[:, None] * numerators + _remainder_splits(tuple(numerators.tolist()), common)[loss - q * common]
+    table = _remainder_splits(tuple(numerators.tolist()), common)
+    return numerators[:, None] * q + np.take(table, loss - q * common, axis=1)
 
 
 TABLE_DENOMINATOR = 1 << 14  # layer shares over a denominator up to this split through a table
@@ -102,46 +107,43 @@ def _layer_weights(shares: LayerShares) -> tuple[np.ndarray, int]:
 
 @functools.lru_cache(maxsize=16)
 def _remainder_splits(numerators: tuple[int, ...], common: int) -> np.ndarray:
-    """(common, layers): the largest-remainder split of every total below the common denominator."""
-    table = largest_remainder(np.arange(common, dtype=INT), np.array([numerators], dtype=INT), common)
+    """(layers, common): the largest-remainder split of every total below the common denominator."""
+    totals = np.arange(common, dtype=INT)
+    table = np.ascontiguousarray(largest_remainder(totals, np.array([numerators]), common).T)
     table.flags.writeable = False
     return table
 
 
-def fen_share_by_column(amounts: np.ndarray, shares: list[Fraction]) -> np.ndarray:
-    """Column j of (n, columns) amounts times shares[j], each rounded down to the fen (loss.fen_share)."""
-    out = np.empty_like(amounts)
-    for j, share in enumerate(shares):
-        num, den = share.numerator, share.denominator
-        column = amounts[:, j]
-        if num == den:
-            out[:, j] = column
-        elif num == 0:
-            out[:, j] = 0
-        elif column.size == 0 or int(column.max()) <= np.iinfo(INT).max // num:
-            out[:, j] = column * num // den  # a scalar divisor: NumPy divides without a division per row
-        else:
-            out[:, j] = mul_div_floor(column, num, den)[0]
-    return out
+def fen_share_of_row(amounts: np.ndarray, share: Fraction) -> np.ndarray:
+    """fen_share of a contiguous row of amounts, dividing by a scalar (NumPy needs no division per
+    element then) unless the products could pass 64 bits."""
+    num, den = share.numerator, share.denominator
+    if num == den:
+        return amounts
+    if num == 0:
+        return np.zeros_like(amounts)
+    if amounts.size == 0 or int(amounts.max()) <= np.iinfo(INT).max // num:
+        return amounts * num // den
+    return mul_div_floor(amounts, num, den)[0]
 
 
 def compute_claims(loss: np.ndarray, shares: LayerShares, policy: CompensationPolicy) -> np.ndarray:
     """Claims per layer for each principal loss, after per-layer and per-loan caps: shape (n, 4)."""
-    loss = np.asarray(loss, dtype=INT)
-    losses = split_by_layer(loss, shares)
-    kept = [1 - shares.passed_on(layer) for layer in LAYERS]  # each layer at once, in fen_share steps
-    ratio = [Fraction(policy.ratio_of(layer)) for layer in LAYERS]
-    claims = fen_share_by_column(fen_share_by_column(losses, kept), ratio)
-    for j, layer in enumerate(LAYERS):
+    losses = _split_by_layer(np.asarray(loss, dtype=INT), shares)
+    claims = np.empty_like(losses)
+    for j, layer in enumerate(LAYERS):  # each layer's loss, kept share, ratio, in fen_share steps
+        base = fen_share_of_row(losses[j], 1 - shares.passed_on(layer))
+        claims[j] = fen_share_of_row(base, Fraction(policy.ratio_of(layer)))
         cap = policy.cap_of(layer)
         if cap is not None:
-            np.minimum(claims[:, j], cap, out=claims[:, j])
+            np.minimum(claims[j], cap, out=claims[j])
+    claims = claims.T  # (n, 4) from here
     cap = policy.cap_per_loan_fen
     if cap is not None:
         total = claims.sum(axis=1)
-        over = total > cap
-        if over.any():
-            capped = np.full(int(over.sum()), cap, dtype=INT)
+        over = np.flatnonzero(total > cap)
+        if over.size:
+            capped = np.full(over.size, cap, dtype=INT)
             claims[over] = largest_remainder(capped, claims[over], total[over])
     return claims
 

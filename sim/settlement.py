@@ -9,7 +9,7 @@ Both engines follow this calendar, so they differ only in how cases reach it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -71,6 +71,17 @@ class ClaimTable:
     revise_batch: np.ndarray  # NEVER when the claim was filed on the final loss
     due_first: np.ndarray  # the claim as filed (> 0)
     due_final: np.ndarray  # after the recovery; never above due_first
+    # the rows approved and revised at each settlement date, per horizon (several funds settle one table)
+    _schedules: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def schedule(self, last: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """The rows approved, and the rows revised, at each settlement date 0..last, in table order."""
+        if last not in self._schedules:
+            self._schedules[last] = (
+                _by_batch(self.approve_batch, last),
+                _by_batch(self.revise_batch, last),
+            )
+        return self._schedules[last]
 
 
 @dataclass(frozen=True)
@@ -114,7 +125,7 @@ def settle(
         n_paths * n_layers, dtype=np.int64
     )  # per institution (path, layer)
     last = years * per_year
-    approving, revising = _by_batch(claims.approve_batch, last), _by_batch(claims.revise_batch, last)
+    approving, revising = claims.schedule(last)
     owing = np.zeros(due.shape, dtype=bool)  # approved, not lapsed, and still owed: the queue
     for batch in range(1, last + 1):
         year = (batch - 1) // per_year
@@ -169,9 +180,10 @@ def settle(
             closed[new] = True
             owing[new] = False
         balance_end[:, year] = balance
-    approved = claims.approve_batch <= years * per_year
-    still_owed = np.where(approved & ~closed, due - paid, 0)
-    lapsed = np.where(closed, np.maximum(due - paid, 0), 0)
+    # the queue holds exactly the approved, unlapsed claims still owed; what lapsed was closed
+    owed_rows, closed_rows = np.flatnonzero(owing), np.flatnonzero(closed)
+    left_over = np.maximum(due[closed_rows] - paid[closed_rows], 0)
+    later = np.flatnonzero(claims.approve_batch > last)
     return FundTotals(
         payout_fen=payout,
         clawback_fen=clawback,
@@ -179,10 +191,10 @@ def settle(
         claims_fen=demand,
         balance_end_fen=balance_end,
         budget_exhausted=short,
-        waiting_fen=_sum_by(path, still_owed, n_paths),
-        lapsed_fen=_sum_by(path, lapsed, n_paths),
-        pending_fen=_sum_by(path, np.where(approved, 0, claims.due_final), n_paths),
-        pending_claims=np.bincount(path[~approved], minlength=n_paths).astype(np.int64),
+        waiting_fen=_sum_by(path[owed_rows], due[owed_rows] - paid[owed_rows], n_paths),
+        lapsed_fen=_sum_by(path[closed_rows], left_over, n_paths),
+        pending_fen=_sum_by(path[later], claims.due_final[later], n_paths),
+        pending_claims=np.bincount(path[later], minlength=n_paths).astype(np.int64),
     )
 
 
