@@ -10,11 +10,12 @@ import numpy as np
 
 from market.domain.loss import LAYERS
 from sim import charts, report
+from sim.budget_lines import LABELS, column_of, line_columns
 from sim.model import Scenario
 from sim.parallel import Executor, Job, run_jobs
 from sim.path_figures import PathStore
 from sim.runner import Plan, book_of
-from sim.sensitivity import Swing, swings, variants
+from sim.sensitivity import LineSwings, Swing, swings, variants
 from sim.sizing import budget_covering, centre_summary, summarise, total_shape
 from sim.subsidy import LINES as SUBSIDY_LINES
 
@@ -25,8 +26,7 @@ class Sizing:
 
     summary: dict
     figures: PathStore
-    swings: tuple[Swing, ...] = ()
-    sensitivity_base_yuan: float | None = None
+    sensitivity: tuple[LineSwings, ...] = ()  # the total's, then each budget line's
 
 
 def size_fund(
@@ -67,30 +67,62 @@ def size_fund(
     summary |= centre_summary(scenario, results[0])
     if not moved:
         return Sizing(summary, results[0])
-    base = budget_covering(base_run, confidence) / 100
-    found = swings(
-        [
-            (n, f, budget_covering(r, confidence) / 100)
-            for (n, f, _), r in zip(moved, moved_runs, strict=True)
+    found = [  # the total first, then each budget line on its own
+        line_swings(name, label, column, base_run, moved, moved_runs, confidence)
+        for name, label, column in [
+            ("total", "all lines together", "total"),
+            *((name, LABELS[name], column) for name, column in line_columns(scenario).items()),
         ]
-    )
+    ]
+    total = found[0]
     summary["sensitivity"] = {
         "paths": base_run.paths,
         "step": step,
-        "base_recommended_yuan": round(base, 2),
-        "inputs": [
+        "base_recommended_yuan": round(total.base_yuan, 2),
+        "inputs": _swing_rows(total.swings),
+        "by_line": [
             {
-                "input": s.input,
-                "label": s.label,
-                "low_factor": s.low_factor,
-                "high_factor": s.high_factor,
-                "recommended_low_yuan": round(s.low_yuan, 2),
-                "recommended_high_yuan": round(s.high_yuan, 2),
+                "line": line.line,
+                "label": line.label,
+                "base_recommended_yuan": round(line.base_yuan, 2),
+                "inputs": _swing_rows(line.swings),
             }
-            for s in found
+            for line in found[1:]
         ],
     }
-    return Sizing(summary, results[0], tuple(found), base)
+    return Sizing(summary, results[0], tuple(found))
+
+
+def line_swings(
+    name: str,
+    label: str,
+    column: str,
+    base_run: PathStore,
+    moved: list[tuple[str, float, Scenario]],
+    moved_runs: list[PathStore],
+    confidence: float,
+) -> LineSwings:
+    """One line's (or the total's) recommended amount on the base run and with each input moved."""
+    base = budget_covering(base_run, confidence, column) / 100
+    ends = [
+        (n, f, budget_covering(run, confidence, column) / 100)
+        for (n, f, _), run in zip(moved, moved_runs, strict=True)
+    ]
+    return LineSwings(name, label, base, tuple(swings(ends)))
+
+
+def _swing_rows(found: tuple[Swing, ...]) -> list[dict]:
+    return [
+        {
+            "input": s.input,
+            "label": s.label,
+            "low_factor": s.low_factor,
+            "high_factor": s.high_factor,
+            "recommended_low_yuan": round(s.low_yuan, 2),
+            "recommended_high_yuan": round(s.high_yuan, 2),
+        }
+        for s in found
+    ]
 
 
 def write_outputs(sizing: Sizing, out: Path) -> dict[str, Path]:
@@ -98,19 +130,23 @@ def write_outputs(sizing: Sizing, out: Path) -> dict[str, Path]:
     out.mkdir(parents=True, exist_ok=True)
     summary, figures = sizing.summary, sizing.figures
     budget = summary["budget"]
-    shape = total_shape(figures, budget["recommended_yuan"])
+    panels = [  # each budget line on its own
+        charts.Panel(
+            line["label"],
+            total_shape(figures, line["recommended_yuan"], column_of(line["line"])),
+            line["recommended_yuan"],
+            line["recommended_ci_yuan"],
+        )
+        for line in budget["lines"]
+    ]
     pngs = {
-        "distribution": charts.distribution(
-            shape, budget["recommended_yuan"], budget["recommended_ci_yuan"], budget["confidence"]
-        ),
-        "budget_curve": charts.budget_curve(
-            shape, budget["recommended_yuan"], budget["confidence"]
-        ),
+        "distribution": charts.distribution(panels, budget["confidence"]),
+        "budget_curve": charts.budget_curve(panels, budget["confidence"]),
         "by_year": charts.by_year(summary["payout_yuan"]["by_year"]),
         "by_layer": charts.by_layer(summary["payout_yuan"]["by_layer"]),
     }
-    if sizing.swings and sizing.sensitivity_base_yuan is not None:
-        pngs["sensitivity"] = charts.tornado(list(sizing.swings), sizing.sensitivity_base_yuan)
+    if sizing.sensitivity:
+        pngs["sensitivity"] = charts.tornado(list(sizing.sensitivity[1:]))
     written = {name: out / f"{name}.png" for name in pngs}
     for name, png in pngs.items():
         written[name].write_bytes(png)

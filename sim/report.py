@@ -131,11 +131,11 @@ def render(summary: dict, charts: dict[str, bytes]) -> str:
         for name, value in key_figures(summary)
     )
     captions = {
-        "distribution": "How much the programme costs over the horizon, across simulated futures.",
-        "budget_curve": "Read off a budget: the chance that payouts plus subsidies exceed it.",
+        "distribution": "How much each budget line costs over the horizon, across simulated futures.",
+        "budget_curve": "Read off a budget for each line: the chance that the line's cost exceeds it.",
         "by_year": "Fund payouts year by year.",
         "by_layer": "Who is compensated: payouts by layer.",
-        "sensitivity": "What moves the recommended budget most (each input moved by 20%, same seed).",
+        "sensitivity": "What moves each line's recommended budget most (each input moved by 20%, same seed).",
     }
     figures = "".join(
         f"<figure><img alt='{name}' src='data:image/png;base64,{base64.b64encode(png).decode()}'>"
@@ -159,18 +159,25 @@ def render(summary: dict, charts: dict[str, bytes]) -> str:
 def _sensitivity_table(sensitivity: dict | None) -> str:
     if not sensitivity:
         return ""
-    rows = "".join(
-        f"<tr><td>{html.escape(row['label'])}</td><td>{yuan(row['recommended_low_yuan'])}</td>"
-        f"<td>{yuan(row['recommended_high_yuan'])}</td></tr>"
-        for row in sensitivity["inputs"]
-    )
     step = sensitivity["step"]
-    return (
-        f"<h2>Sensitivity</h2><p>On {sensitivity['paths']:,} futures with the same seed, the "
-        f"recommended budget is {yuan(sensitivity['base_recommended_yuan'])} with the inputs as "
-        f"given; each input moved down and up by {step:.0%}:</p>"
-        f"<table><tr><th>input</th><th>x {1 - step:g}</th><th>x {1 + step:g}</th></tr>{rows}</table>"
-    )
+    parts = [
+        f"<h2>Sensitivity</h2><p>On {sensitivity['paths']:,} futures with the same seed, each input "
+        f"moved down and up by {step:.0%}: the recommended budget of each line, and of all lines "
+        "together.</p>"
+    ]
+    together = {"label": "all lines together"} | sensitivity
+    for line in [*sensitivity.get("by_line", []), together]:
+        rows = "".join(
+            f"<tr><td>{html.escape(row['label'])}</td><td>{yuan(row['recommended_low_yuan'])}</td>"
+            f"<td>{yuan(row['recommended_high_yuan'])}</td></tr>"
+            for row in line["inputs"]
+        )
+        parts.append(
+            f"<h3>{html.escape(line['label'])}: {yuan(line['base_recommended_yuan'])} with the inputs "
+            f"as given</h3><table><tr><th>input</th><th>x {1 - step:g}</th><th>x {1 + step:g}</th>"
+            f"</tr>{rows}</table>"
+        )
+    return "".join(parts)
 
 
 def _how_run(summary: dict) -> str:

@@ -48,9 +48,10 @@ def covering(values: np.ndarray, confidence: float) -> float:
     return _covering(in_memory(values=values), "values", np.size(values), confidence)
 
 
-def budget_covering(figures: PathStore, confidence: float) -> float:
-    """The smallest total over the horizon (fen) that covers `confidence` of the kept paths."""
-    return _covering(figures.columns, "total", figures.paths, confidence)
+def budget_covering(figures: PathStore, confidence: float, column: str = "total") -> float:
+    """The smallest total over the horizon (fen) that covers `confidence` of the kept paths; of one
+    budget line with `column` (sim.budget_lines.column_of)."""
+    return _covering(figures.columns, column, figures.paths, confidence)
 
 
 def covering_rank(n: int, confidence: float) -> int:
@@ -228,10 +229,10 @@ class TotalShape:
     share_above: np.ndarray
 
 
-def total_shape(figures: PathStore, recommended_yuan: float) -> TotalShape:
+def total_shape(figures: PathStore, recommended_yuan: float, column: str = "total") -> TotalShape:
     """The histogram (10 to 80 bins) and a 400-budget grid reaching past the largest total and the
-    recommended budget, counted a chunk at a time."""
-    total = moments(figures.columns)["total"]
+    recommended budget, counted a chunk at a time; of one budget line's column if given."""
+    total = moments(figures.columns)[column]
     low, high = total.low / 100, total.high / 100
     bins = min(80, max(10, total.n // 20))
     # a single value gets a bar half a million wide on either side, not a sliver of a yuan
@@ -241,7 +242,7 @@ def total_shape(figures: PathStore, recommended_yuan: float) -> TotalShape:
     budgets = np.linspace(max(0.0, low - 0.1 * spread), top + 0.05 * spread, 400)
     counts, covered = np.zeros(bins, dtype=np.int64), np.zeros(budgets.size, dtype=np.int64)
     for chunk in figures.columns():
-        yuan = chunk["total"] / 100
+        yuan = chunk[column] / 100
         counts += np.histogram(yuan, bins=bins, range=edges)[0]
         covered += np.searchsorted(np.sort(yuan), budgets, side="right")
     return TotalShape(

@@ -254,7 +254,9 @@ def claim_table(
     path, day, cash_day, principal, loss, early = (
         a[claimed] for a in (path, day, cash_day, principal, loss, early)
     )
-    final = compute_claims(loss, layers, comp.policy)
+    final = np.zeros((loss.size, len(LAYERS)), dtype=np.int64)  # no loss, no claim on it
+    lost = np.flatnonzero(loss > 0)
+    final[lost] = compute_claims(loss[lost], layers, comp.policy)
     first = final.copy()
     revise = np.full(loss.size, NEVER, dtype=np.int64)
     file_day = cash_day
@@ -268,14 +270,15 @@ def claim_table(
     n_layers = len(LAYERS)
     due_first = first[order].ravel()  # row by row: each loan's layers in layer order
     keep = np.flatnonzero(due_first > 0)
-    rows = order[keep // n_layers]
+    rank, layer = np.divmod(keep, n_layers)
+    rows = order[rank]
     return ClaimTable(
         path=path[rows],
-        layer=keep % n_layers,
+        layer=layer,
         approve_batch=settlement_batch(approve_day, per_year)[rows],
         revise_batch=revise[rows],
         due_first=due_first[keep],
-        due_final=final[order].ravel()[keep],
+        due_final=final.ravel()[rows * n_layers + layer],
     )
 
 
