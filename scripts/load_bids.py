@@ -26,6 +26,7 @@ requests are bounded in count and time and the script stops by itself.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import multiprocessing as mp
 import os
@@ -139,7 +140,7 @@ def start_server(database_url: str, workdir: str, workers: int, worker_class: st
     command += ["--worker-class", worker_class] + (["--threads", str(threads)] if worker_class == "gthread" else [])
     server = subprocess.Popen(command + [app], env=env, cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # three workers importing the app on a busy machine take a while
     while True:
         try:
             status, _ = request(port, "GET", "/api/v1/openapi.json")
@@ -148,13 +149,15 @@ def start_server(database_url: str, workdir: str, workers: int, worker_class: st
         except OSError:
             pass
         if server.poll() is not None or time.monotonic() > deadline:
+            stop_server(server)  # first: its stderr ends only when it has stopped
             raise RuntimeError("gunicorn did not start: " + server.stderr.read().decode()[-2000:])
         time.sleep(0.2)
 
 
 def stop_server(server: subprocess.Popen) -> None:
-    """Stop the gunicorn we started (its own process group)."""
-    os.killpg(server.pid, signal.SIGTERM)
+    """Stop the gunicorn we started (its own process group), if still there."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(server.pid, signal.SIGTERM)
     server.wait(timeout=30)
 
 

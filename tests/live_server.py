@@ -10,7 +10,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TypeVar
 
@@ -47,17 +47,24 @@ def serving(gunicorn: list[str], env: dict[str, str], cwd: Path, ready_path: str
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # a bound for a busy machine, not a timed assertion
         while True:
             try:
-                with urllib.request.urlopen(f"{base}{ready_path}", timeout=2) as response:
+                with urllib.request.urlopen(f"{base}{ready_path}", timeout=10) as response:
                     if response.status == 200:
                         break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
+                    _stop(server)  # first: its stderr ends only when it has stopped
                     raise RuntimeError("gunicorn did not start: " + server.stderr.read().decode()[-2000:]) from None
                 time.sleep(0.2)
         yield base
     finally:
+        _stop(server)
+
+
+def _stop(server: subprocess.Popen) -> None:
+    """Stop gunicorn and its workers (its own process group), if still there."""
+    with suppress(ProcessLookupError):
         os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=20)
+    server.wait(timeout=20)
