@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from importlib import resources
+
 from flask import Flask
 
 from market import cli, config, db, security
@@ -31,6 +33,8 @@ from market.web import (
 BLUEPRINTS = (auth.bp, main.bp, catalogue.bp, cases.bp, operator.bp, auctions.bp, channels.bp, bureau.bp,
               settlement.bp, ledger.bp, audit_trail.bp, tokens.bp, api.bp)
 
+PACKAGE = resources.files("market")
+
 
 class Marketplace(Flask):
     """Flask, with every view run in the request's unit of work (context.dispatch_in_unit_of_work)."""
@@ -44,8 +48,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     """Create the marketplace app; test_config replaces the settings read from the environment."""
     app = Marketplace(
         __name__,
-        template_folder=str(config.PROJECT_ROOT / "templates"),
-        static_folder=str(config.PROJECT_ROOT / "static"),
+        # the top-level templates/ and static/, shipped inside the package (see pyproject.toml)
+        template_folder=str(PACKAGE / "_templates"),
+        static_folder=str(PACKAGE / "_static"),
+        static_url_path="/static",
     )
     app.config.update(security.DEFAULTS)
     app.config.update(test_config if test_config is not None else config.load_config())

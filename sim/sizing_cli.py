@@ -1,4 +1,5 @@
-"""Command lines of scripts/size_fund.py and scripts/compare_scenarios.py (the scripts only call these)."""
+"""Command lines of ipd-size-fund and ipd-compare-scenarios (scripts/size_fund.py and compare_scenarios.py
+call these too)."""
 
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ class _Parser(argparse.ArgumentParser):
 
 def size_fund_main(argv: list[str] | None = None) -> int:
     """Size the fund for one scenario and write the bureau's files; a bad input exits with 2."""
-    parser = _parser("size_fund.py", "Size a risk-compensation fund: summary, report and charts.")
+    parser = _parser("Size a risk-compensation fund: summary, report and charts.")
     parser.add_argument("scenario", help="scenario TOML file")
     _run_options(parser)
     parser.add_argument(
@@ -78,7 +79,7 @@ def size_fund_main(argv: list[str] | None = None) -> int:
 
 def compare_main(argv: list[str] | None = None) -> int:
     """Size several scenarios on the same settings and put them side by side."""
-    parser = _parser("compare_scenarios.py", "Put several fund scenarios side by side.")
+    parser = _parser("Put several fund scenarios side by side.")
     parser.add_argument("scenarios", nargs="+", help="scenario TOML files")
     _run_options(parser)
     args = parser.parse_args(argv)
@@ -172,8 +173,9 @@ def write_comparison(rows: list[dict[str, object]], table: str, out: Path) -> No
     )
 
 
-def _parser(prog: str, description: str) -> _Parser:
-    return _Parser(prog=prog, description=description)
+def _parser(description: str) -> _Parser:
+    # prog is argparse's default, the name it was run by: size_fund.py, or ipd-size-fund when installed
+    return _Parser(description=description)
 
 
 def _run_options(parser: argparse.ArgumentParser) -> None:

@@ -58,8 +58,8 @@ def seed(session: so.Session, now: datetime) -> bool:
         bank_institution = people[bank].institution
         # the finished stories started days ago; the open ones this morning (their bids are in the past)
         opened_at = now - timedelta(days=3) if story in ("awarded", "failed") else now - timedelta(hours=6)
-        case = _case(session, index, reference, title, kind, number, borrower, industry, appraisal * YUAN,
-                     bank_institution, notice_ended_at=opened_at - timedelta(hours=1))
+        case = noticed_case(session, index, reference, title, kind, number, borrower, industry, appraisal * YUAN,
+                            bank_institution, notice_ended_at=opened_at - timedelta(hours=1))
         if story == "open":
             session.add(FirstRefusalHolder(case_id=case.id, name="苏州星海动漫有限公司",
                                            basis="独占被许可人", rank=1))
@@ -83,8 +83,10 @@ def seed(session: so.Session, now: datetime) -> bool:
     return True
 
 
-def _case(session, index, reference, title, kind, number, borrower, industry, appraisal_fen,
-          bank: Institution, *, notice_ended_at: datetime) -> DisposalCase:
+def noticed_case(session, index, reference, title, kind, number, borrower, industry, appraisal_fen,
+                 bank: Institution, *, notice_ended_at: datetime) -> DisposalCase:
+    """A case of the bank's, its own borrower, loan and asset, whose public notice ended at notice_ended_at
+    (an auction round may open); index keeps its registry numbers apart from other cases'."""
     enterprise = Enterprise(name=borrower, credit_code=f"91110108AUCDEMO{index:03d}", industry=industry,
                             region=bank.region or "北京")
     asset = IPAsset(kind=kind, registry_number=number, title=title, owner=enterprise,
