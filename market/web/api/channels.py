@@ -14,7 +14,6 @@ import sqlalchemy as sa
 from flask import jsonify, request
 
 from market.domain.channels import RoundStatus
-from market.domain.errors import Refusal
 from market.domain.licensing import (
     LicenceKind,
     LicenceTerms,
@@ -35,69 +34,20 @@ from market.web.api import api_user, bp, json_body
 from market.web.api.auctions import iso
 from market.web.api.idempotency import idempotent
 from market.web.api.openapi import COMPONENTS, document
-from market.web.api.problems import InvalidStatus
+from market.web.api.problems import (
+    InvalidStatus,
+    NotChoice,
+    NotContractRefs,
+    NotDate,
+    NotFlag,
+    NotIds,
+    NotMoment,
+    NotPercentText,
+    NotText,
+    NotWholeNumber,
+)
 from market.web.context import db, now
 from market.web.forms.channels import InvalidPercent, parse_percent, ppm_to_percent_text
-
-
-class BadInput(Refusal):
-    """A request field is missing or malformed."""
-
-    code, fields = "invalid_input", ("field",)
-
-
-class NotPercentText(BadInput):
-    """A percentage comes as a string such as "5.25", between 0 and 100."""
-
-    code = "invalid_percent_input"
-
-
-class NotText(BadInput):
-    """A required string field is non-empty and not too long."""
-
-    code, fields = "invalid_text", ("field", "limit")
-
-
-class NotWholeNumber(BadInput):
-    """A whole number field lies within its bounds."""
-
-    code, fields = "invalid_integer", ("field", "low", "high")
-
-
-class NotFlag(BadInput):
-    """A true/false field."""
-
-    code = "invalid_flag"
-
-
-class NotDate(BadInput):
-    """A date field, YYYY-MM-DD."""
-
-    code = "invalid_date"
-
-
-class NotMoment(BadInput):
-    """A time field with its zone."""
-
-    code = "invalid_moment"
-
-
-class NotChoice(BadInput):
-    """A field that is one of an enum's values."""
-
-    code, fields = "invalid_choice", ("field", "values")
-
-
-class NotIds(BadInput):
-    """A list of ids."""
-
-    code = "invalid_ids"
-
-
-class NotContractRefs(BadInput):
-    """A list of strings, one per licensee."""
-
-    code = "invalid_contract_refs"
 
 
 def writer() -> tuple:

@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
+import copy
+
 from flask import jsonify
+from pydantic import ConfigDict
 
 from market.web.api import bp
+from market.web.api.contract import Model, operation
+from market.web.api.contract import document as contract_document
+
+
+class OpenApiDocument(Model):
+    """An OpenAPI 3.1 document."""
+
+    model_config = ConfigDict(extra="allow")
+    openapi: str
+    info: dict
+    paths: dict
+    components: dict
 
 PATHS: dict[str, dict] = {}
 COMPONENTS: dict[str, dict] = {
@@ -67,9 +82,12 @@ def spec() -> dict:
 
 
 @bp.get("/openapi.json")
+@operation("meta", {200: (OpenApiDocument, "OpenAPI 3.1")}, public=True, operation_id="openapi_document")
 def openapi_json():
-    """Serve the OpenAPI document."""
-    return jsonify(spec())
-
-
-document("/openapi.json", "get", summary="This document", responses={"200": "OpenAPI 3.1"}, public=True)
+    """This document"""
+    generated = copy.deepcopy(contract_document())
+    for path, item in PATHS.items():
+        generated["paths"].setdefault(path, item)
+    for name, schema in COMPONENTS["schemas"].items():
+        generated["components"]["schemas"].setdefault(name, schema)
+    return jsonify(generated)
