@@ -28,13 +28,14 @@ from spectree import Response, SecurityScheme, SpecTree
 from spectree.models import SecuritySchemeData, Server
 
 from market.domain.auction import AuctionKind, AuctionStatus
-from market.domain.errors import Refusal
+from market.domain.errors import Kind, Refusal
 from market.domain.money import fen_to_decimal_string, parse_yuan
 from market.services.access import Forbidden
 from market.web.api import api_user, bp, require_bearer_token
 from market.web.api.problems import (
     BadInput,
     InvalidJson,
+    InvalidNumber,
     InvalidParameter,
     NotChoice,
     NotDate,
@@ -44,6 +45,7 @@ from market.web.api.problems import (
     NotText,
     NotWholeNumber,
 )
+from market.web.i18n import error_message
 from market.web.request_limits import MAX_ID
 
 AMOUNT_SCHEMA = {"type": "string", "pattern": r"^\d+(\.\d{1,2})?$", "examples": ["1234.50"],
@@ -69,6 +71,18 @@ YuanOrZeroIn = Annotated[int, BeforeValidator(_yuan_in(True)), WithJsonSchema(AM
 Moment = Annotated[datetime, PlainSerializer(iso, return_type=str),
                    WithJsonSchema({"type": "string", "format": "date-time"})]
 Id = Annotated[int, Field(strict=True, ge=1, le=MAX_ID)]
+
+
+def QueryNumber(name: str, minimum: int):  # noqa: N802 - a type
+    """?name= as a whole number in minimum..MAX_ID, or InvalidNumber naming it (a 400)."""
+
+    def check(value: object) -> int:
+        if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 10 \
+                and minimum <= int(value) <= MAX_ID:
+            return int(value)
+        raise InvalidNumber(parameter=name, minimum=minimum, maximum=MAX_ID)
+
+    return Annotated[int, BeforeValidator(check), Field(ge=minimum, le=MAX_ID)]
 
 
 class Model(BaseModel):
@@ -180,14 +194,11 @@ def refusal_for(error: ValidationError) -> Refusal:
         return InvalidJson()
     first = error.errors()[0]
     cause = (first.get("ctx") or {}).get("error")
-    if isinstance(cause, Refusal):
-        return cause
-    model = error.title
     name = str(first["loc"][0]) if first["loc"] else ""
-    schema = _field_schema(model, name)
-    if _in_query():
-        return InvalidParameter(parameter=name, problem=first["msg"])
-    return _by_schema(name, schema)
+    refusal = cause if isinstance(cause, Refusal) else _by_schema(name, _field_schema(error.title, name))
+    if _in_query() and refusal.kind is not Kind.MALFORMED and not isinstance(refusal, InvalidParameter):
+        return InvalidParameter(parameter=name, problem=error_message(refusal))
+    return refusal
 
 
 def _in_query() -> bool:
@@ -258,6 +269,8 @@ def document() -> dict:
             for parameter in operation_spec.get("parameters", []):
                 if parameter["in"] == "path":
                     parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+                if parameter["in"] == "query":
+                    parameter["schema"] = _not_null(parameter["schema"])
                 if parameter["schema"].get("type") == "array":
                     parameter.update(style="form", explode=True)
         paths[path.removeprefix(prefix) or "/"] = item
@@ -269,6 +282,15 @@ def document() -> dict:
                                                "description": "A stable code"}
     _DOCUMENT = spec
     return spec
+
+
+def _not_null(schema: dict) -> dict:
+    """A query value is absent or a value: never null."""
+    options = [option for option in schema.get("anyOf", []) if option.get("type") != "null"]
+    rest = {key: value for key, value in schema.items() if key not in ("anyOf", "default")}
+    if len(options) == 1:
+        return rest | options[0]
+    return rest | ({"anyOf": options} if options else {})
 
 
 def error_codes() -> list[str]:
