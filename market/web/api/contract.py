@@ -65,10 +65,10 @@ def _yuan_in(allow_zero: bool):
     return parse
 
 
-Yuan = Annotated[int, PlainSerializer(fen_to_decimal_string, return_type=str), WithJsonSchema(AMOUNT_SCHEMA)]
+Yuan = Annotated[int, PlainSerializer(fen_to_decimal_string, return_type=str, when_used="json"), WithJsonSchema(AMOUNT_SCHEMA)]
 YuanIn = Annotated[int, BeforeValidator(_yuan_in(False)), WithJsonSchema(AMOUNT_SCHEMA)]
 YuanOrZeroIn = Annotated[int, BeforeValidator(_yuan_in(True)), WithJsonSchema(AMOUNT_SCHEMA)]
-Moment = Annotated[datetime, PlainSerializer(iso, return_type=str),
+Moment = Annotated[datetime, PlainSerializer(iso, return_type=str, when_used="json"),
                    WithJsonSchema({"type": "string", "format": "date-time"})]
 Id = Annotated[int, Field(strict=True, ge=1, le=MAX_ID)]
 
@@ -89,6 +89,11 @@ class Model(BaseModel):
     """Every body: unknown request fields are ignored, answers are built from attributes or keywords."""
 
     model_config = ConfigDict(from_attributes=True, populate_by_name=True, use_enum_values=False)
+
+
+def absent_when_none(description: str):
+    """A field left out of the answer (not null) when it does not apply to the reader."""
+    return Field(None, description=description, exclude_if=lambda value: value is None)
 
 
 class AuctionView(Model):

@@ -26,7 +26,7 @@ def _share(ppm: int) -> str:
     return f"{whole}.{part:06d}".rstrip("0").rstrip(".")
 
 
-Share = Annotated[int, PlainSerializer(_share, return_type=str),
+Share = Annotated[int, PlainSerializer(_share, return_type=str, when_used="json"),
                   WithJsonSchema({"type": "string", "pattern": r"^(0(\.\d+)?|1)$", "examples": ["0.3"],
                                   "description": "A share between 0 and 1"})]
 
