@@ -264,6 +264,8 @@ TEXTS = {
     "invalid_id": N_("id is an auction id (a whole number), at most %(max_ids)s of them."),
     "invalid_after": N_("after is a bid sequence number (0 or more)."),
     "invalid_number": N_("%(parameter)s is a whole number from %(minimum)s to %(maximum)s."),
+    "method_not_allowed": N_("This path answers only %(allowed)s."),
+    "bad_request": N_("The request could not be read."),
     "body_too_large": N_("The request body is larger than %(max_bytes)s bytes; send less."),
     "invalid_parameter": N_("Parameter %(parameter)s: %(problem)s"),
 }

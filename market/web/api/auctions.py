@@ -181,7 +181,7 @@ def _after(value: object) -> object:
 class HistoryQuery(Model):
     """?after=<seq> for only the newer bids."""
 
-    after: Annotated[int, BeforeValidator(_after), Field(ge=0, le=MAX_ID)] = 0
+    after: Annotated[int, Field(ge=0, le=MAX_ID), BeforeValidator(_after)] = 0
 
 
 _ERRORS = {401: "No or bad token", 404: "No such auction"}

@@ -219,7 +219,7 @@ _LISTING = (ClaimListingView, "The listing")
 
 @bp.get("/claim-listings")
 @operation("claim-transfer", {200: (ClaimListings, "The listings"), 401: "No or bad token",
-                              403: "Not a licensed financial institution"})
+                              403: "Not a licensed financial institution", 422: "mine is not 1"})
 def list_claim_listings(query: ClaimListingQuery):
     """Claims for sale (licensed financial institutions), or ?mine=1
 

@@ -82,7 +82,7 @@ def QueryNumber(name: str, minimum: int):  # noqa: N802 - a type
             return int(value)
         raise InvalidNumber(parameter=name, minimum=minimum, maximum=MAX_ID)
 
-    return Annotated[int, BeforeValidator(check), Field(ge=minimum, le=MAX_ID)]
+    return Annotated[int, Field(ge=minimum, le=MAX_ID), BeforeValidator(check)]
 
 
 class Model(BaseModel):
@@ -300,7 +300,7 @@ def _not_null(schema: dict) -> dict:
 
 def error_codes() -> list[str]:
     """Every refusal's code, for the ErrorCode enum."""
-    codes, todo = set(), [Refusal]
+    codes, todo = {"server_error"}, [Refusal]
     while todo:
         cls = todo.pop()
         codes.add(cls.code)

@@ -74,6 +74,18 @@ class InvalidNumber(Refusal, ValueError):
     code, kind, fields = "invalid_number", Kind.MALFORMED, ("parameter", "minimum", "maximum")
 
 
+class MethodNotAllowed(Refusal):
+    """The path answers other methods only (the answer's Allow header names them)."""
+
+    code, kind, fields = "method_not_allowed", Kind.METHOD_NOT_ALLOWED, ("allowed",)
+
+
+class BadRequest(Refusal):
+    """The request could not be read at all."""
+
+    code, kind = "bad_request", Kind.MALFORMED
+
+
 class BodyTooLarge(Refusal):
     """The request body is larger than the platform reads."""
 
