@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 from schemathesis.config import SchemathesisConfig
 from schemathesis.generation import GenerationMode
 
+from market.db import unit_of_work
 from market.demo import auctions as demo_auctions
 from market.demo import channels as demo_channels
 from market.demo import core as demo_core
-from market.db import unit_of_work
 from market.models import User
 from market.services.accounts import create_api_token
 
