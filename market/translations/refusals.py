@@ -124,6 +124,7 @@ TEXTS = {
     "pledge_not_registered": N_("The loan has no registered pledge in force; register the pledge with the IP office first."),
     "no_assets_chosen": N_("Choose at least one pledged asset to dispose of."),
     "asset_not_pledged": N_("Only assets registered under this loan's pledge can be filed."),
+    "pledge_not_of_loan": N_("Pledge registration %(registration)s is not this loan's pledge."),
     "claim_exceeds_loan": N_("The outstanding principal cannot exceed the loan's principal of %(principal_fen)s."),
     "case_already_open": N_("This loan already has a disposal case in progress."),
     "amounts_negative": N_("Amounts cannot be negative."),
@@ -263,6 +264,8 @@ TEXTS = {
     "invalid_id": N_("id is an auction id (a whole number), at most %(max_ids)s of them."),
     "invalid_after": N_("after is a bid sequence number (0 or more)."),
     "invalid_number": N_("%(parameter)s is a whole number from %(minimum)s to %(maximum)s."),
+    "method_not_allowed": N_("This path answers only %(allowed)s."),
+    "bad_request": N_("The request could not be read."),
     "body_too_large": N_("The request body is larger than %(max_bytes)s bytes; send less."),
     "invalid_parameter": N_("Parameter %(parameter)s: %(problem)s"),
 }

@@ -51,7 +51,7 @@ from market.services.audit import Actor
 from market.services.bidding import place_bid, set_proxy
 from market.services.closing import answer_first_refusal, record_payment, settle_if_due
 from market.web import auction_panels  # noqa: F401 (home-page panels register on import)
-from market.web.api.auctions import auction_json, auction_rules, history_json
+from market.web.api.auctions import BidLine, auction_rules, auction_view
 from market.web.context import db, now, user
 from market.web.forms.auctions import (
     BidForm,
@@ -132,7 +132,7 @@ def show(auction_id: int):
     return render_template(
         "auctions/show.html", auction=auction, view=view, history=list(reversed(history)), me=me, mine=mine,
         case=case, result=auction.result, holders=holders, now=now(),
-        live_json=auction_json(view, now()), poll_ms=current_app.config.get("AUCTION_POLL_MS", 2000),
+        live_json=auction_view(view, now()).model_dump(mode="json"), poll_ms=current_app.config.get("AUCTION_POLL_MS", 2000),
         deposit_form=DepositForm(), bid_form=BidForm(amount=view.minimum_bid_fen),
         proxy_form=ProxyForm(), refusal_form=FirstRefusalForm(), payment_form=PaymentForm(),
         link_form=_holder_link_form() if me and me.role == Role.OPERATOR and holders else None,
@@ -148,11 +148,11 @@ def live(auction_id: int):
     after_seq = query_number("after", 0)
     at = now()
     view = snapshot(auction, mine.code if mine else None)
-    body = auction_json(view, at)
+    body = auction_view(view, at).model_dump(mode="json")
     body.update(current_price_text=format_yuan(view.current_price_fen),
                 minimum_bid_text=format_yuan(view.minimum_bid_fen),
                 ends_at_text=format_datetime(view.ends_at, "yyyy-MM-dd HH:mm:ss"))
-    bids = [dict(history_json(line), amount_text=format_yuan(line.amount_fen),
+    bids = [dict(BidLine.model_validate(line).model_dump(mode="json"), amount_text=format_yuan(line.amount_fen),
                  placed_at_text=format_datetime(line.placed_at, "yyyy-MM-dd HH:mm:ss"))
             for line in bid_history(db(), auction_id, after_seq)]
     response = jsonify(auction=body, bids=bids, server_time=body["server_time"])
