@@ -40,11 +40,18 @@ __all__ = [
     "SubsidyModel",
     "load",
     "parse",
+    "read",
 ]
 
 
 def load(path: str | Path) -> Scenario:
     """Read and validate a scenario file; any problem is a ScenarioError naming the key."""
+    path = Path(path)
+    return parse(read(path), base_dir=path.parent, default_name=path.stem)
+
+
+def read(path: str | Path) -> dict:
+    """The TOML document of a scenario file (or a fragment of one), not yet validated."""
     path = Path(path)
     if not path.is_file():
         raise ScenarioError("file", f"no such scenario file: {path}")
@@ -56,7 +63,7 @@ def load(path: str | Path) -> Scenario:
         raise ScenarioError("file", f"cannot read {path} ({exc.strerror})") from exc
     if not data:
         raise ScenarioError("file", "the file is empty (it sets no keys)")
-    return parse(data, base_dir=path.parent, default_name=path.stem)
+    return data
 
 
 def parse(data: dict, base_dir: Path = Path("."), default_name: str = "scenario") -> Scenario:
