@@ -9,6 +9,7 @@ from contextlib import contextmanager
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from market.db import unit_of_work
 from market.demo import seed
@@ -40,7 +41,7 @@ def init_db() -> None:
 @click.command("seed-demo")
 @click.option("--listings", type=int, default=0, help="Also bulk-create N public listings (speed checks).")
 @click.option("--history", type=click.IntRange(min=0), default=0,
-              help="Also add N disposed and closed cases spread over past years (calibration history).")
+              help="Also add N disposed and settled cases spread over past years (calibration history).")
 @click.option("--truth", type=click.Path(exists=True, dir_okay=False), default=None,
               help="TOML of the parameters the history is made from (default: market/demo/history.py Truth).")
 def seed_demo(listings: int, history: int, truth: str | None) -> None:
@@ -60,25 +61,38 @@ def seed_demo(listings: int, history: int, truth: str | None) -> None:
         click.echo(f"{history} past disposed cases added (calibration history).")
 
 
+def calibration_options(command):
+    """--out, --since, --kind and --force: the options of every calibration export."""
+    for option in reversed((
+        click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True),
+                     help="Where to write the scenario fragment (TOML)."),
+        click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+                     help="Only cases disposed on or after this date (YYYY-MM-DD)."),
+        click.option("--kind", type=click.Choice([kind.value for kind in IPKind]), default=None,
+                     help="Only cases whose main asset is of this IP kind."),
+        click.option("--force", is_flag=True, help="Use quantities fitted from fewer than 30 cases too."),
+        click.option("--level", type=click.FloatRange(0.5, 1, max_open=True), default=0.95, show_default=True,
+                     help="Confidence level of every interval."),
+    )):
+        command = option(command)
+    return command
+
+
 @click.command("export-calibration")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True),
-              help="Where to write the scenario fragment (TOML).")
-@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="Only cases disposed on or after this date (YYYY-MM-DD).")
-@click.option("--kind", type=click.Choice([kind.value for kind in IPKind]), default=None,
-              help="Only cases whose main asset is of this IP kind.")
-@click.option("--force", is_flag=True, help="Use quantities with fewer than 30 observations too.")
-def export_calibration_command(out: str, since, kind: str | None, force: bool) -> None:
+@calibration_options
+@with_appcontext  # the test runner does not push one, and it reads the app's engine
+def export_calibration_command(out: str, since, kind: str | None, force: bool, level: float) -> None:
     """Fit the simulator's disposal assumptions to the disposed cases; write a scenario fragment."""
-    with _unit_of_work() as session:
+    export_to_file(current_app.extensions["market.sessions"], current_app.extensions["market.engine"], now=_now(),
+                   out=out, since=since, kind=kind, force=force, level=level)
+
+
+def export_to_file(sessions, engine, *, now, out: str, since, kind: str | None, force: bool, level: float) -> None:
+    """Read, fit and write the fragment, then say what it holds (scripts/calibrate.py runs this too)."""
+    with sessions() as session, unit_of_work(session):
         export = calibration.export_calibration(
-            session, source=current_app.extensions["market.engine"].url.render_as_string(hide_password=True),
-            now=_now(), since=since.date() if since else None, kind=IPKind(kind) if kind else None, force=force)
-    write_calibration(export, out)
-
-
-def write_calibration(export: calibration.Export, out: str) -> None:
-    """Write the fragment and say what it holds (shared with scripts/calibrate.py)."""
+            session, source=engine.url.render_as_string(hide_password=True), now=now,
+            since=since.date() if since else None, kind=IPKind(kind) if kind else None, force=force, level=level)
     try:
         with open(out, "w", encoding="utf-8") as handle:
             handle.write(export.text)

@@ -3,8 +3,8 @@
 The marketplace reads its disposed cases into the plain records below (market/services/calibration.py);
 `fit` turns them into one `Fitted` quantity per figure the bureau asked for: the estimator, its value,
 an interval (an exact binomial interval for proportions, a bootstrap for the rest), the number of
-observations behind it and their date range. A quantity fitted from fewer than MIN_CASES observations
-is flagged and does not replace the scenario's own assumption unless forced.
+observations and of cases behind it and their date range. A quantity fitted from fewer than MIN_CASES
+cases is flagged and does not replace the scenario's own assumption unless forced.
 """
 
 from __future__ import annotations
@@ -73,7 +73,8 @@ class Fitted:
     value: float
     interval: tuple[float, float]
     interval_method: str
-    n: int
+    n: int  # the cases behind it
+    observations: int  # rounds, sales, cases: what `unit` names
     unit: str
     first: date | None
     last: date | None
@@ -81,7 +82,7 @@ class Fitted:
 
     @property
     def flagged(self) -> bool:
-        """Too few observations to replace the scenario's assumption."""
+        """Too few cases to replace the scenario's assumption."""
         return self.n < MIN_CASES
 
 
@@ -94,6 +95,7 @@ class Calibration:
     last: date | None
     quantities: tuple[Fitted, ...]
     notes: tuple[str, ...]
+    level: float = LEVEL  # of every interval
 
     def get(self, name: str) -> Fitted | None:
         """The quantity of that name, if it could be fitted at all."""
@@ -111,19 +113,21 @@ def _span(cases: Sequence[CaseRecord]) -> tuple[date | None, date | None]:
     return min(dates), max(dates)
 
 
-def mean_interval(values: Sequence[float], rng: np.random.Generator) -> tuple[float, tuple[float, float]]:
+def mean_interval(
+    values: Sequence[float], rng: np.random.Generator, level: float = LEVEL
+) -> tuple[float, tuple[float, float]]:
     """The sample mean and its bootstrap (BCa) interval; a constant sample's interval is the point."""
     data = np.asarray(values, dtype=float)
     mean = float(data.mean())
     if data.size < 2 or np.ptp(data) == 0:
         return mean, (mean, mean)
-    result = stats.bootstrap((data,), np.mean, confidence_level=LEVEL, n_resamples=RESAMPLES,
+    result = stats.bootstrap((data,), np.mean, confidence_level=level, n_resamples=RESAMPLES,
                              method="BCa", rng=rng)
     return mean, _finite(result.confidence_interval, mean)
 
 
 def ratio_interval(
-    numerator: Sequence[float], denominator: Sequence[float], rng: np.random.Generator
+    numerator: Sequence[float], denominator: Sequence[float], rng: np.random.Generator, level: float = LEVEL
 ) -> tuple[float, tuple[float, float]]:
     """Σ numerator ÷ Σ denominator over cases, with a paired bootstrap interval (cases resampled)."""
     top, bottom = np.asarray(numerator, dtype=float), np.asarray(denominator, dtype=float)
@@ -134,14 +138,14 @@ def ratio_interval(
     def ratio(a: np.ndarray, b: np.ndarray, axis: int = -1) -> np.ndarray:
         return a.sum(axis=axis) / b.sum(axis=axis)
 
-    result = stats.bootstrap((top, bottom), ratio, paired=True, vectorized=True, confidence_level=LEVEL,
+    result = stats.bootstrap((top, bottom), ratio, paired=True, vectorized=True, confidence_level=level,
                              n_resamples=RESAMPLES, method="percentile", rng=rng)
     return value, _finite(result.confidence_interval, value)
 
 
-def proportion_interval(successes: int, trials: int) -> tuple[float, tuple[float, float]]:
+def proportion_interval(successes: int, trials: int, level: float = LEVEL) -> tuple[float, tuple[float, float]]:
     """A proportion and its exact (Clopper-Pearson) interval."""
-    ci = stats.binomtest(successes, trials).proportion_ci(confidence_level=LEVEL, method="exact")
+    ci = stats.binomtest(successes, trials).proportion_ci(confidence_level=level, method="exact")
     return successes / trials, (float(ci.low), float(ci.high))
 
 
@@ -172,7 +176,9 @@ def value_sigma_mle(start_shares: np.ndarray, bidders: np.ndarray, failed: np.nd
     return math.exp(best.x)
 
 
-def _sigma_interval(rounds: Sequence[RoundRecord], rng: np.random.Generator) -> tuple[float, tuple[float, float]]:
+def _sigma_interval(
+    rounds: Sequence[RoundRecord], rng: np.random.Generator, level: float
+) -> tuple[float, tuple[float, float]]:
     starts = np.array([r.start_share for r in rounds])
     counts = np.array([r.bidders for r in rounds], dtype=float)
     failed = np.array([not r.sold for r in rounds])
@@ -180,46 +186,48 @@ def _sigma_interval(rounds: Sequence[RoundRecord], rng: np.random.Generator) -> 
     if failed.all() or not failed.any():
         return value, (value, value)  # the likelihood has no interior maximum to resample
     result = stats.bootstrap((starts, counts, failed), value_sigma_mle, paired=True, vectorized=False,
-                             confidence_level=LEVEL, n_resamples=SIGMA_RESAMPLES, method="percentile", rng=rng)
+                             confidence_level=level, n_resamples=SIGMA_RESAMPLES, method="percentile", rng=rng)
     return value, _finite(result.confidence_interval, value)
 
 
 class _Fitter:
     """Collects the fitted quantities in the order the report shows them."""
 
-    def __init__(self, rng: np.random.Generator):
-        self.rng, self.quantities = rng, []
+    def __init__(self, rng: np.random.Generator, level: float):
+        self.rng, self.level, self.quantities = rng, level, []
 
     def mean(self, name, label, key, unit, estimator, pairs: list[tuple[float, CaseRecord]], **extra) -> None:
         if not pairs:
             return
-        value, interval = mean_interval([v for v, _ in pairs], self.rng)
+        value, interval = mean_interval([v for v, _ in pairs], self.rng, self.level)
         self._add(name, label, key, unit, estimator, value, interval,
                   f"bootstrap BCa, {RESAMPLES} resamples", [c for _, c in pairs], **extra)
 
     def proportion(self, name, label, unit, hits: list[tuple[bool, CaseRecord]], key=None) -> None:
         if not hits:
             return
-        value, interval = proportion_interval(sum(h for h, _ in hits), len(hits))
+        value, interval = proportion_interval(sum(h for h, _ in hits), len(hits), self.level)
         self._add(name, label, key, unit, "share of observations", value, interval,
                   "exact binomial (Clopper-Pearson)", [c for _, c in hits])
 
     def _add(self, name, label, key, unit, estimator, value, interval, method, cases, **extra) -> None:
         first, last = _span(cases)
-        self.quantities.append(Fitted(name, label, key, estimator, value, interval, method, len(cases), unit,
-                                      first, last, extra or None))
+        distinct = len({id(case) for case in cases})
+        self.quantities.append(Fitted(name, label, key, estimator, value, interval, method, distinct, len(cases),
+                                      unit, first, last, extra or None))
 
 
-def fit(cases: Sequence[CaseRecord], seed: int = 0) -> Calibration:
-    """Every quantity the cases can tell (those with no observation at all are left out)."""
-    fitter = _Fitter(np.random.default_rng(seed))
+def fit(cases: Sequence[CaseRecord], seed: int = 0, level: float = LEVEL) -> Calibration:
+    """Every quantity the cases can tell (those with no observation at all are left out), each interval at
+    `level`; the bootstrap draws from `seed`, so the same cases give the same fragment."""
+    fitter = _Fitter(np.random.default_rng(seed), level)
     rounds = [(r, c) for c in cases for r in c.rounds]
     _fit_auctions(fitter, rounds, cases)
     _fit_channels(fitter, cases)
     _fit_money(fitter, cases)
     _fit_times(fitter, cases, rounds)
     first, last = _span(cases)
-    return Calibration(len(cases), first, last, tuple(fitter.quantities), _notes(cases, fitter))
+    return Calibration(len(cases), first, last, tuple(fitter.quantities), _notes(cases, fitter), level)
 
 
 def _fit_auctions(fitter: _Fitter, rounds: list[tuple[RoundRecord, CaseRecord]], cases: Sequence[CaseRecord]):
@@ -227,7 +235,7 @@ def _fit_auctions(fitter: _Fitter, rounds: list[tuple[RoundRecord, CaseRecord]],
                 "sample mean (the Poisson mean's maximum likelihood)", [(r.bidders, c) for r, c in rounds])
     informative = [(r, c) for r, c in rounds if r.bidders > 0]
     if informative:
-        value, interval = _sigma_interval([r for r, _ in informative], fitter.rng)
+        value, interval = _sigma_interval([r for r, _ in informative], fitter.rng, fitter.level)
         fitter._add("value_sigma", "spread of bidders' values (sigma of log value ÷ appraisal)",
                     "auction.value_sigma", "rounds with bidders",
                     "maximum likelihood of the rounds' failures given their bidders and start prices", value,
@@ -262,7 +270,7 @@ def _fit_money(fitter: _Fitter, cases: Sequence[CaseRecord]):
     settled = [c for c in cases if c.gross_proceeds_fen]
     if settled:
         value, interval = ratio_interval([c.costs_fen for c in settled], [c.gross_proceeds_fen for c in settled],
-                                         fitter.rng)
+                                         fitter.rng, fitter.level)
         fitter._add("costs_rate", "disposal costs ÷ gross proceeds", "recovery.costs_rate", "settled cases",
                     "ratio of sums over cases", value, interval, f"paired bootstrap percentile, {RESAMPLES} "
                     "resamples", settled)
@@ -299,7 +307,7 @@ def _fit_times(fitter: _Fitter, cases: Sequence[CaseRecord], rounds: list[tuple[
               if c.settled_at and c.defaulted_on]
     if delays:
         logs = np.log(np.maximum([v for v, _ in delays], 1.0))
-        value, interval = mean_interval(logs, fitter.rng)
+        value, interval = mean_interval(logs, fitter.rng, fitter.level)
         fitter._add("delay_days", "days from default to cash (median; the rate model's delay)",
                     "recovery.delay_days", "settled cases", "lognormal: median = exp(mean log days)",
                     math.exp(value), (math.exp(interval[0]), math.exp(interval[1])),

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import tomli_w
 
-from sim.calibration import LEVEL, MIN_CASES, Calibration, Fitted
+from sim.calibration import MIN_CASES, Calibration, Fitted
 from sim.errors import ScenarioError
 from sim.model import Scenario
 from sim.scenario import parse, read
@@ -62,7 +62,7 @@ def fragment(calibration: Calibration, provenance: Provenance) -> dict:
         "last_disposed": calibration.last or "",
         "min_cases": MIN_CASES,
         "forced": provenance.forced,
-        "level": LEVEL,
+        "level": calibration.level,
         "notes": list(calibration.notes),
         "quantities": {q.name: _provenance_of(q, q.name in used) for q in calibration.quantities},
     }
@@ -78,15 +78,15 @@ def to_toml(document: dict, calibration: Calibration) -> str:
         "# [calibration] records where every figure came from; the simulator reads only the other tables.",
     ]
     if flagged and not document[PROVENANCE]["forced"]:
-        head.append(f"# Fewer than {MIN_CASES} observations, so the scenario keeps its own assumption: "
+        head.append(f"# Fewer than {MIN_CASES} cases, so the scenario keeps its own assumption: "
                     + ", ".join(flagged) + " (export with --force to use them anyway).")
     return "\n".join(head) + "\n\n" + tomli_w.dumps(document)
 
 
 def warnings(calibration: Calibration, forced: bool) -> list[str]:
-    """One line per quantity with too few observations (what happens to it depends on --force)."""
+    """One line per quantity from too few cases (what happens to it depends on --force)."""
     then = "used anyway (--force)" if forced else "the scenario keeps its own assumption"
-    return [f"{q.name}: only {q.n} {q.unit} (fewer than {MIN_CASES}); {then}"
+    return [f"{q.name}: only {q.n} cases (fewer than {MIN_CASES}); {then}"
             for q in calibration.quantities if q.key and q.flagged]
 
 
@@ -126,6 +126,7 @@ def _provenance_of(quantity: Fitted, used: bool) -> dict:
         "interval": [_round(quantity.interval[0]), _round(quantity.interval[1])],
         "interval_method": quantity.interval_method,
         "n": quantity.n,
+        "observations": quantity.observations,
         "unit": quantity.unit,
         "first": quantity.first or "",
         "last": quantity.last or "",
@@ -178,5 +179,5 @@ def calibrated(scenario_path: str | Path, fragment_path: str | Path) -> Calibrat
         result = parse(overlay(document, fragment_document), base_dir=scenario_path.parent,
                        default_name=scenario_path.stem)
     except ScenarioError as exc:
-        raise ScenarioError(f"{fragment_path}: {exc.key}", exc.problem) from exc
+        raise ScenarioError(f"calibration {fragment_path}", str(exc)) from exc
     return Calibrated(base, result, document, record, scenario_keys)

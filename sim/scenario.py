@@ -202,7 +202,8 @@ def _recovery(t: Table) -> RecoveryModel:
         model=t.choice("model", ("auction", "rate"), "rate"),
         rate=t.distribution("rate", {"dist": "fixed", "value": 0.0}, low=0, high=1),
         costs_rate=t.share("costs_rate", 0),
-        delay_days=t.distribution("delay_days", {"dist": "fixed", "value": 0}, low=0, high=36500),
+        # a lognormal delay (what a calibration fits) is cut at a hundred years
+        delay_days=t.distribution("delay_days", {"dist": "fixed", "value": 0}, low=0, cut=36500),
     )
     t.done()
     return model

@@ -4,7 +4,7 @@ Each case is filed by a bank, reviewed, valued and noticed; its auction rounds d
 simulator's own bidder model (sim/auction.py: a Poisson number of bidders, values appraisal × lognormal(0,
 sigma)) and bid, close, fail, re-run and are paid through the auction services; after the last failed round
 a negotiated sale (a fresh draw of buyers at the last start price) is agreed or lapses, and then the case is
-converted or licensed for a share of its appraisal; finally it is settled, transferred and closed. Every step
+converted or licensed for a share of its appraisal; finally it is settled (the proceeds paid out). Every step
 runs on a past clock, so `export-calibration` can be checked against the parameters that made the history
 (`flask seed-demo --history N --truth PARAMS.toml`, tests/calibration/).
 """
@@ -17,6 +17,7 @@ import tomllib
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from statistics import NormalDist
 
 import numpy as np
 import sqlalchemy as sa
@@ -108,7 +109,7 @@ class Truth:
 
 
 def seed_history(session: so.Session, now: datetime, cases: int, truth: Truth = Truth()) -> int:
-    """Add `cases` disposed and closed cases made from `truth` (the core demo is loaded first if missing)."""
+    """Add `cases` disposed and settled cases made from `truth` (the core demo is loaded first if missing)."""
     core.seed(session, now)
     world = _World(session, truth)
     rng = np.random.default_rng(truth.seed)
@@ -148,7 +149,7 @@ class _World:
 
 
 class _Case:
-    """One case from filing to closing on its own past clock."""
+    """One case from filing to settlement on its own past clock."""
 
     def __init__(self, session, world: _World, truth: Truth, rng: np.random.Generator, number: int,
                  filed_at: datetime):
@@ -162,17 +163,18 @@ class _Case:
         return timedelta(days=least + extra)
 
     def walk(self) -> None:
-        """File, value, notice, auction rounds, negotiated sale, fallback, settlement and closing."""
+        """File, value, notice, auction rounds, negotiated sale, fallback and settlement."""
         case_id, appraisal = self._file_to_notice()
         case = self.session.get(DisposalCase, case_id)
         self.clock = case.notice_ends_at + self.days(self.truth.notice_days, DEFAULT_RULES.notice_days) \
             - timedelta(days=DEFAULT_RULES.notice_days)
         start = min_first_start_fen(appraisal)
-        for _ in range(DEFAULT_RULES.failed_rounds_before_negotiated_sale):
+        for round_no in range(1, DEFAULT_RULES.failed_rounds_before_negotiated_sale + 1):
+            if round_no > 1:
+                self.clock += self.days(self.truth.renotice_days, 1)
+                start = min_next_start_fen(start)
             if self._round(case_id, start, appraisal):
                 return self._settle(case_id)
-            self.clock += self.days(self.truth.renotice_days, 1)
-            start = min_next_start_fen(start)
         if not self._negotiated_sale(case_id, self.session.get(DisposalCase, case_id).last_start_price_fen,
                                      appraisal):
             self._fallback(case_id, appraisal)
@@ -290,15 +292,25 @@ class _Case:
     def _settle(self, case_id: int) -> None:
         self.clock += self.days(self.truth.settle_days, 1)
         settlement.settle_case(self.session, case_id, actor=self.operator, now=self.clock, settings=self.world.costs)
-        self.clock += timedelta(days=3)
-        settlement.record_transfer(self.session, case_id, actor=self.operator, now=self.clock)
-        self.clock += timedelta(days=2)
-        settlement.close_case(self.session, case_id, actor=self.operator, now=self.clock)
 
 
 def expected(truth: Truth) -> dict[str, float]:
-    """What export-calibration should find for a history made from `truth` (the quantities with one true value)."""
+    """What export-calibration should find for a history made from `truth` (the quantities with one true value).
+
+    A round at start share s with Poisson(λ) bidders of lognormal(0, σ) values fails with probability
+    exp(-λ (1 - Φ(ln s / σ))); the negotiated sale is one more draw at the last start price.
+    """
+    first = float(DEFAULT_RULES.min_start_share)
+    second = first * float(1 - DEFAULT_RULES.max_price_cut)
+
+    def fails(share: float) -> float:
+        above = 1 - NormalDist().cdf(math.log(share) / truth.value_sigma)
+        return math.exp(-truth.bidders_mean * above)
+
     return {
+        "first_round_fails": fails(first),
+        "rerun_fails": fails(second),
+        "negotiated_sale_sells": 1 - fails(second),
         "bidders_per_round": truth.bidders_mean,
         "value_sigma": truth.value_sigma,
         "fallback_share": truth.fallback_share,

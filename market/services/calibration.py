@@ -27,7 +27,7 @@ from market.models import (
     Loan,
 )
 from market.models.settlement import SettlementStatement
-from sim.calibration import Calibration, CaseRecord, RoundRecord, fit
+from sim.calibration import LEVEL, Calibration, CaseRecord, RoundRecord, fit
 from sim.calibration_fragment import Provenance, fragment, to_toml, warnings
 
 DISPOSED_STATES = (CaseState.DISPOSED, CaseState.SETTLED, CaseState.TRANSFER_RECORDED, CaseState.CLOSED)
@@ -46,10 +46,11 @@ class Export:
 
 
 def export_calibration(session: so.Session, *, source: str, now: datetime, since: date | None = None,
-                       kind: IPKind | None = None, force: bool = False, seed: int = 0) -> Export:
+                       kind: IPKind | None = None, force: bool = False, level: float = LEVEL,
+                       seed: int = 0) -> Export:
     """Read the disposed cases, fit them and render the fragment (the caller writes it where it likes)."""
     cases = disposed_cases(session, since=since, kind=kind)
-    calibration = fit(cases, seed=seed)
+    calibration = fit(cases, seed=seed, level=level)
     provenance = Provenance(source, now.astimezone(UTC), since.isoformat() if since else None,
                             kind.value if kind else None, force)
     text = to_toml(fragment(calibration, provenance), calibration)
