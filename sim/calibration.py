@@ -200,17 +200,18 @@ class _Fitter:
         if not pairs:
             return
         value, interval = mean_interval([v for v, _ in pairs], self.rng, self.level)
-        self._add(name, label, key, unit, estimator, value, interval,
+        self.add(name, label, key, unit, estimator, value, interval,
                   f"bootstrap BCa, {RESAMPLES} resamples", [c for _, c in pairs], **extra)
 
     def proportion(self, name, label, unit, hits: list[tuple[bool, CaseRecord]], key=None) -> None:
         if not hits:
             return
         value, interval = proportion_interval(sum(h for h, _ in hits), len(hits), self.level)
-        self._add(name, label, key, unit, "share of observations", value, interval,
+        self.add(name, label, key, unit, "share of observations", value, interval,
                   "exact binomial (Clopper-Pearson)", [c for _, c in hits])
 
-    def _add(self, name, label, key, unit, estimator, value, interval, method, cases, **extra) -> None:
+    def add(self, name, label, key, unit, estimator, value, interval, method, cases, **extra) -> None:
+        """Record one quantity fitted from the observations of `cases` (one entry per observation)."""
         first, last = _span(cases)
         distinct = len({id(case) for case in cases})
         self.quantities.append(Fitted(name, label, key, estimator, value, interval, method, distinct, len(cases),
@@ -236,7 +237,7 @@ def _fit_auctions(fitter: _Fitter, rounds: list[tuple[RoundRecord, CaseRecord]],
     informative = [(r, c) for r, c in rounds if r.bidders > 0]
     if informative:
         value, interval = _sigma_interval([r for r, _ in informative], fitter.rng, fitter.level)
-        fitter._add("value_sigma", "spread of bidders' values (sigma of log value ÷ appraisal)",
+        fitter.add("value_sigma", "spread of bidders' values (sigma of log value ÷ appraisal)",
                     "auction.value_sigma", "rounds with bidders",
                     "maximum likelihood of the rounds' failures given their bidders and start prices", value,
                     interval, f"bootstrap percentile, {SIGMA_RESAMPLES} resamples", [c for _, c in informative])
@@ -271,7 +272,7 @@ def _fit_money(fitter: _Fitter, cases: Sequence[CaseRecord]):
     if settled:
         value, interval = ratio_interval([c.costs_fen for c in settled], [c.gross_proceeds_fen for c in settled],
                                          fitter.rng, fitter.level)
-        fitter._add("costs_rate", "disposal costs ÷ gross proceeds", "recovery.costs_rate", "settled cases",
+        fitter.add("costs_rate", "disposal costs ÷ gross proceeds", "recovery.costs_rate", "settled cases",
                     "ratio of sums over cases", value, interval, f"paired bootstrap percentile, {RESAMPLES} "
                     "resamples", settled)
     rates = [(c.to_principal_fen / c.principal_fen, c) for c in cases
@@ -308,7 +309,7 @@ def _fit_times(fitter: _Fitter, cases: Sequence[CaseRecord], rounds: list[tuple[
     if delays:
         logs = np.log(np.maximum([v for v, _ in delays], 1.0))
         value, interval = mean_interval(logs, fitter.rng, fitter.level)
-        fitter._add("delay_days", "days from default to cash (median; the rate model's delay)",
+        fitter.add("delay_days", "days from default to cash (median; the rate model's delay)",
                     "recovery.delay_days", "settled cases", "lognormal: median = exp(mean log days)",
                     math.exp(value), (math.exp(interval[0]), math.exp(interval[1])),
                     f"bootstrap BCa, {RESAMPLES} resamples", [c for _, c in delays],
