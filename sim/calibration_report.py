@@ -106,6 +106,13 @@ def section(summary: dict, yuan) -> str:
 def _row(row: dict) -> str:
     low, high = row["interval"] or (None, None)
     calibrated = f"{row['calibrated']:.4g}" + (f" ({low:.4g}–{high:.4g})" if low is not None else "")
-    cells = (row["label"], row["key"] or "—", row["assumption"] or "—", calibrated, f"{row['observations']:,} {row['unit']} ({row['n']:,} cases)",
+    cells = (row["label"], row["key"] or "—", row["assumption"] or "—", calibrated, _observed(row),
              "yes" if row["used"] else ("no: too few" if row["key"] else "reported only"))
     return "<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in cells) + "</tr>"
+
+
+def _observed(row: dict) -> str:
+    """"300 rounds (280 cases)", or just "280 settled cases" when each case is one observation."""
+    if row["unit"].endswith("cases"):
+        return f"{row['observations']:,} {row['unit']}"
+    return f"{row['observations']:,} {row['unit']} ({row['n']:,} cases)"

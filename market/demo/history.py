@@ -112,7 +112,7 @@ def seed_history(session: so.Session, now: datetime, cases: int, truth: Truth = 
     """Add `cases` disposed and settled cases made from `truth` (the core demo is loaded first if missing)."""
     core.seed(session, now)
     world = _World(session, truth)
-    rng = np.random.default_rng(truth.seed)
+    rng = np.random.default_rng((truth.seed, world.taken))  # a second history continues, not repeats, the first
     start = now - timedelta(days=truth.years * 365 + 730)
     for number in range(cases):
         filed_at = start + timedelta(days=float(rng.uniform(0, truth.years * 365)))
