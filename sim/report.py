@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import html
 
+from sim import calibration_report
+
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; color: #1a202c; }
 .headline { font-size: 1.25rem; background: #ebf8ff; border-left: 4px solid #2b6cb0; padding: 1rem; }
@@ -151,6 +153,7 @@ def render(summary: dict, charts: dict[str, bytes]) -> str:
 {figures}
 {_sensitivity_table(summary.get("sensitivity"))}
 {_centre_section(summary)}
+{calibration_report.section(summary, yuan)}
 <p class="note">{html.escape(_how_run(summary))}</p>
 </body></html>
 """

@@ -40,11 +40,18 @@ __all__ = [
     "SubsidyModel",
     "load",
     "parse",
+    "read",
 ]
 
 
 def load(path: str | Path) -> Scenario:
     """Read and validate a scenario file; any problem is a ScenarioError naming the key."""
+    path = Path(path)
+    return parse(read(path), base_dir=path.parent, default_name=path.stem)
+
+
+def read(path: str | Path) -> dict:
+    """The TOML document of a scenario file (or a fragment of one), not yet validated."""
     path = Path(path)
     if not path.is_file():
         raise ScenarioError("file", f"no such scenario file: {path}")
@@ -56,7 +63,7 @@ def load(path: str | Path) -> Scenario:
         raise ScenarioError("file", f"cannot read {path} ({exc.strerror})") from exc
     if not data:
         raise ScenarioError("file", "the file is empty (it sets no keys)")
-    return parse(data, base_dir=path.parent, default_name=path.stem)
+    return data
 
 
 def parse(data: dict, base_dir: Path = Path("."), default_name: str = "scenario") -> Scenario:
@@ -195,7 +202,8 @@ def _recovery(t: Table) -> RecoveryModel:
         model=t.choice("model", ("auction", "rate"), "rate"),
         rate=t.distribution("rate", {"dist": "fixed", "value": 0.0}, low=0, high=1),
         costs_rate=t.share("costs_rate", 0),
-        delay_days=t.distribution("delay_days", {"dist": "fixed", "value": 0}, low=0, high=36500),
+        # a lognormal delay (what a calibration fits) is cut at a hundred years
+        delay_days=t.distribution("delay_days", {"dist": "fixed", "value": 0}, low=0, cut=36500),
     )
     t.done()
     return model

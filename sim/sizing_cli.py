@@ -15,6 +15,9 @@ from pathlib import Path
 from typing import NoReturn, TypeVar
 
 from sim import charts, report
+from sim.calibration_fragment import Calibrated
+from sim.calibration_fragment import calibrated as calibrated_scenario
+from sim.calibration_report import calibration_summary
 from sim.cli import (
     fitted_chunk_paths,
     memory_option,
@@ -53,8 +56,14 @@ def size_fund_main(argv: list[str] | None = None) -> int:
         default=None,
         help="paths per sensitivity run (default: 500 vector, 200 event; 0 skips it)",
     )
+    parser.add_argument(
+        "--calibration",
+        metavar="FILE",
+        help="a fragment from export-calibration laid over the scenario; the report compares both",
+    )
     args = parser.parse_args(argv)
-    scenario = _load_or_exit(args.scenario)
+    calibrated = _calibrated_or_exit(args.scenario, args.calibration) if args.calibration else None
+    scenario = calibrated.calibrated if calibrated else _load_or_exit(args.scenario)
     plan = _plan(args, scenario, args.scenario)
     sensitivity = args.sensitivity_paths
     if sensitivity is None:
@@ -65,11 +74,25 @@ def size_fund_main(argv: list[str] | None = None) -> int:
             scenario, plan, args.confidence, progress=not args.no_progress,
             sensitivity_paths=sensitivity, executor=executor,
         )  # fmt: skip
+        if calibrated:
+            # the same plan and seed: both runs see the same futures (common random numbers)
+            without = size_fund(
+                calibrated.base, plan, args.confidence, progress=not args.no_progress, executor=executor
+            ).summary
+            sizing.summary["calibration"] = calibration_summary(calibrated, without, sizing.summary)
         where = executor.describe()
     written = _write_or_exit(lambda: write_outputs(sizing, args.out), args.out)
     print(report.headline(sizing.summary))
     if note := report.centre_note(sizing.summary):
         print(note)
+    if calibrated:
+        figures = sizing.summary["calibration"]
+        print(
+            f"Compensation budget without the calibration: "
+            f"{report.yuan(figures['compensation_without_yuan'])}; with it: "
+            f"{report.yuan(figures['compensation_with_yuan'])} (same seed; all lines: "
+            f"{report.yuan(figures['budget_without_yuan'])} and {report.yuan(figures['budget_with_yuan'])})."
+        )
     print(
         f"{plan.paths:,} paths, {plan.engine} engine, seed {plan.seed}, {where}, "
         f"{time.perf_counter() - started:.1f} s; wrote {written['report']} and {len(written) - 1} more"
@@ -250,6 +273,14 @@ def _load_or_exit(path: str) -> Scenario:
         return load(path)
     except ScenarioError as exc:
         print(f"error: {path}: {exc}", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_INPUT) from None
+
+
+def _calibrated_or_exit(scenario: str, fragment: str) -> Calibrated:
+    try:
+        return calibrated_scenario(scenario, fragment)
+    except ScenarioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         raise SystemExit(EXIT_BAD_INPUT) from None
 
 
