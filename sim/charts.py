@@ -60,6 +60,24 @@ def by_layer(layers: dict[str, dict]) -> bytes:
     return _png(fig)
 
 
+def contributions(found: dict) -> bytes:
+    """Which banks and sectors use the fund: each group's share of the mean payout and of ES99."""
+    kinds = [kind for kind in ("bank", "sector", "size_band") if found[f"by_{kind}"]]
+    fig, axes = plt.subplots(1, len(kinds), figsize=(4 * len(kinds), 3.5), squeeze=False)
+    for ax, kind in zip(axes[0], kinds, strict=True):
+        rows = found[f"by_{kind}"]
+        mean_total = sum(r["mean_yuan"] for r in rows) or 1.0
+        es_total = sum(r["es99_yuan"] for r in rows) or 1.0
+        y = np.arange(len(rows))
+        ax.barh(y - 0.2, [r["mean_yuan"] / mean_total for r in rows], 0.4, color=BLUE, label="mean")
+        ax.barh(y + 0.2, [r["es99_yuan"] / es_total for r in rows], 0.4, color=RED, label="ES99")
+        ax.set_yticks(y, [r["name"] for r in rows])
+        ax.invert_yaxis()
+        ax.set(xlabel="share of the fund's payouts", title=kind.replace("_", " "))
+    axes[0][0].legend()
+    return _png(fig)
+
+
 def budget_curve(shape: TotalShape, recommended: float, confidence: float) -> bytes:
     """Budget -> probability that payouts plus subsidies exceed it (log scale)."""
     n = shape.paths

@@ -17,6 +17,7 @@ class LoanRow:
     segment: str
     rate: float
     pledge_rate: float
+    bank: str = "all"
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,24 @@ class Portfolio:
     term_years: int
     pledge_rate: float
     growth: float
+    # the lending banks (a file's: its bank column, in order of first appearance), each a share of
+    # every (vintage, segment) cell of a generated book; only risk contributions read them
+    banks: tuple[Bank, ...] = ()
+    # upper edges of the loan-size bands (yuan): a loan of principal <= edge falls in that band
+    size_bands_yuan: tuple[float, ...] = (5_000_000.0, 10_000_000.0)
+
+    @property
+    def bank_names(self) -> tuple[str, ...]:
+        """The banks' names; a book without banks is one bank, "all"."""
+        return tuple(bank.name for bank in self.banks) or ("all",)
+
+
+@dataclass(frozen=True)
+class Bank:
+    """A lending bank and its share of a generated book."""
+
+    name: str
+    share: Fraction
 
 
 @dataclass(frozen=True)

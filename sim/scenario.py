@@ -15,6 +15,7 @@ from sim.errors import ScenarioError
 from sim.limits import MAX_LOAN_YUAN, check_exposure
 from sim.model import (
     AuctionModel,
+    Bank,
     CompensationModel,
     DefaultModel,
     LoanRow,
@@ -112,9 +113,55 @@ def _portfolio(t: Table, default: DefaultModel, base_dir: Path) -> Portfolio:
         term_years=t.integer("term_years", 1, low=1, high=30),
         pledge_rate=pledge_rate,
         growth=t.number("growth", 0.0, low=0, high=10),
+        banks=_banks(t, rows),
+        size_bands_yuan=_size_bands(t),
     )
     t.done()
     return portfolio
+
+
+def _banks(t: Table, rows: tuple[LoanRow, ...] | None) -> tuple[Bank, ...]:
+    """[[portfolio.banks]] of a generated book, or the bank column of a file's."""
+    if rows is not None:
+        if t.has("banks"):
+            raise ScenarioError(
+                t.key("banks"), "a loan file names each loan's bank in its bank column"
+            )
+        names = list(dict.fromkeys(row.bank for row in rows))
+        return () if names == ["all"] else tuple(Bank(name, Fraction(0)) for name in names)
+    raw = t.raw("banks", [])
+    if not isinstance(raw, list):
+        raise ScenarioError(t.key("banks"), "must be a list of tables ([[portfolio.banks]])")
+    banks = []
+    for i, item in enumerate(raw):
+        bank_table = Table(item, f"{t.key('banks')}[{i}]")
+        banks.append(Bank(bank_table.text("name"), bank_table.share("share")))
+        bank_table.done()
+    if banks and sum(bank.share for bank in banks) != 1:
+        raise ScenarioError(
+            t.key("banks"), f"shares add up to {float(sum(b.share for b in banks)):g}, not 1"
+        )
+    if len({bank.name for bank in banks}) < len(banks):
+        raise ScenarioError(t.key("banks"), "bank names must be unique")
+    return tuple(banks)
+
+
+def _size_bands(t: Table) -> tuple[float, ...]:
+    """Upper edges of the loan-size bands, in yuan, strictly increasing."""
+    raw = t.raw("size_bands_yuan", [5_000_000, 10_000_000])
+    if (
+        not isinstance(raw, list)
+        or not raw
+        or len(raw) > 20
+        or any(isinstance(v, bool) or not isinstance(v, int | float) for v in raw)
+        or any(not 0 < v <= MAX_LOAN_YUAN for v in raw)
+        or any(b <= a for a, b in zip(raw, raw[1:], strict=False))
+    ):
+        raise ScenarioError(
+            t.key("size_bands_yuan"),
+            f"must be 1 to 20 increasing amounts of yuan in (0, {MAX_LOAN_YUAN:,}] (got {raw!r})",
+        )
+    return tuple(float(v) for v in raw)
 
 
 def _read_loans(
@@ -148,7 +195,8 @@ def _read_loans(
                     f"line {number}: principal must be > 0 and at most {MAX_LOAN_YUAN:,}, "
                     "rate in [0, 1], pledge_rate in (0, 1]",
                 )
-            rows.append(LoanRow(yuan_to_fen(principal), segment, loan_rate, loan_pledge))
+            bank = (row.get("bank") or "all").strip() or "all"
+            rows.append(LoanRow(yuan_to_fen(principal), segment, loan_rate, loan_pledge, bank))
     if not rows:
         raise ScenarioError(key, f"{path} holds no loans")
     return tuple(rows)

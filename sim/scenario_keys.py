@@ -23,6 +23,8 @@ KEYS: dict = {
         "term_years": None,
         "pledge_rate": None,
         "growth": None,
+        "banks": [{"name": None, "share": None}],
+        "size_bands_yuan": None,
     },
     "default": {
         "pd_annual": None,

@@ -71,6 +71,7 @@ class ClaimTable:
     revise_batch: np.ndarray  # NEVER when the claim was filed on the final loss
     due_first: np.ndarray  # the claim as filed (> 0)
     due_final: np.ndarray  # after the recovery; never above due_first
+    case: np.ndarray | None = None  # the row of the block's cases (defaults) each claim is for
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ class FundTotals:
     lapsed_fen: np.ndarray  # (paths,)
     pending_fen: np.ndarray  # (paths,): claims on the horizon's defaults approved after it
     pending_claims: np.ndarray  # (paths,): how many claims those are
+    claim_paid_fen: np.ndarray | None = None  # per claim row: paid net of clawbacks at the horizon
 
 
 def settle(
@@ -183,6 +185,7 @@ def settle(
         lapsed_fen=_sum_by(path, lapsed, n_paths),
         pending_fen=_sum_by(path, np.where(approved, 0, claims.due_final), n_paths),
         pending_claims=np.bincount(path[~approved], minlength=n_paths).astype(np.int64),
+        claim_paid_fen=paid,
     )
 
 

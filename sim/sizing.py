@@ -22,6 +22,7 @@ from scipy.special import bdtr
 from market.domain.loss import LAYERS
 from sim.budget_lines import budget_lines
 from sim.column_stats import Chunks, Moments, above, in_memory, moments, order_statistics
+from sim.contributions import contributions
 from sim.model import Scenario
 from sim.path_figures import PathStore
 from sim.portfolio import LoanBook
@@ -207,6 +208,7 @@ def summarise(
                 else None
             ),
         },
+        "contributions": contributions(scenario, book, chunks, n),
         "mc_standard_error": {
             "payout_mean_yuan": _yuan(m["payout"].sd / math.sqrt(n)) if n > 1 else None,
             "total_mean_yuan": _yuan(m["total"].sd / math.sqrt(n)) if n > 1 else None,

@@ -21,6 +21,7 @@ from sim.cli import (
     open_probability,
     positive_int,
 )
+from sim.contributions import KINDS
 from sim.fund_study import size_fund, write_outputs
 from sim.parallel import Executor, ProcessPool, default_workers
 from sim.runner import DEFAULT_CHUNK_PATHS, ENGINES, Plan
@@ -52,6 +53,13 @@ def size_fund_main(argv: list[str] | None = None) -> int:
         default=None,
         help="paths per sensitivity run (default: 500 vector, 200 event; 0 skips it)",
     )
+    parser.add_argument(
+        "--by",
+        action="append",
+        choices=KINDS,
+        default=[],
+        help="also give each path's payout per bank, sector or size band in paths.csv (repeatable)",
+    )
     args = parser.parse_args(argv)
     scenario = _load_or_exit(args.scenario)
     plan = _plan(args, scenario, args.scenario)
@@ -65,7 +73,7 @@ def size_fund_main(argv: list[str] | None = None) -> int:
             sensitivity_paths=sensitivity, executor=executor,
         )  # fmt: skip
         where = executor.describe()
-    written = _write_or_exit(lambda: write_outputs(sizing, args.out), args.out)
+    written = _write_or_exit(lambda: write_outputs(sizing, args.out, args.by), args.out)
     print(report.headline(sizing.summary))
     if note := report.centre_note(sizing.summary):
         print(note)

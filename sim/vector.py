@@ -18,6 +18,7 @@ import numpy as np
 from market.domain.loss import LAYERS
 from sim.centre import centre_load, filing_order, queue_starts
 from sim.compensation import compute_claims
+from sim.contributions import payout_by_group
 from sim.model import Scenario
 from sim.portfolio import LoanBook, conditional_pd
 from sim.recovery import Disposals, dispose, principal_loss_fen, unpaid_interest_fen
@@ -149,9 +150,15 @@ def block_totals(
     )
     joint = subsidy.sum(axis=2)  # what a joint pot pays first each year: every subsidy line
     totals = []
+    claimant = loan[claims.case]
     for rules in funds:
         fund = settle(claims, n_paths, rules, set_aside_fen=joint if rules.joint_pot else None)
-        totals.append(PathTotals(**shared, **vars(fund)))  # a fund's totals carry PathTotals' names
+        # per claim, only what each bank, sector and size band was paid is kept
+        kept = {name: v for name, v in vars(fund).items() if name != "claim_paid_fen"}
+        groups = payout_by_group(
+            scenario, book, claims.path, claimant, fund.claim_paid_fen, n_paths
+        )
+        totals.append(PathTotals(**shared, **kept, group_payout_fen=groups))  # PathTotals' names
     return totals
 
 
@@ -276,6 +283,7 @@ def claim_table(
         revise_batch=revise[rows],
         due_first=due_first[keep],
         due_final=final[order].ravel()[keep],
+        case=claimed[rows],
     )
 
 

@@ -83,7 +83,7 @@ def test_the_store_gives_back_every_piece_where_it_was_put_in_any_order(city):
     scenario = sim.load(city("jiyuan"))
     figures = size_fund(scenario, Plan(seed=2, engine="vector", paths=230, chunk_paths=50)).figures
     whole = figures.read()
-    again = PathStore(230, scenario.horizon_years)
+    again = PathStore(230, scenario.horizon_years, figures.read(0, 1).groups)
     for first in (200, 0, 150, 50, 100):  # as workers might finish them
         again.put(first, figures.read(first, first + 50))
     for a, b in zip((whole, *figures.chunks(17)), (again.read(), *again.chunks(17)), strict=False):
