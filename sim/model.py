@@ -65,10 +65,20 @@ class Segment:
 
 @dataclass(frozen=True)
 class DefaultModel:
-    """One-factor Gaussian copula: the segments' PDs and the asset correlation R."""
+    """The segments' (sectors') PDs, the asset correlation R and the copula (sim.copula): one
+    Gaussian factor by default; with `factor_correlation`, one factor per sector, correlated; with
+    copula "t", every asset value divided by sqrt(W / nu), W ~ chi-squared(nu), one W a year."""
 
     segments: tuple[Segment, ...]
     asset_correlation: float
+    factor_correlation: tuple[tuple[float, ...], ...] | None = None  # sectors x sectors
+    copula: str = "gaussian"  # or "t"
+    degrees_of_freedom: float | None = None  # nu, for the t copula
+
+    @property
+    def one_factor_gaussian(self) -> bool:
+        """The default model: one Gaussian factor for every loan."""
+        return self.factor_correlation is None and self.copula == "gaussian"
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,8 @@ import tomllib
 from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
+
 from market.domain.loss import LAYERS, CompensationPolicy, LayerShares, LossRuleBroken, Shortfall
 from market.domain.money import yuan_to_fen
 from market.domain.rules import DEFAULT_RULES, RuleBroken, check_start_price
@@ -225,11 +227,49 @@ def _default(t: Table) -> DefaultModel:
             )
         if len({s.name for s in segments}) < len(segments):
             raise ScenarioError(t.key("segments"), "segment names must be unique")
+    copula = t.choice("copula", ("gaussian", "t"), "gaussian")
+    freedom = None
+    if copula == "t":
+        freedom = t.number("degrees_of_freedom", low=1, high=1000)
+    elif t.has("degrees_of_freedom"):
+        raise ScenarioError(t.key("degrees_of_freedom"), 'applies only with copula = "t"')
     model = DefaultModel(
-        segments, t.number("asset_correlation", 0.0, low=0, high=1, high_open=True)
+        segments,
+        t.number("asset_correlation", 0.0, low=0, high=1, high_open=True),
+        factor_correlation=_factor_correlation(t, [s.name for s in segments]),
+        copula=copula,
+        degrees_of_freedom=freedom,
     )
     t.done()
     return model
+
+
+def _factor_correlation(t: Table, names: list[str]) -> tuple[tuple[float, ...], ...] | None:
+    """The sectors' factor correlation matrix: square over the segments, symmetric, ones on the
+    diagonal, entries in [-1, 1], positive definite (so it has a Cholesky factor)."""
+    if not t.has("factor_correlation"):
+        return None
+    raw, key = t.raw("factor_correlation"), t.key("factor_correlation")
+    size = len(names)
+    if (
+        not isinstance(raw, list)
+        or len(raw) != size
+        or any(not isinstance(row, list) or len(row) != size for row in raw)
+        or any(isinstance(v, bool) or not isinstance(v, int | float) for row in raw for v in row)
+    ):
+        raise ScenarioError(
+            key, f"must be a {size} x {size} matrix of numbers, a row per segment ({names})"
+        )
+    matrix = np.array(raw, dtype=float)
+    if not np.all(np.isfinite(matrix)) or np.any(np.abs(matrix) > 1):
+        raise ScenarioError(key, "entries must lie in [-1, 1]")
+    if not np.array_equal(matrix, matrix.T) or np.any(np.diag(matrix) != 1):
+        raise ScenarioError(key, "must be symmetric with ones on the diagonal")
+    try:
+        np.linalg.cholesky(matrix)
+    except np.linalg.LinAlgError as exc:
+        raise ScenarioError(key, "must be positive definite (no sector a mix of others)") from exc
+    return tuple(tuple(float(v) for v in row) for row in raw)
 
 
 def _segment(t: Table) -> Segment:

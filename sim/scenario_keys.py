@@ -29,6 +29,9 @@ KEYS: dict = {
     "default": {
         "pd_annual": None,
         "asset_correlation": None,
+        "factor_correlation": None,
+        "copula": None,
+        "degrees_of_freedom": None,
         "segments": [{"name": None, "share": None, "pd_annual": None}],
     },
     "recovery": {

@@ -19,14 +19,15 @@ from market.domain.loss import LAYERS
 from sim.centre import centre_load, filing_order, queue_starts
 from sim.compensation import compute_claims
 from sim.contributions import payout_by_group
+from sim.copula import Economy, case_factor, cell_default_probability, draw_economy
 from sim.model import Scenario
-from sim.portfolio import LoanBook, conditional_pd
+from sim.portfolio import LoanBook
 from sim.recovery import Disposals, dispose, principal_loss_fen, unpaid_interest_fen
 from sim.results import PathTotals
 from sim.settlement import DAYS_PER_YEAR, NEVER, ClaimTable, FundRules, settle, settlement_batch
 from sim.subsidy import subsidy_by_year
 
-STREAMS = ("factor", "defaults", "picks", "timing", "recovery")
+STREAMS = ("factor", "defaults", "picks", "timing", "recovery", "mixing")
 
 
 @dataclass(frozen=True)
@@ -89,8 +90,11 @@ def draw_cases(
     rng = dict(
         zip(STREAMS, (np.random.default_rng(s) for s in seed.spawn(len(STREAMS))), strict=True)
     )
-    factor = rng["factor"].standard_normal((n_paths, scenario.horizon_years))
-    counts = default_counts(scenario, book, factor, rng["defaults"])  # (cells, paths, years)
+    economy = draw_economy(
+        scenario.default, rng["factor"], rng["mixing"], n_paths, scenario.horizon_years
+    )
+    factor = economy.factor
+    counts = default_counts(scenario, book, economy, rng["defaults"])  # (cells, paths, years)
     cell, path, year = (np.repeat(a.ravel(), counts.ravel()) for a in np.indices(counts.shape))
     loan = pick_defaulters(book, cell * n_paths + path, cell, rng["picks"])
     day = DAYS_PER_YEAR * (year + rng["timing"].random(loan.size))
@@ -99,7 +103,7 @@ def draw_cases(
         scenario,
         book.principal_fen[loan],
         book.appraised_fen(loan),
-        factor[path, year],
+        case_factor(economy, book.segment[loan], path, year),
     )
     return BlockCases(counts, factor, path, year, loan, day, disposals)
 
@@ -163,11 +167,13 @@ def block_totals(
 
 
 def default_counts(
-    scenario: Scenario, book: LoanBook, factor: np.ndarray, rng: np.random.Generator
+    scenario: Scenario, book: LoanBook, economy: Economy, rng: np.random.Generator
 ) -> np.ndarray:
-    """Defaults per (cell, path, year): binomial in the loans still performing, given the year's Z."""
-    segments, correlation = scenario.default.segments, scenario.default.asset_correlation
-    n_paths, years = factor.shape
+    """Defaults per (cell, path, year): binomial in the loans still performing, given the year's
+    economy (sim.copula)."""
+    segments = scenario.default.segments
+    n_paths, years = economy.factor.shape
+    cell_segment = np.array([c.segment for c in book.cells], dtype=np.int64)
     performing = np.zeros((len(book.cells), n_paths), dtype=np.int64)
     counts = np.zeros((len(book.cells), n_paths, years), dtype=np.int64)
     pd = np.array([segments[c.segment].pd_annual for c in book.cells])[:, None]
@@ -175,7 +181,7 @@ def default_counts(
         for i, c in enumerate(book.cells):
             if c.vintage == y:
                 performing[i] = c.size
-        p = conditional_pd(pd, correlation, factor[None, :, y])
+        p = cell_default_probability(scenario.default, pd, cell_segment, economy, y)
         counts[:, :, y] = rng.binomial(performing, p)
         performing -= counts[:, :, y]
     return counts
