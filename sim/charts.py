@@ -78,6 +78,21 @@ def contributions(found: dict) -> bytes:
     return _png(fig)
 
 
+def convergence(rows: list[dict], confidence: float) -> bytes:
+    """The recommended budget (all lines) and its 95% interval on the first n paths, n doubling."""
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    paths = [r["paths"] for r in rows]
+    low = [r["recommended_ci_yuan"][0] / MILLION for r in rows]
+    high = [r["recommended_ci_yuan"][1] / MILLION for r in rows]
+    ax.fill_between(paths, low, high, color=RED, alpha=0.15, label="95% CI")
+    ax.plot(paths, [r["recommended_yuan"] / MILLION for r in rows], "o-", color=RED,
+            label=f"budget covering {confidence:.0%}")  # fmt: skip
+    ax.set_xscale("log")
+    ax.set(xlabel="simulated futures (first n)", ylabel="budget over the horizon (¥ million)")
+    ax.legend()
+    return _png(fig)
+
+
 def budget_curve(shape: TotalShape, recommended: float, confidence: float) -> bytes:
     """Budget -> probability that payouts plus subsidies exceed it (log scale)."""
     n = shape.paths

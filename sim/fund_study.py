@@ -12,6 +12,7 @@ import numpy as np
 from market.domain.loss import LAYERS
 from sim import charts, report
 from sim.contributions import KINDS
+from sim.convergence import convergence
 from sim.model import Scenario
 from sim.parallel import Executor, Job, run_jobs
 from sim.path_figures import PathStore
@@ -67,6 +68,7 @@ def size_fund(
         confidence=confidence,
     )
     summary |= centre_summary(scenario, results[0])
+    summary["convergence"] = convergence(results[0], confidence)
     if not moved:
         return Sizing(summary, results[0])
     base = budget_covering(base_run, confidence) / 100
@@ -113,6 +115,7 @@ def write_outputs(sizing: Sizing, out: Path, by: Sequence[str] = ()) -> dict[str
         "by_year": charts.by_year(summary["payout_yuan"]["by_year"]),
         "by_layer": charts.by_layer(summary["payout_yuan"]["by_layer"]),
         "contributions": charts.contributions(summary["contributions"]),
+        "convergence": charts.convergence(summary["convergence"], budget["confidence"]),
     }
     if sizing.swings and sizing.sensitivity_base_yuan is not None:
         pngs["sensitivity"] = charts.tornado(list(sizing.swings), sizing.sensitivity_base_yuan)

@@ -136,6 +136,7 @@ def render(summary: dict, charts: dict[str, bytes]) -> str:
         "by_year": "Fund payouts year by year.",
         "by_layer": "Who is compensated: payouts by layer.",
         "sensitivity": "What moves the recommended budget most (each input moved by 20%, same seed).",
+        "convergence": "How the budget settles as futures are added: on the first n futures, with its interval.",
         "contributions": "Which banks, sectors and loan sizes use the fund: shares of the mean payout and of ES99.",
     }
     figures = "".join(

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 import sim
 from sim import column_stats, path_figures
 from sim.column_stats import above, moments, order_statistics
+from sim.convergence import convergence
 from sim.fund_study import size_fund
 from sim.path_figures import PathFigures, PathStore
 from sim.runner import Plan, book_of
@@ -114,6 +115,7 @@ def test_a_summary_read_from_disk_in_small_chunks_equals_the_one_read_in_one_pie
         book=book_of(scenario),
         confidence=0.99,
     ) | centre_summary(scenario, sizing.figures)
+    again["convergence"] = convergence(sizing.figures, 0.99)
     assert again == sizing.summary
 
 
