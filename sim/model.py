@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
+from market.domain.levers import PolicyLevers
 from market.domain.loss import CompensationPolicy, LayerShares, Shortfall
 from sim.distributions import Distribution
 
@@ -127,6 +128,8 @@ class CompensationModel:
     payment_lag_days: float
     settlements_per_year: int
     joint_pot: bool = False  # the fund's budget and balance also pay the subsidies
+    # ratios by size band and bank, the annual cap, the stop-loss line (market/domain/levers.py)
+    levers: PolicyLevers = field(default_factory=PolicyLevers)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,15 @@ from pathlib import Path
 
 import numpy as np
 
-from market.domain.loss import LAYERS, CompensationPolicy, LayerShares, LossRuleBroken, Shortfall
+from market.domain.levers import PolicyLevers, StopLossResume
+from market.domain.loss import (
+    LAYERS,
+    CompensationPolicy,
+    LayerShares,
+    LossRuleBroken,
+    Shortfall,
+    exact_share,
+)
 from market.domain.money import yuan_to_fen
 from market.domain.rules import DEFAULT_RULES, RuleBroken, check_start_price
 from sim.errors import ScenarioError
@@ -70,12 +78,13 @@ def parse(data: dict, base_dir: Path = Path("."), default_name: str = "scenario"
     horizon = top.integer("horizon_years", 1, low=1, high=50)
     seed = top.integer("seed", 0, low=0, high=2**63)
     default = _default(top.table("default"))
-    compensation = _compensation(top.table("compensation"))
+    portfolio = _portfolio(top.table("portfolio"), default, base_dir)
+    compensation = _compensation(top.table("compensation"), portfolio)
     scenario = Scenario(
         name=name,
         horizon_years=horizon,
         seed=seed,
-        portfolio=_portfolio(top.table("portfolio"), default, base_dir),
+        portfolio=portfolio,
         default=default,
         recovery=_recovery(top.table("recovery")),
         auction=_auction(top.table("auction")),
@@ -357,7 +366,7 @@ def _layers(t: Table) -> LayerShares:
     return shares
 
 
-def _compensation(t: Table) -> CompensationModel:
+def _compensation(t: Table, portfolio: Portfolio) -> CompensationModel:
     ratio_raw = t.raw("ratio", 0)
     if isinstance(ratio_raw, dict):
         ratios = t.table("ratio")
@@ -384,9 +393,54 @@ def _compensation(t: Table) -> CompensationModel:
         payment_lag_days=t.number("payment_lag_days", 0, low=0, high=3650),
         settlements_per_year=t.integer("settlements_per_year", 4, low=1, high=365),
         joint_pot=t.boolean("joint_pot", False),
+        levers=_levers(t, portfolio),
     )
     t.done()
     return model
+
+
+def _levers(t: Table, portfolio: Portfolio) -> PolicyLevers:
+    """[compensation] ratio_by_size_band, ratio_by_bank, annual_cap_yuan, stop_loss_share and
+    stop_loss_resume (market/domain/levers.py)."""
+    edges = portfolio.size_bands_yuan
+    ratios = t.raw("ratio_by_size_band", [])
+    if not isinstance(ratios, list) or (ratios and len(ratios) != len(edges) + 1):
+        raise ScenarioError(
+            t.key("ratio_by_size_band"),
+            f"must be a list of {len(edges) + 1} ratios, one per size band of "
+            f"[portfolio] size_bands_yuan {list(edges)} and one above (got {ratios!r})",
+        )
+    by_band = tuple(_ratio(t, "ratio_by_size_band", r) for r in ratios)
+    banks = t.raw("ratio_by_bank", {})
+    if not isinstance(banks, dict):
+        raise ScenarioError(t.key("ratio_by_bank"), "must be a table of bank = ratio")
+    for name in banks:
+        if name not in portfolio.bank_names:
+            raise ScenarioError(
+                f"{t.key('ratio_by_bank')}.{name}",
+                f"is not one of the banks {list(portfolio.bank_names)} ([[portfolio.banks]] or "
+                "the loan file's bank column)",
+            )
+    by_bank = {name: _ratio(t, f"ratio_by_bank.{name}", r) for name, r in banks.items()}
+    stop_loss = t.share("stop_loss_share", None) if t.has("stop_loss_share") else None
+    resume = t.choice("stop_loss_resume", ("year_end", "below"), "year_end")
+    if t.has("stop_loss_resume") and stop_loss is None:
+        raise ScenarioError(t.key("stop_loss_resume"), "applies only with stop_loss_share")
+    return PolicyLevers(
+        size_band_edges_fen=tuple(yuan_to_fen(edge) for edge in edges),
+        size_band_ratios=by_band,
+        bank_ratios=by_bank,
+        annual_cap_fen=t.yuan("annual_cap_yuan", None),
+        stop_loss_share=stop_loss,
+        stop_loss_resume=StopLossResume(resume),
+    )
+
+
+def _ratio(t: Table, key: str, value: object) -> Fraction:
+    try:
+        return exact_share(value, key)
+    except LossRuleBroken as exc:
+        raise ScenarioError(t.key(key), f"must be a number between 0 and 1 (got {value!r})") from exc
 
 
 def _subsidy(t: Table, default: DefaultModel, joint_pot: bool) -> SubsidyModel:

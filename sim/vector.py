@@ -20,6 +20,7 @@ from sim.centre import centre_load, filing_order, queue_starts
 from sim.compensation import compute_claims
 from sim.contributions import payout_by_group
 from sim.copula import Economy, case_factor, cell_default_probability, draw_economy
+from sim.levers import LoanPolicies, limit_claims, loan_policies
 from sim.model import Scenario
 from sim.portfolio import LoanBook
 from sim.recovery import Disposals, dispose, principal_loss_fen, unpaid_interest_fen
@@ -128,7 +129,10 @@ def block_totals(
     cash_day = started + disposals.operator_days
     interest = unpaid_interest_fen(principal, book.rate[loan], day / DAYS_PER_YEAR - year)
     loss = principal_loss_fen(scenario, disposals.proceeds_fen, interest, principal)
-    claims = claim_table(scenario, path, day, cash_day, principal, loss)
+    claims = claim_table(
+        scenario, path, day, cash_day, principal, loss, loan_policies(scenario, book, loan)
+    )
+    claims = limit_claims(scenario, book, claims, loan, loss)  # the annual cap, stop-loss lines
     by_path_year = path * years + year
     horizon_days = years * DAYS_PER_YEAR
     operators = centre_operators(scenario)
@@ -254,8 +258,10 @@ def claim_table(
     cash_day: np.ndarray,
     principal: np.ndarray,
     loss: np.ndarray,
+    policies: LoanPolicies | None = None,
 ) -> ClaimTable:
-    """One claim per (defaulted loan, layer) with a positive amount, in order of approval on each path."""
+    """One claim per (defaulted loan, layer) with a positive amount, in order of approval on each path
+    (`policies`: each case's policy, when the ratio varies by size band or bank; sim.levers)."""
     comp, layers = scenario.compensation, scenario.layers
     per_year = comp.settlements_per_year
     early = np.zeros(loss.size, dtype=bool)
@@ -267,13 +273,21 @@ def claim_table(
     path, day, cash_day, principal, loss, early = (
         a[claimed] for a in (path, day, cash_day, principal, loss, early)
     )
-    final = compute_claims(loss, layers, comp.policy)
+    final = (
+        compute_claims(loss, layers, comp.policy)
+        if policies is None
+        else policies.claims(loss, layers, claimed)
+    )
     first = final.copy()
     revise = np.full(loss.size, NEVER, dtype=np.int64)
     file_day = cash_day
     if comp.claim_days is not None:
         file_day = np.where(early, day + comp.claim_days, cash_day)
-        first[early] = compute_claims(principal[early], layers, comp.policy)
+        first[early] = (
+            compute_claims(principal[early], layers, comp.policy)
+            if policies is None
+            else policies.claims(principal[early], layers, claimed[early])
+        )
         final = np.minimum(final, first)
         revise[early] = settlement_batch(cash_day[early], per_year)
     approve_day = file_day + comp.payment_lag_days
