@@ -21,7 +21,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from sim.column_stats import Chunks, moments, order_statistics
+from sim.column_stats import Chunks, Moments, moments, order_statistics
 from sim.model import Scenario
 from sim.portfolio import LoanBook, size_band_names
 
@@ -84,19 +84,41 @@ def book_by_group(scenario: Scenario, book: LoanBook) -> dict[str, list[tuple[in
     return found
 
 
-def contributions(scenario: Scenario, book: LoanBook, chunks: Chunks, n: int) -> dict:
-    """summary.json's `contributions`: per bank, sector and size band, the share of the payout's mean,
-    p99 and ES99 (yuan) with Monte Carlo standard errors (docs/fund-sizing.md)."""
-    names = column_names(scenario)
-    m = moments(chunks, spread=names)
+def ranks(n: int) -> dict[str, int]:
+    """The ranks of the payout column the contributions read: the p99, where the worst 1% begin,
+    and the window around the p99 (h = ceil(sqrt(tail paths)) ranks either side)."""
     var_rank = max(1, math.ceil(CONFIDENCE * n - 1e-9))  # sim.sizing.covering_rank
     tail_rank = n - max(1, math.floor(n * (1 - CONFIDENCE) + 1e-9)) + 1  # sim.sizing.tail_rank
     half = math.ceil(math.sqrt(n - tail_rank + 1))
-    low_rank, high_rank = max(1, var_rank - half), min(n, var_rank + half)
-    ranks = {"payout": [var_rank, tail_rank, low_rank, high_rank]}
-    at = order_statistics(chunks, ranks)["payout"]
-    sums = _tail_sums(chunks, names, at[tail_rank], (at[low_rank], at[high_rank]))
-    var_fen, k = at[var_rank], n - tail_rank + 1
+    return {
+        "var": var_rank,
+        "tail": tail_rank,
+        "low": max(1, var_rank - half),
+        "high": min(n, var_rank + half),
+    }
+
+
+def contributions(
+    scenario: Scenario,
+    book: LoanBook,
+    chunks: Chunks,
+    n: int,
+    m: Mapping[str, Moments] | None = None,
+    payout_at: Mapping[int, int | float] | None = None,
+) -> dict:
+    """summary.json's `contributions`: per bank, sector and size band, the share of the payout's mean,
+    p99 and ES99 (yuan) with Monte Carlo standard errors (docs/fund-sizing.md). `m` (moments of the
+    group columns, with squares) and `payout_at` (the payout at `ranks(n)`) when already read."""
+    names = column_names(scenario)
+    if m is None:
+        m = moments(_only(chunks, names), spread=names)
+    at_rank = ranks(n)
+    if payout_at is None:
+        payout_at = order_statistics(_only(chunks, ["payout"]), {"payout": at_rank.values()})
+        payout_at = payout_at["payout"]
+    at = {name: payout_at[rank] for name, rank in at_rank.items()}
+    sums = _tail_sums(_only(chunks, ["payout", *names]), names, at["tail"], (at["low"], at["high"]))
+    var_fen, k = at["var"], n - at_rank["tail"] + 1
     above, ties = sums["above"], sums["ties"]
     needed = k - above["count"]  # paths at the tail's edge value that belong to the worst k
     window = sums["window"]
@@ -127,6 +149,11 @@ def contributions(scenario: Scenario, book: LoanBook, chunks: Chunks, n: int) ->
             )
         result[f"by_{kind}"] = rows
     return result
+
+
+def _only(chunks: Chunks, names: list[str]) -> Chunks:
+    """The same chunks with only the named columns."""
+    return lambda: ({name: chunk[name] for name in names} for chunk in chunks())
 
 
 def _tail_sums(
