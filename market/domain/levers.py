@@ -32,6 +32,18 @@ from market.domain.loss import (
 )
 
 
+class SizeBandRatiosMismatch(LossRuleBroken):
+    """A ratio per size band and one above the last edge: len(edges) + 1 of them."""
+
+    code, fields = "size_band_ratios_mismatch", ("bands", "ratios")
+
+
+class SizeBandEdgesNotIncreasing(LossRuleBroken):
+    """Each size band's upper edge lies above the one before."""
+
+    code = "size_band_edges_not_increasing"
+
+
 class StopLossResume(Enum):
     """When a bank past its stop-loss line is compensated again."""
 
@@ -62,9 +74,9 @@ class PolicyLevers:
         _non_negative(annual_cap=self.annual_cap_fen)
         edges = self.size_band_edges_fen
         if ratios and len(ratios) != len(edges) + 1:
-            raise LossRuleBroken()  # a ratio per band: the scenario reader and forms say which
+            raise SizeBandRatiosMismatch(bands=len(edges) + 1, ratios=len(ratios))
         if any(b <= a for a, b in zip(edges, edges[1:], strict=False)):
-            raise LossRuleBroken()
+            raise SizeBandEdgesNotIncreasing()
 
     @property
     def any(self) -> bool:
