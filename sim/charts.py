@@ -74,6 +74,39 @@ def by_layer(layers: dict[str, dict]) -> bytes:
     return _png(fig)
 
 
+def contributions(found: dict) -> bytes:
+    """Which banks and sectors use the fund: each group's share of the mean payout and of ES99."""
+    kinds = [kind for kind in ("bank", "sector", "size_band") if found[f"by_{kind}"]]
+    fig, axes = plt.subplots(1, len(kinds), figsize=(4 * len(kinds), 3.5), squeeze=False)
+    for ax, kind in zip(axes[0], kinds, strict=True):
+        rows = found[f"by_{kind}"]
+        mean_total = sum(r["mean_yuan"] for r in rows) or 1.0
+        es_total = sum(r["es99_yuan"] for r in rows) or 1.0
+        y = np.arange(len(rows))
+        ax.barh(y - 0.2, [r["mean_yuan"] / mean_total for r in rows], 0.4, color=BLUE, label="mean")
+        ax.barh(y + 0.2, [r["es99_yuan"] / es_total for r in rows], 0.4, color=RED, label="ES99")
+        ax.set_yticks(y, [r["name"] for r in rows])
+        ax.invert_yaxis()
+        ax.set(xlabel="share of the fund's payouts", title=kind.replace("_", " "))
+    axes[0][0].legend()
+    return _png(fig)
+
+
+def convergence(rows: list[dict], confidence: float) -> bytes:
+    """The recommended budget (all lines) and its 95% interval on the first n paths, n doubling."""
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    paths = [r["paths"] for r in rows]
+    low = [r["recommended_ci_yuan"][0] / MILLION for r in rows]
+    high = [r["recommended_ci_yuan"][1] / MILLION for r in rows]
+    ax.fill_between(paths, low, high, color=RED, alpha=0.15, label="95% CI")
+    ax.plot(paths, [r["recommended_yuan"] / MILLION for r in rows], "o-", color=RED,
+            label=f"budget covering {confidence:.0%}")  # fmt: skip
+    ax.set_xscale("log")
+    ax.set(xlabel="simulated futures (first n)", ylabel="budget over the horizon (¥ million)")
+    ax.legend()
+    return _png(fig)
+
+
 def budget_curve(panels: Sequence[Panel], confidence: float) -> bytes:
     """Per budget line: budget -> probability that the line's cost exceeds it (log scale)."""
     fig, axes = _panels(len(panels))

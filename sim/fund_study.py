@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +12,8 @@ import numpy as np
 from market.domain.loss import LAYERS
 from sim import charts, report
 from sim.budget_lines import LABELS, column_of, line_columns
+from sim.contributions import KINDS
+from sim.convergence import convergence
 from sim.model import Scenario
 from sim.parallel import Executor, Job, run_jobs
 from sim.path_figures import PathStore
@@ -65,6 +68,7 @@ def size_fund(
         confidence=confidence,
     )
     summary |= centre_summary(scenario, results[0])
+    summary["convergence"] = convergence(results[0], confidence)
     if not moved:
         return Sizing(summary, results[0])
     found = [  # the total first, then each budget line on its own
@@ -125,8 +129,10 @@ def _swing_rows(found: tuple[Swing, ...]) -> list[dict]:
     ]
 
 
-def write_outputs(sizing: Sizing, out: Path) -> dict[str, Path]:
-    """Write summary.json, paths.csv, the PNG charts and report.html into `out`; returns what it wrote."""
+def write_outputs(sizing: Sizing, out: Path, by: Sequence[str] = ()) -> dict[str, Path]:
+    """Write summary.json, paths.csv, the PNG charts and report.html into `out`; returns what it wrote.
+
+    `by`: kinds of group ("bank", "sector", "size_band") whose payouts paths.csv also gives per path."""
     out.mkdir(parents=True, exist_ok=True)
     summary, figures = sizing.summary, sizing.figures
     budget = summary["budget"]
@@ -144,6 +150,8 @@ def write_outputs(sizing: Sizing, out: Path) -> dict[str, Path]:
         "budget_curve": charts.budget_curve(panels, budget["confidence"]),
         "by_year": charts.by_year(summary["payout_yuan"]["by_year"]),
         "by_layer": charts.by_layer(summary["payout_yuan"]["by_layer"]),
+        "contributions": charts.contributions(summary["contributions"]),
+        "convergence": charts.convergence(summary["convergence"], budget["confidence"]),
     }
     if sizing.sensitivity:
         pngs["sensitivity"] = charts.tornado(list(sizing.sensitivity[1:]))
@@ -155,16 +163,30 @@ def write_outputs(sizing: Sizing, out: Path) -> dict[str, Path]:
         json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8"
     )
     written["paths"] = out / "paths.csv"
-    write_paths_csv(figures, written["paths"])
+    write_paths_csv(figures, written["paths"], _group_columns(summary["contributions"], by))
     written["report"] = out / "report.html"
     page = report.render(summary, pngs)
     written["report"].write_text(page, encoding="utf-8")
     return written
 
 
-def write_paths_csv(figures: PathStore, path: Path) -> None:
+def _group_columns(found: dict, by: Sequence[str]) -> list[tuple[int, str]]:
+    """(column of group_payout_fen, paths.csv header) of every group of the kinds in `by`."""
+    columns, at = [], 0
+    for kind in KINDS:
+        for row in found[f"by_{kind}"]:
+            if kind in by:
+                columns.append((at, f"payout_{kind}_{row['name']}_yuan"))
+            at += 1
+    return columns
+
+
+def write_paths_csv(
+    figures: PathStore, path: Path, groups: Sequence[tuple[int, str]] = ()
+) -> None:
     """One row per path: its totals in yuan (a chunk of paths at a time, so memory stays flat);
-    payouts are net of clawbacks, per year and per layer alike."""
+    payouts are net of clawbacks, per year and per layer alike, and per group in `groups`
+    ((column of group_payout_fen, header) pairs)."""
     years = figures.years
     header = [
         "path",
@@ -178,9 +200,12 @@ def write_paths_csv(figures: PathStore, path: Path) -> None:
         "total_yuan",
         "own_fund_ran_out",
         "own_fund_unpaid_yuan",
+        *(name for _, name in groups),
     ]
     money = "%.2f"
-    fmt = ["%d", "%d", *[money] * (len(header) - 4), "%d", money]
+    fmt = ["%d", "%d", *[money] * (len(header) - 4 - len(groups)), "%d", money]
+    fmt += [money] * len(groups)
+    chosen = [column for column, _ in groups]
     with path.open("w", encoding="utf-8", newline="") as handle:
         handle.write(",".join(header) + "\n")
         start = 0
@@ -201,6 +226,7 @@ def write_paths_csv(figures: PathStore, path: Path) -> None:
                     (payout.sum(axis=1) + subsidy) / 100,
                     rows.exhausted,
                     rows.unpaid_fen / 100,
+                    rows.group_payout_fen[:, chosen] / 100,
                 ]
             )
             np.savetxt(handle, block, fmt=fmt, delimiter=",")

@@ -138,6 +138,8 @@ def render(summary: dict, charts: dict[str, bytes]) -> str:
         "by_year": "Fund payouts year by year.",
         "by_layer": "Who is compensated: payouts by layer.",
         "sensitivity": "What moves each line's recommended budget most (each input moved by 20%, same seed).",
+        "convergence": "How the budget settles as futures are added: on the first n futures, with its interval.",
+        "contributions": "Which banks, sectors and loan sizes use the fund: shares of the mean payout and of ES99.",
     }
     figures = "".join(
         f"<figure><img alt='{name}' src='data:image/png;base64,{base64.b64encode(png).decode()}'>"
@@ -151,12 +153,41 @@ def render(summary: dict, charts: dict[str, bytes]) -> str:
 <p class="headline">{html.escape(headline(summary))}</p>
 <table>{rows}</table>
 {figures}
+{_contributions_table(summary.get("contributions"))}
 {_sensitivity_table(summary.get("sensitivity"))}
 {_centre_section(summary)}
 {calibration_report.section(summary, yuan)}
 <p class="note">{html.escape(_how_run(summary))}</p>
 </body></html>
 """
+
+
+def _contributions_table(found: dict | None) -> str:
+    """Per bank, sector and size band: exposure, and the contribution to mean, p99 and ES99 (± MC error)."""
+    if not found:
+        return ""
+    labels = {"bank": "Bank", "sector": "Sector", "size_band": "Loan size"}
+    body = ""
+    for kind, label in labels.items():
+        body += f"<tr><th>{label}</th><th>loans</th><th>exposure</th><th>mean</th><th>p99</th><th>ES99</th></tr>"
+        for row in found[f"by_{kind}"]:
+            cells = [
+                html.escape(row["name"]),
+                f"{row['loans']:,}",
+                yuan(row["exposure_yuan"]),
+                *(
+                    f"{yuan(row[f'{m}_yuan'])} ± {yuan(row[f'{m}_se_yuan'])}"
+                    for m in ("mean", "p99", "es99")
+                ),
+            ]
+            body += "<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
+    return (
+        "<h2>Who uses the fund</h2><p>Each group's contribution to the fund's payout over the horizon "
+        "(no limit on the fund): its mean, and its share of the 99th percentile and of the expected "
+        f"shortfall at 99% (Euler allocation over the {found['tail_paths']:,} worst futures and the "
+        f"{found['window_paths']:,} around the percentile; ± one Monte Carlo standard error). Each "
+        f"kind's rows add up to the payout's own figures.</p><table>{body}</table>"
+    )
 
 
 def _sensitivity_table(sensitivity: dict | None) -> str:

@@ -71,6 +71,7 @@ class ClaimTable:
     revise_batch: np.ndarray  # NEVER when the claim was filed on the final loss
     due_first: np.ndarray  # the claim as filed (> 0)
     due_final: np.ndarray  # after the recovery; never above due_first
+    case: np.ndarray | None = None  # the row of the block's cases (defaults) each claim is for
     # what settling needs whatever the fund's money, per horizon and paths (funds settle one table)
     _schedules: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -114,6 +115,7 @@ class FundTotals:
     lapsed_fen: np.ndarray  # (paths,)
     pending_fen: np.ndarray  # (paths,): claims on the horizon's defaults approved after it
     pending_claims: np.ndarray  # (paths,): how many claims those are
+    claim_paid_fen: np.ndarray | None = None  # per claim row: paid net of clawbacks at the horizon
 
 
 def settle(
@@ -210,6 +212,7 @@ def settle(
         lapsed_fen=_sum_by(path[closed_rows], left_over, n_paths),
         pending_fen=schedule.pending_fen,
         pending_claims=schedule.pending_claims,
+        claim_paid_fen=paid,
     )
 
 

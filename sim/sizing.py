@@ -22,6 +22,9 @@ from scipy.special import bdtr
 from market.domain.loss import LAYERS
 from sim.budget_lines import budget_lines
 from sim.column_stats import Chunks, Moments, above, in_memory, moments, order_statistics
+from sim.contributions import column_names as contribution_columns
+from sim.contributions import contributions
+from sim.contributions import ranks as contribution_ranks
 from sim.model import Scenario
 from sim.path_figures import PathStore
 from sim.portfolio import LoanBook
@@ -130,13 +133,15 @@ def summarise(
     n, years = figures.paths, scenario.horizon_years
     exposure_fen = book.exposure_fen(years - 1)
     chunks: Chunks = figures.columns
-    m = moments(chunks, spread=("payout", "principal_loss", "total"))
+    groups = contribution_columns(scenario)
+    m = moments(chunks, spread=("payout", "principal_loss", "total", *groups))
     cover, cover99 = covering_rank(n, confidence), covering_rank(n, 0.99)
     low_rank, high_rank = interval_ranks(n, confidence)
     layers = [f"layer {layer.value}" for layer in LAYERS]
     year_names = [f"year {y + 1}" for y in range(years)]
     subsidy_lines = [f"subsidy {line}" for line in SUBSIDY_LINES]
     ranks = {name: described_ranks(n) for name in ("payout", "principal_loss")}
+    ranks["payout"] += list(contribution_ranks(n).values())
     ranks |= {"total": [cover, low_rank, high_rank], "worst_year": [cover]}
     ranks |= {
         name: [cover99] for name in ("defaults", "subsidy", *subsidy_lines, *layers, *year_names)
@@ -208,6 +213,7 @@ def summarise(
                 else None
             ),
         },
+        "contributions": contributions(scenario, book, chunks, n, m, at["payout"]),
         "mc_standard_error": {
             "payout_mean_yuan": _yuan(m["payout"].sd / math.sqrt(n)) if n > 1 else None,
             "total_mean_yuan": _yuan(m["total"].sd / math.sqrt(n)) if n > 1 else None,

@@ -25,6 +25,7 @@ from sim.cli import (
     open_probability,
     positive_int,
 )
+from sim.contributions import KINDS
 from sim.fund_study import size_fund, write_outputs
 from sim.parallel import Executor, ProcessPool, default_workers
 from sim.runner import DEFAULT_CHUNK_PATHS, ENGINES, Plan
@@ -61,6 +62,13 @@ def size_fund_main(argv: list[str] | None = None) -> int:
         metavar="FILE",
         help="a fragment from export-calibration laid over the scenario; the report compares both",
     )
+    parser.add_argument(
+        "--by",
+        action="append",
+        choices=KINDS,
+        default=[],
+        help="also give each path's payout per bank, sector or size band in paths.csv (repeatable)",
+    )
     args = parser.parse_args(argv)
     calibrated = _calibrated_or_exit(args.scenario, args.calibration) if args.calibration else None
     scenario = calibrated.calibrated if calibrated else _load_or_exit(args.scenario)
@@ -81,7 +89,7 @@ def size_fund_main(argv: list[str] | None = None) -> int:
             ).summary
             sizing.summary["calibration"] = calibration_summary(calibrated, without, sizing.summary)
         where = executor.describe()
-    written = _write_or_exit(lambda: write_outputs(sizing, args.out), args.out)
+    written = _write_or_exit(lambda: write_outputs(sizing, args.out, args.by), args.out)
     print(report.headline(sizing.summary))
     if note := report.centre_note(sizing.summary):
         print(note)
@@ -107,7 +115,7 @@ def compare_main(argv: list[str] | None = None) -> int:
     _run_options(parser)
     args = parser.parse_args(argv)
     scenarios = [_load_or_exit(path) for path in args.scenarios]
-    rows = []
+    rows, summaries = [], []
     with executor_of(args) as executor:
         for path, scenario in zip(args.scenarios, scenarios, strict=True):
             plan = _plan(args, scenario, path)
@@ -115,10 +123,33 @@ def compare_main(argv: list[str] | None = None) -> int:
                 scenario, plan, args.confidence, progress=not args.no_progress, executor=executor
             ).summary
             rows.append(comparison_row(summary))
+            summaries.append(summary)
+    changes = [variant_change(summaries[0], summary) for summary in summaries[1:]]
     table = format_table(rows)
-    _write_or_exit(lambda: write_comparison(rows, table, args.out), args.out)
+    if changes:
+        table += f"\n\nChange against {summaries[0]['scenario']}:\n" + format_table(changes)
+    _write_or_exit(lambda: write_comparison(rows, table, args.out, changes), args.out)
     print(table)
     return 0
+
+
+def variant_change(base: dict, variant: dict) -> dict[str, object]:
+    """A policy variant against the base scenario: the change in the compensation budget, in the
+    chance the fund runs short, and in each bank's contribution to the mean payout and to ES99."""
+    budget, before = variant["budget"], base["budget"]
+    change: dict[str, object] = {
+        "scenario": variant["scenario"],
+        "compensation_change_yuan": budget["lines"][0]["recommended_yuan"]
+        - before["lines"][0]["recommended_yuan"],
+        "recommended_change_yuan": budget["recommended_yuan"] - before["recommended_yuan"],
+        "exhaustion_change": budget["exhaustion_probability"] - before["exhaustion_probability"],
+    }
+    banks_before = {row["name"]: row for row in base["contributions"]["by_bank"]}
+    for row in variant["contributions"]["by_bank"]:
+        was = banks_before.get(row["name"], {"mean_yuan": 0.0, "es99_yuan": 0.0})
+        change[f"bank_{row['name']}_mean_change_yuan"] = row["mean_yuan"] - was["mean_yuan"]
+        change[f"bank_{row['name']}_es99_change_yuan"] = row["es99_yuan"] - was["es99_yuan"]
+    return change
 
 
 def comparison_row(summary: dict) -> dict[str, object]:
@@ -153,10 +184,14 @@ def format_table(rows: list[dict[str, object]]) -> str:
     shown = [
         {
             key: (
-                report.yuan(value)
+                ("+" if value >= 0 else "−") + report.yuan(abs(value))
+                if key.endswith("change_yuan")
+                else report.yuan(value)
                 if key.endswith("_yuan")
                 else report.probability(value)
                 if key == "exhaustion_probability"
+                else f"{value:+.1%}"
+                if key == "exhaustion_change"
                 else f"{value:.1f}x"
                 if key == "leverage" and value is not None
                 else str(value)
@@ -165,20 +200,32 @@ def format_table(rows: list[dict[str, object]]) -> str:
         }
         for row in rows
     ]
-    keys = list(rows[0])
-    widths = {k: max(len(k), *(len(r[k]) for r in shown)) for k in keys}
+    keys = list(dict.fromkeys(k for row in rows for k in row))  # variants may name other banks
+    widths = {k: max(len(k), *(len(r.get(k, "—")) for r in shown)) for k in keys}
     lines = ["  ".join(k.rjust(widths[k]) for k in keys)]
-    lines += ["  ".join(r[k].rjust(widths[k]) for k in keys) for r in shown]
+    lines += ["  ".join(r.get(k, "—").rjust(widths[k]) for k in keys) for r in shown]
     return "\n".join(lines)
 
 
-def write_comparison(rows: list[dict[str, object]], table: str, out: Path) -> None:
-    """comparison.csv, comparison.png and a self-contained comparison.html."""
+def write_comparison(
+    rows: list[dict[str, object]],
+    table: str,
+    out: Path,
+    changes: list[dict[str, object]] = (),
+) -> None:
+    """comparison.csv, changes.csv (each variant against the first scenario, when there are
+    several), comparison.png and a self-contained comparison.html."""
     out.mkdir(parents=True, exist_ok=True)
     with (out / "comparison.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
+    if changes:
+        names = list(dict.fromkeys(key for change in changes for key in change))
+        with (out / "changes.csv").open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=names, restval="")
+            writer.writeheader()
+            writer.writerows(changes)
     png = charts.comparison(
         [str(r["scenario"]) for r in rows],
         [float(r["recommended_yuan"]) for r in rows],

@@ -14,6 +14,7 @@ from market.db import is_postgresql
 from market.domain import ledger as accounts
 from market.domain.errors import Kind, NotFound, RoleRequired
 from market.domain.ledger import BudgetLine, Movement
+from market.domain.levers import PolicyLevers, StopLossResume
 from market.domain.loss import (
     LAYERS,
     ApprovedClaim,
@@ -127,6 +128,19 @@ def compensation_rule(policy: PolicyVersion) -> CompensationPolicy:
     )
 
 
+def policy_levers(policy: PolicyVersion) -> PolicyLevers:
+    """The levers (market.domain.levers) a policy version sets: banks are named by institution id."""
+    stop_loss = policy.stop_loss_ppm
+    return PolicyLevers(
+        size_band_edges_fen=tuple(policy.size_band_edges_fen or ()),
+        size_band_ratios=tuple(Fraction(ppm, PPM) for ppm in policy.size_band_ratios_ppm or ()),
+        bank_ratios={bank: Fraction(ppm, PPM) for bank, ppm in (policy.bank_ratios_ppm or {}).items()},
+        annual_cap_fen=policy.annual_cap_fen,
+        stop_loss_share=None if stop_loss is None else Fraction(stop_loss, PPM),
+        stop_loss_resume=policy.stop_loss_resume or StopLossResume.YEAR_END,
+    )
+
+
 POLICY_FIELDS = (
     "ratio_bank_ppm", "ratio_guarantor_ppm", "ratio_insurer_ppm", "ratio_agency_ppm",
     "cap_bank_fen", "cap_guarantor_fen", "cap_insurer_fen", "cap_agency_fen",
@@ -134,6 +148,8 @@ POLICY_FIELDS = (
     "shortfall", "four_eyes_above_fen",
     "interest_subsidy_ppm", "interest_subsidy_cap_fen", "appraisal_subsidy_ppm", "appraisal_subsidy_cap_fen",
     "premium_subsidy_ppm", "premium_subsidy_cap_fen",
+    "size_band_edges_fen", "size_band_ratios_ppm", "bank_ratios_ppm", "annual_cap_fen", "stop_loss_ppm",
+    "stop_loss_resume",
 )
 
 
@@ -148,9 +164,11 @@ def add_policy_version(session: so.Session, *, actor: Actor, now: datetime, note
     values = {name: getattr(previous, name) for name in POLICY_FIELDS} if previous else {}
     values.update(settings)
     values["shortfall"] = Shortfall(values.get("shortfall", Shortfall.WAIT))
+    values["stop_loss_resume"] = StopLossResume(values.get("stop_loss_resume") or StopLossResume.YEAR_END)
     policy = PolicyVersion(version=(previous.version + 1 if previous else 1), created_at=now,
                            created_by_id=actor.user.id if actor.user else None, note=note.strip(), **values)
     compensation_rule(policy)  # refuses ratios outside [0, 1] and negative caps with a clear message
+    policy_levers(policy)  # and levers that do not fit together
     session.add(policy)
     session.flush()
     record_event(session, actor=actor, entity="policy", entity_id=policy.id, action="policy_version_added",

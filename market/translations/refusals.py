@@ -82,6 +82,8 @@ TEXTS = {
     "share_out_of_range": N_("%(name)s must lie between 0 and 1, not %(value)s."),
     "shares_do_not_sum_to_one": N_("The shares must add up to exactly 1, not %(total)s."),
     "negative_amount": N_("%(name)s must not be negative (got %(amount_fen)s)."),
+    "size_band_ratios_mismatch": N_("Give one ratio per loan-size band and one for loans above the last edge: %(bands)s ratios, not %(ratios)s."),
+    "size_band_edges_not_increasing": N_("The loan-size band edges must increase from one to the next."),
     "invalid_conversion_terms": N_("The conversion's terms are incomplete or out of range."),
     "conversion_amount_missing": N_("Enter the %(amount)s, greater than zero."),
     "valuation_report_missing": N_("Name the valuation report the price rests on."),

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 import sim
 from sim import column_stats, path_figures
 from sim.column_stats import above, moments, order_statistics
+from sim.convergence import convergence
 from sim.fund_study import size_fund
 from sim.path_figures import PathFigures, PathStore
 from sim.runner import Plan, book_of
@@ -83,7 +84,7 @@ def test_the_store_gives_back_every_piece_where_it_was_put_in_any_order(city):
     scenario = sim.load(city("jiyuan"))
     figures = size_fund(scenario, Plan(seed=2, engine="vector", paths=230, chunk_paths=50)).figures
     whole = figures.read()
-    again = PathStore(230, scenario.horizon_years)
+    again = PathStore(230, scenario.horizon_years, figures.read(0, 1).groups)
     for first in (200, 0, 150, 50, 100):  # as workers might finish them
         again.put(first, figures.read(first, first + 50))
     for a, b in zip((whole, *figures.chunks(17)), (again.read(), *again.chunks(17)), strict=False):
@@ -114,6 +115,7 @@ def test_a_summary_read_from_disk_in_small_chunks_equals_the_one_read_in_one_pie
         book=book_of(scenario),
         confidence=0.99,
     ) | centre_summary(scenario, sizing.figures)
+    again["convergence"] = convergence(sizing.figures, 0.99)
     assert again == sizing.summary
 
 

@@ -141,3 +141,23 @@ def test_bad_input_is_one_line_and_exit_status_2(tmp_path, run_script, city, cas
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert named in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_policy_variants_show_the_change_in_budget_chance_and_each_banks_share(
+    tmp_path, city, capsys
+):
+    base = city("xiangtan").read_text(encoding="utf-8")
+    assert "[compensation]\n" in base
+    variant = base.replace('name = "xiangtan"', 'name = "xiangtan-capped"').replace(
+        "[compensation]\n", "[compensation]\nannual_cap_yuan = 1000000\n"
+    )
+    (tmp_path / "variant.toml").write_text(variant, encoding="utf-8")
+    args = [city("xiangtan"), tmp_path / "variant.toml", "--paths", "300", "--workers", "1"]
+    assert compare_main([*map(str, args), "--out", str(tmp_path / "out")]) == 0
+    assert "Change against xiangtan:" in capsys.readouterr().out
+    with (tmp_path / "out" / "changes.csv").open(encoding="utf-8") as handle:
+        (change,) = list(csv.DictReader(handle))
+    assert change["scenario"] == "xiangtan-capped"
+    assert float(change["compensation_change_yuan"]) < 0
+    assert float(change["bank_all_es99_change_yuan"]) < 0
+    assert {"exhaustion_change", "bank_all_mean_change_yuan"} <= set(change)
