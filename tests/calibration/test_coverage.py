@@ -21,6 +21,8 @@ WELL_OBSERVED = ("bidders_per_round", "value_sigma", "first_round_fails", "costs
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(bool(PG_URL), reason="a property of the estimators: the SQLite pass of .ci/run covers it; "
+                    "the other calibration tests read PostgreSQL")
 def test_the_intervals_have_roughly_their_nominal_coverage_over_repeated_seeds(database_template, tmp_path, clock):
     covered = {name: 0 for name in WELL_OBSERVED}
     for seed in range(HISTORIES):
