@@ -127,7 +127,7 @@ CSV_MAX_ROWS = 5000
 class RegistryCsvProblem(RuleBroken):
     """One row of an office CSV that cannot be read (every such problem names its line)."""
 
-    fields = ("line",)
+    code, fields = "registry_csv_row", ("line",)
 
 
 class RegistryCsvHeader(RuleBroken):

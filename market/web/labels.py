@@ -17,6 +17,7 @@ from market.domain.licensing import (
     OfferTerm,
     ReportingPeriod,
 )
+from market.domain.registry import HoldResolution, RegistryStatus
 from market.domain.roles import Role
 from market.domain.settlement import ClaimState, CostItem
 from market.domain.workflow import CaseAction
@@ -133,6 +134,16 @@ ACCOUNT_KIND_NAMES = {
     AccountKind.BUDGET_USED: _l("Budget line used"),
     AccountKind.BUDGET_LAPSED: _l("Budget line lapsed"),
 }
+REGISTRY_STATUS_NAMES = {
+    RegistryStatus.IN_FORCE: _l("In force"),
+    RegistryStatus.LAPSED: _l("Lapsed"),
+    RegistryStatus.INVALIDATED: _l("Invalidated"),
+    RegistryStatus.PLEDGED: _l("Pledge registered"),
+    RegistryStatus.PLEDGE_CHANGED: _l("Pledge registration changed"),
+    RegistryStatus.PLEDGE_RELEASED: _l("Pledge released"),
+    RegistryStatus.CHANGED: _l("Particulars changed"),
+}
+HOLD_RESOLUTION_NAMES = {HoldResolution.RESUMED: _l("Resumed"), HoldResolution.WITHDRAWN: _l("Withdrawn")}
 BUDGET_LINE_NAMES = {BudgetLine.COMPENSATION: _l("Compensation"), BudgetLine.SUBSIDY: _l("Subsidies")}
 MOVEMENT_NAMES = {
     Movement.DEPOSIT_PAID: _l("Deposit paid"),
@@ -186,7 +197,8 @@ LABELS: dict[type[Enum], dict] = {
     ConversionAmount: CONVERSION_AMOUNT_NAMES, LicenceAmount: LICENCE_AMOUNT_NAMES, LicenceRate: LICENCE_RATE_NAMES,
     OfferTerm: OFFER_TERM_NAMES, ClaimPrice: CLAIM_PRICE_NAMES, CostItem: COST_NAMES,
     AccountKind: ACCOUNT_KIND_NAMES, Movement: MOVEMENT_NAMES, BudgetLine: BUDGET_LINE_NAMES,
-    CaseAction: case_support.ACTION_NAMES,
+    CaseAction: case_support.ACTION_NAMES, RegistryStatus: REGISTRY_STATUS_NAMES,
+    HoldResolution: HOLD_RESOLUTION_NAMES,
     **{type(next(iter(table))): table for table in (
         case_support.STATE_NAMES, case_support.CHANNEL_NAMES, case_support.KIND_NAMES,
         case_support.LEGAL_STATUS_NAMES, case_support.CHECK_NAMES, case_support.GROUNDS_NAMES,

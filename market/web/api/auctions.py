@@ -65,7 +65,7 @@ def auction_json(view: Snapshot, server_time: datetime) -> dict:
         "deposit": _money(view.deposit_fen), "starts_at": iso(view.starts_at), "ends_at": iso(view.ends_at),
         "bid_count": view.bid_count, "leader": view.leader_code, "your_code": view.your_code,
         "first_refusal_ends_at": iso(view.first_refusal_ends_at), "payment_due_at": iso(view.payment_due_at),
-        "server_time": iso(server_time),
+        "held": view.held, "server_time": iso(server_time),
     }
 
 
@@ -245,6 +245,8 @@ COMPONENTS["schemas"].update({
             "bid_count": {"type": "integer", "minimum": 0},
             "leader": {"type": ["string", "null"]}, "your_code": {"type": ["string", "null"]},
             "first_refusal_ends_at": _time_or_null, "payment_due_at": _time_or_null, "server_time": _time,
+            "held": {"type": "boolean", "description": "On hold by a change in the IP office's register: bids are "
+                     "refused (409 asset_on_hold) and the deadline is stopped until the trading centre decides."},
         },
     },
     "BidLine": {
