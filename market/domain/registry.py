@@ -108,13 +108,13 @@ class RightStillNotInForce(RuleBroken):
 class EffectiveDateInFuture(RuleBroken):
     """A status change is recorded once it has taken effect."""
 
-    code, fields = "registry_date_in_future", ("field",)
+    code = "registry_date_in_future"
 
 
 class SourceReferenceRequired(RuleBroken):
     """Each change names the office's document or announcement it comes from."""
 
-    code, fields = "registry_source_required", ("field",)
+    code = "registry_source_required"
 
 
 # ---- the office's CSV ----------------------------------------------------------------------------

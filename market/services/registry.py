@@ -70,9 +70,9 @@ def record_status_change(session: so.Session, asset_id: int, *, status: Registry
     """Append one change to the asset's history; a status that holds stops its open cases at once."""
     require_operator(actor)
     if effective_on > now.date():
-        raise EffectiveDateInFuture(field="effective_on")
+        raise EffectiveDateInFuture()
     if not source_ref.strip():
-        raise SourceReferenceRequired(field="source_ref")
+        raise SourceReferenceRequired()
     asset = lock(session, IPAsset, asset_id, "asset")
     change = RegistryChange(asset_id=asset.id, status=status, effective_on=effective_on,
                             event_code=event_code.strip()[:60], source_ref=source_ref.strip()[:200],
