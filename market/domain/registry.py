@@ -93,6 +93,12 @@ class AssetOnHold(RuleBroken):
     code, kind = "asset_on_hold", Kind.CONFLICT
 
 
+class HeldByRegistry(RuleBroken):
+    """A case held by a registry change resumes from the registry desk, which also restarts its round."""
+
+    code, kind = "held_by_registry", Kind.CONFLICT
+
+
 class HoldAlreadyResolved(RuleBroken):
     """The hold was already resumed or withdrawn."""
 

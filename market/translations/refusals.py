@@ -269,6 +269,8 @@ TEXTS = {
     "asset_on_hold": N_("On hold: the IP office's register shows a change to the legal status of this asset, so "
                         "bids and offers are not accepted and the deadline is stopped until the trading centre "
                         "resumes or withdraws the sale."),
+    "held_by_registry": N_("This case is on hold because the IP office's register changed; resume or withdraw "
+                           "it on the registry desk, which also restarts or ends its round."),
     "hold_already_resolved": N_("This hold has already been resumed or withdrawn."),
     "right_still_not_in_force": N_("The register still shows %(registry_number)s as “%(status)s”: record the change "
                                    "that restores it (e.g. 专利权的恢复) before resuming."),

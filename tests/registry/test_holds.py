@@ -10,13 +10,14 @@ from market.domain.auction import AuctionStatus, DepositStatus
 from market.domain.channels import RoundStatus
 from market.domain.registry import (
     AssetOnHold,
+    HeldByRegistry,
     HoldAlreadyResolved,
     HoldResolution,
     RegistryStatus,
     RightStillNotInForce,
 )
 from market.domain.royalty_csv import CsvRejected
-from market.domain.workflow import CaseState
+from market.domain.workflow import CaseAction, CaseState
 from market.models import (
     Auction,
     AuctionBidder,
@@ -29,6 +30,7 @@ from market.models import (
 from market.services import registry, tick
 from market.services.audit import Actor
 from market.services.bidding import place_bid
+from market.services.disposal import take_action
 from market.services.licensing import submit_licence_offer
 from tests.factories import make_institution, make_user
 from tests.factories_auctions import START, make_bidder, make_operator, open_round
@@ -196,3 +198,11 @@ def test_an_older_lapse_recorded_after_a_restoration_changes_nothing(session, cl
     _record(session, clock, asset, RegistryStatus.IN_FORCE, on=clock().date())
     assert _record(session, clock, asset, on=clock().date() - timedelta(days=30)).holds == []
     assert session.get(Auction, auction.id).held_at is None
+
+
+def test_the_case_desk_cannot_resume_a_case_the_register_holds(session, clock):
+    auction = open_round(session, clock)
+    _record(session, clock, auction.case.assets[0])
+    actor = Actor.of(make_operator(session))
+    with pytest.raises(HeldByRegistry), unit_of_work(session):
+        take_action(session, auction.case_id, CaseAction.RESUME, actor=actor, now=clock(), reason="已核实")
