@@ -39,7 +39,7 @@ def gunicorn_serving(tmp_path: Path, arrange: Callable[[str], T], workers: int =
         env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # a loaded CI host can take a while to import the app twice
         while True:
             try:
                 with urllib.request.urlopen(f"{base}/catalogue", timeout=2) as response:
@@ -47,7 +47,10 @@ def gunicorn_serving(tmp_path: Path, arrange: Callable[[str], T], workers: int =
                         break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("gunicorn did not start: " + server.stderr.read().decode()[-2000:]) from None
+                    # stop it first: reading the stderr of a server still running would wait for ever
+                    os.killpg(server.pid, signal.SIGTERM)
+                    _out, errors = server.communicate(timeout=20)
+                    raise RuntimeError("gunicorn did not start: " + errors.decode()[-2000:]) from None
                 time.sleep(0.2)
         yield base, arranged
     finally:
