@@ -54,5 +54,6 @@ def gunicorn_serving(tmp_path: Path, arrange: Callable[[str], T], workers: int =
                 time.sleep(0.2)
         yield base, arranged
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)
