@@ -24,6 +24,7 @@ from market.web import (
     main,
     operator,
     refusals,
+    registry,
     request_limits,
     settlement,
     tokens,
@@ -31,7 +32,7 @@ from market.web import (
 
 # One blueprint per audience, registered in this order.
 BLUEPRINTS = (auth.bp, main.bp, catalogue.bp, cases.bp, operator.bp, auctions.bp, channels.bp, bureau.bp,
-              settlement.bp, ledger.bp, audit_trail.bp, tokens.bp, api.bp)
+              settlement.bp, ledger.bp, audit_trail.bp, tokens.bp, registry.bp, api.bp)
 
 PACKAGE = resources.files("market")
 

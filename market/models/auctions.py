@@ -50,6 +50,7 @@ class Auction(Base):
     proxy_count: so.Mapped[int] = so.mapped_column(sa.Integer, default=0)  # hidden maxima set (skip the lookup at 0)
 
     closed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    held_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)  # on hold by a registry change
     first_refusal_ends_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     payment_due_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     paid_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)

@@ -20,6 +20,7 @@ from market.models import (
     Institution,
     Licence,
     LicenceRound,
+    RegistryHold,
     User,
 )
 from market.services.audit import ChainReport, verify_chain
@@ -29,7 +30,8 @@ MAX_PER_PAGE = 200
 # The audited objects that belong to a case, by the entity name their events carry: a case's trail is its
 # own events and theirs.
 OF_A_CASE = {"case": DisposalCase, "auction": Auction, "licence_round": LicenceRound, "licence": Licence,
-             "conversion": ConversionProposal, "claim_listing": ClaimListing, "claim": CompensationClaim}
+             "conversion": ConversionProposal, "claim_listing": ClaimListing, "claim": CompensationClaim,
+             "registry_hold": RegistryHold}
 
 
 @dataclass(frozen=True)

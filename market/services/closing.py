@@ -16,6 +16,7 @@ import sqlalchemy.orm as so
 from market.domain.auction import (
     DEFAULT_AUCTION_RULES,
     AlreadyAnswered,
+    AssetOnHold,
     AuctionRules,
     AuctionStatus,
     ClockStep,
@@ -56,6 +57,7 @@ from market.services.auctions import (
 from market.services.audit import Actor, record_event
 from market.services.cases import lock_case, move_case
 from market.services.ledger import record_movement
+from market.services.registry_holds import held_by_register
 
 
 class PaymentNotDue(RuleBroken):
@@ -77,12 +79,14 @@ def close_auction(
     """Close a round whose bidding has ended; True only for the one caller that actually closed it."""
     actor = actor or Actor.system()
     auction = lock_auction(session, auction_id)
-    if auction is None or auction.status != AuctionStatus.OPEN or now < auction.ends_at:
+    if auction is None or auction.status != AuctionStatus.OPEN or now < auction.ends_at or auction.held_at:
         return False
     case = lock_case(session, auction.case_id)
+    if held_by_register(session, case, now=now):
+        return False  # the register changed since the round opened: held, not closed
     auction.closed_at = now
     if case.state != PLAYBOOKS[auction.kind].live_state:
-        _cancel(session, auction, case, now=now, actor=actor)
+        cancel_round(session, auction, case, now=now, actor=actor)
     elif auction.bid_count == 0:
         _fail(session, auction, case, now=now, actor=actor, rules=rules)
     else:
@@ -105,6 +109,8 @@ def answer_first_refusal(
 ) -> AuctionStatus:
     """A holder (or the operator for it) matches the final price or declines; the round resolves when it can."""
     auction = lock_auction(session, auction_id)
+    if auction is not None and auction.held_at is not None:
+        raise AssetOnHold()
     if auction is None or auction.status != AuctionStatus.FIRST_REFUSAL or now >= auction.first_refusal_ends_at:
         raise FirstRefusalClosed()
     case = lock_case(session, auction.case_id)
@@ -139,9 +145,12 @@ def end_first_refusal(
 ) -> bool:
     """When the window has run out, holders who did not answer have declined; award the round."""
     auction = lock_auction(session, auction_id)
-    if auction is None or auction.status != AuctionStatus.FIRST_REFUSAL or now < auction.first_refusal_ends_at:
+    if auction is None or auction.status != AuctionStatus.FIRST_REFUSAL or now < auction.first_refusal_ends_at \
+            or auction.held_at:
         return False
     case = lock_case(session, auction.case_id)
+    if held_by_register(session, case, now=now):
+        return False
     _resolve_first_refusal(session, auction, case, _top_bidder(session, auction), now=now,
                            actor=Actor.system(), rules=rules, window_over=True)
     return True
@@ -186,7 +195,8 @@ def record_default(
     """After the deadline: forfeit the winner's deposit, bar it from the re-run, count a failed round."""
     actor = actor or Actor.system()
     auction = lock_auction(session, auction_id)
-    if auction is None or auction.status != AuctionStatus.AWARDED or now <= auction.payment_due_at:
+    if auction is None or auction.status != AuctionStatus.AWARDED or now <= auction.payment_due_at \
+            or auction.held_at:
         return False
     case = lock_case(session, auction.case_id)
     playbook = PLAYBOOKS[auction.kind]
@@ -281,10 +291,15 @@ def _fail(session, auction, case, *, now, actor, rules) -> None:
     _audit(session, auction, "auction_failed", now, actor, AuctionStatus.OPEN, {})
 
 
-def _cancel(session, auction, case, *, now, actor) -> None:
+def cancel_round(session: so.Session, auction: Auction, case: DisposalCase, *, now: datetime,
+                 actor: Actor) -> None:
+    """End a locked round without a result: its case left the auction, or the operator withdrew it from a
+    registry hold; every held deposit goes back."""
+    previous = AuctionStatus(auction.status)
+    auction.closed_at = auction.closed_at or now
     auction.status = AuctionStatus.CANCELLED
     _release_deposits(session, auction, now=now, keep=set())
-    _audit(session, auction, "auction_cancelled", now, actor, AuctionStatus.OPEN,
+    _audit(session, auction, "auction_cancelled", now, actor, previous,
            {"case_state": CaseState(case.state).value})
 
 
@@ -317,19 +332,20 @@ def _audit(session, auction, action: str, now, actor, from_status, detail: dict)
 def ended_rounds(session: so.Session, now: datetime) -> list[int]:
     """Open rounds whose bidding has ended (the tick closes each: close_auction)."""
     return list(session.scalars(sa.select(Auction.id).where(Auction.status == AuctionStatus.OPEN,
-                                                            Auction.ends_at <= now)))
+                                                            Auction.ends_at <= now, Auction.held_at.is_(None))))
 
 
 def lapsed_first_refusals(session: so.Session, now: datetime) -> list[int]:
     """Rounds whose first-refusal window has run out (the tick awards each: end_first_refusal)."""
     return list(session.scalars(sa.select(Auction.id).where(Auction.status == AuctionStatus.FIRST_REFUSAL,
-                                                            Auction.first_refusal_ends_at <= now)))
+                                                            Auction.first_refusal_ends_at <= now,
+                                                            Auction.held_at.is_(None))))
 
 
 def unpaid_winners(session: so.Session, now: datetime) -> list[int]:
     """Awarded rounds whose winner did not pay by the deadline (the tick defaults each: record_default)."""
     return list(session.scalars(sa.select(Auction.id).where(Auction.status == AuctionStatus.AWARDED,
-                                                            Auction.payment_due_at < now)))
+                                                            Auction.payment_due_at < now, Auction.held_at.is_(None))))
 
 
 def settle_if_due(session: so.Session, auction: Auction | sa.Row, now: datetime) -> bool:
@@ -339,6 +355,7 @@ def settle_if_due(session: so.Session, auction: Auction | sa.Row, now: datetime)
     step = clock_step_due(
         AuctionStatus(auction.status), now=now, ends_at=auction.ends_at,
         first_refusal_ends_at=auction.first_refusal_ends_at, payment_due_at=auction.payment_due_at,
+        held=auction.held_at is not None,
     )
     if step is None:
         return False

@@ -36,6 +36,7 @@ from market.domain.licensing import (
 )
 from market.domain.money import fen_to_decimal_string
 from market.domain.reasons import SystemReason
+from market.domain.registry import AssetOnHold
 from market.domain.roles import Role
 from market.domain.royalty_csv import CsvLineRefused, CsvRejected, parse_payment_csv
 from market.domain.rules import DEFAULT_RULES, DisposalRules, RuleBroken
@@ -62,6 +63,7 @@ from market.services.channels import (
     user_id,
 )
 from market.services.ledger import record_movement
+from market.services.registry_holds import held_by_register
 
 
 class DeadlineRule(RuleBroken):
@@ -239,6 +241,8 @@ def submit_licence_offer(session: so.Session, round_id: int, terms: OfferTerms, 
     licence_round = lock(session, LicenceRound, round_id, "licence round")
     if institution_id is not None and institution_id == licence_round.case.bank_id:
         raise OwnCollateral()
+    if licence_round.held_at is not None:
+        raise AssetOnHold()
     _step(licence_round, "offer")
     if now >= licence_round.offer_deadline:
         raise DeadlineRule()
@@ -274,6 +278,8 @@ def withdraw_licence_offer(session: so.Session, round_id: int, *, actor: Actor, 
     offer = own_offer(licence_round, actor.user)
     if offer is None or offer.withdrawn_at is not None:
         raise NotFound()
+    if licence_round.held_at is not None:
+        raise AssetOnHold()
     _step(licence_round, "offer")
     if now >= licence_round.offer_deadline:
         raise WithdrawalTooLate()
@@ -291,6 +297,8 @@ def close_licence_round(session: so.Session, round_id: int, *, actor: Actor, now
     """At the deadline: unseal and rank the offers, or end licensing when there are none."""
     require_operator(actor, system_too=True)
     licence_round = lock(session, LicenceRound, round_id, "licence round")
+    if licence_round.held_at is not None:
+        raise AssetOnHold()
     if licence_round.status == RoundStatus.OPEN and now < licence_round.offer_deadline:
         raise OffersSealed()
     offers = active_offers(licence_round)
@@ -565,11 +573,18 @@ def record_licence_recordal(session: so.Session, licence_id: int, *, recordal_nu
 def rounds_past_deadline(session: so.Session, now: datetime) -> list[int]:
     """Open licence rounds whose offer deadline has passed."""
     return list(session.scalars(sa.select(LicenceRound.id).where(
-        LicenceRound.status == RoundStatus.OPEN, LicenceRound.offer_deadline <= now)))
+        LicenceRound.status == RoundStatus.OPEN, LicenceRound.offer_deadline <= now,
+        LicenceRound.held_at.is_(None))))
 
 
 def close_round_at_deadline(session: so.Session, round_id: int, *, now: datetime) -> bool:
-    """The clock closes a round at its deadline (close_licence_round refuses one already closed)."""
+    """The clock closes a round at its deadline (close_licence_round refuses one already closed), unless the
+    register now holds its case: then the round is held, not closed."""
+    licence_round = lock(session, LicenceRound, round_id, "licence round")
+    if licence_round.held_at is not None:
+        return False
+    if held_by_register(session, lock_case_row(session, licence_round.case_id), now=now):
+        return False
     close_licence_round(session, round_id, actor=Actor.system(), now=now)
     return True
 

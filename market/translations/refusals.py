@@ -270,4 +270,34 @@ TEXTS = {
     "bad_request": N_("The request could not be read."),
     "body_too_large": N_("The request body is larger than %(max_bytes)s bytes; send less."),
     "invalid_parameter": N_("Parameter %(parameter)s: %(problem)s"),
+    # the IP registry (market/domain/registry.py)
+    "asset_on_hold": N_("On hold: the IP office's register shows a change to the legal status of this asset, so "
+                        "bids and offers are not accepted and the deadline is stopped until the trading centre "
+                        "resumes or withdraws the sale."),
+    "held_by_registry": N_("This case is on hold because the IP office's register changed; resume or withdraw "
+                           "it on the registry desk, which also restarts or ends its round."),
+    "hold_already_resolved": N_("This hold has already been resumed or withdrawn."),
+    "right_still_not_in_force": N_("The register still shows %(registry_number)s as “%(status)s”: record the change "
+                                   "that restores it (e.g. 专利权的恢复) before resuming."),
+    "registry_date_in_future": N_("The effective date cannot be later than today: record a change once it has taken "
+                                  "effect."),
+    "registry_source_required": N_("Name the IP office's document or announcement the change comes from."),
+    "registry_csv_header": N_("The first line must name the columns %(columns)s (missing: %(missing)s); add them "
+                              "and import again."),
+    "registry_csv_no_rows": N_("The file has no events below its header."),
+    "registry_csv_too_many_rows": N_("More than %(max_rows)s rows; split the file and import each part."),
+    "registry_csv_row": N_("Row %(line)s cannot be read; correct it and import the file again."),
+    "registry_csv_number_missing": N_("Row %(line)s: the registry number is empty; fill in the asset's registry "
+                                      "number as the IP office writes it."),
+    "registry_csv_unknown_event": N_("Row %(line)s: “%(event_code)s” is not an event code this platform reads; use "
+                                     "one of the IP office's event names listed on this page (e.g. "
+                                     "未缴年费专利权终止)."),
+    "registry_csv_bad_date": N_("Row %(line)s: “%(value)s” is not a date; write it as 2026-03-31 or 20260331."),
+    "registry_csv_future_date": N_("Row %(line)s: the date %(effective_on)s is later than today; import an event "
+                                   "once it has taken effect."),
+    "registry_csv_unknown_asset": N_("Row %(line)s: no asset on the platform has the registry number "
+                                     "%(registry_number)s; check the number (letters, digits and the check digit "
+                                     "after the dot)."),
+    "registry_csv_duplicate": N_("Row %(line)s repeats row %(first_line)s (same number, event and date); delete "
+                                 "one of them."),
 }

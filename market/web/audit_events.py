@@ -21,9 +21,10 @@ from market.domain.ledger import BudgetLine
 from market.domain.licensing import LicenceKind
 from market.domain.loss import Layer
 from market.domain.money import format_yuan
+from market.domain.registry import HoldResolution, RegistryStatus
 from market.domain.settlement import ClaimKind, ClaimState
 from market.domain.workflow import REVIEW_CHECKS, CaseState, SuspensionGrounds
-from market.models import AuditEvent
+from market.models import AuditEvent, LegalStatus
 from market.web import case_support
 from market.web.labels import label, reason_text
 
@@ -83,13 +84,20 @@ ACTION_NAMES = {
     ("fund", "budget_granted"): _l("Budget granted"),
     ("fund", "year_closed"): _l("Year closed"),
     ("policy", "policy_version_added"): _l("Compensation policy version added"),
+    ("ip_asset", "registry_status_recorded"): _l("Status change at the IP office recorded"),
+    ("registry_hold", "hold_placed"): _l("Put on hold by a registry change"),
+    ("registry_hold", "hold_resumed"): _l("Hold ended: the sale resumes"),
+    ("registry_hold", "hold_withdrawn"): _l("Hold ended: the round is withdrawn"),
+    ("auction", "hold_resumed"): _l("Round resumed after a registry hold"),
+    ("licence_round", "hold_resumed"): _l("Round resumed after a registry hold"),
 }
 
 # The states an object's events move between, by the enum of that object.
 STATE_ENUMS: dict[str, type[Enum]] = {
     "case": CaseState, "auction": AuctionStatus, "licence_round": RoundStatus, "conversion": ProposalStatus,
-    "claim_listing": ListingStatus, "claim": ClaimState,
+    "claim_listing": ListingStatus, "claim": ClaimState, "ip_asset": LegalStatus, "registry_hold": HoldResolution,
 }
+ON_HOLD = _l("On hold")  # a registry hold's state before the operator ends it
 # Events whose before and after are institutions (by id): whose the claim is, who holds first refusal.
 INSTITUTION_STATES = {("loan", "claim_transferred"), ("case", "first_refusal_holder_linked")}
 
@@ -125,13 +133,17 @@ DETAIL_NAMES = {
     "start_fen": _l("Starting price"), "start_price_fen": _l("Starting price"), "step": _l("Review step"),
     "upfront": _l("Upfront fee"), "valued_on": _l("Valued on"), "version": _l("Version"),
     "via_first_refusal": _l("By first refusal"), "winner_code": _l("Winner (bidder code)"), "year": _l("Year"),
+    "bank_id": _l("Bank"), "registry_change_id": _l("Registry change"), "status": _l("Status at the IP office"),
+    "event_code": _l("IP office event"), "effective_on": _l("Effective on"), "registry_number": _l("Registry number"),
+    "remaining_seconds": _l("Time left when held (seconds)"),
 }
 # Money written as a decimal string of yuan ("1234.50"), institutions by id, enums by their value.
 YUAN_STRINGS = {"amount", "asking_price", "min_annual_royalty", "pre_money", "price", "upfront"}
-INSTITUTION_IDS = {"aic_id", "buyer_id", "institution_id", "seller_id"}
+INSTITUTION_IDS = {"aic_id", "bank_id", "buyer_id", "institution_id", "seller_id"}
 ENUM_OF_KEY: dict[str, type[Enum]] = {
     "layer": Layer, "line": BudgetLine, "grounds": SuspensionGrounds, "party": ConsentParty,
     "deposit_status": DepositStatus, "auction_status": AuctionStatus, "case_state": CaseState,
+    "status": RegistryStatus,
 }
 KIND_OF_OBJECT: dict[str, type[Enum]] = {"auction": AuctionKind, "claim": ClaimKind, "licence_round": LicenceKind}
 
@@ -181,6 +193,8 @@ def _state(event: AuditEvent, value: str | None, institutions: dict[int, str]) -
         return "—"
     if (event.entity_type, event.action) in INSTITUTION_STATES:
         return institutions.get(int(value), value) if value.isdigit() else value
+    if event.entity_type == "registry_hold" and value == "held":
+        return str(ON_HOLD)
     enum = STATE_ENUMS.get(event.entity_type)
     return _member(enum, value)
 

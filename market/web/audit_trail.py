@@ -22,7 +22,8 @@ ENTITY_NAMES = {
     "case": _l("Case"), "auction": _l("Auction"), "licence_round": _l("Licence round"),
     "licence_offer": _l("Licence offer"), "licence": _l("Licence"), "conversion": _l("Debt-to-equity proposal"),
     "claim_listing": _l("Claim-transfer listing"), "claim": _l("Compensation claim"), "fund": _l("Fund"),
-    "loan": _l("Loan"), "policy": _l("Compensation policy"),
+    "loan": _l("Loan"), "policy": _l("Compensation policy"), "ip_asset": _l("IP asset"),
+    "registry_hold": _l("Registry hold"),
 }
 
 

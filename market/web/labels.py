@@ -20,6 +20,7 @@ from market.domain.licensing import (
 )
 from market.domain.loss import Layer
 from market.domain.reasons import SystemReason
+from market.domain.registry import HoldResolution, RegistryStatus
 from market.domain.roles import Role
 from market.domain.settlement import ClaimKind, ClaimState, CostItem
 from market.domain.workflow import CaseAction
@@ -137,6 +138,16 @@ ACCOUNT_KIND_NAMES = {
     AccountKind.BUDGET_USED: _l("Budget line used"),
     AccountKind.BUDGET_LAPSED: _l("Budget line lapsed"),
 }
+REGISTRY_STATUS_NAMES = {
+    RegistryStatus.IN_FORCE: _l("In force"),
+    RegistryStatus.LAPSED: _l("Lapsed"),
+    RegistryStatus.INVALIDATED: _l("Invalidated"),
+    RegistryStatus.PLEDGED: _l("Pledge registered"),
+    RegistryStatus.PLEDGE_CHANGED: _l("Pledge registration changed"),
+    RegistryStatus.PLEDGE_RELEASED: _l("Pledge released"),
+    RegistryStatus.CHANGED: _l("Particulars changed"),
+}
+HOLD_RESOLUTION_NAMES = {HoldResolution.RESUMED: _l("Resumed"), HoldResolution.WITHDRAWN: _l("Withdrawn")}
 BUDGET_LINE_NAMES = {BudgetLine.COMPENSATION: _l("Compensation"), BudgetLine.SUBSIDY: _l("Subsidies")}
 MOVEMENT_NAMES = {
     Movement.DEPOSIT_PAID: _l("Deposit paid"),
@@ -226,7 +237,8 @@ LABELS: dict[type[Enum], dict] = {
     AccountKind: ACCOUNT_KIND_NAMES, Movement: MOVEMENT_NAMES, BudgetLine: BUDGET_LINE_NAMES,
     CaseAction: case_support.ACTION_NAMES, AuctionStatus: AUCTION_STATUS_NAMES, AuctionKind: AUCTION_KIND_NAMES,
     DepositStatus: DEPOSIT_STATUS_NAMES, Layer: LAYER_NAMES, ClaimKind: CLAIM_KIND_NAMES,
-    PaymentKind: PAYMENT_KIND_NAMES, SystemReason: SYSTEM_REASON_NAMES,
+    PaymentKind: PAYMENT_KIND_NAMES, SystemReason: SYSTEM_REASON_NAMES, RegistryStatus: REGISTRY_STATUS_NAMES,
+    HoldResolution: HOLD_RESOLUTION_NAMES,
     **{type(next(iter(table))): table for table in (
         case_support.STATE_NAMES, case_support.CHANNEL_NAMES, case_support.KIND_NAMES,
         case_support.LEGAL_STATUS_NAMES, case_support.CHECK_NAMES, case_support.GROUNDS_NAMES,

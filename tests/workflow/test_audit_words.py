@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from market.db import unit_of_work
 from market.domain.auction import RefusalDecision
 from market.domain.reasons import SystemReason
+from market.domain.registry import HoldResolution
 from market.domain.roles import Role
 from market.domain.settlement import ReviewDecision
 from market.models import AuditEvent, DisposalCase
@@ -31,6 +32,7 @@ FORMATTED = {
     "first_refusal_{decision.value}": [f"first_refusal_{d.value}" for d in RefusalDecision],
     "claim_{decision.value}": [f"claim_{d.value}" for d in ReviewDecision],
     "{kind.value}_received": [f"{k.value}_received" for k in PaymentKind],
+    "hold_{resolution.value}": [f"hold_{r.value}" for r in HoldResolution],
 }
 
 
@@ -68,6 +70,8 @@ def _written_actions() -> set[tuple[str, str]]:
                     entities, actions = [entity], _texts(call.args[position], assigned)
                 elif call.func.id == "_audit" and path.stem == "licensing":
                     entities, actions = _texts(call.args[2], assigned), _texts(call.args[4], assigned)
+                elif call.func.id == "_audit_round":  # the registry's, for the round a hold ends on
+                    entities, actions = _texts(call.args[1], assigned), _texts(call.args[3], assigned)
                 else:
                     continue
                 written.update(itertools.product(entities, actions))

@@ -117,6 +117,8 @@ class AuctionView(Model):
     your_code: str | None
     first_refusal_ends_at: Moment | None
     payment_due_at: Moment | None
+    held: bool = Field(description="On hold by a change in the IP office's register: bids are refused "
+                       "(409 asset_on_hold) and the deadline is stopped until the trading centre decides.")
     server_time: Moment
 
 
