@@ -3,7 +3,6 @@ for its institution and links it as the holder (the other way to `first_refusal.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime
 
@@ -35,10 +34,6 @@ from market.services.cases import lock_case
 from market.services.channels import require_operator
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def invite_holder(session: so.Session, auction_id: int, holder_id: int, *, actor: Actor,
                   now: datetime) -> tuple[HolderInvitation, str]:
     """The operator issues a one-time link for an unlinked holder; returns the invitation and its token (shown
@@ -51,7 +46,7 @@ def invite_holder(session: so.Session, auction_id: int, holder_id: int, *, actor
     lock_case(session, holder.case_id)
     _check_open(session, holder)
     token = secrets.token_urlsafe(32)
-    invitation = HolderInvitation(token_hash=_digest(token), holder=holder, auction=auction,
+    invitation = HolderInvitation(token_hash=accounts.token_digest(token), holder=holder, auction=auction,
                                   created_by_user_id=actor.user.id, created_at=now,
                                   expires_at=now + INVITATION_VALID_FOR)
     session.add(invitation)
@@ -64,7 +59,7 @@ def invite_holder(session: so.Session, auction_id: int, holder_id: int, *, actor
 
 def open_invitation(session: so.Session, token: str, *, now: datetime) -> HolderInvitation:
     """The invitation behind a link, if it may still be used (else the refusal that says why)."""
-    invitation = session.scalar(sa.select(HolderInvitation).where(HolderInvitation.token_hash == _digest(token)))
+    invitation = session.scalar(sa.select(HolderInvitation).where(HolderInvitation.token_hash == accounts.token_digest(token)))
     if invitation is None:
         raise InvitationUnknown()
     check_invitation(expires_at=invitation.expires_at, used_at=invitation.used_at, now=now)

@@ -35,7 +35,14 @@ def _arrange(database_url: str) -> dict:
     from market.services.closing import close_auction
     from tests.conftest import Clock
     from tests.factories import make_institution, make_user
-    from tests.factories_auctions import DEPOSIT, INCREMENT, START, make_operator, make_ready_case, name_holder
+    from tests.factories_auctions import (
+        DEPOSIT,
+        INCREMENT,
+        START,
+        make_operator,
+        make_ready_case,
+        name_holder,
+    )
 
     now = datetime.now(UTC)
     opened = Clock(now - timedelta(hours=25))
