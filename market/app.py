@@ -20,6 +20,7 @@ from market.web import (
     channels,
     context,
     i18n,
+    invitations,
     ledger,
     main,
     operator,
@@ -32,7 +33,7 @@ from market.web import (
 
 # One blueprint per audience, registered in this order.
 BLUEPRINTS = (auth.bp, main.bp, catalogue.bp, cases.bp, operator.bp, auctions.bp, channels.bp, bureau.bp,
-              settlement.bp, ledger.bp, audit_trail.bp, tokens.bp, registry.bp, api.bp)
+              settlement.bp, ledger.bp, audit_trail.bp, tokens.bp, registry.bp, invitations.bp, api.bp)
 
 PACKAGE = resources.files("market")
 

@@ -37,6 +37,7 @@ from market.domain.settlement import ppm_fraction
 from market.domain.workflow import CHANNEL_ENTRY
 from market.models import Auction, DisposalCase, FirstRefusalAnswer
 from market.services import first_refusal as holders_service
+from market.services import holder_invitations as invitations_service
 from market.services.auctions import (
     bid_history,
     get_visible,
@@ -57,6 +58,7 @@ from market.web.forms.auctions import (
     BidForm,
     DepositForm,
     FirstRefusalForm,
+    HolderInviteForm,
     HolderLinkForm,
     OpenAuctionForm,
     PaymentForm,
@@ -136,6 +138,7 @@ def show(auction_id: int):
         deposit_form=DepositForm(), bid_form=BidForm(amount=view.minimum_bid_fen),
         proxy_form=ProxyForm(), refusal_form=FirstRefusalForm(), payment_form=PaymentForm(),
         link_form=_holder_link_form() if me and me.role == Role.OPERATOR and holders else None,
+        invite_form=HolderInviteForm(),
     )
 
 
@@ -239,6 +242,20 @@ def link_holder(auction_id: int, holder_id: int):
         holders_service.link_holder(db(), holder_id, form.institution_id.data, actor=Actor.of(user()), now=now())
         flash(_("The holder is linked to its institution."), "success")
     return redirect(url_for(".show", auction_id=auction_id))
+
+
+@bp.post("/<int:auction_id>/first-refusal/<int:holder_id>/invite")
+@login_required
+def invite_holder(auction_id: int, holder_id: int):
+    """The operator issues a one-time link for a holder not on the platform; the page shows it once, to send."""
+    _require_operator()
+    auction = _load(auction_id)
+    if not submitted(HolderInviteForm()):
+        return redirect(url_for(".show", auction_id=auction_id))
+    invitation, token = invitations_service.invite_holder(db(), auction_id, holder_id, actor=Actor.of(user()),
+                                                          now=now())
+    return render_template("auctions/invitation.html", auction=auction, invitation=invitation,
+                           link=url_for("invitations.accept", token=token, _external=True)), 201
 
 
 def _holder_link_form() -> HolderLinkForm:
