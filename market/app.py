@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from importlib import resources
+
 from flask import Flask
 
 from market import cli, config, db, security
@@ -18,10 +20,12 @@ from market.web import (
     channels,
     context,
     i18n,
+    invitations,
     ledger,
     main,
     operator,
     refusals,
+    registry,
     request_limits,
     settlement,
     tokens,
@@ -29,7 +33,9 @@ from market.web import (
 
 # One blueprint per audience, registered in this order.
 BLUEPRINTS = (auth.bp, main.bp, catalogue.bp, cases.bp, operator.bp, auctions.bp, channels.bp, bureau.bp,
-              settlement.bp, ledger.bp, audit_trail.bp, tokens.bp, api.bp)
+              settlement.bp, ledger.bp, audit_trail.bp, tokens.bp, registry.bp, invitations.bp, api.bp)
+
+PACKAGE = resources.files("market")
 
 
 class Marketplace(Flask):
@@ -44,8 +50,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     """Create the marketplace app; test_config replaces the settings read from the environment."""
     app = Marketplace(
         __name__,
-        template_folder=str(config.PROJECT_ROOT / "templates"),
-        static_folder=str(config.PROJECT_ROOT / "static"),
+        # the top-level templates/ and static/, shipped inside the package (see pyproject.toml)
+        template_folder=str(PACKAGE / "_templates"),
+        static_folder=str(PACKAGE / "_static"),
+        static_url_path="/static",
     )
     app.config.update(security.DEFAULTS)
     app.config.update(test_config if test_config is not None else config.load_config())

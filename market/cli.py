@@ -1,5 +1,5 @@
 """Command-line tools: flask --app market.app init-db | seed-demo | create-user | create-token | list-tokens |
-revoke-token | tick | audit-anchor | verify-audit | verify-ledger."""
+revoke-token | tick | audit-anchor | verify-audit | verify-ledger | export-calibration."""
 
 from __future__ import annotations
 
@@ -9,12 +9,15 @@ from contextlib import contextmanager
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from market.db import unit_of_work
 from market.demo import seed
+from market.demo.history import Truth as HistoryTruth
+from market.demo.history import seed_history
 from market.migrate import upgrade_to_head
-from market.models import Institution, User
-from market.services import accounts, audit, ledger, tick
+from market.models import Institution, IPKind, User
+from market.services import accounts, audit, calibration, ledger, tick
 
 
 @contextmanager
@@ -37,13 +40,68 @@ def init_db() -> None:
 
 @click.command("seed-demo")
 @click.option("--listings", type=int, default=0, help="Also bulk-create N public listings (speed checks).")
-def seed_demo(listings: int) -> None:
-    """Load the demo data once (safe to run again); optionally N extra catalogue listings."""
+@click.option("--history", type=click.IntRange(min=0), default=0,
+              help="Also add N disposed and settled cases spread over past years (calibration history).")
+@click.option("--truth", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="TOML of the parameters the history is made from (default: market/demo/history.py Truth).")
+def seed_demo(listings: int, history: int, truth: str | None) -> None:
+    """Load the demo data once (safe to run again); optionally N extra catalogue listings and N past cases."""
+    try:
+        parameters = HistoryTruth.read(truth)
+    except (ValueError, TypeError, OSError) as error:
+        raise click.UsageError(f"--truth {truth}: {error}") from None
     with _unit_of_work() as session:
         created = seed(session, now=_now(), listings_count=listings)
+        if history:
+            seed_history(session, _now(), history, parameters)
     click.echo("Demo data loaded." if created else "The demo data was already there; none was loaded.")
     if listings:
         click.echo(f"{listings} extra listings added.")
+    if history:
+        click.echo(f"{history} past disposed cases added (calibration history).")
+
+
+def calibration_options(command):
+    """--out, --since, --kind and --force: the options of every calibration export."""
+    for option in reversed((
+        click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True),
+                     help="Where to write the scenario fragment (TOML)."),
+        click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+                     help="Only cases disposed on or after this date (YYYY-MM-DD)."),
+        click.option("--kind", type=click.Choice([kind.value for kind in IPKind]), default=None,
+                     help="Only cases whose main asset is of this IP kind."),
+        click.option("--force", is_flag=True, help="Use quantities fitted from fewer than 30 cases too."),
+        click.option("--level", type=click.FloatRange(0.5, 1, max_open=True), default=0.95, show_default=True,
+                     help="Confidence level of every interval."),
+    )):
+        command = option(command)
+    return command
+
+
+@click.command("export-calibration")
+@calibration_options
+@with_appcontext  # the test runner does not push one, and it reads the app's engine
+def export_calibration_command(out: str, since, kind: str | None, force: bool, level: float) -> None:
+    """Fit the simulator's disposal assumptions to the disposed cases; write a scenario fragment."""
+    export_to_file(current_app.extensions["market.sessions"], current_app.extensions["market.engine"], now=_now(),
+                   out=out, since=since, kind=kind, force=force, level=level)
+
+
+def export_to_file(sessions, engine, *, now, out: str, since, kind: str | None, force: bool, level: float) -> None:
+    """Read, fit and write the fragment, then say what it holds (scripts/calibrate.py runs this too)."""
+    with sessions() as session, unit_of_work(session):
+        export = calibration.export_calibration(
+            session, source=engine.url.render_as_string(hide_password=True), now=now,
+            since=since.date() if since else None, kind=IPKind(kind) if kind else None, force=force, level=level)
+    try:
+        with open(out, "w", encoding="utf-8") as handle:
+            handle.write(export.text)
+    except OSError as error:
+        raise click.UsageError(f"cannot write {out}: {error.strerror or error}") from None
+    for line in export.warnings:
+        click.echo(f"warning: {line}", err=True)
+    click.echo(f"{export.calibration.cases} disposed cases read; {len(export.calibration.quantities)} quantities "
+               f"fitted; wrote {out}.")
 
 
 @click.command("create-user")
@@ -166,6 +224,6 @@ def verify_ledger() -> None:
 def init_app(app: Flask) -> None:
     """Register the commands."""
     for command in (init_db, seed_demo, create_user, create_token, list_tokens, revoke_token, tick_command,
-                    audit_anchor, verify_audit, verify_ledger):
+                    audit_anchor, verify_audit, verify_ledger, export_calibration_command):
         app.cli.add_command(command)
 

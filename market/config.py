@@ -4,10 +4,21 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-INSTANCE_DIR = Path(os.environ.get("MARKET_INSTANCE_DIR", PROJECT_ROOT / "instance"))
+
+def default_instance_dir() -> Path:
+    """instance/ in a checkout; when the package is installed, $PREFIX/var/market-instance (where Flask
+    puts an installed application's instance folder), so the database does not depend on the working
+    directory."""
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "pyproject.toml").is_file():
+        return checkout / "instance"
+    return Path(sys.prefix) / "var" / "market-instance"
+
+
+INSTANCE_DIR = Path(os.environ.get("MARKET_INSTANCE_DIR") or default_instance_dir())
 
 
 def default_database_url() -> str:

@@ -6,12 +6,15 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Engine
 
-from market.config import PROJECT_ROOT
-
 
 def alembic_config() -> Config:
-    """The project's Alembic configuration."""
-    return Config(str(PROJECT_ROOT / "alembic.ini"))
+    """The project's Alembic configuration, built here so an installed package migrates without alembic.ini
+    (which stays for developers' `alembic` commands in a checkout)."""
+    config = Config()
+    # Alembic's package-resource form: the top-level migrations/, shipped as market/_migrations
+    config.set_main_option("script_location", "market:_migrations")
+    config.set_main_option("path_separator", "os")
+    return config
 
 
 def upgrade_to_head(engine: Engine) -> None:

@@ -16,6 +16,7 @@ from market.services import accounts
 from market.services.accounts import Caller
 from market.web.api.problems import Unauthorized
 from market.web.context import db
+from market.web.refusals import api_http_error
 
 DEFAULTS = {
     "SESSION_COOKIE_HTTPONLY": True,
@@ -125,14 +126,13 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
         if wants_json():
-            code = (error.name or "error").lower().replace(" ", "_")
-            return jsonify(error=code, message=error.description), error.code
+            return api_http_error(error)
         return render_template("errors/error.html", error=error), error.code
 
     @app.errorhandler(Exception)
     def _server_error(error: Exception):
         app.logger.exception("Unhandled error")
         if wants_json():
-            return jsonify(error="server_error", message="Something went wrong on our side."), 500
+            return jsonify(error="server_error", message="Something went wrong on our side.", params={}), 500
         return render_template("errors/error.html", error=None), 500
 

@@ -46,7 +46,10 @@ class DatabaseCounters:
                          "expires_at": sa.case((expired, now + expiry), else_=table.c.expires_at)})
                      .returning(table.c.count))
         with self.engine.begin() as connection:
-            return connection.execute(statement).scalar_one()
+            count = connection.execute(statement).scalar_one()
+            # Expired counters of other keys go with the attempt that finds them (attempts are few; rows stay few).
+            connection.execute(sa.delete(table).where(expired, table.c.key != key))
+            return count
 
     def get(self, key: str) -> int:
         """The counter's count (0 when absent or expired)."""

@@ -47,9 +47,10 @@ from bench_whole import (  # scripts/bench_whole.py: the script's directory is o
 
 import sim
 from sim import event
+from sim.contributions import contributions
 from sim.fund_study import size_fund
 from sim.parallel import ProcessPool
-from sim.runner import Plan
+from sim.runner import Plan, book_of
 from sim.scenario import Scenario, parse
 from sim.sizing_cli import size_fund_main
 
@@ -67,6 +68,10 @@ def main(argv: list[str] | None = None) -> int:
         return sweep(args)
     if args.whole_run:
         return whole_run_main(args)
+    if args.models:
+        figures = model_overhead(args.vector_paths // 4, args.repeat)
+        print(format_model_overhead(figures))
+        return 0
     figures: dict[str, float] = {"load_average_1min": os.getloadavg()[0]}
     for paths in args.memory_paths:  # first, while this process is small (a child starts from it)
         figures |= _memory(paths, args.workers)
@@ -102,10 +107,64 @@ def main(argv: list[str] | None = None) -> int:
         two,
         one / two,
     )
+    figures |= model_overhead(args.vector_paths // 4, args.repeat)
     print(format_figures(figures, loans, args))
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
     return 0
+
+
+CITIES = ("beijing", "xiangtan", "jiyuan")
+
+
+def model_overhead(paths: int, repeat: int) -> dict[str, float]:
+    """(e) The default scenarios on the one-factor path against the same scenarios as one sector with
+    its own factor (the general path of sim.copula: the very same paths) and with a t copula, and the
+    risk contributions' share of a sizing run (sim.contributions)."""
+    one = general = fat = whole = contributed = 0.0
+    for city in CITIES:
+        data = tomllib.loads((ROOT / "sim" / "scenarios" / f"{city}.toml").read_text("utf-8"))
+        scenario = parse(data)
+        data["default"] |= {"factor_correlation": [[1.0]]}
+        sectored = parse(_one_sector(data))
+        data["default"] |= {"copula": "t", "degrees_of_freedom": 5}
+        heavy = parse(_one_sector(data))
+        one += best_time(repeat, lambda s=scenario: sim.run(s, paths))
+        general += best_time(repeat, lambda s=sectored: sim.run(s, paths))
+        fat += best_time(repeat, lambda s=heavy: sim.run(s, paths))
+        sizing = size_fund(scenario, Plan(1, "vector", paths))
+        chunks, book = sizing.figures.columns, book_of(scenario)
+        whole += best_time(repeat, lambda s=scenario: size_fund(s, Plan(1, "vector", paths)))
+        n = sizing.figures.paths
+        contributed += best_time(
+            repeat, lambda s=scenario, b=book, c=chunks, n=n: contributions(s, b, c, n)
+        )
+    return {
+        "e_paths": paths,
+        "e_one_factor_s": one,
+        "e_sector_factor_s": general,
+        "e_t_copula_s": fat,
+        "e_contributions_share": contributed / whole,
+    }
+
+
+def format_model_overhead(f: dict[str, float]) -> str:
+    """(e) as one line: the general copula paths and the contributions against the one-factor path."""
+    return (
+        f"(e) {', '.join(CITIES)} ({f['e_paths']:,} paths each): one-factor path "
+        f"{f['e_one_factor_s']:.2f} s; as one sector with its own factor {f['e_sector_factor_s']:.2f} s "
+        f"({f['e_sector_factor_s'] / f['e_one_factor_s'] - 1:+.0%}); t copula "
+        f"{f['e_t_copula_s']:.2f} s ({f['e_t_copula_s'] / f['e_one_factor_s'] - 1:+.0%}); risk "
+        f"contributions {f['e_contributions_share']:.1%} of a sizing run"
+    )
+
+
+def _one_sector(data: dict) -> dict:
+    """A scenario's [default] with its single PD as one named segment (so a factor matrix applies)."""
+    default = dict(data["default"])
+    if "pd_annual" in default:
+        default["segments"] = [{"name": "all", "share": 1, "pd_annual": default.pop("pd_annual")}]
+    return data | {"default": default}
 
 
 def bench_scenario(loans: int) -> Scenario:
@@ -240,6 +299,7 @@ def format_figures(f: dict[str, float], loans: int, args: argparse.Namespace) ->
         f"size_fund --paths {args.speedup_paths:,}: {f['workers_1_s']:.1f} s on 1 worker, "
         f"{f['workers_2_s']:.1f} s on 2: speed-up {f['speedup_2_workers']:.2f}x"
     )
+    lines.append(format_model_overhead(f))
     lines.append(
         f"(load average when the run started: {f['load_average_1min']:.2f} on this machine)"
     )
@@ -329,6 +389,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--measure-memory", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--sweep", action="store_true", help="benchmark the Dask sweep instead")
+    parser.add_argument(
+        "--models",
+        action="store_true",
+        help="only (e): the copula's general paths and the risk contributions against the one-factor path",
+    )
     parser.add_argument("--sweep-paths", type=int, default=4000, help="paths per cell of the sweep")
     parser.add_argument("--memory-scenario", type=Path, default=EXAMPLE, help=argparse.SUPPRESS)
     parser.add_argument("--whole-run", action="store_true", help="measure the whole size_fund run")

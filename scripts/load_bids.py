@@ -26,6 +26,7 @@ requests are bounded in count and time and the script stops by itself.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import multiprocessing as mp
 import os
@@ -38,7 +39,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -112,33 +113,15 @@ def _arguments():
 def arrange(database_url: str, bidders: int, auctions: int) -> tuple[list[int], list[str]]:
     """Auctions open for two days and bidder banks with tokens whose deposits are paid everywhere."""
     from market.db import make_engine, make_session_factory, unit_of_work
+    from market.demo.bidding_load import arrange_bidding_load
     from market.migrate import upgrade_to_head
-    from market.services.accounts import create_api_token
-    from market.services.auctions import open_auction, pay_deposit
-    from market.services.audit import Actor
-    from tests.conftest import Clock
-    from tests.factories import make_institution, make_user
-    from tests.factories_auctions import DEPOSIT, START, make_operator, make_ready_case
 
     engine = make_engine(database_url)
     upgrade_to_head(engine)
-    now = datetime.now(UTC)
     with make_session_factory(engine)() as session, unit_of_work(session):
-        operator = make_operator(session)
-        users = [make_user(session, institution=make_institution(session, name=f"压测银行{i:03d}"))
-                 for i in range(bidders)]
-        tokens = [create_api_token(session, user, label="load test") for user in users]
-        auction_ids = []
-        for _ in range(auctions):
-            case = make_ready_case(session, Clock(now), valued_on=(now - timedelta(days=10)).date())
-            auction = open_auction(session, case.id, starting_price_fen=START, increment_fen=10_000,
-                                   deposit_fen=DEPOSIT, ends_at=now + timedelta(days=2), actor=Actor.of(operator),
-                                   now=now)
-            auction_ids.append(auction.id)
-            for user in users:
-                pay_deposit(session, auction.id, user.institution_id, now=now, user=user)
+        arranged = arrange_bidding_load(session, datetime.now(UTC), bidders=bidders, auctions=auctions)
     engine.dispose()
-    return auction_ids, tokens
+    return arranged
 
 
 # ---- the server ---------------------------------------------------------------------------------
@@ -157,7 +140,7 @@ def start_server(database_url: str, workdir: str, workers: int, worker_class: st
     command += ["--worker-class", worker_class] + (["--threads", str(threads)] if worker_class == "gthread" else [])
     server = subprocess.Popen(command + [app], env=env, cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # three workers importing the app on a busy machine take a while
     while True:
         try:
             status, _ = request(port, "GET", "/api/v1/openapi.json")
@@ -166,13 +149,15 @@ def start_server(database_url: str, workdir: str, workers: int, worker_class: st
         except OSError:
             pass
         if server.poll() is not None or time.monotonic() > deadline:
+            stop_server(server)  # first: its stderr ends only when it has stopped
             raise RuntimeError("gunicorn did not start: " + server.stderr.read().decode()[-2000:])
         time.sleep(0.2)
 
 
 def stop_server(server: subprocess.Popen) -> None:
-    """Stop the gunicorn we started (its own process group)."""
-    os.killpg(server.pid, signal.SIGTERM)
+    """Stop the gunicorn we started (its own process group), if still there."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(server.pid, signal.SIGTERM)
     server.wait(timeout=30)
 
 

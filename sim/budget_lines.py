@@ -28,9 +28,13 @@ LABELS = {
 
 def line_columns(scenario: Scenario) -> dict[str, str]:
     """The budget lines the scenario has, each with the per-path column it is read from."""
-    lines = {"compensation": "payout"}
-    lines |= {f"{line}_subsidy": f"subsidy {line}" for line in used_lines(scenario.subsidy)}
-    return lines
+    names = ["compensation", *(f"{line}_subsidy" for line in used_lines(scenario.subsidy))]
+    return {name: column_of(name) for name in names}
+
+
+def column_of(line: str) -> str:
+    """The per-path column (sim.path_figures) a budget line is read from."""
+    return "payout" if line == "compensation" else f"subsidy {line.removesuffix('_subsidy')}"
 
 
 def pot_columns(scenario: Scenario) -> dict[str, tuple[str, list[str]]]:

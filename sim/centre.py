@@ -56,7 +56,7 @@ def queue_starts(
     by_round = np.empty_like(order)  # round by round, each round's cases in row order
     by_round[round_start[rank] + row[path[order]]] = order
     free = np.zeros((n_paths, operators))  # when each operator of each path is next free
-    rows = np.arange(n_paths)
+    flat_free = free.reshape(-1)  # the same memory, addressed as row x operators + operator
     started = np.empty(filed.size)
     # a path's first `operators` cases each find an operator who has never worked: all in one go
     fresh = rank < operators
@@ -64,20 +64,30 @@ def queue_starts(
     started[first_cases] = filed[first_cases]
     free[row[path[first_cases]], rank[fresh]] = filed[first_cases] + work_days[first_cases]
     skip = min(operators, in_round.size)
+    # the later rounds' cases, their filing days and work, laid out round by round: each round a slice
+    later = int(round_start[skip]) if skip < in_round.size else by_round.size
+    filed_by_round, work_by_round = filed[by_round[later:]], work_days[by_round[later:]]
+    begin_by_round = np.empty(filed_by_round.size)
+    row_base = np.arange(0, n_paths * operators, operators)
+    done = by_round.size
     for k in range(skip, in_round.size):
-        first, m = int(round_start[k]), int(in_round[k])
+        first, m = int(round_start[k]) - later, int(in_round[k])
         if m <= FEW_PATHS:  # the last, busiest paths: a round of NumPy costs more than their cases
             for i, p in enumerate(busiest[:m].tolist()):
                 cases = order[path_start[p] + k : path_start[p] + counts[p]]
                 started[cases] = _one_path(free[i].tolist(), filed[cases], work_days[cases])
+            done = first + later
             break
-        cases = by_round[first : first + m]
         who = free[:m].argmin(axis=1)
-        now = free[rows[:m], who]
-        filed_day = filed[cases]
-        begin = np.where(filed_day > now, now + (filed_day - now), now)
-        started[cases] = begin
-        free[rows[:m], who] = begin + work_days[cases]
+        who += row_base[:m]
+        now = flat_free[who]
+        begin = begin_by_round[first : first + m]
+        # max(filed, now) as SimPy reaches it: a wait ends at now + (filed - now)
+        np.subtract(filed_by_round[first : first + m], now, out=begin)
+        np.maximum(begin, 0, out=begin)
+        begin += now
+        flat_free[who] = begin + work_by_round[first : first + m]
+    started[by_round[later:done]] = begin_by_round[: done - later]
     return started
 
 

@@ -11,6 +11,8 @@ from sim.limits import DEFAULT_MEMORY_MB, estimated_bytes, fit_chunk_paths
 from sim.results import SimResult
 from sim.runner import DEFAULT_CHUNK_PATHS, ENGINES, run
 from sim.scenario import Scenario, ScenarioError, load
+from sim.subsidy import LINES as SUBSIDY_LINES
+from sim.subsidy import used_lines
 
 EXIT_BAD_INPUT = 2
 
@@ -37,7 +39,9 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     run_cmd = commands.add_parser("run", help="run a scenario file and print a summary")
     run_cmd.add_argument("scenario", help="scenario TOML file")
-    run_cmd.add_argument("--paths", type=positive_int, default=1000, help="number of simulated paths")
+    run_cmd.add_argument(
+        "--paths", type=positive_int, default=1000, help="number of simulated paths"
+    )
     run_cmd.add_argument("--engine", choices=ENGINES, default="vector")
     run_cmd.add_argument(
         "--seed", type=non_negative_int, default=None, help="overrides the scenario's seed"
@@ -114,6 +118,7 @@ def format_summary(result: SimResult, confidence: float, seconds: float) -> str:
         f"engine {result.engine}, {result.paths} paths, seed {result.seed} ({seconds:.2f} s)",
     ]
     pct = f"{confidence:.0%}"
+    paid = used_lines(s.subsidy) or ("interest",)  # one subsidy column even when none is paid
     header = (
         "",
         "defaults",
@@ -122,12 +127,12 @@ def format_summary(result: SimResult, confidence: float, seconds: float) -> str:
         "p95",
         "p99",
         f"ES{pct}",
-        "subsidy",
+        *(f"{line.replace('_', ' ')} subsidy" for line in paid),
         "P(short)",
         f"budget@{pct}",
     )
     rows = [header]
-    for f in result.summary(confidence):
+    for f, subsidies in zip(result.summary(confidence), _subsidy_means(result, paid), strict=True):
         rows.append(
             (
                 f.label,
@@ -137,7 +142,7 @@ def format_summary(result: SimResult, confidence: float, seconds: float) -> str:
                 _yuan(f.payout_p95_fen),
                 _yuan(f.payout_p99_fen),
                 _yuan(f.payout_es_fen),
-                _yuan(f.mean_subsidy_fen),
+                *(_yuan(mean) for mean in subsidies),
                 f"{f.p_budget_exhausted:.3f}",
                 _yuan(f.budget_needed_fen),
             )
@@ -151,6 +156,13 @@ def format_summary(result: SimResult, confidence: float, seconds: float) -> str:
         f"mean days default->cash {t.disposal_days.sum() / max(1, t.disposals.sum()):.0f}"
     )
     return "\n".join(lines)
+
+
+def _subsidy_means(result: SimResult, lines: tuple[str, ...]) -> list[list[float]]:
+    """Mean subsidy per path of each line, per year and then over the horizon (summary()'s rows)."""
+    subsidy = result.totals.subsidy_fen[:, :, [SUBSIDY_LINES.index(line) for line in lines]]
+    per_year = subsidy.mean(axis=0).tolist()  # (years, lines)
+    return [*per_year, subsidy.sum(axis=1).mean(axis=0).tolist()]
 
 
 def _yuan(fen: float) -> str:

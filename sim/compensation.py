@@ -5,6 +5,7 @@ tests/sim/test_compensation_twin.py checks it against the scalar rule on thousan
 
 from __future__ import annotations
 
+import functools
 import math
 from fractions import Fraction
 
@@ -79,40 +80,72 @@ def largest_remainder(
 
 def split_by_layer(loss: np.ndarray, shares: LayerShares) -> np.ndarray:
     """Each loss split over the four layers by largest remainder: shape (n, 4), rows sum to the loss."""
+    return _split_by_layer(np.asarray(loss, dtype=INT), shares).T
+
+
+def _split_by_layer(loss: np.ndarray, shares: LayerShares) -> np.ndarray:
+    """split_by_layer, layer by layer: shape (4, n), each layer's parts contiguous."""
+    numerators, common = _layer_weights(shares)
+    if common > TABLE_DENOMINATOR:
+        return np.ascontiguousarray(largest_remainder(loss, numerators[None, :], common).T)
+    # loss = q x common + r splits as q x numerators plus the split of r: the floors' remainders, and
+    # so the fen handed out by largest remainder, depend on r alone (a table of common columns)
+    q = loss // common
+    table = _remainder_splits(tuple(numerators.tolist()), common)
+    return numerators[:, None] * q + np.take(table, loss - q * common, axis=1)
+
+
+TABLE_DENOMINATOR = 1 << 14  # layer shares over a denominator up to this split through a table
+
+
+def _layer_weights(shares: LayerShares) -> tuple[np.ndarray, int]:
+    """The layers' shares as integer numerators over their least common denominator."""
     fractions = [shares.of(layer) for layer in LAYERS]
     common = math.lcm(*(f.denominator for f in fractions))
-    numerators = np.array([f.numerator * (common // f.denominator) for f in fractions], dtype=INT)
-    return largest_remainder(loss, numerators[None, :], common)
+    return np.array([f.numerator * (common // f.denominator) for f in fractions], dtype=INT), common
+
+
+@functools.lru_cache(maxsize=16)
+def _remainder_splits(numerators: tuple[int, ...], common: int) -> np.ndarray:
+    """(layers, common): the largest-remainder split of every total below the common denominator."""
+    totals = np.arange(common, dtype=INT)
+    table = np.ascontiguousarray(largest_remainder(totals, np.array([numerators]), common).T)
+    table.flags.writeable = False
+    return table
+
+
+def fen_share_of_row(amounts: np.ndarray, share: Fraction) -> np.ndarray:
+    """fen_share of a contiguous row of amounts, dividing by a scalar (NumPy needs no division per
+    element then) unless the products could pass 64 bits."""
+    num, den = share.numerator, share.denominator
+    if num == den:
+        return amounts
+    if num == 0:
+        return np.zeros_like(amounts)
+    if amounts.size == 0 or int(amounts.max()) <= np.iinfo(INT).max // num:
+        return amounts * num // den
+    return mul_div_floor(amounts, num, den)[0]
 
 
 def compute_claims(loss: np.ndarray, shares: LayerShares, policy: CompensationPolicy) -> np.ndarray:
     """Claims per layer for each principal loss, after per-layer and per-loan caps: shape (n, 4)."""
-    loss = np.asarray(loss, dtype=INT)
-    losses = split_by_layer(loss, shares)
-    kept = [1 - shares.passed_on(layer) for layer in LAYERS]  # each layer at once, in fen_share steps
-    ratio = [Fraction(policy.ratio_of(layer)) for layer in LAYERS]
-    base = mul_div_floor(losses, *_fractions(kept))[0]
-    claims = mul_div_floor(base, *_fractions(ratio))[0]
-    for j, layer in enumerate(LAYERS):
+    losses = _split_by_layer(np.asarray(loss, dtype=INT), shares)
+    claims = np.empty_like(losses)
+    for j, layer in enumerate(LAYERS):  # each layer's loss, kept share, ratio, in fen_share steps
+        base = fen_share_of_row(losses[j], 1 - shares.passed_on(layer))
+        claims[j] = fen_share_of_row(base, Fraction(policy.ratio_of(layer)))
         cap = policy.cap_of(layer)
         if cap is not None:
-            np.minimum(claims[:, j], cap, out=claims[:, j])
+            np.minimum(claims[j], cap, out=claims[j])
+    claims = claims.T  # (n, 4) from here
     cap = policy.cap_per_loan_fen
     if cap is not None:
         total = claims.sum(axis=1)
-        over = total > cap
-        if over.any():
-            capped = np.full(int(over.sum()), cap, dtype=INT)
+        over = np.flatnonzero(total > cap)
+        if over.size:
+            capped = np.full(over.size, cap, dtype=INT)
             claims[over] = largest_remainder(capped, claims[over], total[over])
     return claims
-
-
-def _fractions(shares: list[Fraction]) -> tuple[np.ndarray, np.ndarray]:
-    """Numerators and denominators of a row of fractions, as int64 rows."""
-    return (
-        np.array([f.numerator for f in shares], dtype=INT)[None, :],
-        np.array([f.denominator for f in shares], dtype=INT)[None, :],
-    )
 
 
 def interest_subsidy(interest_paid: np.ndarray, share: Fraction, cap_fen: int | None) -> np.ndarray:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
+from market.domain.levers import PolicyLevers
 from market.domain.loss import CompensationPolicy, LayerShares, Shortfall
 from sim.distributions import Distribution
 
@@ -17,6 +18,7 @@ class LoanRow:
     segment: str
     rate: float
     pledge_rate: float
+    bank: str = "all"
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,24 @@ class Portfolio:
     term_years: int
     pledge_rate: float
     growth: float
+    # the lending banks (a file's: its bank column, in order of first appearance), each a share of
+    # every (vintage, segment) cell of a generated book; only risk contributions read them
+    banks: tuple[Bank, ...] = ()
+    # upper edges of the loan-size bands (yuan): a loan of principal <= edge falls in that band
+    size_bands_yuan: tuple[float, ...] = (5_000_000.0, 10_000_000.0)
+
+    @property
+    def bank_names(self) -> tuple[str, ...]:
+        """The banks' names; a book without banks is one bank, "all"."""
+        return tuple(bank.name for bank in self.banks) or ("all",)
+
+
+@dataclass(frozen=True)
+class Bank:
+    """A lending bank and its share of a generated book."""
+
+    name: str
+    share: Fraction
 
 
 @dataclass(frozen=True)
@@ -46,10 +66,20 @@ class Segment:
 
 @dataclass(frozen=True)
 class DefaultModel:
-    """One-factor Gaussian copula: the segments' PDs and the asset correlation R."""
+    """The segments' (sectors') PDs, the asset correlation R and the copula (sim.copula): one
+    Gaussian factor by default; with `factor_correlation`, one factor per sector, correlated; with
+    copula "t", every asset value divided by sqrt(W / nu), W ~ chi-squared(nu), one W a year."""
 
     segments: tuple[Segment, ...]
     asset_correlation: float
+    factor_correlation: tuple[tuple[float, ...], ...] | None = None  # sectors x sectors
+    copula: str = "gaussian"  # or "t"
+    degrees_of_freedom: float | None = None  # nu, for the t copula
+
+    @property
+    def one_factor_gaussian(self) -> bool:
+        """The default model: one Gaussian factor for every loan."""
+        return self.factor_correlation is None and self.copula == "gaussian"
 
 
 @dataclass(frozen=True)
@@ -98,6 +128,8 @@ class CompensationModel:
     payment_lag_days: float
     settlements_per_year: int
     joint_pot: bool = False  # the fund's budget and balance also pay the subsidies
+    # ratios by size band and bank, the annual cap, the stop-loss line (market/domain/levers.py)
+    levers: PolicyLevers = field(default_factory=PolicyLevers)
 
 
 @dataclass(frozen=True)

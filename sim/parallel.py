@@ -21,6 +21,7 @@ from typing import Protocol
 
 from tqdm import tqdm
 
+from sim.contributions import group_count
 from sim.model import Scenario
 from sim.path_figures import PathFigures, PathStore, Piece
 from sim.portfolio import LoanBook
@@ -95,7 +96,10 @@ def run_jobs(
 ) -> list[PathStore]:
     """Every job's per-path figures (on disk), computed by `executor` (default: `workers` processes)."""
     executor = executor or ProcessPool(workers)
-    results = [PathStore(job.plan.paths, job.scenario.horizon_years) for job in jobs]
+    results = [
+        PathStore(job.plan.paths, job.scenario.horizon_years, group_count(job.scenario))
+        for job in jobs
+    ]
     tasks = [(j, first, stop) for j, job in enumerate(jobs) for first, stop in job.plan.pieces()]
     bar = tqdm(
         total=sum(job.plan.paths for job in jobs),

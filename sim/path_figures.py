@@ -10,7 +10,7 @@ and where its ranks lie without reading the file, and reads it only to pick the 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import astuple, dataclass, fields
 
 import numpy as np
@@ -22,6 +22,12 @@ from sim.subsidy import LINES as SUBSIDY_LINES
 
 READ_PATHS = 20_000  # paths read back at once: a few MB with what is computed from them
 SPREAD = ("payout", "principal_loss", "total")  # the columns whose standard deviation the summary reads
+
+
+def spread_of(columns: Iterable[str]) -> tuple[str, ...]:
+    """The columns a sketch keeps sums of squares for: SPREAD and every group's payout ("group i",
+    whose spread sim.contributions reads)."""
+    return (*SPREAD, *(name for name in columns if name.startswith("group ")))
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,9 @@ class PathFigures:
     waiting_at_horizon: np.ndarray  # cases filed, not yet taken by an operator at the horizon
     pending_claims: np.ndarray  # claims approved after the horizon
     pending_fen: np.ndarray  # and their amount
+    # (paths, groups): demand run, paid minus clawed back, per bank, sector and size band
+    # (sim.contributions.group_names)
+    group_payout_fen: np.ndarray
 
     @classmethod
     def of(cls, demand: PathTotals, own: PathTotals | None) -> PathFigures:
@@ -70,10 +79,11 @@ class PathFigures:
             waiting_at_horizon=demand.waiting_at_horizon,
             pending_claims=demand.pending_claims,
             pending_fen=demand.pending_fen,
+            group_payout_fen=demand.group_payout_fen,
         )
 
     @classmethod
-    def empty(cls, paths: int, years: int) -> PathFigures:
+    def empty(cls, paths: int, years: int, groups: int = 0) -> PathFigures:
         """Zeroed figures for `paths` paths (with none: the shape and type of every field)."""
         return cls(
             defaults=np.zeros(paths, dtype=np.int64),
@@ -91,6 +101,7 @@ class PathFigures:
             waiting_at_horizon=np.zeros(paths, dtype=np.int64),
             pending_claims=np.zeros(paths, dtype=np.int64),
             pending_fen=np.zeros(paths, dtype=np.int64),
+            group_payout_fen=np.zeros((paths, groups), dtype=np.int64),
         )
 
     @property
@@ -140,7 +151,13 @@ class PathFigures:
             columns[f"layer {layer.value}"] = self.layer_payout_fen[:, j]
             columns[f"clawback {layer.value}"] = self.layer_clawback_fen[:, j]
         columns |= {f"year {y + 1}": self.payout_fen[:, y] for y in range(self.payout_fen.shape[1])}
+        columns |= {f"group {g}": self.group_payout_fen[:, g] for g in range(self.groups)}
         return columns
+
+    @property
+    def groups(self) -> int:
+        """Banks, sectors and size bands: the columns of group_payout_fen."""
+        return int(self.group_payout_fen.shape[1])
 
 
 @dataclass(frozen=True)
@@ -153,7 +170,8 @@ class Piece:
     @classmethod
     def of(cls, figures: PathFigures) -> Piece:
         """The figures with their sketch (made here: where the piece was computed)."""
-        return cls(figures, Sketch.of(figures.columns(), SPREAD))
+        columns = figures.columns()
+        return cls(figures, Sketch.of(columns, spread_of(columns)))
 
 
 class PathStore:
@@ -164,9 +182,9 @@ class PathStore:
     how the work was spread over processes.
     """
 
-    def __init__(self, paths: int, years: int) -> None:
+    def __init__(self, paths: int, years: int, groups: int = 0) -> None:
         self.paths, self.years = paths, years
-        self._layout = PathFigures.empty(0, years)
+        self._layout = PathFigures.empty(0, years, groups)
         self._widths = [int(np.prod(a.shape[1:])) for a in astuple(self._layout)]
         self._row_bytes = 8 * sum(self._widths)
         self._file = tempfile.TemporaryFile(prefix="size_fund_paths_")

@@ -28,7 +28,7 @@ class Cell:
     vintage: int
     start: int
     size: int
-    alike: bool  # every loan in the cell has the same principal, rate and pledge rate
+    alike: bool  # every loan in the cell has the same principal, rate, pledge rate and bank
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,8 @@ class LoanBook:
     eligible: np.ndarray  # the loan may earn subsidies (sim.subsidy.eligible_loans)
     subsidy_fen: np.ndarray  # (loans, subsidy lines): a year's, or the one-off, subsidy per loan
     subsidy_book_fen: np.ndarray  # (years, subsidy lines): earned if no loan defaulted
+    bank: np.ndarray  # index into Portfolio.bank_names
+    size_band: np.ndarray  # index of the loan-size band (Portfolio.size_bands_yuan)
 
     @property
     def size(self) -> int:
@@ -72,7 +74,8 @@ def build_book(scenario: Scenario, rng: np.random.Generator) -> LoanBook:
     """Draw (or read) the book and its vintages; deterministic given the rng."""
     portfolio, segments = scenario.portfolio, scenario.default.segments
     names = [segment.name for segment in segments]
-    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+    banks = portfolio.bank_names
+    parts: list[tuple[np.ndarray, ...]] = []
     for vintage, size in enumerate(
         vintage_sizes(portfolio.loans, portfolio.growth, scenario.horizon_years)
     ):
@@ -88,6 +91,7 @@ def build_book(scenario: Scenario, rng: np.random.Generator) -> LoanBook:
             rate = np.array([row.rate for row in rows])
             pledge = np.array([row.pledge_rate for row in rows])
             segment = np.array([names.index(row.segment) for row in rows], dtype=np.int64)
+            bank = np.array([banks.index(row.bank) for row in rows], dtype=np.int64)
         else:
             assert portfolio.principal_yuan is not None  # the reader requires it without a file
             principal = np.maximum(to_fen(portfolio.principal_yuan.sample(rng, size) * 100), 1)
@@ -95,13 +99,21 @@ def build_book(scenario: Scenario, rng: np.random.Generator) -> LoanBook:
             pledge = np.full(size, portfolio.pledge_rate)
             counts = largest_remainder(size, [s.share for s in segments])
             segment = np.repeat(np.arange(len(segments)), counts)
-        parts.append((principal, rate, pledge, segment))
+            bank = np.zeros(size, dtype=np.int64)  # split cell by cell once sorted
+        parts.append((principal, rate, pledge, segment, bank))
     vintage = np.concatenate([np.full(p[0].size, v) for v, p in enumerate(parts)])
-    principal, rate, pledge, segment = (np.concatenate([p[i] for p in parts]) for i in range(4))
-    order = np.lexsort((segment, vintage))
-    principal, rate, pledge, segment, vintage = (
-        a[order] for a in (principal, rate, pledge, segment, vintage)
+    principal, rate, pledge, segment, bank = (
+        np.concatenate([p[i] for p in parts]) for i in range(5)
     )
+    order = np.lexsort((segment, vintage))
+    principal, rate, pledge, segment, vintage, bank = (
+        a[order] for a in (principal, rate, pledge, segment, vintage, bank)
+    )
+    if portfolio.rows is None and portfolio.banks:
+        cells = _cells(principal, rate, pledge, segment, vintage, bank)
+        bank = _split_between_banks(cells, [b.share for b in portfolio.banks])
+    # loans of different banks are not interchangeable: who defaults is then drawn
+    cells = _cells(principal, rate, pledge, segment, vintage, bank)
     interest = to_fen(principal * rate)
     eligible = eligible_loans(scenario, segment, vintage, rng)
     subsidy = loan_subsidies(scenario.subsidy, principal, interest, principal / pledge, eligible)
@@ -111,15 +123,40 @@ def build_book(scenario: Scenario, rng: np.random.Generator) -> LoanBook:
         pledge,
         segment,
         vintage,
-        _cells(principal, rate, pledge, segment, vintage),
+        cells,
         interest,
         eligible,
         subsidy,
         book_by_year(subsidy, vintage, scenario.horizon_years),
+        bank,
+        size_band(principal, portfolio.size_bands_yuan),
     )
 
 
-def _cells(principal, rate, pledge, segment, vintage) -> tuple[Cell, ...]:
+def size_band(principal_fen: np.ndarray, edges_yuan: tuple[float, ...]) -> np.ndarray:
+    """The loan-size band of each principal: band i holds loans above edge i-1, up to edge i."""
+    edges_fen = np.rint(np.asarray(edges_yuan) * 100)
+    return np.searchsorted(edges_fen, principal_fen, side="left").astype(np.int64)
+
+
+def size_band_names(edges_yuan: tuple[float, ...]) -> tuple[str, ...]:
+    """A label for each loan-size band, e.g. "up to ¥5,000,000", "above ¥10,000,000"."""
+    names = [f"up to ¥{edges_yuan[0]:,.0f}"]
+    names += [f"¥{lo:,.0f} to ¥{hi:,.0f}" for lo, hi in zip(edges_yuan, edges_yuan[1:], strict=False)]
+    return (*names, f"above ¥{edges_yuan[-1]:,.0f}")
+
+
+def _split_between_banks(cells: tuple[Cell, ...], shares: list) -> np.ndarray:
+    """Each cell's loans split between the banks by their shares (largest remainder), in runs: a
+    cell's loans are alike in law and drawn independently, so no random draw is needed."""
+    bank = np.zeros(sum(c.size for c in cells), dtype=np.int64)
+    for c in cells:
+        counts = largest_remainder(c.size, shares)
+        bank[c.start : c.start + c.size] = np.repeat(np.arange(len(shares)), counts)
+    return bank
+
+
+def _cells(principal, rate, pledge, segment, vintage, bank) -> tuple[Cell, ...]:
     key = vintage * 1_000_000 + segment
     starts = (
         np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
@@ -130,7 +167,7 @@ def _cells(principal, rate, pledge, segment, vintage) -> tuple[Cell, ...]:
     cells = []
     for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
         span = slice(start, end)
-        alike = all(np.all(a[span] == a[start]) for a in (principal, rate, pledge))
+        alike = all(np.all(a[span] == a[start]) for a in (principal, rate, pledge, bank))
         cells.append(Cell(int(segment[start]), int(vintage[start]), start, end - start, alike))
     return tuple(cells)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import html
 
+from sim import calibration_report
+
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; color: #1a202c; }
 .headline { font-size: 1.25rem; background: #ebf8ff; border-left: 4px solid #2b6cb0; padding: 1rem; }
@@ -131,11 +133,13 @@ def render(summary: dict, charts: dict[str, bytes]) -> str:
         for name, value in key_figures(summary)
     )
     captions = {
-        "distribution": "How much the programme costs over the horizon, across simulated futures.",
-        "budget_curve": "Read off a budget: the chance that payouts plus subsidies exceed it.",
+        "distribution": "How much each budget line costs over the horizon, across simulated futures.",
+        "budget_curve": "Read off a budget for each line: the chance that the line's cost exceeds it.",
         "by_year": "Fund payouts year by year.",
         "by_layer": "Who is compensated: payouts by layer.",
-        "sensitivity": "What moves the recommended budget most (each input moved by 20%, same seed).",
+        "sensitivity": "What moves each line's recommended budget most (each input moved by 20%, same seed).",
+        "convergence": "How the budget settles as futures are added: on the first n futures, with its interval.",
+        "contributions": "Which banks, sectors and loan sizes use the fund: shares of the mean payout and of ES99.",
     }
     figures = "".join(
         f"<figure><img alt='{name}' src='data:image/png;base64,{base64.b64encode(png).decode()}'>"
@@ -149,28 +153,65 @@ def render(summary: dict, charts: dict[str, bytes]) -> str:
 <p class="headline">{html.escape(headline(summary))}</p>
 <table>{rows}</table>
 {figures}
+{_contributions_table(summary.get("contributions"))}
 {_sensitivity_table(summary.get("sensitivity"))}
 {_centre_section(summary)}
+{calibration_report.section(summary, yuan)}
 <p class="note">{html.escape(_how_run(summary))}</p>
 </body></html>
 """
 
 
+def _contributions_table(found: dict | None) -> str:
+    """Per bank, sector and size band: exposure, and the contribution to mean, p99 and ES99 (± MC error)."""
+    if not found:
+        return ""
+    labels = {"bank": "Bank", "sector": "Sector", "size_band": "Loan size"}
+    body = ""
+    for kind, label in labels.items():
+        body += f"<tr><th>{label}</th><th>loans</th><th>exposure</th><th>mean</th><th>p99</th><th>ES99</th></tr>"
+        for row in found[f"by_{kind}"]:
+            cells = [
+                html.escape(row["name"]),
+                f"{row['loans']:,}",
+                yuan(row["exposure_yuan"]),
+                *(
+                    f"{yuan(row[f'{m}_yuan'])} ± {yuan(row[f'{m}_se_yuan'])}"
+                    for m in ("mean", "p99", "es99")
+                ),
+            ]
+            body += "<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
+    return (
+        "<h2>Who uses the fund</h2><p>Each group's contribution to the fund's payout over the horizon "
+        "(no limit on the fund): its mean, and its share of the 99th percentile and of the expected "
+        f"shortfall at 99% (Euler allocation over the {found['tail_paths']:,} worst futures and the "
+        f"{found['window_paths']:,} around the percentile; ± one Monte Carlo standard error). Each "
+        f"kind's rows add up to the payout's own figures.</p><table>{body}</table>"
+    )
+
+
 def _sensitivity_table(sensitivity: dict | None) -> str:
     if not sensitivity:
         return ""
-    rows = "".join(
-        f"<tr><td>{html.escape(row['label'])}</td><td>{yuan(row['recommended_low_yuan'])}</td>"
-        f"<td>{yuan(row['recommended_high_yuan'])}</td></tr>"
-        for row in sensitivity["inputs"]
-    )
     step = sensitivity["step"]
-    return (
-        f"<h2>Sensitivity</h2><p>On {sensitivity['paths']:,} futures with the same seed, the "
-        f"recommended budget is {yuan(sensitivity['base_recommended_yuan'])} with the inputs as "
-        f"given; each input moved down and up by {step:.0%}:</p>"
-        f"<table><tr><th>input</th><th>x {1 - step:g}</th><th>x {1 + step:g}</th></tr>{rows}</table>"
-    )
+    parts = [
+        f"<h2>Sensitivity</h2><p>On {sensitivity['paths']:,} futures with the same seed, each input "
+        f"moved down and up by {step:.0%}: the recommended budget of each line, and of all lines "
+        "together.</p>"
+    ]
+    together = {"label": "all lines together"} | sensitivity
+    for line in [*sensitivity.get("by_line", []), together]:
+        rows = "".join(
+            f"<tr><td>{html.escape(row['label'])}</td><td>{yuan(row['recommended_low_yuan'])}</td>"
+            f"<td>{yuan(row['recommended_high_yuan'])}</td></tr>"
+            for row in line["inputs"]
+        )
+        parts.append(
+            f"<h3>{html.escape(line['label'])}: {yuan(line['base_recommended_yuan'])} with the inputs "
+            f"as given</h3><table><tr><th>input</th><th>x {1 - step:g}</th><th>x {1 + step:g}</th>"
+            f"</tr>{rows}</table>"
+        )
+    return "".join(parts)
 
 
 def _how_run(summary: dict) -> str:

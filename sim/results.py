@@ -39,6 +39,9 @@ class PathTotals:
     wait_p95_days: np.ndarray  # 95th percentile of the path's waits for an operator
     waiting_at_horizon: np.ndarray  # cases filed by the horizon still waiting for an operator
     pending_claims: np.ndarray  # claims (loan x layer) approved after the horizon
+    # (paths, groups): paid net of clawbacks over the horizon per bank, then sector, then loan-size
+    # band (sim.contributions.group_names); each kind's columns add up to the path's net payout
+    group_payout_fen: np.ndarray
 
     @classmethod
     def concat(cls, blocks: list[PathTotals]) -> PathTotals:

@@ -8,13 +8,24 @@ import tomllib
 from fractions import Fraction
 from pathlib import Path
 
-from market.domain.loss import LAYERS, CompensationPolicy, LayerShares, LossRuleBroken, Shortfall
+import numpy as np
+
+from market.domain.levers import PolicyLevers, StopLossResume
+from market.domain.loss import (
+    LAYERS,
+    CompensationPolicy,
+    LayerShares,
+    LossRuleBroken,
+    Shortfall,
+    exact_share,
+)
 from market.domain.money import yuan_to_fen
 from market.domain.rules import DEFAULT_RULES, RuleBroken, check_start_price
 from sim.errors import ScenarioError
 from sim.limits import MAX_LOAN_YUAN, check_exposure
 from sim.model import (
     AuctionModel,
+    Bank,
     CompensationModel,
     DefaultModel,
     LoanRow,
@@ -40,11 +51,18 @@ __all__ = [
     "SubsidyModel",
     "load",
     "parse",
+    "read",
 ]
 
 
 def load(path: str | Path) -> Scenario:
     """Read and validate a scenario file; any problem is a ScenarioError naming the key."""
+    path = Path(path)
+    return parse(read(path), base_dir=path.parent, default_name=path.stem)
+
+
+def read(path: str | Path) -> dict:
+    """The TOML document of a scenario file (or a fragment of one), not yet validated."""
     path = Path(path)
     if not path.is_file():
         raise ScenarioError("file", f"no such scenario file: {path}")
@@ -56,7 +74,7 @@ def load(path: str | Path) -> Scenario:
         raise ScenarioError("file", f"cannot read {path} ({exc.strerror})") from exc
     if not data:
         raise ScenarioError("file", "the file is empty (it sets no keys)")
-    return parse(data, base_dir=path.parent, default_name=path.stem)
+    return data
 
 
 def parse(data: dict, base_dir: Path = Path("."), default_name: str = "scenario") -> Scenario:
@@ -67,12 +85,13 @@ def parse(data: dict, base_dir: Path = Path("."), default_name: str = "scenario"
     horizon = top.integer("horizon_years", 1, low=1, high=50)
     seed = top.integer("seed", 0, low=0, high=2**63)
     default = _default(top.table("default"))
-    compensation = _compensation(top.table("compensation"))
+    portfolio = _portfolio(top.table("portfolio"), default, base_dir)
+    compensation = _compensation(top.table("compensation"), portfolio)
     scenario = Scenario(
         name=name,
         horizon_years=horizon,
         seed=seed,
-        portfolio=_portfolio(top.table("portfolio"), default, base_dir),
+        portfolio=portfolio,
         default=default,
         recovery=_recovery(top.table("recovery")),
         auction=_auction(top.table("auction")),
@@ -112,9 +131,55 @@ def _portfolio(t: Table, default: DefaultModel, base_dir: Path) -> Portfolio:
         term_years=t.integer("term_years", 1, low=1, high=30),
         pledge_rate=pledge_rate,
         growth=t.number("growth", 0.0, low=0, high=10),
+        banks=_banks(t, rows),
+        size_bands_yuan=_size_bands(t),
     )
     t.done()
     return portfolio
+
+
+def _banks(t: Table, rows: tuple[LoanRow, ...] | None) -> tuple[Bank, ...]:
+    """[[portfolio.banks]] of a generated book, or the bank column of a file's."""
+    if rows is not None:
+        if t.has("banks"):
+            raise ScenarioError(
+                t.key("banks"), "a loan file names each loan's bank in its bank column"
+            )
+        names = list(dict.fromkeys(row.bank for row in rows))
+        return () if names == ["all"] else tuple(Bank(name, Fraction(0)) for name in names)
+    raw = t.raw("banks", [])
+    if not isinstance(raw, list):
+        raise ScenarioError(t.key("banks"), "must be a list of tables ([[portfolio.banks]])")
+    banks = []
+    for i, item in enumerate(raw):
+        bank_table = Table(item, f"{t.key('banks')}[{i}]")
+        banks.append(Bank(bank_table.text("name"), bank_table.share("share")))
+        bank_table.done()
+    if banks and sum(bank.share for bank in banks) != 1:
+        raise ScenarioError(
+            t.key("banks"), f"shares add up to {float(sum(b.share for b in banks)):g}, not 1"
+        )
+    if len({bank.name for bank in banks}) < len(banks):
+        raise ScenarioError(t.key("banks"), "bank names must be unique")
+    return tuple(banks)
+
+
+def _size_bands(t: Table) -> tuple[float, ...]:
+    """Upper edges of the loan-size bands, in yuan, strictly increasing."""
+    raw = t.raw("size_bands_yuan", [5_000_000, 10_000_000])
+    if (
+        not isinstance(raw, list)
+        or not raw
+        or len(raw) > 20
+        or any(isinstance(v, bool) or not isinstance(v, int | float) for v in raw)
+        or any(not 0 < v <= MAX_LOAN_YUAN for v in raw)
+        or any(b <= a for a, b in zip(raw, raw[1:], strict=False))
+    ):
+        raise ScenarioError(
+            t.key("size_bands_yuan"),
+            f"must be 1 to 20 increasing amounts of yuan in (0, {MAX_LOAN_YUAN:,}] (got {raw!r})",
+        )
+    return tuple(float(v) for v in raw)
 
 
 def _read_loans(
@@ -148,7 +213,8 @@ def _read_loans(
                     f"line {number}: principal must be > 0 and at most {MAX_LOAN_YUAN:,}, "
                     "rate in [0, 1], pledge_rate in (0, 1]",
                 )
-            rows.append(LoanRow(yuan_to_fen(principal), segment, loan_rate, loan_pledge))
+            bank = (row.get("bank") or "all").strip() or "all"
+            rows.append(LoanRow(yuan_to_fen(principal), segment, loan_rate, loan_pledge, bank))
     if not rows:
         raise ScenarioError(key, f"{path} holds no loans")
     return tuple(rows)
@@ -177,11 +243,49 @@ def _default(t: Table) -> DefaultModel:
             )
         if len({s.name for s in segments}) < len(segments):
             raise ScenarioError(t.key("segments"), "segment names must be unique")
+    copula = t.choice("copula", ("gaussian", "t"), "gaussian")
+    freedom = None
+    if copula == "t":
+        freedom = t.number("degrees_of_freedom", low=1, high=1000)
+    elif t.has("degrees_of_freedom"):
+        raise ScenarioError(t.key("degrees_of_freedom"), 'applies only with copula = "t"')
     model = DefaultModel(
-        segments, t.number("asset_correlation", 0.0, low=0, high=1, high_open=True)
+        segments,
+        t.number("asset_correlation", 0.0, low=0, high=1, high_open=True),
+        factor_correlation=_factor_correlation(t, [s.name for s in segments]),
+        copula=copula,
+        degrees_of_freedom=freedom,
     )
     t.done()
     return model
+
+
+def _factor_correlation(t: Table, names: list[str]) -> tuple[tuple[float, ...], ...] | None:
+    """The sectors' factor correlation matrix: square over the segments, symmetric, ones on the
+    diagonal, entries in [-1, 1], positive definite (so it has a Cholesky factor)."""
+    if not t.has("factor_correlation"):
+        return None
+    raw, key = t.raw("factor_correlation"), t.key("factor_correlation")
+    size = len(names)
+    if (
+        not isinstance(raw, list)
+        or len(raw) != size
+        or any(not isinstance(row, list) or len(row) != size for row in raw)
+        or any(isinstance(v, bool) or not isinstance(v, int | float) for row in raw for v in row)
+    ):
+        raise ScenarioError(
+            key, f"must be a {size} x {size} matrix of numbers, a row per segment ({names})"
+        )
+    matrix = np.array(raw, dtype=float)
+    if not np.all(np.isfinite(matrix)) or np.any(np.abs(matrix) > 1):
+        raise ScenarioError(key, "entries must lie in [-1, 1]")
+    if not np.array_equal(matrix, matrix.T) or np.any(np.diag(matrix) != 1):
+        raise ScenarioError(key, "must be symmetric with ones on the diagonal")
+    try:
+        np.linalg.cholesky(matrix)
+    except np.linalg.LinAlgError as exc:
+        raise ScenarioError(key, "must be positive definite (no sector a mix of others)") from exc
+    return tuple(tuple(float(v) for v in row) for row in raw)
 
 
 def _segment(t: Table) -> Segment:
@@ -195,7 +299,8 @@ def _recovery(t: Table) -> RecoveryModel:
         model=t.choice("model", ("auction", "rate"), "rate"),
         rate=t.distribution("rate", {"dist": "fixed", "value": 0.0}, low=0, high=1),
         costs_rate=t.share("costs_rate", 0),
-        delay_days=t.distribution("delay_days", {"dist": "fixed", "value": 0}, low=0, high=36500),
+        # a lognormal delay (what a calibration fits) is cut at a hundred years
+        delay_days=t.distribution("delay_days", {"dist": "fixed", "value": 0}, low=0, cut=36500),
     )
     t.done()
     return model
@@ -269,7 +374,7 @@ def _layers(t: Table) -> LayerShares:
     return shares
 
 
-def _compensation(t: Table) -> CompensationModel:
+def _compensation(t: Table, portfolio: Portfolio) -> CompensationModel:
     ratio_raw = t.raw("ratio", 0)
     if isinstance(ratio_raw, dict):
         ratios = t.table("ratio")
@@ -296,9 +401,54 @@ def _compensation(t: Table) -> CompensationModel:
         payment_lag_days=t.number("payment_lag_days", 0, low=0, high=3650),
         settlements_per_year=t.integer("settlements_per_year", 4, low=1, high=365),
         joint_pot=t.boolean("joint_pot", False),
+        levers=_levers(t, portfolio),
     )
     t.done()
     return model
+
+
+def _levers(t: Table, portfolio: Portfolio) -> PolicyLevers:
+    """[compensation] ratio_by_size_band, ratio_by_bank, annual_cap_yuan, stop_loss_share and
+    stop_loss_resume (market/domain/levers.py)."""
+    edges = portfolio.size_bands_yuan
+    ratios = t.raw("ratio_by_size_band", [])
+    if not isinstance(ratios, list) or (ratios and len(ratios) != len(edges) + 1):
+        raise ScenarioError(
+            t.key("ratio_by_size_band"),
+            f"must be a list of {len(edges) + 1} ratios, one per size band of "
+            f"[portfolio] size_bands_yuan {list(edges)} and one above (got {ratios!r})",
+        )
+    by_band = tuple(_ratio(t, "ratio_by_size_band", r) for r in ratios)
+    banks = t.raw("ratio_by_bank", {})
+    if not isinstance(banks, dict):
+        raise ScenarioError(t.key("ratio_by_bank"), "must be a table of bank = ratio")
+    for name in banks:
+        if name not in portfolio.bank_names:
+            raise ScenarioError(
+                f"{t.key('ratio_by_bank')}.{name}",
+                f"is not one of the banks {list(portfolio.bank_names)} ([[portfolio.banks]] or "
+                "the loan file's bank column)",
+            )
+    by_bank = {name: _ratio(t, f"ratio_by_bank.{name}", r) for name, r in banks.items()}
+    stop_loss = t.share("stop_loss_share", None) if t.has("stop_loss_share") else None
+    resume = t.choice("stop_loss_resume", ("year_end", "below"), "year_end")
+    if t.has("stop_loss_resume") and stop_loss is None:
+        raise ScenarioError(t.key("stop_loss_resume"), "applies only with stop_loss_share")
+    return PolicyLevers(
+        size_band_edges_fen=tuple(yuan_to_fen(edge) for edge in edges),
+        size_band_ratios=by_band,
+        bank_ratios=by_bank,
+        annual_cap_fen=t.yuan("annual_cap_yuan", None),
+        stop_loss_share=stop_loss,
+        stop_loss_resume=StopLossResume(resume),
+    )
+
+
+def _ratio(t: Table, key: str, value: object) -> Fraction:
+    try:
+        return exact_share(value, key)
+    except LossRuleBroken as exc:
+        raise ScenarioError(t.key(key), f"must be a number between 0 and 1 (got {value!r})") from exc
 
 
 def _subsidy(t: Table, default: DefaultModel, joint_pot: bool) -> SubsidyModel:

@@ -23,10 +23,15 @@ KEYS: dict = {
         "term_years": None,
         "pledge_rate": None,
         "growth": None,
+        "banks": [{"name": None, "share": None}],
+        "size_bands_yuan": None,
     },
     "default": {
         "pd_annual": None,
         "asset_correlation": None,
+        "factor_correlation": None,
+        "copula": None,
+        "degrees_of_freedom": None,
         "segments": [{"name": None, "share": None, "pd_annual": None}],
     },
     "recovery": {
@@ -47,10 +52,11 @@ KEYS: dict = {
         (
             "cap_per_loan_yuan cap_per_institution_year_yuan annual_budget_yuan "
             "initial_balance_yuan annual_contribution_yuan shortfall claim_days payment_lag_days "
-            "settlements_per_year joint_pot"
+            "settlements_per_year joint_pot ratio_by_size_band annual_cap_yuan stop_loss_share "
+            "stop_loss_resume"
         ).split()
     )
-    | {"ratio": _LAYER_NAMES, "cap_per_layer_yuan": _LAYER_NAMES},
+    | {"ratio": _LAYER_NAMES, "cap_per_layer_yuan": _LAYER_NAMES, "ratio_by_bank": None},
     "subsidy": dict.fromkeys(
         (
             "interest_share interest_cap_yuan appraisal_fee_rate appraisal_fee_share "

@@ -42,6 +42,16 @@ class Swing:
         return abs(self.high_yuan - self.low_yuan)
 
 
+@dataclass(frozen=True)
+class LineSwings:
+    """One budget line's (or the total's) recommended amount on the base run, and its swings."""
+
+    line: str  # a budget line (sim.budget_lines) or "total"
+    label: str
+    base_yuan: float
+    swings: tuple[Swing, ...]
+
+
 def vary(scenario: Scenario, name: str, factor: float) -> Scenario:
     """The scenario with one input (a key of INPUTS) multiplied by `factor`, kept within its range."""
     if name == "pd":

@@ -9,7 +9,7 @@ Both engines follow this calendar, so they differ only in how cases reach it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -71,6 +71,33 @@ class ClaimTable:
     revise_batch: np.ndarray  # NEVER when the claim was filed on the final loss
     due_first: np.ndarray  # the claim as filed (> 0)
     due_final: np.ndarray  # after the recovery; never above due_first
+    case: np.ndarray | None = None  # the row of the block's cases (defaults) each claim is for
+    # what settling needs whatever the fund's money, per horizon and paths (funds settle one table)
+    _schedules: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def schedule(self, last: int, n_paths: int) -> Schedule:
+        """The table's settlement dates 1..last and the claims approved after them."""
+        if (last, n_paths) not in self._schedules:
+            approving = _by_batch(self.approve_batch, last)
+            later = approving[last + 1]
+            self._schedules[last, n_paths] = Schedule(
+                approving=approving[: last + 1],
+                revising=_by_batch(self.revise_batch, last)[: last + 1],
+                pending_fen=_sum_by(self.path[later], self.due_final[later], n_paths),
+                pending_claims=np.bincount(self.path[later], minlength=n_paths).astype(np.int64),
+            )
+        return self._schedules[last, n_paths]
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A claim table's rows approved, and revised, at each settlement date 0..last (in table order),
+    and the claims on each path approved after the horizon."""
+
+    approving: list[np.ndarray]
+    revising: list[np.ndarray]
+    pending_fen: np.ndarray  # (paths,)
+    pending_claims: np.ndarray  # (paths,)
 
 
 @dataclass(frozen=True)
@@ -88,6 +115,7 @@ class FundTotals:
     lapsed_fen: np.ndarray  # (paths,)
     pending_fen: np.ndarray  # (paths,): claims on the horizon's defaults approved after it
     pending_claims: np.ndarray  # (paths,): how many claims those are
+    claim_paid_fen: np.ndarray | None = None  # per claim row: paid net of clawbacks at the horizon
 
 
 def settle(
@@ -114,7 +142,8 @@ def settle(
         n_paths * n_layers, dtype=np.int64
     )  # per institution (path, layer)
     last = years * per_year
-    approving, revising = _by_batch(claims.approve_batch, last), _by_batch(claims.revise_batch, last)
+    schedule = claims.schedule(last, n_paths)
+    approving, revising = schedule.approving, schedule.revising
     owing = np.zeros(due.shape, dtype=bool)  # approved, not lapsed, and still owed: the queue
     for batch in range(1, last + 1):
         year = (batch - 1) // per_year
@@ -169,9 +198,9 @@ def settle(
             closed[new] = True
             owing[new] = False
         balance_end[:, year] = balance
-    approved = claims.approve_batch <= years * per_year
-    still_owed = np.where(approved & ~closed, due - paid, 0)
-    lapsed = np.where(closed, np.maximum(due - paid, 0), 0)
+    # the queue holds exactly the approved, unlapsed claims still owed; what lapsed was closed
+    owed_rows, closed_rows = np.flatnonzero(owing), np.flatnonzero(closed)
+    left_over = np.maximum(due[closed_rows] - paid[closed_rows], 0)
     return FundTotals(
         payout_fen=payout,
         clawback_fen=clawback,
@@ -179,18 +208,19 @@ def settle(
         claims_fen=demand,
         balance_end_fen=balance_end,
         budget_exhausted=short,
-        waiting_fen=_sum_by(path, still_owed, n_paths),
-        lapsed_fen=_sum_by(path, lapsed, n_paths),
-        pending_fen=_sum_by(path, np.where(approved, 0, claims.due_final), n_paths),
-        pending_claims=np.bincount(path[~approved], minlength=n_paths).astype(np.int64),
+        waiting_fen=_sum_by(path[owed_rows], due[owed_rows] - paid[owed_rows], n_paths),
+        lapsed_fen=_sum_by(path[closed_rows], left_over, n_paths),
+        pending_fen=schedule.pending_fen,
+        pending_claims=schedule.pending_claims,
+        claim_paid_fen=paid,
     )
 
 
 def _by_batch(batch: np.ndarray, last: int) -> list[np.ndarray]:
-    """The rows due at each settlement date 0..last, each date's in table order (later ones dropped)."""
+    """The rows due at each settlement date 0..last, each date's in table order, then those due later."""
     key = np.minimum(batch, last + 1).astype(np.uint16 if last < 1 << 15 else np.int64)
     order = np.argsort(key, kind="stable")  # a radix sort for 16-bit keys
-    return np.split(order, np.cumsum(np.bincount(key, minlength=last + 2))[:-1])[: last + 1]
+    return np.split(order, np.cumsum(np.bincount(key, minlength=last + 2))[:-1])
 
 
 def _within_yearly_cap(

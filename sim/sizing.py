@@ -15,6 +15,7 @@ has them all, so the file is read only to pick the exact values and the tails' s
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
@@ -24,6 +25,9 @@ from scipy.special import bdtr
 from market.domain.loss import LAYERS
 from sim.budget_lines import budget_lines
 from sim.column_stats import Chunks, Moments, Tally, above, in_memory, moments, order_statistics
+from sim.contributions import column_names as contribution_columns
+from sim.contributions import contributions
+from sim.contributions import ranks as contribution_ranks
 from sim.model import Scenario
 from sim.path_figures import SPREAD, PathStore
 from sim.portfolio import LoanBook
@@ -50,9 +54,10 @@ def covering(values: np.ndarray, confidence: float) -> float:
     return _covering(in_memory(values=values), "values", np.size(values), confidence)
 
 
-def budget_covering(figures: PathStore, confidence: float) -> float:
-    """The smallest total over the horizon (fen) that covers `confidence` of the kept paths."""
-    return _covering(figures.columns, "total", figures.paths, confidence, figures.tally)
+def budget_covering(figures: PathStore, confidence: float, column: str = "total") -> float:
+    """The smallest total over the horizon (fen) that covers `confidence` of the kept paths; of one
+    budget line with `column` (sim.budget_lines.column_of)."""
+    return _covering(figures.columns, column, figures.paths, confidence, figures.tally)
 
 
 def covering_rank(n: int, confidence: float) -> int:
@@ -132,13 +137,15 @@ def summarise(
     exposure_fen = book.exposure_fen(years - 1)
     chunks: Chunks = figures.columns
     tally = figures.tally
-    m = tally.moments if tally else moments(chunks, spread=SPREAD)
+    groups = contribution_columns(scenario)
+    m = _moments(figures, spread=(*SPREAD, *groups))
     cover, cover99 = covering_rank(n, confidence), covering_rank(n, 0.99)
     low_rank, high_rank = interval_ranks(n, confidence)
     layers = [f"layer {layer.value}" for layer in LAYERS]
     year_names = [f"year {y + 1}" for y in range(years)]
     subsidy_lines = [f"subsidy {line}" for line in SUBSIDY_LINES]
     ranks = {name: described_ranks(n) for name in ("payout", "principal_loss")}
+    ranks["payout"] += list(contribution_ranks(n).values())
     ranks |= {"total": [cover, low_rank, high_rank], "worst_year": [cover]}
     ranks |= {
         name: [cover99] for name in ("defaults", "subsidy", *subsidy_lines, *layers, *year_names)
@@ -210,6 +217,7 @@ def summarise(
                 else None
             ),
         },
+        "contributions": contributions(scenario, book, chunks, n, m, at["payout"]),
         "mc_standard_error": {
             "payout_mean_yuan": _yuan(m["payout"].sd / math.sqrt(n)) if n > 1 else None,
             "total_mean_yuan": _yuan(m["total"].sd / math.sqrt(n)) if n > 1 else None,
@@ -231,10 +239,10 @@ class TotalShape:
     share_above: np.ndarray
 
 
-def total_shape(figures: PathStore, recommended_yuan: float) -> TotalShape:
+def total_shape(figures: PathStore, recommended_yuan: float, column: str = "total") -> TotalShape:
     """The histogram (10 to 80 bins) and a 400-budget grid reaching past the largest total and the
-    recommended budget, counted a chunk at a time."""
-    total = _moments(figures)["total"]
+    recommended budget, counted a chunk at a time; of one budget line's column if given."""
+    total = _moments(figures)[column]
     low, high = total.low / 100, total.high / 100
     bins = min(80, max(10, total.n // 20))
     # a single value gets a bar half a million wide on either side, not a sliver of a yuan
@@ -244,7 +252,7 @@ def total_shape(figures: PathStore, recommended_yuan: float) -> TotalShape:
     budgets = np.linspace(max(0.0, low - 0.1 * spread), top + 0.05 * spread, 400)
     counts, covered = np.zeros(bins, dtype=np.int64), np.zeros(budgets.size, dtype=np.int64)
     for chunk in figures.columns():
-        yuan = chunk["total"] / 100
+        yuan = chunk[column] / 100
         counts += np.histogram(yuan, bins=bins, range=edges)[0]
         covered += np.searchsorted(np.sort(yuan), budgets, side="right")
     return TotalShape(
@@ -264,9 +272,15 @@ def _covering(
     return float(order_statistics(chunks, {name: [rank]}, tally=tally)[name][rank])
 
 
-def _moments(figures: PathStore) -> dict[str, Moments]:
-    """Every column's moments: from the pieces' sketches when the store has them, else read."""
-    return figures.tally.moments if figures.tally else moments(figures.columns, spread=SPREAD)
+def _moments(figures: PathStore, spread: Collection[str] = SPREAD) -> dict[str, Moments]:
+    """Every column's moments, with sums of squares for `spread`: from the pieces' sketches when the
+    store has them all (sim.path_figures.spread_of), else read from the file."""
+    tally = figures.tally
+    if tally is not None and all(
+        name in tally.moments and tally.moments[name].squares is not None for name in spread
+    ):
+        return tally.moments
+    return moments(figures.columns, spread=spread)
 
 
 def _tail_mean(

@@ -1,4 +1,5 @@
-"""Command lines of scripts/size_fund.py and scripts/compare_scenarios.py (the scripts only call these)."""
+"""Command lines of ipd-size-fund and ipd-compare-scenarios (scripts/size_fund.py and compare_scenarios.py
+call these too)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ from pathlib import Path
 from typing import NoReturn, TypeVar
 
 from sim import charts, report
+from sim.calibration_fragment import Calibrated
+from sim.calibration_fragment import calibrated as calibrated_scenario
+from sim.calibration_report import calibration_summary
 from sim.cli import (
     fitted_chunk_paths,
     memory_option,
@@ -21,6 +25,7 @@ from sim.cli import (
     open_probability,
     positive_int,
 )
+from sim.contributions import KINDS
 from sim.fund_study import size_fund, write_outputs
 from sim.parallel import Executor, ProcessPool, default_workers
 from sim.runner import DEFAULT_CHUNK_PATHS, ENGINES, Plan
@@ -43,7 +48,7 @@ class OneLineParser(argparse.ArgumentParser):
 
 def size_fund_main(argv: list[str] | None = None) -> int:
     """Size the fund for one scenario and write the bureau's files; a bad input exits with 2."""
-    parser = _parser("size_fund.py", "Size a risk-compensation fund: summary, report and charts.")
+    parser = _parser("Size a risk-compensation fund: summary, report and charts.")
     parser.add_argument("scenario", help="scenario TOML file")
     _run_options(parser)
     parser.add_argument(
@@ -52,8 +57,21 @@ def size_fund_main(argv: list[str] | None = None) -> int:
         default=None,
         help="paths per sensitivity run (default: 500 vector, 200 event; 0 skips it)",
     )
+    parser.add_argument(
+        "--calibration",
+        metavar="FILE",
+        help="a fragment from export-calibration laid over the scenario; the report compares both",
+    )
+    parser.add_argument(
+        "--by",
+        action="append",
+        choices=KINDS,
+        default=[],
+        help="also give each path's payout per bank, sector or size band in paths.csv (repeatable)",
+    )
     args = parser.parse_args(argv)
-    scenario = _load_or_exit(args.scenario)
+    calibrated = _calibrated_or_exit(args.scenario, args.calibration) if args.calibration else None
+    scenario = calibrated.calibrated if calibrated else _load_or_exit(args.scenario)
     plan = _plan(args, scenario, args.scenario)
     sensitivity = args.sensitivity_paths
     if sensitivity is None:
@@ -64,11 +82,25 @@ def size_fund_main(argv: list[str] | None = None) -> int:
             scenario, plan, args.confidence, progress=not args.no_progress,
             sensitivity_paths=sensitivity, executor=executor,
         )  # fmt: skip
+        if calibrated:
+            # the same plan and seed: both runs see the same futures (common random numbers)
+            without = size_fund(
+                calibrated.base, plan, args.confidence, progress=not args.no_progress, executor=executor
+            ).summary
+            sizing.summary["calibration"] = calibration_summary(calibrated, without, sizing.summary)
         where = executor.describe()
-    written = write_or_exit(lambda: write_outputs(sizing, args.out), args.out)
+    written = write_or_exit(lambda: write_outputs(sizing, args.out, args.by), args.out)
     print(report.headline(sizing.summary))
     if note := report.centre_note(sizing.summary):
         print(note)
+    if calibrated:
+        figures = sizing.summary["calibration"]
+        print(
+            f"Compensation budget without the calibration: "
+            f"{report.yuan(figures['compensation_without_yuan'])}; with it: "
+            f"{report.yuan(figures['compensation_with_yuan'])} (same seed; all lines: "
+            f"{report.yuan(figures['budget_without_yuan'])} and {report.yuan(figures['budget_with_yuan'])})."
+        )
     print(
         f"{plan.paths:,} paths, {plan.engine} engine, seed {plan.seed}, {where}, "
         f"{time.perf_counter() - started:.1f} s; wrote {written['report']} and {len(written) - 1} more"
@@ -78,12 +110,12 @@ def size_fund_main(argv: list[str] | None = None) -> int:
 
 def compare_main(argv: list[str] | None = None) -> int:
     """Size several scenarios on the same settings and put them side by side."""
-    parser = _parser("compare_scenarios.py", "Put several fund scenarios side by side.")
+    parser = _parser("Put several fund scenarios side by side.")
     parser.add_argument("scenarios", nargs="+", help="scenario TOML files")
     _run_options(parser)
     args = parser.parse_args(argv)
     scenarios = [_load_or_exit(path) for path in args.scenarios]
-    rows = []
+    rows, summaries = [], []
     with executor_of(args) as executor:
         for path, scenario in zip(args.scenarios, scenarios, strict=True):
             plan = _plan(args, scenario, path)
@@ -91,10 +123,33 @@ def compare_main(argv: list[str] | None = None) -> int:
                 scenario, plan, args.confidence, progress=not args.no_progress, executor=executor
             ).summary
             rows.append(comparison_row(summary))
+            summaries.append(summary)
+    changes = [variant_change(summaries[0], summary) for summary in summaries[1:]]
     table = format_table(rows)
-    write_or_exit(lambda: write_comparison(rows, table, args.out), args.out)
+    if changes:
+        table += f"\n\nChange against {summaries[0]['scenario']}:\n" + format_table(changes)
+    write_or_exit(lambda: write_comparison(rows, table, args.out, changes), args.out)
     print(table)
     return 0
+
+
+def variant_change(base: dict, variant: dict) -> dict[str, object]:
+    """A policy variant against the base scenario: the change in the compensation budget, in the
+    chance the fund runs short, and in each bank's contribution to the mean payout and to ES99."""
+    budget, before = variant["budget"], base["budget"]
+    change: dict[str, object] = {
+        "scenario": variant["scenario"],
+        "compensation_change_yuan": budget["lines"][0]["recommended_yuan"]
+        - before["lines"][0]["recommended_yuan"],
+        "recommended_change_yuan": budget["recommended_yuan"] - before["recommended_yuan"],
+        "exhaustion_change": budget["exhaustion_probability"] - before["exhaustion_probability"],
+    }
+    banks_before = {row["name"]: row for row in base["contributions"]["by_bank"]}
+    for row in variant["contributions"]["by_bank"]:
+        was = banks_before.get(row["name"], {"mean_yuan": 0.0, "es99_yuan": 0.0})
+        change[f"bank_{row['name']}_mean_change_yuan"] = row["mean_yuan"] - was["mean_yuan"]
+        change[f"bank_{row['name']}_es99_change_yuan"] = row["es99_yuan"] - was["es99_yuan"]
+    return change
 
 
 def comparison_row(summary: dict) -> dict[str, object]:
@@ -129,10 +184,14 @@ def format_table(rows: list[dict[str, object]]) -> str:
     shown = [
         {
             key: (
-                report.yuan(value)
+                ("+" if value >= 0 else "−") + report.yuan(abs(value))
+                if key.endswith("change_yuan")
+                else report.yuan(value)
                 if key.endswith("_yuan")
                 else report.probability(value)
                 if key == "exhaustion_probability"
+                else f"{value:+.1%}"
+                if key == "exhaustion_change"
                 else f"{value:.1f}x"
                 if key == "leverage" and value is not None
                 else str(value)
@@ -141,20 +200,32 @@ def format_table(rows: list[dict[str, object]]) -> str:
         }
         for row in rows
     ]
-    keys = list(rows[0])
-    widths = {k: max(len(k), *(len(r[k]) for r in shown)) for k in keys}
+    keys = list(dict.fromkeys(k for row in rows for k in row))  # variants may name other banks
+    widths = {k: max(len(k), *(len(r.get(k, "—")) for r in shown)) for k in keys}
     lines = ["  ".join(k.rjust(widths[k]) for k in keys)]
-    lines += ["  ".join(r[k].rjust(widths[k]) for k in keys) for r in shown]
+    lines += ["  ".join(r.get(k, "—").rjust(widths[k]) for k in keys) for r in shown]
     return "\n".join(lines)
 
 
-def write_comparison(rows: list[dict[str, object]], table: str, out: Path) -> None:
-    """comparison.csv, comparison.png and a self-contained comparison.html."""
+def write_comparison(
+    rows: list[dict[str, object]],
+    table: str,
+    out: Path,
+    changes: list[dict[str, object]] = (),
+) -> None:
+    """comparison.csv, changes.csv (each variant against the first scenario, when there are
+    several), comparison.png and a self-contained comparison.html."""
     out.mkdir(parents=True, exist_ok=True)
     with (out / "comparison.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
+    if changes:
+        names = list(dict.fromkeys(key for change in changes for key in change))
+        with (out / "changes.csv").open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=names, restval="")
+            writer.writeheader()
+            writer.writerows(changes)
     png = charts.comparison(
         [str(r["scenario"]) for r in rows],
         [float(r["recommended_yuan"]) for r in rows],
@@ -172,8 +243,9 @@ def write_comparison(rows: list[dict[str, object]], table: str, out: Path) -> No
     )
 
 
-def _parser(prog: str, description: str) -> OneLineParser:
-    return OneLineParser(prog=prog, description=description)
+def _parser(description: str) -> OneLineParser:
+    # prog is argparse's default, the name it was run by: size_fund.py, or ipd-size-fund when installed
+    return OneLineParser(description=description)
 
 
 def _run_options(parser: argparse.ArgumentParser) -> None:
@@ -248,6 +320,14 @@ def _load_or_exit(path: str) -> Scenario:
         return load(path)
     except ScenarioError as exc:
         print(f"error: {path}: {exc}", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_INPUT) from None
+
+
+def _calibrated_or_exit(scenario: str, fragment: str) -> Calibrated:
+    try:
+        return calibrated_scenario(scenario, fragment)
+    except ScenarioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         raise SystemExit(EXIT_BAD_INPUT) from None
 
 

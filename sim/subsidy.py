@@ -63,7 +63,10 @@ def loan_subsidies(
 def book_by_year(per_loan_fen: np.ndarray, vintage: np.ndarray, years: int) -> np.ndarray:
     """(years, lines): the subsidies a book would earn each year if no loan defaulted."""
     made = np.stack(
-        [np.bincount(vintage, weights=per_loan_fen[:, j], minlength=years) for j in range(len(LINES))],
+        [
+            np.bincount(vintage, weights=per_loan_fen[:, j], minlength=years)
+            for j in range(len(LINES))
+        ],
         axis=1,
     )
     made = np.rint(made).astype(np.int64)
@@ -83,14 +86,12 @@ def subsidy_by_year(
     `book_fen` is book_by_year of the book; a defaulted loan's yearly lines stop from its year on."""
     years = book_fen.shape[0]
     cell = path * years + year
-    lost = np.stack(
-        [
-            np.bincount(cell, weights=per_loan_fen[loan, j] * YEARLY[j], minlength=n_paths * years)
-            for j in range(len(LINES))
-        ],
-        axis=1,
-    )
-    lost = np.rint(lost).astype(np.int64).reshape(n_paths, years, len(LINES)).cumsum(axis=1)
+    lost = np.zeros((n_paths * years, len(LINES)), dtype=np.int64)
+    for j in np.flatnonzero(YEARLY & per_loan_fen.any(axis=0)):  # other lines lose nothing
+        lost[:, j] = np.rint(
+            np.bincount(cell, weights=per_loan_fen[loan, j], minlength=lost.shape[0])
+        )
+    lost = lost.reshape(n_paths, years, len(LINES)).cumsum(axis=1)
     return book_fen[None, :, :] - lost
 
 

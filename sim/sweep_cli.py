@@ -1,5 +1,4 @@
-"""The command line of scripts/sweep.py: a grid of scenarios sized on a Dask cluster (the script only
-calls sweep_main)."""
+"""The command line of ipd-sweep and scripts/sweep.py: a grid of scenarios sized on a Dask cluster."""
 
 from __future__ import annotations
 
@@ -38,9 +37,7 @@ CELLS_AT_ONCE = 2  # the next cell's blocks run while the last one is summarised
 
 def sweep_main(argv: list[str] | None = None) -> int:
     """Size every cell of a grid and write the comparison; exit 1 if some cells failed, 2 on bad input."""
-    parser = OneLineParser(
-        prog="sweep.py", description="Size a fund for every cell of a grid of scenarios."
-    )
+    parser = OneLineParser(description="Size a fund for every cell of a grid of scenarios.")
     parser.add_argument("grid", help="grid TOML file (see sim/sweeps/)")
     parser.add_argument("--out", type=Path, required=True, help="output directory")
     parser.add_argument("--paths", type=positive_int, help="futures per cell (default 10,000)")

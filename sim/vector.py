@@ -18,14 +18,17 @@ import numpy as np
 from market.domain.loss import LAYERS
 from sim.centre import centre_load, filing_order, queue_starts
 from sim.compensation import compute_claims
+from sim.contributions import payout_by_group
+from sim.copula import Economy, case_factor, cell_default_probability, draw_economy
+from sim.levers import LoanPolicies, limit_claims, loan_policies
 from sim.model import Scenario
-from sim.portfolio import LoanBook, conditional_pd
+from sim.portfolio import LoanBook
 from sim.recovery import Disposals, dispose, principal_loss_fen, unpaid_interest_fen
 from sim.results import PathTotals
 from sim.settlement import DAYS_PER_YEAR, NEVER, ClaimTable, FundRules, settle, settlement_batch
 from sim.subsidy import subsidy_by_year
 
-STREAMS = ("factor", "defaults", "picks", "timing", "recovery")
+STREAMS = ("factor", "defaults", "picks", "timing", "recovery", "mixing")
 
 
 @dataclass(frozen=True)
@@ -88,8 +91,11 @@ def draw_cases(
     rng = dict(
         zip(STREAMS, (np.random.default_rng(s) for s in seed.spawn(len(STREAMS))), strict=True)
     )
-    factor = rng["factor"].standard_normal((n_paths, scenario.horizon_years))
-    counts = default_counts(scenario, book, factor, rng["defaults"])  # (cells, paths, years)
+    economy = draw_economy(
+        scenario.default, rng["factor"], rng["mixing"], n_paths, scenario.horizon_years
+    )
+    factor = economy.factor
+    counts = default_counts(scenario, book, economy, rng["defaults"])  # (cells, paths, years)
     cell, path, year = (np.repeat(a.ravel(), counts.ravel()) for a in np.indices(counts.shape))
     loan = pick_defaulters(book, cell * n_paths + path, cell, rng["picks"])
     day = DAYS_PER_YEAR * (year + rng["timing"].random(loan.size))
@@ -98,7 +104,7 @@ def draw_cases(
         scenario,
         book.principal_fen[loan],
         book.appraised_fen(loan),
-        factor[path, year],
+        case_factor(economy, book.segment[loan], path, year),
     )
     return BlockCases(counts, factor, path, year, loan, day, disposals)
 
@@ -123,7 +129,10 @@ def block_totals(
     cash_day = started + disposals.operator_days
     interest = unpaid_interest_fen(principal, book.rate[loan], day / DAYS_PER_YEAR - year)
     loss = principal_loss_fen(scenario, disposals.proceeds_fen, interest, principal)
-    claims = claim_table(scenario, path, day, cash_day, principal, loss)
+    claims = claim_table(
+        scenario, path, day, cash_day, principal, loss, loan_policies(scenario, book, loan)
+    )
+    claims = limit_claims(scenario, book, claims, loan, loss)  # the annual cap, stop-loss lines
     by_path_year = path * years + year
     horizon_days = years * DAYS_PER_YEAR
     operators = centre_operators(scenario)
@@ -149,18 +158,26 @@ def block_totals(
     )
     joint = subsidy.sum(axis=2)  # what a joint pot pays first each year: every subsidy line
     totals = []
+    claimant = loan[claims.case]
     for rules in funds:
         fund = settle(claims, n_paths, rules, set_aside_fen=joint if rules.joint_pot else None)
-        totals.append(PathTotals(**shared, **vars(fund)))  # a fund's totals carry PathTotals' names
+        # per claim, only what each bank, sector and size band was paid is kept
+        kept = {name: v for name, v in vars(fund).items() if name != "claim_paid_fen"}
+        groups = payout_by_group(
+            scenario, book, claims.path, claimant, fund.claim_paid_fen, n_paths
+        )
+        totals.append(PathTotals(**shared, **kept, group_payout_fen=groups))  # PathTotals' names
     return totals
 
 
 def default_counts(
-    scenario: Scenario, book: LoanBook, factor: np.ndarray, rng: np.random.Generator
+    scenario: Scenario, book: LoanBook, economy: Economy, rng: np.random.Generator
 ) -> np.ndarray:
-    """Defaults per (cell, path, year): binomial in the loans still performing, given the year's Z."""
-    segments, correlation = scenario.default.segments, scenario.default.asset_correlation
-    n_paths, years = factor.shape
+    """Defaults per (cell, path, year): binomial in the loans still performing, given the year's
+    economy (sim.copula)."""
+    segments = scenario.default.segments
+    n_paths, years = economy.factor.shape
+    cell_segment = np.array([c.segment for c in book.cells], dtype=np.int64)
     performing = np.zeros((len(book.cells), n_paths), dtype=np.int64)
     counts = np.zeros((len(book.cells), n_paths, years), dtype=np.int64)
     pd = np.array([segments[c.segment].pd_annual for c in book.cells])[:, None]
@@ -168,7 +185,7 @@ def default_counts(
         for i, c in enumerate(book.cells):
             if c.vintage == y:
                 performing[i] = c.size
-        p = conditional_pd(pd, correlation, factor[None, :, y])
+        p = cell_default_probability(scenario.default, pd, cell_segment, economy, y)
         counts[:, :, y] = rng.binomial(performing, p)
         performing -= counts[:, :, y]
     return counts
@@ -241,8 +258,10 @@ def claim_table(
     cash_day: np.ndarray,
     principal: np.ndarray,
     loss: np.ndarray,
+    policies: LoanPolicies | None = None,
 ) -> ClaimTable:
-    """One claim per (defaulted loan, layer) with a positive amount, in order of approval on each path."""
+    """One claim per (defaulted loan, layer) with a positive amount, in order of approval on each path
+    (`policies`: each case's policy, when the ratio varies by size band or bank; sim.levers)."""
     comp, layers = scenario.compensation, scenario.layers
     per_year = comp.settlements_per_year
     early = np.zeros(loss.size, dtype=bool)
@@ -254,13 +273,23 @@ def claim_table(
     path, day, cash_day, principal, loss, early = (
         a[claimed] for a in (path, day, cash_day, principal, loss, early)
     )
-    final = compute_claims(loss, layers, comp.policy)
+    final = np.zeros((loss.size, len(LAYERS)), dtype=np.int64)  # no loss, no claim on it
+    lost = np.flatnonzero(loss > 0)
+    final[lost] = (
+        compute_claims(loss[lost], layers, comp.policy)
+        if policies is None
+        else policies.claims(loss[lost], layers, claimed[lost])
+    )
     first = final.copy()
     revise = np.full(loss.size, NEVER, dtype=np.int64)
     file_day = cash_day
     if comp.claim_days is not None:
         file_day = np.where(early, day + comp.claim_days, cash_day)
-        first[early] = compute_claims(principal[early], layers, comp.policy)
+        first[early] = (
+            compute_claims(principal[early], layers, comp.policy)
+            if policies is None
+            else policies.claims(principal[early], layers, claimed[early])
+        )
         final = np.minimum(final, first)
         revise[early] = settlement_batch(cash_day[early], per_year)
     approve_day = file_day + comp.payment_lag_days
@@ -268,14 +297,16 @@ def claim_table(
     n_layers = len(LAYERS)
     due_first = first[order].ravel()  # row by row: each loan's layers in layer order
     keep = np.flatnonzero(due_first > 0)
-    rows = order[keep // n_layers]
+    rank, layer = np.divmod(keep, n_layers)
+    rows = order[rank]
     return ClaimTable(
         path=path[rows],
-        layer=keep % n_layers,
+        layer=layer,
         approve_batch=settlement_batch(approve_day, per_year)[rows],
         revise_batch=revise[rows],
         due_first=due_first[keep],
-        due_final=final[order].ravel()[keep],
+        due_final=final.ravel()[rows * n_layers + layer],
+        case=claimed[rows],
     )
 
 

@@ -10,7 +10,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TypeVar
 
@@ -31,25 +31,40 @@ def gunicorn_serving(tmp_path: Path, arrange: Callable[[str], T], workers: int =
     subprocess.run([str(BIN / "flask"), "--app", "market.app", "init-db"], env=env, cwd=ROOT, check=True,
                    capture_output=True, timeout=120)
     arranged = arrange(database_url)
+    command = [str(BIN / "gunicorn"), "--workers", str(workers), "market.app:create_app()"]
+    with serving(command, env=env, cwd=ROOT) as base:
+        yield base, arranged
+
+
+@contextmanager
+def serving(gunicorn: list[str], env: dict[str, str], cwd: Path, ready_path: str = "/catalogue") -> Iterator[str]:
+    """Run the gunicorn command line bound to a free loopback port until ready_path answers 200; yields the
+    base URL and stops the server (its whole process group) afterwards."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = subprocess.Popen(
-        [str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "market.app:create_app()"],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    server = subprocess.Popen([*gunicorn, "--bind", f"127.0.0.1:{port}"], env=env, cwd=cwd,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # a bound for a busy machine, not a timed assertion
         while True:
             try:
-                with urllib.request.urlopen(f"{base}/catalogue", timeout=2) as response:
+                with urllib.request.urlopen(f"{base}{ready_path}", timeout=10) as response:
                     if response.status == 200:
                         break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
+                    _stop(server)  # first: its stderr ends only when it has stopped
                     raise RuntimeError("gunicorn did not start: " + server.stderr.read().decode()[-2000:]) from None
                 time.sleep(0.2)
-        yield base, arranged
+        yield base
     finally:
+        _stop(server)
+
+
+def _stop(server: subprocess.Popen) -> None:
+    """Stop gunicorn and its workers (its own process group), if still there."""
+    with suppress(ProcessLookupError):
         os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=20)
+    server.wait(timeout=20)

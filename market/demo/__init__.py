@@ -6,10 +6,11 @@ from datetime import datetime
 
 import sqlalchemy.orm as so
 
-from market.demo import auctions, cases, channels, core, listings, settlement
+from market.demo import auctions, cases, channels, core, listings, loan_book, settlement
 
-# Each area has seed(session, now) -> bool (True when it created something). Order matters.
-AREAS = (core, cases, auctions, channels, settlement)
+# Each area has seed(session, now) -> bool (True when it created something). Order matters: the loan book
+# comes last, sized against the defaulted loans the others add.
+AREAS = (core, cases, auctions, channels, settlement, loan_book)
 
 
 def seed(session: so.Session, *, now: datetime, listings_count: int = 0) -> bool:
@@ -23,4 +24,5 @@ def seed(session: so.Session, *, now: datetime, listings_count: int = 0) -> bool
         created |= bool(area.seed(session, now))
     if listings_count:
         listings.seed_listings(session, now, listings_count)
+        loan_book.top_up(session, now)  # the listings' defaulted loans come with the banks' performing lending
     return created

@@ -39,7 +39,7 @@ LOTS = [
     ("DC-AUC-DEMO-2", "“星海”注册商标（第9、41类）", IPKind.TRADEMARK, "TM59887001",
      "苏州星海数字文化有限公司", "文化创意", 800_000, "bank2", "open"),
     ("DC-AUC-DEMO-3", "工业视觉检测软件V4.0著作权", IPKind.COPYRIGHT, "2024SR0771234",
-     "北京慧眼视觉软件有限公司", "软件和信息服务", 1_200_000, "bank3", "awarded"),
+     "北京慧眼视觉软件有限公司", "人工智能", 1_200_000, "bank3", "awarded"),
     ("DC-AUC-DEMO-4", "一种可降解医用支架材料及其制备方法", IPKind.PATENT, "ZL202010554433.7",
      "北京康复新材科技有限公司", "生物医药", 1_500_000, "bank1", "failed"),
 ]
@@ -58,8 +58,8 @@ def seed(session: so.Session, now: datetime) -> bool:
         bank_institution = people[bank].institution
         # the finished stories started days ago; the open ones this morning (their bids are in the past)
         opened_at = now - timedelta(days=3) if story in ("awarded", "failed") else now - timedelta(hours=6)
-        case = _case(session, index, reference, title, kind, number, borrower, industry, appraisal * YUAN,
-                     bank_institution, notice_ended_at=opened_at - timedelta(hours=1))
+        case = noticed_case(session, index, reference, title, kind, number, borrower, industry, appraisal * YUAN,
+                            bank_institution, notice_ended_at=opened_at - timedelta(hours=1))
         if story == "open":
             session.add(FirstRefusalHolder(case_id=case.id, name="苏州星海动漫有限公司",
                                            basis="独占被许可人", rank=1))
@@ -83,8 +83,10 @@ def seed(session: so.Session, now: datetime) -> bool:
     return True
 
 
-def _case(session, index, reference, title, kind, number, borrower, industry, appraisal_fen,
-          bank: Institution, *, notice_ended_at: datetime) -> DisposalCase:
+def noticed_case(session, index, reference, title, kind, number, borrower, industry, appraisal_fen,
+                 bank: Institution, *, notice_ended_at: datetime) -> DisposalCase:
+    """A case of the bank's, its own borrower, loan and asset, whose public notice ended at notice_ended_at
+    (an auction round may open); index keeps its registry numbers apart from other cases'."""
     enterprise = Enterprise(name=borrower, credit_code=f"91110108AUCDEMO{index:03d}", industry=industry,
                             region=bank.region or "北京")
     asset = IPAsset(kind=kind, registry_number=number, title=title, owner=enterprise,
@@ -106,6 +108,7 @@ def _case(session, index, reference, title, kind, number, borrower, industry, ap
         valued_on=(notice_ended_at - timedelta(days=40)).date(), list_price_fen=appraisal_fen * 7 // 10,
         notice_published_at=notice_ended_at - timedelta(days=30), notice_ends_at=notice_ended_at,
         deposit_share_ppm=100_000, assets=[asset],
+        filed_at=notice_ended_at - timedelta(days=50), updated_at=notice_ended_at - timedelta(days=30),
         # columns the catalogue reads, where the model has them
         owner_name=borrower, registry_numbers=number, encumbrances="无", listed=True,
         search_text=f"{title} {number} {reference} {borrower}".lower(),

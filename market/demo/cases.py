@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from market.demo import vocabulary
 from market.domain.filing import Filing
 from market.domain.roles import InstitutionKind
 from market.domain.rules import min_first_start_fen, min_next_start_fen
@@ -19,7 +20,6 @@ from market.models import (
     Enterprise,
     Institution,
     IPAsset,
-    IPKind,
     LegalStatus,
     Loan,
     LoanStatus,
@@ -120,10 +120,9 @@ class _World:
         return loan
 
     def _asset(self, enterprise: Enterprise, number: int, k: int) -> IPAsset:
-        from market.demo.listings import asset_title_and_number
-
-        kind = [IPKind.PATENT, IPKind.PATENT, IPKind.TRADEMARK, IPKind.COPYRIGHT, IPKind.IC_LAYOUT][(number + k) % 5]
-        title, registry_number = asset_title_and_number(kind, 900_000 + number * 3 + k, self.rng)
+        kind = vocabulary.pick_kind(enterprise.industry, self.rng)
+        title, registry_number = vocabulary.asset_title_and_number(kind, 900_000 + number * 3 + k, self.rng,
+                                                                   enterprise.industry)
         return IPAsset(kind=kind, registry_number=registry_number, title=title, owner=enterprise,
                        co_owners=[UNIVERSITIES[number % len(UNIVERSITIES)]] if number % 7 == 3 and k == 0 else [],
                        legal_status=LegalStatus.VALID, expires_on=date(2036 + number % 8, 1 + number % 12, 10))
@@ -144,10 +143,12 @@ class _Story:
         steps = list(PATH[: names.index(stop) + 1])
         if detour:
             steps.append((detour, 33 if detour in ("licensing", "conversion", "claim_transfer") else 6))
-        total = sum(days for _, days in steps)
-        self.clock = self.now - timedelta(days=total + self.rng.randint(1, 4), hours=self.rng.randint(0, 8))
-        for name, days in steps:
-            self.clock += timedelta(days=days, minutes=self.rng.randint(0, 300))
+        gaps = [timedelta(days=days, minutes=self.rng.randint(0, 300)) for _, days in steps]
+        # the walk ends one to four days (and a few hours) before now, never after it
+        self.clock = self.now - sum(gaps, timedelta()) - timedelta(days=self.rng.randint(1, 4),
+                                                                    hours=self.rng.randint(0, 8))
+        for (name, _), gap in zip(steps, gaps, strict=True):
+            self.clock += gap
             getattr(self, f"_{name}")()
 
     def _act(self, action: CaseAction, reason: str = "", **params):

@@ -99,6 +99,7 @@ def _case(session: so.Session, loan: Loan, number: int, now: datetime) -> Dispos
         valued_on=(now - timedelta(days=240)).date(), list_price_fen=(loan.appraised_value_fen or 0) * 7 // 10,
         notice_published_at=now - timedelta(days=230), notice_ends_at=now - timedelta(days=200),
         assets=assets, owner_name=loan.enterprise.name, listed=True, encumbrances="无",
+        filed_at=now - timedelta(days=260), updated_at=now - timedelta(days=230),
         registry_numbers=" ".join(a.registry_number for a in assets),
         search_text=" ".join([asset.title, reference, loan.enterprise.name,
                               *(a.registry_number for a in assets)]).lower(),

@@ -8,13 +8,13 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from market.demo import vocabulary
 from market.domain.roles import ROLE_OF_INSTITUTION, InstitutionKind
 from market.models import (
     PPM,
     Enterprise,
     Institution,
     IPAsset,
-    IPKind,
     LegalStatus,
     Loan,
     LoanStatus,
@@ -38,26 +38,23 @@ INSTITUTIONS = [
     ("aic", "工银金融资产投资有限公司", InstitutionKind.AIC, "91110000MA01AI0001", "北京", True, None),
 ]
 
-ENTERPRISE_NAMES = [
-    "北京智芯微电子科技有限公司", "中科慧眼视觉技术有限公司", "苏州纳微新材料股份有限公司", "北京康辰生物医药有限公司",
-    "深蓝航天动力科技有限公司", "北京百望云软件有限公司", "无锡华芯半导体有限公司", "北京国科天成光电有限公司",
-    "苏州绿控传动科技有限公司", "北京易诚互动网络技术有限公司", "天津凯发电气股份有限公司", "北京赛诺医疗器械有限公司",
-    "江苏恒立液压科技有限公司", "北京京仪自动化装备有限公司", "苏州锐发打印技术有限公司", "北京华大九天软件有限公司",
-    "北京寒武纪智能科技有限公司", "苏州敏芯微电子技术有限公司", "北京稻香村食品有限公司", "苏州蝶理纺织品有限公司",
-    "北京万泰生物药业有限公司", "北京佳讯飞鸿电气股份有限公司", "苏州天准科技股份有限公司", "北京数码视讯科技有限公司",
-    "北京同仁堂健康药业有限公司", "苏州金螳螂装饰设计有限公司", "北京四维图新科技有限公司", "阳澄湖大闸蟹产业发展有限公司",
-    "北京飞天诚信科技有限公司", "苏州工业园区星海动漫有限公司",
+ENTERPRISES = [  # (name, industry)
+    ("北京智芯微电子科技有限公司", "集成电路"), ("中科慧眼视觉技术有限公司", "人工智能"),
+    ("苏州纳微新材料股份有限公司", "新材料"), ("北京康辰生物医药有限公司", "生物医药"),
+    ("深蓝航天动力科技有限公司", "高端装备"), ("北京百望云软件有限公司", "软件和信息服务"),
+    ("无锡华芯半导体有限公司", "集成电路"), ("北京国科天成光电有限公司", "集成电路"),
+    ("苏州绿控传动科技有限公司", "新能源"), ("北京易诚互动网络技术有限公司", "软件和信息服务"),
+    ("天津凯发电气股份有限公司", "节能环保"), ("北京赛诺医疗器械有限公司", "生物医药"),
+    ("江苏恒立液压科技有限公司", "高端装备"), ("北京京仪自动化装备有限公司", "高端装备"),
+    ("苏州锐发打印技术有限公司", "高端装备"), ("北京华大九天软件有限公司", "集成电路"),
+    ("北京寒武纪智能科技有限公司", "人工智能"), ("苏州敏芯微电子技术有限公司", "集成电路"),
+    ("北京稻香村食品有限公司", "食品"), ("苏州蝶理纺织品有限公司", "新材料"),
+    ("北京万泰生物药业有限公司", "生物医药"), ("北京佳讯飞鸿电气股份有限公司", "软件和信息服务"),
+    ("苏州天准科技股份有限公司", "高端装备"), ("北京数码视讯科技有限公司", "软件和信息服务"),
+    ("北京同仁堂健康药业有限公司", "生物医药"), ("苏州金螳螂装饰设计有限公司", "文化创意"),
+    ("北京四维图新科技有限公司", "人工智能"), ("阳澄湖大闸蟹产业发展有限公司", "食品"),
+    ("北京飞天诚信科技有限公司", "软件和信息服务"), ("苏州工业园区星海动漫有限公司", "文化创意"),
 ]
-INDUSTRIES = ["集成电路", "生物医药", "新材料", "软件和信息服务", "高端装备", "人工智能", "文化创意", "食品"]
-PATENT_TOPICS = [
-    "一种低功耗神经网络加速芯片", "一种基于深度学习的缺陷检测方法", "一种石墨烯复合导热膜及其制备方法",
-    "一种抗肿瘤靶向药物组合物", "一种液压伺服阀的控制系统", "一种车载激光雷达点云配准方法",
-    "一种可降解医用支架材料", "一种MEMS压力传感器封装结构", "一种分布式存储的数据校验方法",
-    "一种高精度运动控制平台", "一种新型锂电池隔膜", "一种电力设备在线监测装置",
-]
-TRADEMARKS = ["智芯", "慧眼", "纳微", "康辰", "深蓝", "百望", "华芯", "天成", "绿控", "易诚", "稻香", "星海"]
-COPYRIGHTS = ["工业视觉检测软件V3.0", "企业云财务管理系统V2.1", "动画电影《星海奇缘》", "芯片设计仿真平台V5.2",
-              "智慧园区管理系统V1.0", "医学影像辅助诊断软件V2.0"]
 
 
 def seed(session: so.Session, now: datetime) -> bool:
@@ -66,6 +63,7 @@ def seed(session: so.Session, now: datetime) -> bool:
         return False
     rng = random.Random(20261122)
     password_hash = hash_password(DEMO_PASSWORD)
+    opened = now - timedelta(days=400)  # the accounts exist from before any demo story starts
     institutions: dict[str, Institution] = {}
     for local, name, kind, code, region, licensed, npl in INSTITUTIONS:
         institution = Institution(name=name, kind=kind, credit_code=code, region=region,
@@ -73,16 +71,17 @@ def seed(session: so.Session, now: datetime) -> bool:
         session.add(institution)
         institutions[local] = institution
         session.add(User(email=f"{local}@demo.test", display_name=name, password_hash=password_hash,
-                         role=ROLE_OF_INSTITUTION[kind], institution=institution))
+                         role=ROLE_OF_INSTITUTION[kind], institution=institution, created_at=opened))
     # a second bureau user, so four-eyes approval can be shown
     session.add(User(email="bureau2@demo.test", display_name="北京市财政局（复核）", password_hash=password_hash,
-                     role=ROLE_OF_INSTITUTION[InstitutionKind.BUREAU], institution=institutions["bureau"]))
+                     role=ROLE_OF_INSTITUTION[InstitutionKind.BUREAU], institution=institutions["bureau"],
+                     created_at=opened))
 
     enterprises = []
-    for index, name in enumerate(ENTERPRISE_NAMES):
+    for index, (name, industry) in enumerate(ENTERPRISES):
         enterprise = Enterprise(
             name=name, credit_code=f"91{110000 + index:06d}MA0E{index:04d}X"[:18],
-            industry=INDUSTRIES[index % len(INDUSTRIES)], region="苏州" if "苏州" in name or "江苏" in name else "北京",
+            industry=industry, region="苏州" if "苏州" in name or "江苏" in name else "北京",
             whitelisted=index % 3 == 0,
         )
         session.add(enterprise)
@@ -92,9 +91,8 @@ def seed(session: so.Session, now: datetime) -> bool:
     assets_by_owner: dict[int, list[IPAsset]] = {}
     for index in range(60):
         owner = enterprises[index % len(enterprises)]
-        kind = [IPKind.PATENT, IPKind.PATENT, IPKind.TRADEMARK, IPKind.COPYRIGHT, IPKind.PATENT,
-                IPKind.GEOGRAPHICAL_INDICATION if index % 20 == 7 else IPKind.IC_LAYOUT][index % 6]
-        title, number = _asset_title(kind, index)
+        kind = vocabulary.pick_kind(owner.industry, rng)
+        title, number = vocabulary.asset_title_and_number(kind, 800_000 + index, rng, owner.industry)
         asset = IPAsset(
             kind=kind, registry_number=number, title=title, owner_id=owner.id,
             co_owners=["清华大学"] if index % 11 == 3 else [],
@@ -126,7 +124,7 @@ def seed(session: so.Session, now: datetime) -> bool:
             unpaid_interest_fen=principal * 45 // 1000 // 2 if status == LoanStatus.DEFAULTED else 0,
             annual_rate_ppm=rng.choice([38_500, 42_000, 45_000, 48_500]),
             appraised_value_fen=principal * 2,
-            start_date=start, maturity_date=start + timedelta(days=365),
+            start_date=start, maturity_date=start + timedelta(days=1095),
             defaulted_on=(now - timedelta(days=rng.randint(30, 120))).date() if status == LoanStatus.DEFAULTED else None,
             status=status,
             guarantor=institutions["guarantor"] if shares[1] else None,
@@ -138,15 +136,3 @@ def seed(session: so.Session, now: datetime) -> bool:
         ))
     session.flush()
     return True
-
-
-def _asset_title(kind: IPKind, index: int) -> tuple[str, str]:
-    if kind == IPKind.PATENT:
-        return PATENT_TOPICS[index % len(PATENT_TOPICS)], f"ZL20{18 + index % 6}1{index:07d}.{index % 10}"
-    if kind == IPKind.TRADEMARK:
-        return f"“{TRADEMARKS[index % len(TRADEMARKS)]}”注册商标（第9类）", f"TM{30000000 + index * 7919}"
-    if kind == IPKind.COPYRIGHT:
-        return COPYRIGHTS[index % len(COPYRIGHTS)], f"2023SR{1000000 + index * 337}"
-    if kind == IPKind.GEOGRAPHICAL_INDICATION:
-        return "阳澄湖大闸蟹地理标志证明商标", f"GI{10000 + index}"
-    return f"高速SerDes接口电路布图设计（{index}）", f"BS.2{index:08d}"

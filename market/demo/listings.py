@@ -15,6 +15,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from market.db import is_postgresql
+from market.demo import vocabulary
 from market.domain.roles import InstitutionKind, Role
 from market.domain.rules import DEFAULT_RULES, min_first_start_fen, min_next_start_fen
 from market.domain.workflow import REVIEW_CHECKS, CaseFacts, CaseState, Channel, deadline
@@ -25,7 +26,6 @@ from market.models import (
     Enterprise,
     Institution,
     IPAsset,
-    IPKind,
     LegalStatus,
     Loan,
     LoanStatus,
@@ -38,23 +38,8 @@ from market.services.catalogue import search_text_for
 
 S = CaseState
 REGIONS = ["北京", "上海", "深圳", "苏州", "杭州", "武汉", "成都", "西安", "合肥", "南京", "广州", "天津"]
-INDUSTRIES = ["集成电路", "生物医药", "新材料", "软件和信息服务", "高端装备", "人工智能", "文化创意", "食品",
-              "新能源", "节能环保"]
 FIRM_WORDS = ["智芯", "华锐", "中科", "恒通", "博安", "星河", "瑞康", "天成", "蓝海", "鼎信", "新元", "凯达", "远航",
               "睿视", "微纳", "国芯", "康泰", "绿源"]
-PATENT_LEADS = ["一种基于深度学习的", "一种高精度", "一种低功耗", "一种可降解", "一种新型", "一种多模态",
-                "一种自适应", "一种分布式", "一种柔性", "一种高通量"]
-PATENT_OBJECTS = ["图像缺陷检测方法", "锂电池正极材料及其制备方法", "MEMS压力传感器", "车载激光雷达标定装置",
-                  "中药提取物组合物", "工业机器人关节减速器", "数据加密传输系统", "石墨烯导热膜", "医用骨科植入物",
-                  "光伏逆变器控制电路", "5G基站天线阵列", "智能电表计量芯片", "污水处理生物膜反应器",
-                  "农作物病虫害识别方法"]
-BRANDS = ["智芯", "慧眼", "纳微", "康辰", "深蓝", "百望", "华芯", "天成", "绿控", "易诚", "稻香", "星海", "云栖", "知行"]
-SOFTWARE = ["工业视觉检测软件", "企业云财务管理系统", "芯片设计仿真平台", "智慧园区管理系统", "医学影像辅助诊断软件",
-            "供应链协同平台", "动画电影《星海奇缘》", "在线教育直播平台"]
-CHIPS = ["高速SerDes接口电路", "28nm图像信号处理器", "电源管理芯片", "蓝牙低功耗SoC", "车规级MCU"]
-PLACES = ["阳澄湖大闸蟹", "五常大米", "赣南脐橙", "西湖龙井", "库尔勒香梨"]
-KIND_MIX = [(IPKind.PATENT, 55), (IPKind.TRADEMARK, 20), (IPKind.COPYRIGHT, 12), (IPKind.IC_LAYOUT, 8),
-            (IPKind.GEOGRAPHICAL_INDICATION, 5)]
 STATE_MIX = [(S.NOTICE_PUBLISHED, 30), (S.AUCTION, 20), (S.AWAITING_CHANNEL, 8), (S.NEGOTIATED_SALE, 10),
              (S.LICENSING, 5), (S.CONVERSION, 3), (S.CLAIM_TRANSFER, 2), (S.AWAITING_PAYMENT, 5), (S.DISPOSED, 5),
              (S.SETTLED, 3), (S.TRANSFER_RECORDED, 2), (S.CLOSED, 7)]
@@ -80,36 +65,23 @@ CHANNEL_OF = {S.AUCTION: Channel.AUCTION, S.NEGOTIATED_SALE: Channel.NEGOTIATED_
               S.CONVERSION: Channel.CONVERSION, S.CLAIM_TRANSFER: Channel.CLAIM_TRANSFER}
 
 
-def asset_title_and_number(kind: IPKind, seq: int, rng: random.Random) -> tuple[str, str]:
-    """A realistic title and a registry number that is unique for a unique seq."""
-    if kind == IPKind.PATENT:
-        return rng.choice(PATENT_LEADS) + rng.choice(PATENT_OBJECTS), f"ZL{2016 + seq % 8}2{seq:08d}.{seq % 10}"
-    if kind == IPKind.TRADEMARK:
-        return f"“{rng.choice(BRANDS)}”注册商标（第{rng.choice([5, 9, 29, 30, 35, 42])}类）", f"TM{60000000 + seq}"
-    if kind == IPKind.COPYRIGHT:
-        return f"{rng.choice(SOFTWARE)}V{rng.randint(1, 6)}.{rng.randint(0, 9)}", f"{2018 + seq % 7}SR{3000000 + seq}"
-    if kind == IPKind.IC_LAYOUT:
-        return f"{rng.choice(CHIPS)}布图设计", f"BS.{2019 + seq % 6}{seq:08d}"
-    return f"“{rng.choice(PLACES)}”地理标志证明商标", f"GI{900000 + seq}"
-
-
 def seed_listings(session: so.Session, now: datetime, n: int, *, seed: int = 20261124) -> int:
     """Bulk-create n published cases (with their firms, assets, pledges and loans); returns n."""
     rng = random.Random(seed + n)
     banks = _bank_ids(session)
     base = {model: session.scalar(sa.select(sa.func.coalesce(sa.func.max(model.id), 0))) or 0
             for model in (Enterprise, IPAsset, Pledge, Loan, DisposalCase)}
-    firms = _insert(session, Enterprise, [_firm(rng, base[Enterprise] + i) for i in range(max(20, n // 25))],
-                    "credit_code")
-    firm_facts = {fid: (rng.choice(INDUSTRIES), rng.choice(REGIONS)) for fid in firms}
-    plans = [_plan(rng, now, banks, firms, i) for i in range(n)]
+    firm_rows = [_firm(rng, base[Enterprise] + i) for i in range(max(20, n // 25))]
+    firms = _insert(session, Enterprise, firm_rows, "credit_code")
+    firm_facts = {fid: (row["industry"], row["region"]) for fid, row in zip(firms, firm_rows, strict=True)}
+    plans = [_plan(rng, now, banks, firms, firm_facts, i) for i in range(n)]
 
     seq = base[IPAsset]
     asset_rows = []
     for plan in plans:
         for kind in plan.kinds:
             seq += 1
-            title, number = asset_title_and_number(kind, seq, rng)
+            title, number = vocabulary.asset_title_and_number(kind, seq, rng, firm_facts[plan.firm][0])
             asset_rows.append(dict(kind=kind, registry_number=number, title=title, owner_id=plan.firm, co_owners=[],
                                    legal_status=LegalStatus.VALID,
                                    expires_on=(now + timedelta(days=rng.randint(400, 5000))).date()))
@@ -163,8 +135,9 @@ def _insert(session: so.Session, model, rows: list[dict], key: str) -> list[int]
 
 
 def _firm(rng: random.Random, seq: int) -> dict:
-    region = rng.choice(REGIONS)
-    industry = rng.choice(INDUSTRIES)
+    # every region and every industry among any dozen firms, every pairing among sixty
+    region = REGIONS[seq % len(REGIONS)]
+    industry = vocabulary.NAMES[seq % len(vocabulary.NAMES)]
     name = f"{region}{rng.choice(FIRM_WORDS)}{industry[:2]}科技有限公司（{seq + 1:05d}）"
     return dict(name=name, credit_code=f"91BENCH{seq + 1:011d}", industry=industry, region=region, whitelisted=False)
 
@@ -173,12 +146,15 @@ def _pick(rng: random.Random, mix):
     return rng.choices([value for value, _ in mix], weights=[weight for _, weight in mix])[0]
 
 
-def _plan(rng: random.Random, now: datetime, banks: list[int], firms: list[int], i: int) -> SimpleNamespace:
+def _plan(rng: random.Random, now: datetime, banks: list[int], firms: list[int], firm_facts: dict,
+          i: int) -> SimpleNamespace:
     state = _pick(rng, STATE_MIX)
+    firm = rng.choice(firms)
+    industry = firm_facts[firm][0]
     appraised = max(200_000, min(200_000_000, int(rng.lognormvariate(math.log(3_000_000), 0.9)))) // 1000 * 1000 * 100
     age = {S.NOTICE_PUBLISHED: (1, 29), S.AUCTION: (31, 40), S.AWAITING_CHANNEL: (36, 60)}.get(state, (90, 260))
     published = now - timedelta(days=rng.randint(*age), hours=rng.randint(0, 23))
-    kinds = [_pick(rng, KIND_MIX) for _ in range(1 + (rng.random() < 0.15) + (rng.random() < 0.05))]
+    kinds = [vocabulary.pick_kind(industry, rng) for _ in range(1 + (rng.random() < 0.15) + (rng.random() < 0.05))]
     # the moves after publication are spread between the end of the notice and a few hours (or days) ago
     history = HISTORY[state]
     first = published + DEFAULT_RULES.notice_period + timedelta(hours=1)
@@ -187,7 +163,7 @@ def _plan(rng: random.Random, now: datetime, banks: list[int], firms: list[int],
     step = (last - first) / max(len(history) - 1, 1)
     events = [(action, source, target, first + step * k) for k, (action, source, target) in enumerate(history)]
     return SimpleNamespace(
-        state=state, appraised=appraised, kinds=kinds, bank=banks[i % len(banks)], firm=rng.choice(firms),
+        state=state, appraised=appraised, kinds=kinds, bank=banks[i % len(banks)], firm=firm,
         principal=appraised * rng.randint(70, 160) // 100 // 100_000 * 100_000 or 100_000, published=published,
         filed=published - timedelta(days=rng.randint(10, 40)), events=events,
         at={action: when for action, _, _, when in events},

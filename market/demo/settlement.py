@@ -177,6 +177,7 @@ class _Story:
         s.add(loan)
         s.flush()
         title = asset.title if asset else f"{enterprise.name}知识产权组合"
+        filed = datetime.combine(start + timedelta(days=410), datetime.min.time(), tzinfo=UTC)
         case = DisposalCase(
             reference=f"DC-JS-{self.year}-{number:03d}", loan=loan, bank_id=bank.id, state=CaseState.DISPOSED,
             channel=channel, title=title, primary_kind=asset.kind if asset else IPKind.PATENT,
@@ -184,7 +185,7 @@ class _Story:
             unpaid_interest_fen=loan.unpaid_interest_fen, pledgee_consent=True, review_checks=list(REVIEW_CHECKS),
             appraised_value_fen=principal * 2, valuation_report_ref=f"京中金评报字[{start.year + 2}]第{number:04d}号",
             valued_on=start + timedelta(days=420), recovery_fen=recovery, assets=[asset] if asset else [],
-            filed_at=datetime.combine(start + timedelta(days=410), datetime.min.time(), tzinfo=UTC),
+            filed_at=filed, updated_at=filed,
         )
         s.add(case)
         s.flush()

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from market.domain.errors import Kind
+from market.domain.registry import AssetOnHold
 from market.domain.roles import ROLE_OF_INSTITUTION, InstitutionKind, Role
 from market.domain.rules import (
     DEFAULT_RULES,
@@ -58,9 +59,12 @@ class ClockStep(enum.StrEnum):
 
 def clock_step_due(
     status: AuctionStatus, *, now: datetime, ends_at: datetime,
-    first_refusal_ends_at: datetime | None, payment_due_at: datetime | None,
+    first_refusal_ends_at: datetime | None, payment_due_at: datetime | None, held: bool = False,
 ) -> ClockStep | None:
-    """The step the clock owes a round at `now`, if any (the tick and every page view apply it)."""
+    """The step the clock owes a round at `now`, if any (the tick and every page view apply it); a round on
+    hold by a registry change owes nothing until the operator resumes it."""
+    if held:
+        return None
     if status == AuctionStatus.OPEN and now >= ends_at:
         return ClockStep.CLOSE
     if status == AuctionStatus.FIRST_REFUSAL and now >= first_refusal_ends_at:
@@ -325,6 +329,7 @@ class BidState:
     bid_count: int
     current_price_fen: int | None
     leader_institution_id: int | None
+    held: bool = False  # on hold by a registry change (domain.registry)
 
 
 def minimum_bid_fen(terms: Terms, state: BidState) -> int:
@@ -336,6 +341,8 @@ def minimum_bid_fen(terms: Terms, state: BidState) -> int:
 
 def check_bid(terms: Terms, state: BidState, *, institution_id: int, amount_fen: int, now: datetime) -> None:
     """Raise the named rule the bid breaks; return quietly when it is valid at server time `now`."""
+    if state.held:
+        raise AssetOnHold()
     if state.status != AuctionStatus.OPEN or now >= state.ends_at:
         raise AuctionClosed()
     if now < terms.starts_at:

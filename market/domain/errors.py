@@ -23,6 +23,7 @@ class Kind(Enum):
     FORBIDDEN = 403  # not you
     NOT_FOUND = 404  # no such thing (or not one the caller may see)
     TOO_LARGE = 413  # the request is larger than the platform reads
+    METHOD_NOT_ALLOWED = 405  # the path exists, not with this method
 
 
 class Refusal(Exception):

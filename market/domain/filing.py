@@ -22,6 +22,12 @@ class PledgeNotRegistered(RuleBroken):
     code = "pledge_not_registered"
 
 
+class PledgeNotOfLoan(RuleBroken):
+    """A filing names the loan's own pledge registration."""
+
+    code, fields = "pledge_not_of_loan", ("registration",)
+
+
 class NoAssetsChosen(RuleBroken):
     """A filing names at least one pledged asset."""
 

@@ -18,7 +18,8 @@ from market.models.base import Base, Fen, UTCDateTime, enum_column, utcnow
 from market.models.cases import DisposalCase, FirstRefusalHolder
 from market.models.core import Institution
 
-__all__ = ["Auction", "AuctionBar", "AuctionBidder", "AuctionResult", "Bid", "FirstRefusalAnswer", "ProxyBid"]
+__all__ = ["Auction", "AuctionBar", "AuctionBidder", "AuctionResult", "Bid", "FirstRefusalAnswer", "HolderInvitation",
+           "ProxyBid"]
 
 
 class Auction(Base):
@@ -50,6 +51,7 @@ class Auction(Base):
     proxy_count: so.Mapped[int] = so.mapped_column(sa.Integer, default=0)  # hidden maxima set (skip the lookup at 0)
 
     closed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    held_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)  # on hold by a registry change
     first_refusal_ends_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     payment_due_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     paid_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
@@ -199,3 +201,24 @@ class AuctionBar(Base):
     reason: so.Mapped[str] = so.mapped_column(sa.Text, default="")
 
     __table_args__ = (sa.UniqueConstraint("case_id", "institution_id", name="uq_auction_bar_case_institution"),)
+
+
+class HolderInvitation(Base):
+    """A one-time link the operator sends a first-refusal holder to register on the platform and be linked.
+
+    Only the token's SHA-256 is kept; the link is shown once, to the operator who issued it."""
+
+    __tablename__ = "holder_invitation"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    holder_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("first_refusal_holder.id"), index=True)
+    auction_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("auction.id"))
+    created_by_user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user_account.id"))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
+    expires_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
+    used_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    used_by_user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user_account.id"))
+
+    holder: so.Mapped[FirstRefusalHolder] = so.relationship()
+    auction: so.Mapped[Auction] = so.relationship()

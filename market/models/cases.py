@@ -87,7 +87,8 @@ class DisposalCase(Base):
     closed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
 
     filed_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
-    updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # set by the services from their `now` (the app's clock); an onupdate would stamp the wall clock instead
+    updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
 
     loan: so.Mapped[Loan] = so.relationship()
     bank: so.Mapped[Institution] = so.relationship(foreign_keys=[bank_id])

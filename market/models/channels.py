@@ -53,6 +53,7 @@ class LicenceRound(Base):
     offer_deadline: so.Mapped[datetime] = so.mapped_column(UTCDateTime, index=True)
     opened_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
     closed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    held_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)  # on hold by a registry change
     award_reason: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     pledgee_consent_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     pledgee_consent_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user_account.id"))

@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from market.domain.levers import StopLossResume
 from market.domain.loss import Layer, Shortfall
 from market.domain.settlement import ClaimKind, ClaimState, ReviewDecision
 from market.models.base import Base, Fen, UTCDateTime, enum_column
@@ -82,6 +83,18 @@ class PolicyVersion(Base):
     appraisal_subsidy_cap_fen: so.Mapped[int | None] = so.mapped_column(Fen)
     premium_subsidy_ppm: so.Mapped[int] = so.mapped_column(sa.Integer, default=0)
     premium_subsidy_cap_fen: so.Mapped[int | None] = so.mapped_column(Fen)
+
+    # the levers of market/domain/levers.py: a ratio per loan-size band (upper edges, then a ratio per
+    # band and one above), per lending bank (institution id -> ppm), an annual cap on compensation
+    # approved, and the stop-loss line (a bank's losses over its loans, ppm) with when it lifts
+    size_band_edges_fen: so.Mapped[list[int]] = so.mapped_column(sa.JSON, default=list)
+    size_band_ratios_ppm: so.Mapped[list[int]] = so.mapped_column(sa.JSON, default=list)
+    bank_ratios_ppm: so.Mapped[dict[str, int]] = so.mapped_column(sa.JSON, default=dict)
+    annual_cap_fen: so.Mapped[int | None] = so.mapped_column(Fen)
+    stop_loss_ppm: so.Mapped[int | None] = so.mapped_column(sa.Integer)
+    stop_loss_resume: so.Mapped[StopLossResume] = so.mapped_column(
+        enum_column(StopLossResume), default=StopLossResume.YEAR_END
+    )
 
     created_by: so.Mapped[User | None] = so.relationship()
 

@@ -96,14 +96,15 @@ def authenticate(session: so.Session, email: str, password: str) -> User | None:
     return user
 
 
-def _digest(token: str) -> str:
+def token_digest(token: str) -> str:
+    """What is stored of a secret token (logins, API tokens, invitations): its SHA-256, hex."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
 def start_login_session(session: so.Session, user: User) -> str:
     """Open a login for the user; returns the secret kept in the signed session cookie."""
     token = secrets.token_urlsafe(32)
-    session.add(LoginSession(token_hash=_digest(token), user_id=user.id))
+    session.add(LoginSession(token_hash=token_digest(token), user_id=user.id))
     session.flush()
     return token
 
@@ -157,7 +158,7 @@ def with_api_caller(*columns: sa.ColumnElement) -> sa.Select:
 def token_parameters(token: str) -> dict[str, object]:
     """The parameters of a with_api_caller query for this bearer token (only its hash is stored). Tokens
     expire by the wall clock, not by the business clock tests move."""
-    return {"token_hash": _digest(token), "now": utcnow()}
+    return {"token_hash": token_digest(token), "now": utcnow()}
 
 
 def caller_of(session: so.Session, row: sa.Row) -> Caller:
@@ -174,14 +175,14 @@ _CALLER_BY_API_TOKEN = with_api_caller()  # plain columns, no ORM objects
 
 def user_for_login_session(session: so.Session, token: str) -> User | None:
     """The user of a login that has not been revoked, or None."""
-    return session.scalar(_USER_BY_LOGIN, {"token_hash": _digest(token)})
+    return session.scalar(_USER_BY_LOGIN, {"token_hash": token_digest(token)})
 
 
 def end_login_session(session: so.Session, token: str, now: datetime | None = None) -> None:
     """Revoke a login so its cookie no longer works anywhere."""
     session.execute(
         sa.update(LoginSession)
-        .where(LoginSession.token_hash == _digest(token), LoginSession.revoked_at.is_(None))
+        .where(LoginSession.token_hash == token_digest(token), LoginSession.revoked_at.is_(None))
         .values(revoked_at=now or utcnow())
     )
     session.flush()
@@ -190,7 +191,7 @@ def end_login_session(session: so.Session, token: str, now: datetime | None = No
 def create_api_token(session: so.Session, user: User, label: str = "", days: int = TOKEN_DAYS) -> str:
     """Issue a bearer token for the user, valid for `days`; only its hash is stored, so show it once."""
     token, now = "ipd_" + secrets.token_urlsafe(32), utcnow()
-    session.add(ApiToken(token_hash=_digest(token), user_id=user.id, label=label, created_at=now,
+    session.add(ApiToken(token_hash=token_digest(token), user_id=user.id, label=label, created_at=now,
                          expires_at=now + timedelta(days=days)))
     session.flush()
     return token

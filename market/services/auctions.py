@@ -111,7 +111,7 @@ def terms_of(auction: Auction) -> Terms:
 def state_of(auction: Auction) -> BidState:
     """The live state of a round."""
     return BidState(AuctionStatus(auction.status), auction.ends_at, auction.bid_count,
-                    auction.current_price_fen, auction.leader_institution_id)
+                    auction.current_price_fen, auction.leader_institution_id, auction.held_at is not None)
 
 
 @dataclass(frozen=True)
@@ -136,6 +136,7 @@ class Snapshot:
     your_code: str | None
     first_refusal_ends_at: datetime | None
     payment_due_at: datetime | None
+    held: bool = False  # on hold by a registry change: no bids, the clock stopped
 
 
 def snapshot(auction: Auction, your_code: str | None = None) -> Snapshot:
@@ -148,7 +149,7 @@ def snapshot(auction: Auction, your_code: str | None = None) -> Snapshot:
         bid_count=auction.bid_count, current_price_fen=auction.current_price_fen,
         leader_code=auction.leader_code, minimum_bid_fen=minimum_bid_fen(terms_of(auction), state_of(auction)),
         your_code=your_code, first_refusal_ends_at=auction.first_refusal_ends_at,
-        payment_due_at=auction.payment_due_at,
+        payment_due_at=auction.payment_due_at, held=auction.held_at is not None,
     )
 
 
@@ -432,8 +433,7 @@ def register_bidder(
     if not exempt:
         record_movement(session, Movement.DEPOSIT_PAID, amount_fen=auction.deposit_fen, now=now,
                         case_id=auction.case_id, institution_id=institution_id,
-                        reference=f"auction:{auction.id}:deposit:{institution_id}",
-                        memo=f"Deposit for auction {auction.id} (round {auction.round_no}) by {bidder.code}")
+                        reference=f"auction:{auction.id}:deposit:{institution_id}")
     return bidder
 
 

@@ -17,8 +17,10 @@ from market.models import (
     CompensationClaim,
     ConversionProposal,
     DisposalCase,
+    Institution,
     Licence,
     LicenceRound,
+    RegistryHold,
     User,
 )
 from market.services.audit import ChainReport, verify_chain
@@ -28,7 +30,8 @@ MAX_PER_PAGE = 200
 # The audited objects that belong to a case, by the entity name their events carry: a case's trail is its
 # own events and theirs.
 OF_A_CASE = {"case": DisposalCase, "auction": Auction, "licence_round": LicenceRound, "licence": Licence,
-             "conversion": ConversionProposal, "claim_listing": ClaimListing, "claim": CompensationClaim}
+             "conversion": ConversionProposal, "claim_listing": ClaimListing, "claim": CompensationClaim,
+             "registry_hold": RegistryHold}
 
 
 @dataclass(frozen=True)
@@ -83,8 +86,11 @@ def _filters(query: AuditQuery) -> list:
         else:
             clauses.append(AuditEvent.actor_user_id.in_(
                 sa.select(User.id).where(User.email.icontains(query.actor, autoescape=True))))
-    if query.action:
-        clauses.append(AuditEvent.action == query.action)
+    if query.action:  # "action", or "object:action" for one object's action of that name
+        entity, _, action = query.action.rpartition(":")
+        clauses.append(AuditEvent.action == action)
+        if entity:
+            clauses.append(AuditEvent.entity_type == entity)
     return clauses
 
 
@@ -101,9 +107,18 @@ def audit_page(session: so.Session, query: AuditQuery) -> AuditPage:
     return AuditPage(list(events), total, page, per_page)
 
 
-def actions(session: so.Session) -> list[str]:
-    """Every action the trail holds, for the filter's choices."""
-    return list(session.scalars(sa.select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
+def actions(session: so.Session) -> list[tuple[str, str]]:
+    """Every (object, action) the trail holds, for the filter's choices."""
+    return [(entity, action) for entity, action in session.execute(
+        sa.select(AuditEvent.entity_type, AuditEvent.action).distinct()
+        .order_by(AuditEvent.entity_type, AuditEvent.action))]
+
+
+def institution_names(session: so.Session, ids: set[int]) -> dict[int, str]:
+    """The names of the institutions an page of events names by id."""
+    if not ids:
+        return {}
+    return dict(session.execute(sa.select(Institution.id, Institution.name).where(Institution.id.in_(ids))).all())
 
 
 def chain_status(session: so.Session) -> ChainStatus:

@@ -20,6 +20,7 @@ import sqlalchemy.orm as so
 
 from market.domain.auction import (
     DEFAULT_AUCTION_RULES,
+    AssetOnHold,
     AuctionBusy,
     AuctionClosed,
     AuctionNotStarted,
@@ -134,6 +135,8 @@ def set_proxy(
     if bidder is None:
         raise DepositRequired()
     terms, state = terms_of(auction), state_of(auction)
+    if state.held:
+        raise AssetOnHold()
     if state.status != AuctionStatus.OPEN or now >= state.ends_at:
         raise AuctionClosed()
     if now < terms.starts_at:
@@ -177,7 +180,7 @@ def _guarded_update() -> sa.Update:
     return (
         sa.update(_auction)
         .where(c.id == sa.bindparam("p_auction", type_=sa.Integer()), c.status == AuctionStatus.OPEN.value,
-               c.bid_count == sa.bindparam("p_judged_count", type_=sa.Integer()))
+               c.bid_count == sa.bindparam("p_judged_count", type_=sa.Integer()), c.held_at.is_(None))
         .values(
             bid_count=c.bid_count + 1,
             current_price_fen=sa.bindparam("p_amount", type_=sa.BigInteger()),

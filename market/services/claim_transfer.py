@@ -30,6 +30,7 @@ from market.domain.errors import Kind, PersonRequired, RoleRequired
 from market.domain.ledger import Movement
 from market.domain.licensing import recordal_due_on
 from market.domain.money import fen_to_decimal_string
+from market.domain.reasons import SystemReason
 from market.domain.roles import Role
 from market.domain.rules import DEFAULT_RULES, DisposalRules, RuleBroken
 from market.domain.workflow import CHANNEL_ENTRY, CaseAction, CaseState
@@ -359,8 +360,7 @@ def complete_claim_transfer(session: so.Session, listing_id: int, *, actor: Acto
     if listing.case_id is not None:
         case = lock_case_row(session, listing.case_id)
         record_movement(session, Movement.CLAIM_PRICE, amount_fen=listing.price_fen, now=now, case_id=case.id,
-                        institution_id=listing.buyer_id, reference=f"claim:{listing.id}",
-                        memo=f"Buyer pays for the claim of case {case.reference}")
+                        institution_id=listing.buyer_id, reference=f"claim:{listing.id}")
         move_case(session, case, CaseAction.CLAIM_TRANSFERRED, actor=actor, now=now, rules=rules,
                   recovery_fen=listing.price_fen, buyer_institution_id=listing.buyer_id,
                   buyer_name=listing.buyer.name, detail={"claim_listing_id": listing.id})
@@ -504,9 +504,9 @@ def sync_claim_auction(session: so.Session, auction_id: int, now: datetime,
     if not sold:
         _step(listing, "fail")
         listing.ended_at = now
-        listing.outcome_reason = f"The claim auction ended {auction.status.value.replace('_', ' ')}."
+        listing.outcome_reason = SystemReason.CLAIM_AUCTION_UNSOLD
         _audit(session, system, listing.id, "failed", now, reason=listing.outcome_reason,
-               auction_id=auction.id)
+               auction_id=auction.id, auction_status=auction.status.value)
         return True
     result = auction.result
     listing.buyer_id, listing.price_fen, listing.agreed_at = result.winner_institution_id, result.price_fen, now
@@ -524,8 +524,7 @@ def _listing_for_auction(session, auction, now: datetime) -> ClaimListing:
     )
     session.add(listing)
     session.flush()
-    _audit(session, Actor.system(), listing.id, "opened", now, auction_id=auction.id,
-           note="claim round opened from the auction desk")
+    _audit(session, Actor.system(), listing.id, "opened", now, auction_id=auction.id)
     return listing
 
 

@@ -16,6 +16,7 @@ import sqlalchemy.orm as so
 from market.domain.auction import (
     DEFAULT_AUCTION_RULES,
     AlreadyAnswered,
+    AssetOnHold,
     AuctionRules,
     AuctionStatus,
     ClockStep,
@@ -32,7 +33,7 @@ from market.domain.auction import (
     holders_who_may_match,
 )
 from market.domain.ledger import Movement
-from market.domain.money import format_yuan
+from market.domain.reasons import SystemReason
 from market.domain.roles import Role
 from market.domain.rules import RuleBroken
 from market.domain.workflow import CaseState
@@ -56,6 +57,7 @@ from market.services.auctions import (
 from market.services.audit import Actor, record_event
 from market.services.cases import lock_case, move_case
 from market.services.ledger import record_movement
+from market.services.registry_holds import held_by_register
 
 
 class PaymentNotDue(RuleBroken):
@@ -77,12 +79,14 @@ def close_auction(
     """Close a round whose bidding has ended; True only for the one caller that actually closed it."""
     actor = actor or Actor.system()
     auction = lock_auction(session, auction_id)
-    if auction is None or auction.status != AuctionStatus.OPEN or now < auction.ends_at:
+    if auction is None or auction.status != AuctionStatus.OPEN or now < auction.ends_at or auction.held_at:
         return False
     case = lock_case(session, auction.case_id)
+    if held_by_register(session, case, now=now):
+        return False  # the register changed since the round opened: held, not closed
     auction.closed_at = now
     if case.state != PLAYBOOKS[auction.kind].live_state:
-        _cancel(session, auction, case, now=now, actor=actor)
+        cancel_round(session, auction, case, now=now, actor=actor)
     elif auction.bid_count == 0:
         _fail(session, auction, case, now=now, actor=actor, rules=rules)
     else:
@@ -105,6 +109,8 @@ def answer_first_refusal(
 ) -> AuctionStatus:
     """A holder (or the operator for it) matches the final price or declines; the round resolves when it can."""
     auction = lock_auction(session, auction_id)
+    if auction is not None and auction.held_at is not None:
+        raise AssetOnHold()
     if auction is None or auction.status != AuctionStatus.FIRST_REFUSAL or now >= auction.first_refusal_ends_at:
         raise FirstRefusalClosed()
     case = lock_case(session, auction.case_id)
@@ -139,9 +145,12 @@ def end_first_refusal(
 ) -> bool:
     """When the window has run out, holders who did not answer have declined; award the round."""
     auction = lock_auction(session, auction_id)
-    if auction is None or auction.status != AuctionStatus.FIRST_REFUSAL or now < auction.first_refusal_ends_at:
+    if auction is None or auction.status != AuctionStatus.FIRST_REFUSAL or now < auction.first_refusal_ends_at \
+            or auction.held_at:
         return False
     case = lock_case(session, auction.case_id)
+    if held_by_register(session, case, now=now):
+        return False
     _resolve_first_refusal(session, auction, case, _top_bidder(session, auction), now=now,
                            actor=Actor.system(), rules=rules, window_over=True)
     return True
@@ -165,13 +174,11 @@ def record_payment(
     deposit = winner.deposit_fen if winner.deposit_status == DepositStatus.HELD else 0
     if deposit:
         record_movement(session, Movement.DEPOSIT_APPLIED, amount_fen=deposit, now=now, case_id=case.id,
-                        institution_id=winner.institution_id, reference=f"auction:{auction.id}:applied",
-                        memo=f"Deposit of {winner.code} applied to the price of auction {auction.id}")
+                        institution_id=winner.institution_id, reference=f"auction:{auction.id}:applied")
         winner.deposit_status, winner.released_at = DepositStatus.APPLIED, now
     if price - deposit > 0:
         record_movement(session, playbook.payment, amount_fen=price - deposit, now=now, case_id=case.id,
-                        institution_id=winner.institution_id, reference=f"auction:{auction.id}:payment",
-                        memo=f"Balance of the price of auction {auction.id} ({format_yuan(price)})")
+                        institution_id=winner.institution_id, reference=f"auction:{auction.id}:payment")
     move_case(session, case, playbook.paid, actor=actor, now=now, rules=rules.disposal,
               recovery_fen=price, buyer_institution_id=winner.institution_id,
               detail={"auction_id": auction.id, "price_fen": price})
@@ -188,7 +195,8 @@ def record_default(
     """After the deadline: forfeit the winner's deposit, bar it from the re-run, count a failed round."""
     actor = actor or Actor.system()
     auction = lock_auction(session, auction_id)
-    if auction is None or auction.status != AuctionStatus.AWARDED or now <= auction.payment_due_at:
+    if auction is None or auction.status != AuctionStatus.AWARDED or now <= auction.payment_due_at \
+            or auction.held_at:
         return False
     case = lock_case(session, auction.case_id)
     playbook = PLAYBOOKS[auction.kind]
@@ -199,17 +207,14 @@ def record_default(
         record_movement(
             session, Movement.DEPOSIT_FORFEITED, amount_fen=winner.deposit_fen, now=now, case_id=case.id,
             institution_id=winner.institution_id, reference=f"auction:{auction.id}:forfeit",
-            memo=(f"Deposit of {winner.code}, winner of round {auction.round_no}, forfeited for not paying "
-                  f"by {auction.payment_due_at.isoformat(timespec='minutes')}; kept for case {case.reference} "
-                  "to cover the costs of the re-run, then its shortfall (SPC art. 24)"),
         )
         winner.deposit_status, winner.released_at = DepositStatus.FORFEITED, now
     session.add(AuctionBar(case_id=case.id, institution_id=winner.institution_id, auction_id=auction.id,
-                           barred_at=now, reason=f"Did not pay for round {auction.round_no} by the deadline."))
+                           barred_at=now, reason=SystemReason.WINNER_DID_NOT_PAY))
     auction.status = AuctionStatus.DEFAULTED
     move_case(session, case, playbook.defaulted, actor=actor, now=now, rules=rules.disposal,
-              reason=f"The winner of round {auction.round_no} did not pay by the deadline.",
-              detail={"auction_id": auction.id, "forfeited_fen": winner.deposit_fen})
+              reason=SystemReason.WINNER_DID_NOT_PAY,
+              detail={"auction_id": auction.id, "round": auction.round_no, "forfeited_fen": winner.deposit_fen})
     _audit(session, auction, "winner_defaulted", now, actor, AuctionStatus.AWARDED,
            {"institution_id": winner.institution_id, "forfeited_fen": winner.deposit_fen})
     return True
@@ -282,14 +287,19 @@ def _fail(session, auction, case, *, now, actor, rules) -> None:
     auction.status = AuctionStatus.FAILED
     _release_deposits(session, auction, now=now, keep=set())
     move_case(session, case, PLAYBOOKS[auction.kind].failed, actor=actor, now=now, rules=rules.disposal,
-              reason=f"No valid bid in auction round {auction.round_no} (流拍).", detail={"auction_id": auction.id})
+              reason=SystemReason.NO_VALID_BID, detail={"auction_id": auction.id, "round": auction.round_no})
     _audit(session, auction, "auction_failed", now, actor, AuctionStatus.OPEN, {})
 
 
-def _cancel(session, auction, case, *, now, actor) -> None:
+def cancel_round(session: so.Session, auction: Auction, case: DisposalCase, *, now: datetime,
+                 actor: Actor) -> None:
+    """End a locked round without a result: its case left the auction, or the operator withdrew it from a
+    registry hold; every held deposit goes back."""
+    previous = AuctionStatus(auction.status)
+    auction.closed_at = auction.closed_at or now
     auction.status = AuctionStatus.CANCELLED
     _release_deposits(session, auction, now=now, keep=set())
-    _audit(session, auction, "auction_cancelled", now, actor, AuctionStatus.OPEN,
+    _audit(session, auction, "auction_cancelled", now, actor, previous,
            {"case_state": CaseState(case.state).value})
 
 
@@ -304,8 +314,7 @@ def _release_deposits(session, auction, *, now, keep: set[int]) -> int:
             continue
         record_movement(session, Movement.DEPOSIT_REFUNDED, amount_fen=bidder.deposit_fen, now=now,
                         case_id=auction.case_id, institution_id=bidder.institution_id,
-                        reference=f"auction:{auction.id}:refund:{bidder.institution_id}",
-                        memo=f"Deposit of {bidder.code} refunded after auction {auction.id}")
+                        reference=f"auction:{auction.id}:refund:{bidder.institution_id}")
         bidder.deposit_status, bidder.released_at = DepositStatus.REFUNDED, now
         released += 1
     return released
@@ -323,19 +332,20 @@ def _audit(session, auction, action: str, now, actor, from_status, detail: dict)
 def ended_rounds(session: so.Session, now: datetime) -> list[int]:
     """Open rounds whose bidding has ended (the tick closes each: close_auction)."""
     return list(session.scalars(sa.select(Auction.id).where(Auction.status == AuctionStatus.OPEN,
-                                                            Auction.ends_at <= now)))
+                                                            Auction.ends_at <= now, Auction.held_at.is_(None))))
 
 
 def lapsed_first_refusals(session: so.Session, now: datetime) -> list[int]:
     """Rounds whose first-refusal window has run out (the tick awards each: end_first_refusal)."""
     return list(session.scalars(sa.select(Auction.id).where(Auction.status == AuctionStatus.FIRST_REFUSAL,
-                                                            Auction.first_refusal_ends_at <= now)))
+                                                            Auction.first_refusal_ends_at <= now,
+                                                            Auction.held_at.is_(None))))
 
 
 def unpaid_winners(session: so.Session, now: datetime) -> list[int]:
     """Awarded rounds whose winner did not pay by the deadline (the tick defaults each: record_default)."""
     return list(session.scalars(sa.select(Auction.id).where(Auction.status == AuctionStatus.AWARDED,
-                                                            Auction.payment_due_at < now)))
+                                                            Auction.payment_due_at < now, Auction.held_at.is_(None))))
 
 
 def settle_if_due(session: so.Session, auction: Auction | sa.Row, now: datetime) -> bool:
@@ -345,6 +355,7 @@ def settle_if_due(session: so.Session, auction: Auction | sa.Row, now: datetime)
     step = clock_step_due(
         AuctionStatus(auction.status), now=now, ends_at=auction.ends_at,
         first_refusal_ends_at=auction.first_refusal_ends_at, payment_due_at=auction.payment_due_at,
+        held=auction.held_at is not None,
     )
     if step is None:
         return False

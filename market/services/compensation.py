@@ -9,6 +9,13 @@ import sqlalchemy.orm as so
 
 from market.domain.errors import Kind, RoleRequired
 from market.domain.ledger import Movement
+from market.domain.levers import (
+    PolicyLevers,
+    StopLossResume,
+    past_stop_loss,
+    policy_for_loan,
+    within_annual_cap,
+)
 from market.domain.loss import (
     Layer,
     cap_for_institution_year,
@@ -38,10 +45,12 @@ from market.models import (
 from market.services.access import Forbidden, NotFound, can_see_case, loan_visibility
 from market.services.audit import Actor, record_event
 from market.services.fund import (
+    LOCAL,
     compensation_rule,
     current_policy,
     fund_year_of,
     lock_fund,
+    policy_levers,
     require_policy,
 )
 from market.services.ledger import record_movement
@@ -209,7 +218,9 @@ def draft_case_claims(
     policy = current_policy(session)
     if policy is None:
         return []
-    rule = compensation_rule(policy)
+    levers = policy_levers(policy)
+    # the levers (market.domain.levers): the loan's ratio by its size band or its lending bank
+    rule = policy_for_loan(compensation_rule(policy), levers, case.loan.principal_fen, str(case.bank_id))
     breakdown = compute_claims(statement.principal_loss_fen, statement_shares(statement), rule)
     existing = {
         claim.layer for claim in session.scalars(
@@ -218,6 +229,11 @@ def draft_case_claims(
         )
     }
     year = fund_year_of(now)
+    if bank_past_stop_loss(session, case, levers, year):
+        record_event(session, actor=Actor.system(), entity="case", entity_id=case.id, action="claims_paused",
+                     now=now, detail={"bank_id": case.bank_id, "policy_version": policy.version})
+        return []
+    fund_used = used_in_year(session, year=year, kind=ClaimKind.COMPENSATION)  # for the annual cap
     drafted = []
     for line in breakdown.lines:
         institution_id = case_layer_institution_id(case, line.layer)
@@ -234,9 +250,11 @@ def draft_case_claims(
             base_fen=line.base_fen, ratio_ppm=int(line.ratio * PPM),
             uncapped_fen=fen_share(line.base_fen, line.ratio), cap_fen=line.cap_fen,
             loan_cap_fen=policy.cap_per_loan_fen, year_cap_fen=policy.cap_per_institution_year_fen,
-            year_used_fen=used, claimed_fen=cap_for_institution_year(line.claim_fen, used, rule),
+            year_used_fen=used,
+            claimed_fen=within_annual_cap(cap_for_institution_year(line.claim_fen, used, rule), fund_used, levers),
             drafted_at=now,
         )
+        fund_used += claim.claimed_fen
         session.add(claim)
         drafted.append(claim)
     session.flush()
@@ -246,6 +264,32 @@ def draft_case_claims(
                      detail={"case_id": case.id, "layer": claim.layer.value, "claimed_fen": claim.claimed_fen,
                              "policy_version": policy.version})
     return drafted
+
+
+def bank_past_stop_loss(session: so.Session, case: DisposalCase, levers: PolicyLevers, year: int) -> bool:
+    """Whether the case's lending bank is past the policy's stop-loss line (levers.past_stop_loss): the
+    principal losses of its settled cases (latest statements; within the fund year, or ever, as the
+    policy says) over the principal of its loans."""
+    if levers.stop_loss_share is None:
+        return False
+    latest = (
+        sa.select(SettlementStatement.case_id, sa.func.max(SettlementStatement.revision).label("revision"))
+        .group_by(SettlementStatement.case_id)
+        .subquery()
+    )
+    losses = (
+        sa.select(sa.func.coalesce(sa.func.sum(SettlementStatement.principal_fen
+                                               - SettlementStatement.to_principal_fen), 0))
+        .join(latest, sa.and_(SettlementStatement.case_id == latest.c.case_id,
+                              SettlementStatement.revision == latest.c.revision))
+        .join(DisposalCase, DisposalCase.id == SettlementStatement.case_id)
+        .where(DisposalCase.bank_id == case.bank_id)
+    )
+    if levers.stop_loss_resume is StopLossResume.YEAR_END:
+        losses = losses.where(SettlementStatement.created_at >= datetime(year, 1, 1, tzinfo=LOCAL),
+                              SettlementStatement.created_at < datetime(year + 1, 1, 1, tzinfo=LOCAL))
+    lent = sa.select(sa.func.coalesce(sa.func.sum(Loan.principal_fen), 0)).where(Loan.bank_id == case.bank_id)
+    return past_stop_loss(int(session.scalar(losses) or 0), int(session.scalar(lent) or 0), levers)
 
 
 def _claimant_check(claim: CompensationClaim, actor: Actor) -> None:

@@ -184,8 +184,7 @@ def execute_conversion(session: so.Session, proposal_id: int, *, actor: Actor, n
     check_consents(parties_for(proposal), decisions(proposal))
     terms = proposal_terms(proposal)
     record_movement(session, Movement.CONVERSION_PRICE, amount_fen=proposal.claim_price_fen, now=now,
-                    case_id=case.id, institution_id=proposal.aic_id, reference=f"conversion:{proposal.id}",
-                    memo=f"AIC pays for the claim of case {case.reference}")
+                    case_id=case.id, institution_id=proposal.aic_id, reference=f"conversion:{proposal.id}")
     position = EquityPosition(
         proposal_id=proposal.id, aic_id=proposal.aic_id, enterprise_id=case.loan.enterprise_id,
         share_ppm=share_ppm(terms.equity_share), cost_fen=proposal.claim_price_fen, acquired_on=now.date(),

@@ -15,6 +15,7 @@ import sqlalchemy.orm as so
 from market.domain.auction import check_buyer_of_pledged_ip, may_buy_pledged_ip
 from market.domain.case_errors import PaidOnChannelDesk
 from market.domain.ledger import Movement
+from market.domain.registry import HeldByRegistry
 from market.domain.roles import InstitutionKind, Role
 from market.domain.rules import DEFAULT_RULES, DisposalRules
 from market.domain.workflow import (
@@ -31,6 +32,7 @@ from market.services.access import NotFound
 from market.services.audit import Actor, record_event
 from market.services.cases import lock_case, move_case
 from market.services.ledger import record_movement
+from market.services.registry_holds import open_hold
 
 # The settlement area's services for the last moves (they book the money and release the pledge).
 SETTLEMENT_STEPS = {CaseAction.SETTLE: settlement.settle_case, CaseAction.RECORD_TRANSFER: settlement.record_transfer,
@@ -73,6 +75,8 @@ def take_action(session: so.Session, case_id: int, action: CaseAction, *, actor:
                 **params) -> DisposalCase:
     """A workflow move whose only side effect is on the loan (review, return, reject, withdraw, hand-offs)."""
     case = acting_on(session, case_id, actor)
+    if action == CaseAction.RESUME and open_hold(session, case.id) is not None:
+        raise HeldByRegistry()
     move_case(session, case, action, actor=actor, now=now, reason=reason.strip(), rules=rules,
               detail=detail, **params)
     if action in LOAN_STATUS_AFTER:
@@ -180,7 +184,7 @@ def record_buyer_payment(session: so.Session, case_id: int, *, actor: Actor, now
     move_case(session, case, CaseAction.BUYER_PAID, actor=actor, now=now, detail={"amount_fen": price})
     record_movement(session, Movement.BUYER_PAYMENT, amount_fen=price, now=now, case_id=case.id,
                     institution_id=case.buyer_institution_id,
-                    reference=f"negotiated-sale:{case.id}:payment", memo=f"{case.reference} negotiated sale")
+                    reference=f"negotiated-sale:{case.id}:payment")
     return case
 
 

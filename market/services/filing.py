@@ -9,7 +9,14 @@ import sqlalchemy.orm as so
 from sqlalchemy.exc import IntegrityError
 
 from market.db import is_postgresql
-from market.domain.filing import CaseAlreadyOpen, Filing, PledgedLoan, check_filing
+from market.domain.filing import (
+    AssetNotPledged,
+    CaseAlreadyOpen,
+    Filing,
+    PledgedLoan,
+    PledgeNotOfLoan,
+    check_filing,
+)
 from market.domain.roles import Role
 from market.domain.workflow import CaseAction, CaseState
 from market.models import DisposalCase, IPAsset, Loan, LoanStatus, Pledge, User
@@ -46,6 +53,28 @@ def loan_for_filing(session: so.Session, user: User, loan_id: int) -> Loan:
     if loan is None:
         raise NotFound()
     return loan
+
+
+def loan_by_contract(session: so.Session, user: User, contract_number: str) -> Loan:
+    """One of the user's bank's loans by its contract number, as a bank's system names it (NotFound for
+    anyone else's)."""
+    require_role(user, Role.BANK)
+    loan_id = session.scalar(sa.select(Loan.id).where(Loan.contract_number == contract_number,
+                                                      Loan.bank_id == user.institution_id))
+    if loan_id is None:
+        raise NotFound()
+    return loan_for_filing(session, user, loan_id)
+
+
+def pledged_asset_ids(loan: Loan, registration: str, registry_numbers: list[str]) -> tuple[int, ...]:
+    """The loan's pledged assets named by registry number, for a filing made by a bank's system: the pledge
+    named must be the loan's; a number it does not cover is refused as the page refuses a stranger."""
+    if loan.pledge is None or loan.pledge.registration_number != registration:
+        raise PledgeNotOfLoan(registration=registration)
+    by_number = {asset.registry_number: asset.id for asset in loan.pledge.assets}
+    if any(number not in by_number for number in registry_numbers):
+        raise AssetNotPledged()
+    return tuple(by_number[number] for number in registry_numbers)
 
 
 def pledged_loan(loan: Loan) -> PledgedLoan:

@@ -14,6 +14,7 @@ from market.db import is_postgresql
 from market.domain import ledger as accounts
 from market.domain.errors import Kind, NotFound, RoleRequired
 from market.domain.ledger import BudgetLine, Movement
+from market.domain.levers import PolicyLevers, StopLossResume
 from market.domain.loss import (
     LAYERS,
     ApprovedClaim,
@@ -127,6 +128,19 @@ def compensation_rule(policy: PolicyVersion) -> CompensationPolicy:
     )
 
 
+def policy_levers(policy: PolicyVersion) -> PolicyLevers:
+    """The levers (market.domain.levers) a policy version sets: banks are named by institution id."""
+    stop_loss = policy.stop_loss_ppm
+    return PolicyLevers(
+        size_band_edges_fen=tuple(policy.size_band_edges_fen or ()),
+        size_band_ratios=tuple(Fraction(ppm, PPM) for ppm in policy.size_band_ratios_ppm or ()),
+        bank_ratios={bank: Fraction(ppm, PPM) for bank, ppm in (policy.bank_ratios_ppm or {}).items()},
+        annual_cap_fen=policy.annual_cap_fen,
+        stop_loss_share=None if stop_loss is None else Fraction(stop_loss, PPM),
+        stop_loss_resume=policy.stop_loss_resume or StopLossResume.YEAR_END,
+    )
+
+
 POLICY_FIELDS = (
     "ratio_bank_ppm", "ratio_guarantor_ppm", "ratio_insurer_ppm", "ratio_agency_ppm",
     "cap_bank_fen", "cap_guarantor_fen", "cap_insurer_fen", "cap_agency_fen",
@@ -134,6 +148,8 @@ POLICY_FIELDS = (
     "shortfall", "four_eyes_above_fen",
     "interest_subsidy_ppm", "interest_subsidy_cap_fen", "appraisal_subsidy_ppm", "appraisal_subsidy_cap_fen",
     "premium_subsidy_ppm", "premium_subsidy_cap_fen",
+    "size_band_edges_fen", "size_band_ratios_ppm", "bank_ratios_ppm", "annual_cap_fen", "stop_loss_ppm",
+    "stop_loss_resume",
 )
 
 
@@ -148,9 +164,11 @@ def add_policy_version(session: so.Session, *, actor: Actor, now: datetime, note
     values = {name: getattr(previous, name) for name in POLICY_FIELDS} if previous else {}
     values.update(settings)
     values["shortfall"] = Shortfall(values.get("shortfall", Shortfall.WAIT))
+    values["stop_loss_resume"] = StopLossResume(values.get("stop_loss_resume") or StopLossResume.YEAR_END)
     policy = PolicyVersion(version=(previous.version + 1 if previous else 1), created_at=now,
                            created_by_id=actor.user.id if actor.user else None, note=note.strip(), **values)
     compensation_rule(policy)  # refuses ratios outside [0, 1] and negative caps with a clear message
+    policy_levers(policy)  # and levers that do not fit together
     session.add(policy)
     session.flush()
     record_event(session, actor=actor, entity="policy", entity_id=policy.id, action="policy_version_added",
@@ -209,8 +227,7 @@ def close_year(session: so.Session, year: int, *, actor: Actor, now: datetime) -
         left = budget_left_fen(session, year, line)
         lapsed[line] = left
         if left > 0:
-            record_movement(session, Movement.BUDGET_LAPSED, amount_fen=left, now=now, year=year, line=line,
-                            memo=f"Year-end {year}")
+            record_movement(session, Movement.BUDGET_LAPSED, amount_fen=left, now=now, year=year, line=line)
     fund_year.closed_at = now
     fund_year.closed_by_id = actor.user.id if actor.user else None
     record_event(session, actor=actor, entity="fund", entity_id=fund_year.id, action="year_closed", now=now,
@@ -283,8 +300,7 @@ def pay_queue(session: so.Session, *, actor: Actor, now: datetime) -> PaymentRun
         if payment.paid_fen:
             transaction = record_movement(session, Movement.CLAIM_PAID, amount_fen=payment.paid_fen, now=now,
                                           claim_id=claim.id, year=year, line=line,
-                                          institution_id=claim.institution_id, case_id=claim.case_id,
-                                          memo=f"Claim {claim.id}")
+                                          institution_id=claim.institution_id, case_id=claim.case_id)
             session.add(ClaimPayment(claim_id=claim.id, amount_fen=payment.paid_fen, year=year, paid_at=now,
                                      ledger_transaction_id=transaction.id))
             cash -= payment.paid_fen

@@ -35,6 +35,8 @@ from market.domain.licensing import (
     recordal_due_on,
 )
 from market.domain.money import fen_to_decimal_string
+from market.domain.reasons import SystemReason
+from market.domain.registry import AssetOnHold
 from market.domain.roles import Role
 from market.domain.royalty_csv import CsvLineRefused, CsvRejected, parse_payment_csv
 from market.domain.rules import DEFAULT_RULES, DisposalRules, RuleBroken
@@ -61,6 +63,7 @@ from market.services.channels import (
     user_id,
 )
 from market.services.ledger import record_movement
+from market.services.registry_holds import held_by_register
 
 
 class DeadlineRule(RuleBroken):
@@ -238,6 +241,8 @@ def submit_licence_offer(session: so.Session, round_id: int, terms: OfferTerms, 
     licence_round = lock(session, LicenceRound, round_id, "licence round")
     if institution_id is not None and institution_id == licence_round.case.bank_id:
         raise OwnCollateral()
+    if licence_round.held_at is not None:
+        raise AssetOnHold()
     _step(licence_round, "offer")
     if now >= licence_round.offer_deadline:
         raise DeadlineRule()
@@ -273,6 +278,8 @@ def withdraw_licence_offer(session: so.Session, round_id: int, *, actor: Actor, 
     offer = own_offer(licence_round, actor.user)
     if offer is None or offer.withdrawn_at is not None:
         raise NotFound()
+    if licence_round.held_at is not None:
+        raise AssetOnHold()
     _step(licence_round, "offer")
     if now >= licence_round.offer_deadline:
         raise WithdrawalTooLate()
@@ -290,11 +297,13 @@ def close_licence_round(session: so.Session, round_id: int, *, actor: Actor, now
     """At the deadline: unseal and rank the offers, or end licensing when there are none."""
     require_operator(actor, system_too=True)
     licence_round = lock(session, LicenceRound, round_id, "licence round")
+    if licence_round.held_at is not None:
+        raise AssetOnHold()
     if licence_round.status == RoundStatus.OPEN and now < licence_round.offer_deadline:
         raise OffersSealed()
     offers = active_offers(licence_round)
     if not offers:
-        _fail(session, licence_round, "No offers were received by the deadline.", actor=actor, now=now)
+        _fail(session, licence_round, SystemReason.NO_LICENCE_OFFERS, actor=actor, now=now)
         return licence_round
     _step(licence_round, "close")
     licence_round.closed_at = now
@@ -347,14 +356,14 @@ def decide_pledgee_consent(session: so.Session, round_id: int, *, consent: bool,
         reason = reason_for_refusing(reason)
         _audit(session, actor, "licence_round", licence_round.id, "pledgee_consent_refused", now,
                reason=reason)
-        _fail(session, licence_round, f"The pledgee bank refused consent: {reason}",
+        _fail(session, licence_round, SystemReason.PLEDGEE_REFUSED_CONSENT,
               actor=Actor.system(), now=now)
         return licence_round
     licence_round.pledgee_consent_at = now
     licence_round.pledgee_consent_by_id = actor.user.id
     licence_round.pledgee_consent_ref = reference.strip()
     _audit(session, actor, "licence_round", licence_round.id, "pledgee_consented", now,
-           reference=reference.strip(), basis="Civil Code art. 444")
+           reference=reference.strip())
     return licence_round
 
 
@@ -482,8 +491,7 @@ def _receive(session, licence: Licence, *, kind: PaymentKind, received_on: date,
     session.flush()
     record_movement(session, Movement.LICENCE_INCOME, amount_fen=amount_fen, now=now, case_id=licence.case_id,
                     institution_id=licence.licensee_institution_id,
-                    reference=f"licence-payment:{payment.id}",
-                    memo=f"{kind.value} under licence {licence.contract_ref} ({reference})")
+                    reference=f"licence-payment:{payment.id}")
     _audit(session, actor, "licence", licence.id, f"{kind.value}_received", now,
            amount=fen_to_decimal_string(amount_fen), reference=reference, received_on=received_on.isoformat())
     return payment
@@ -504,8 +512,7 @@ def _royalty(session, licence, received_on, amount_fen, reference, sales, source
     case = lock_case_row(session, licence.case_id)
     payment = _receive(session, licence, kind=PaymentKind.ROYALTY, received_on=received_on, amount_fen=amount_fen,
                        reference=reference, reported_sales_fen=sales, source=source, actor=actor, now=now)
-    add_later_recovery(session, case, amount_fen, now, actor=actor,
-                       memo=f"Royalty under licence {licence.contract_ref} ({reference})")
+    add_later_recovery(session, case, amount_fen, now, actor=actor)
     return payment
 
 
@@ -566,11 +573,18 @@ def record_licence_recordal(session: so.Session, licence_id: int, *, recordal_nu
 def rounds_past_deadline(session: so.Session, now: datetime) -> list[int]:
     """Open licence rounds whose offer deadline has passed."""
     return list(session.scalars(sa.select(LicenceRound.id).where(
-        LicenceRound.status == RoundStatus.OPEN, LicenceRound.offer_deadline <= now)))
+        LicenceRound.status == RoundStatus.OPEN, LicenceRound.offer_deadline <= now,
+        LicenceRound.held_at.is_(None))))
 
 
 def close_round_at_deadline(session: so.Session, round_id: int, *, now: datetime) -> bool:
-    """The clock closes a round at its deadline (close_licence_round refuses one already closed)."""
+    """The clock closes a round at its deadline (close_licence_round refuses one already closed), unless the
+    register now holds its case: then the round is held, not closed."""
+    licence_round = lock(session, LicenceRound, round_id, "licence round")
+    if licence_round.held_at is not None:
+        return False
+    if held_by_register(session, lock_case_row(session, licence_round.case_id), now=now):
+        return False
     close_licence_round(session, round_id, actor=Actor.system(), now=now)
     return True
 

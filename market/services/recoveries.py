@@ -109,7 +109,7 @@ def record_later_recovery(
     check_later_recovery(claim_sold=case.channel == Channel.CLAIM_TRANSFER)
     if through_centre:
         record_movement(session, Movement.LICENCE_INCOME, amount_fen=amount_fen, now=now, case_id=case.id,
-                        memo=memo or "Recovered after settlement")
+                        memo=memo)
     row = on_later_recovery(session, case, amount_fen, now, memo=memo, actor=actor)
     return row
 

@@ -145,8 +145,7 @@ def settle_case(
     statement = preview_statement(session, case, costs=costs, settings=settings)
     if statement.forfeited_fen:
         record_movement(session, Movement.FORFEIT_USED, amount_fen=statement.forfeited_fen, now=now,
-                        case_id=case.id, reference=f"settle:{case.id}:forfeit",
-                        memo="Forfeited deposits applied to the proceeds")
+                        case_id=case.id, reference=f"settle:{case.id}:forfeit")
     move_case(session, case, CaseAction.SETTLE, actor=actor, now=now,
               detail={"principal_loss_fen": statement.principal_loss_fen,
                       "gross_proceeds_fen": statement.gross_proceeds_fen})
@@ -191,14 +190,14 @@ def save_statement(
 def pay_out_proceeds(session: so.Session, case_id: int, statement: Statement, *, now: datetime, revision: int) -> Payouts:
     """Pay out of what the centre holds for the case: commission, costs, the bank, then any surplus."""
     due = payouts_due(statement, payouts_made(session, case_id), held_for_case(session, case_id))
-    for movement, amount, memo in (
-        (Movement.COMMISSION, due.commission_fen, "Trading-centre commission"),
-        (Movement.COSTS_PAID, due.costs_fen, "Appraisal, taxes and other disposal costs"),
-        (Movement.PROCEEDS_PAID, due.bank_fen, "Interest and principal paid to the pledgee"),
-        (Movement.SURPLUS_PAID, due.surplus_fen, "Surplus returned to the debtor"),
+    for movement, amount in (
+        (Movement.COMMISSION, due.commission_fen),
+        (Movement.COSTS_PAID, due.costs_fen),
+        (Movement.PROCEEDS_PAID, due.bank_fen),
+        (Movement.SURPLUS_PAID, due.surplus_fen),
     ):
         if amount > 0:
-            record_movement(session, movement, amount_fen=amount, now=now, case_id=case_id, memo=memo,
+            record_movement(session, movement, amount_fen=amount, now=now, case_id=case_id,
                             reference=f"settle:{case_id}:{revision}:{movement.value}")
     return due
 

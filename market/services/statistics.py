@@ -195,6 +195,12 @@ def bank_quarters(session: so.Session, quarter: Quarter) -> list[BankQuarter]:
     return _quarter(_load(session), quarter)
 
 
+def bank_quarters_over(session: so.Session, quarters: list[Quarter]) -> list[list[BankQuarter]]:
+    """bank_quarters for each of several quarters, reading the portfolio once."""
+    portfolio = _load(session)
+    return [_quarter(portfolio, quarter) for quarter in quarters]
+
+
 def trend(session: so.Session, quarters: list[Quarter]) -> list[BankQuarter]:
     """All banks together, one line per quarter."""
     portfolio = _load(session)
@@ -206,28 +212,29 @@ def _quarter(data: _Portfolio, quarter: Quarter) -> list[BankQuarter]:
     firms: dict[int, set[int]] = defaultdict(set)
     disposals: dict[int, dict[Channel, int]] = defaultdict(lambda: defaultdict(int))
     days: dict[int, list[int]] = defaultdict(list)
+    start, end = quarter.start, quarter.end  # computed once: the loops below read them for every loan
     for loan in data.loans:
         f = figures[loan.bank_id]
-        if quarter.start <= loan.start_date <= quarter.end:
+        if start <= loan.start_date <= end:
             f["new_loans"] += 1
             f["new_loans_fen"] += loan.principal_fen
         finished = loan.status == LoanStatus.REPAID or (
-            loan.id in data.settled_on and data.settled_on[loan.id] <= quarter.end)
-        if loan.start_date <= quarter.end and not finished:
+            loan.id in data.settled_on and data.settled_on[loan.id] <= end)
+        if loan.start_date <= end and not finished:
             f["balance_fen"] += loan.outstanding_principal_fen
             firms[loan.bank_id].add(loan.enterprise_id)
             if loan.appraised_value_fen:
                 f["pledged_principal_fen"] += loan.principal_fen
                 f["appraised_fen"] += loan.appraised_value_fen
-            if loan.defaulted_on is not None and loan.defaulted_on <= quarter.end:
+            if loan.defaulted_on is not None and loan.defaulted_on <= end:
                 f["npl_fen"] += loan.outstanding_principal_fen
     for case in data.cases:
         disposed = _local_date(case.disposed_at or case.settled_at)
-        if disposed and quarter.start <= disposed <= quarter.end and case.channel is not None:
+        if disposed and start <= disposed <= end and case.channel is not None:
             disposals[case.bank_id][Channel(case.channel)] += 1
         settled = _local_date(case.settled_at)
         statement = data.first_statements.get(case.id)
-        if settled and quarter.start <= settled <= quarter.end and statement is not None:
+        if settled and start <= settled <= end and statement is not None:
             f = figures[case.bank_id]
             f["settled_cases"] += 1
             f["exposure_fen"] += statement.principal_fen + statement.unpaid_interest_fen

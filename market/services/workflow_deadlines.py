@@ -14,6 +14,7 @@ from datetime import datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from market.domain.reasons import SystemReason
 from market.domain.workflow import CaseAction, CaseState, Channel, SuspensionGrounds
 from market.models import DisposalCase, IPAsset, LegalStatus, case_asset
 from market.services.audit import Actor
@@ -70,8 +71,8 @@ def suspend_for_lapsed_rights(session: so.Session, case_id: int, *, now: datetim
                 if a.legal_status != LegalStatus.VALID or (a.expires_on is not None and a.expires_on <= now.date())]
         if case.state not in SUSPEND_ON_LAPSE or not gone:
             return None
-        reason = "The right is no longer in force: " + ", ".join(gone) + "."
-        return CaseAction.SUSPEND, reason, {"grounds": SuspensionGrounds.LEGAL_STATUS_LAPSED.value}
+        return CaseAction.SUSPEND, SystemReason.RIGHT_NOT_IN_FORCE, {
+            "grounds": SuspensionGrounds.LEGAL_STATUS_LAPSED.value, "assets": gone}
 
     return _move(session, case_id, now, move)
 

@@ -70,6 +70,12 @@ TEXTS = {
     "proxy_too_high": N_("A maximum may lie at most %(increments)s increments ahead (up to %(ceiling_fen)s now)."),
     "first_refusal_closed": N_("The first-refusal window of this auction is not open."),
     "already_answered": N_("This holder has already answered."),
+    "invitation_unknown": N_("This invitation link is not valid; ask the trading centre for a new one."),
+    "invitation_expired": N_("This invitation expired on %(expired_at)s; ask the trading centre for a new link."),
+    "invitation_used": N_("This invitation was already used on %(used_at)s; log in with the account registered then."),
+    "holder_already_linked": N_("This holder is already linked to an institution on the platform; no invitation is needed."),
+    "institution_not_the_holder": N_("The institution with this credit code is on the platform under another name; only %(holder)s, the holder named in the notice, may be linked."),
+    "kind_not_self_registered": N_("A holder may register itself only as a guarantor, insurer or IP service agency; banks and AICs are set up by the platform."),
     "invalid_amount": N_("%(field)s: “%(text)s” is not an amount; write digits (grouped by threes with commas if you like) and at most two decimals, e.g. 1,234.50."),
     "amount_missing": N_("%(field)s: enter an amount in yuan, e.g. 1,234.50."),
     "amount_not_text": N_("Send “%(field)s” as a decimal string in yuan, e.g. “1234.50”."),
@@ -82,6 +88,8 @@ TEXTS = {
     "share_out_of_range": N_("%(name)s must lie between 0 and 1, not %(value)s."),
     "shares_do_not_sum_to_one": N_("The shares must add up to exactly 1, not %(total)s."),
     "negative_amount": N_("%(name)s must not be negative (got %(amount_fen)s)."),
+    "size_band_ratios_mismatch": N_("Give one ratio per loan-size band and one for loans above the last edge: %(bands)s ratios, not %(ratios)s."),
+    "size_band_edges_not_increasing": N_("The loan-size band edges must increase from one to the next."),
     "invalid_conversion_terms": N_("The conversion's terms are incomplete or out of range."),
     "conversion_amount_missing": N_("Enter the %(amount)s, greater than zero."),
     "valuation_report_missing": N_("Name the valuation report the price rests on."),
@@ -124,6 +132,7 @@ TEXTS = {
     "pledge_not_registered": N_("The loan has no registered pledge in force; register the pledge with the IP office first."),
     "no_assets_chosen": N_("Choose at least one pledged asset to dispose of."),
     "asset_not_pledged": N_("Only assets registered under this loan's pledge can be filed."),
+    "pledge_not_of_loan": N_("Pledge registration %(registration)s is not this loan's pledge."),
     "claim_exceeds_loan": N_("The outstanding principal cannot exceed the loan's principal of %(principal_fen)s."),
     "case_already_open": N_("This loan already has a disposal case in progress."),
     "amounts_negative": N_("Amounts cannot be negative."),
@@ -263,6 +272,38 @@ TEXTS = {
     "invalid_id": N_("id is an auction id (a whole number), at most %(max_ids)s of them."),
     "invalid_after": N_("after is a bid sequence number (0 or more)."),
     "invalid_number": N_("%(parameter)s is a whole number from %(minimum)s to %(maximum)s."),
+    "method_not_allowed": N_("This path answers only %(allowed)s."),
+    "bad_request": N_("The request could not be read."),
     "body_too_large": N_("The request body is larger than %(max_bytes)s bytes; send less."),
     "invalid_parameter": N_("Parameter %(parameter)s: %(problem)s"),
+    # the IP registry (market/domain/registry.py)
+    "asset_on_hold": N_("On hold: the IP office's register shows a change to the legal status of this asset, so "
+                        "bids and offers are not accepted and the deadline is stopped until the trading centre "
+                        "resumes or withdraws the sale."),
+    "held_by_registry": N_("This case is on hold because the IP office's register changed; resume or withdraw "
+                           "it on the registry desk, which also restarts or ends its round."),
+    "hold_already_resolved": N_("This hold has already been resumed or withdrawn."),
+    "right_still_not_in_force": N_("The register still shows %(registry_number)s as “%(status)s”: record the change "
+                                   "that restores it (e.g. 专利权的恢复) before resuming."),
+    "registry_date_in_future": N_("The effective date cannot be later than today: record a change once it has taken "
+                                  "effect."),
+    "registry_source_required": N_("Name the IP office's document or announcement the change comes from."),
+    "registry_csv_header": N_("The first line must name the columns %(columns)s (missing: %(missing)s); add them "
+                              "and import again."),
+    "registry_csv_no_rows": N_("The file has no events below its header."),
+    "registry_csv_too_many_rows": N_("More than %(max_rows)s rows; split the file and import each part."),
+    "registry_csv_row": N_("Row %(line)s cannot be read; correct it and import the file again."),
+    "registry_csv_number_missing": N_("Row %(line)s: the registry number is empty; fill in the asset's registry "
+                                      "number as the IP office writes it."),
+    "registry_csv_unknown_event": N_("Row %(line)s: “%(event_code)s” is not an event code this platform reads; use "
+                                     "one of the IP office's event names listed on this page (e.g. "
+                                     "未缴年费专利权终止)."),
+    "registry_csv_bad_date": N_("Row %(line)s: “%(value)s” is not a date; write it as 2026-03-31 or 20260331."),
+    "registry_csv_future_date": N_("Row %(line)s: the date %(effective_on)s is later than today; import an event "
+                                   "once it has taken effect."),
+    "registry_csv_unknown_asset": N_("Row %(line)s: no asset on the platform has the registry number "
+                                     "%(registry_number)s; check the number (letters, digits and the check digit "
+                                     "after the dot)."),
+    "registry_csv_duplicate": N_("Row %(line)s repeats row %(first_line)s (same number, event and date); delete "
+                                 "one of them."),
 }

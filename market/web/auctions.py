@@ -37,6 +37,7 @@ from market.domain.settlement import ppm_fraction
 from market.domain.workflow import CHANNEL_ENTRY
 from market.models import Auction, DisposalCase, FirstRefusalAnswer
 from market.services import first_refusal as holders_service
+from market.services import holder_invitations as invitations_service
 from market.services.auctions import (
     bid_history,
     get_visible,
@@ -51,12 +52,13 @@ from market.services.audit import Actor
 from market.services.bidding import place_bid, set_proxy
 from market.services.closing import answer_first_refusal, record_payment, settle_if_due
 from market.web import auction_panels  # noqa: F401 (home-page panels register on import)
-from market.web.api.auctions import auction_json, auction_rules, history_json
+from market.web.api.auctions import BidLine, auction_rules, auction_view
 from market.web.context import db, now, user
 from market.web.forms.auctions import (
     BidForm,
     DepositForm,
     FirstRefusalForm,
+    HolderInviteForm,
     HolderLinkForm,
     OpenAuctionForm,
     PaymentForm,
@@ -132,10 +134,11 @@ def show(auction_id: int):
     return render_template(
         "auctions/show.html", auction=auction, view=view, history=list(reversed(history)), me=me, mine=mine,
         case=case, result=auction.result, holders=holders, now=now(),
-        live_json=auction_json(view, now()), poll_ms=current_app.config.get("AUCTION_POLL_MS", 2000),
+        live_json=auction_view(view, now()).model_dump(mode="json"), poll_ms=current_app.config.get("AUCTION_POLL_MS", 2000),
         deposit_form=DepositForm(), bid_form=BidForm(amount=view.minimum_bid_fen),
         proxy_form=ProxyForm(), refusal_form=FirstRefusalForm(), payment_form=PaymentForm(),
         link_form=_holder_link_form() if me and me.role == Role.OPERATOR and holders else None,
+        invite_form=HolderInviteForm(),
     )
 
 
@@ -148,11 +151,11 @@ def live(auction_id: int):
     after_seq = query_number("after", 0)
     at = now()
     view = snapshot(auction, mine.code if mine else None)
-    body = auction_json(view, at)
+    body = auction_view(view, at).model_dump(mode="json")
     body.update(current_price_text=format_yuan(view.current_price_fen),
                 minimum_bid_text=format_yuan(view.minimum_bid_fen),
                 ends_at_text=format_datetime(view.ends_at, "yyyy-MM-dd HH:mm:ss"))
-    bids = [dict(history_json(line), amount_text=format_yuan(line.amount_fen),
+    bids = [dict(BidLine.model_validate(line).model_dump(mode="json"), amount_text=format_yuan(line.amount_fen),
                  placed_at_text=format_datetime(line.placed_at, "yyyy-MM-dd HH:mm:ss"))
             for line in bid_history(db(), auction_id, after_seq)]
     response = jsonify(auction=body, bids=bids, server_time=body["server_time"])
@@ -239,6 +242,20 @@ def link_holder(auction_id: int, holder_id: int):
         holders_service.link_holder(db(), holder_id, form.institution_id.data, actor=Actor.of(user()), now=now())
         flash(_("The holder is linked to its institution."), "success")
     return redirect(url_for(".show", auction_id=auction_id))
+
+
+@bp.post("/<int:auction_id>/first-refusal/<int:holder_id>/invite")
+@login_required
+def invite_holder(auction_id: int, holder_id: int):
+    """The operator issues a one-time link for a holder not on the platform; the page shows it once, to send."""
+    _require_operator()
+    auction = _load(auction_id)
+    if not submitted(HolderInviteForm()):
+        return redirect(url_for(".show", auction_id=auction_id))
+    invitation, token = invitations_service.invite_holder(db(), auction_id, holder_id, actor=Actor.of(user()),
+                                                          now=now())
+    return render_template("auctions/invitation.html", auction=auction, invitation=invitation,
+                           link=url_for("invitations.accept", token=token, _external=True)), 201
 
 
 def _holder_link_form() -> HolderLinkForm:

@@ -304,6 +304,7 @@ _POLICY_FORM_FIELDS = {
     "interest_subsidy": "interest_subsidy_ppm", "interest_subsidy_cap": "interest_subsidy_cap_fen",
     "appraisal_subsidy": "appraisal_subsidy_ppm", "appraisal_subsidy_cap": "appraisal_subsidy_cap_fen",
     "premium_subsidy": "premium_subsidy_ppm", "premium_subsidy_cap": "premium_subsidy_cap_fen",
+    "annual_cap": "annual_cap_fen", "stop_loss": "stop_loss_ppm",
 }
 
 
@@ -324,9 +325,11 @@ def new_policy():
         for name, column in _POLICY_FORM_FIELDS.items():
             getattr(form, name).data = getattr(current, column)
         form.shortfall.data = current.shortfall.value
+        form.stop_loss_resume.data = current.stop_loss_resume.value
     if submitted(form):
         settings = {column: getattr(form, name).data for name, column in _POLICY_FORM_FIELDS.items()}
         settings["shortfall"] = form.shortfall.data
+        settings["stop_loss_resume"] = form.stop_loss_resume.data
         version = fund.add_policy_version(db(), actor=Actor.of(user()), now=now(), note=form.note.data, **settings)
         flash(_("Policy version %(v)s saved; new claims are computed under it.", v=version.version), "success")
         return redirect(url_for("bureau.policy"))

@@ -74,6 +74,9 @@ ACTION_NAMES = {
     "withdraw": _l("Withdrawn: the debtor paid"),
     "suspend": _l("Suspended"),
     "resume": _l("Resumed"),
+    "first_refusal_holder_linked": _l("First-refusal holder linked to an institution"),
+    "later_recovery": _l("Later recovery recorded"),
+    "claims_paused": _l("No compensation drafted: the bank is over the stop-loss line"),
 }
 CHANNEL_NAMES = {
     Channel.AUCTION: _l("Auction"),

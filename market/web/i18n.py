@@ -14,7 +14,7 @@ from market.domain.money import format_yuan
 from market.domain.roles import Role
 from market.models.core import LoanStatus
 from market.translations.refusals import TEXTS
-from market.web.labels import LOAN_STATUS_NAMES, ROLE_NAMES, label
+from market.web.labels import LOAN_STATUS_NAMES, ROLE_NAMES, label, reason_text
 
 LANGUAGES = ("zh", "en")
 
@@ -23,11 +23,6 @@ def error_message(error: Refusal) -> str:
     """A refusal in the reader's language: the catalogue's words, its parameters formatted for the reader."""
     shown = {name: _shown(name, value) for name, value in error.params.items()}
     return gettext(TEXTS.get(error.code, TEXTS["refused"])) % shown
-
-
-def shown(name: str, value: object) -> str:
-    """A named value for the reader (a refusal's parameter, an audit event's detail): see _shown."""
-    return _shown(name, value)
 
 
 def _shown(name: str, value: object) -> str:
@@ -71,9 +66,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["loan_status"] = lambda status: LOAN_STATUS_NAMES.get(LoanStatus(str(status)), str(status))
     app.jinja_env.filters["role_name"] = lambda role: ROLE_NAMES.get(Role(str(role)), str(role))
     app.jinja_env.filters["label"] = label
+    app.jinja_env.filters["reason"] = reason_text
     app.jinja_env.filters["local_dt"] = _local_dt
     app.jinja_env.filters["local_date"] = _local_date
-    app.jinja_env.globals["shown"] = shown
     app.jinja_env.filters["pct"] = lambda ppm: f"{(ppm or 0) / 10_000:.2f}%"
 
     @app.context_processor

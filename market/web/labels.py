@@ -6,6 +6,7 @@ from enum import Enum
 
 from flask_babel import lazy_gettext as _l
 
+from market.domain.auction import AuctionKind, AuctionStatus, DepositStatus
 from market.domain.channels import ListingStatus, ProposalStatus, RoundStatus
 from market.domain.claim_transfer import ClaimPrice, SaleMode
 from market.domain.conversion import ConsentParty, ConversionAmount, ExitRoute
@@ -17,9 +18,13 @@ from market.domain.licensing import (
     OfferTerm,
     ReportingPeriod,
 )
+from market.domain.loss import Layer
+from market.domain.reasons import SystemReason
+from market.domain.registry import HoldResolution, RegistryStatus
 from market.domain.roles import Role
-from market.domain.settlement import ClaimState, CostItem
+from market.domain.settlement import ClaimKind, ClaimState, CostItem
 from market.domain.workflow import CaseAction
+from market.models.channels import PaymentKind
 from market.models.core import LoanStatus
 from market.web import case_support
 
@@ -133,6 +138,16 @@ ACCOUNT_KIND_NAMES = {
     AccountKind.BUDGET_USED: _l("Budget line used"),
     AccountKind.BUDGET_LAPSED: _l("Budget line lapsed"),
 }
+REGISTRY_STATUS_NAMES = {
+    RegistryStatus.IN_FORCE: _l("In force"),
+    RegistryStatus.LAPSED: _l("Lapsed"),
+    RegistryStatus.INVALIDATED: _l("Invalidated"),
+    RegistryStatus.PLEDGED: _l("Pledge registered"),
+    RegistryStatus.PLEDGE_CHANGED: _l("Pledge registration changed"),
+    RegistryStatus.PLEDGE_RELEASED: _l("Pledge released"),
+    RegistryStatus.CHANGED: _l("Particulars changed"),
+}
+HOLD_RESOLUTION_NAMES = {HoldResolution.RESUMED: _l("Resumed"), HoldResolution.WITHDRAWN: _l("Withdrawn")}
 BUDGET_LINE_NAMES = {BudgetLine.COMPENSATION: _l("Compensation"), BudgetLine.SUBSIDY: _l("Subsidies")}
 MOVEMENT_NAMES = {
     Movement.DEPOSIT_PAID: _l("Deposit paid"),
@@ -157,6 +172,40 @@ MOVEMENT_NAMES = {
     Movement.CLAIM_REDUCED: _l("Claim reduced by a later recovery"),
     Movement.CLAWBACK_DEMANDED: _l("Clawback demanded"),
     Movement.CLAWBACK_REPAID: _l("Clawback repaid"),
+}
+AUCTION_STATUS_NAMES = {
+    AuctionStatus.OPEN: _l("Bidding"),
+    AuctionStatus.FIRST_REFUSAL: _l("First-refusal window"),
+    AuctionStatus.AWARDED: _l("Awarded, awaiting payment"),
+    AuctionStatus.SOLD: _l("Sold"),
+    AuctionStatus.DEFAULTED: _l("Winner did not pay"),
+    AuctionStatus.FAILED: _l("No valid bid"),
+    AuctionStatus.CANCELLED: _l("Cancelled"),
+}
+AUCTION_KIND_NAMES = {AuctionKind.ASSET: _l("The pledged IP"), AuctionKind.CLAIM: _l("The claim with its pledge")}
+DEPOSIT_STATUS_NAMES = {
+    DepositStatus.HELD: _l("Held"),
+    DepositStatus.EXEMPT: _l("Exempt (applicant for enforcement)"),
+    DepositStatus.REFUNDED: _l("Refunded"),
+    DepositStatus.APPLIED: _l("Applied to the price"),
+    DepositStatus.FORFEITED: _l("Forfeited"),
+}
+LAYER_NAMES = {Layer.BANK: _l("Bank"), Layer.GUARANTOR: _l("Guarantor"), Layer.INSURER: _l("Insurer"),
+               Layer.AGENCY: _l("Agency")}
+CLAIM_KIND_NAMES = {
+    ClaimKind.COMPENSATION: _l("Compensation"),
+    ClaimKind.INTEREST_SUBSIDY: _l("Interest subsidy"),
+    ClaimKind.APPRAISAL_SUBSIDY: _l("Appraisal-fee subsidy"),
+    ClaimKind.PREMIUM_SUBSIDY: _l("Premium subsidy"),
+}
+PAYMENT_KIND_NAMES = {PaymentKind.UPFRONT: _l("Upfront fee"), PaymentKind.ROYALTY: _l("Royalty")}
+SYSTEM_REASON_NAMES = {
+    SystemReason.NO_VALID_BID: _l("No valid bid in the round (流拍)."),
+    SystemReason.WINNER_DID_NOT_PAY: _l("The winner did not pay by the deadline."),
+    SystemReason.RIGHT_NOT_IN_FORCE: _l("A pledged right is no longer in force."),
+    SystemReason.NO_LICENCE_OFFERS: _l("No offers were received by the deadline."),
+    SystemReason.PLEDGEE_REFUSED_CONSENT: _l("The pledgee bank refused its consent (Civil Code art. 444)."),
+    SystemReason.CLAIM_AUCTION_UNSOLD: _l("The claim-rights auction ended without a sale."),
 }
 
 # Industries and regions are stored as the borrowers' records give them, in Chinese; a reader in English sees
@@ -186,7 +235,10 @@ LABELS: dict[type[Enum], dict] = {
     ConversionAmount: CONVERSION_AMOUNT_NAMES, LicenceAmount: LICENCE_AMOUNT_NAMES, LicenceRate: LICENCE_RATE_NAMES,
     OfferTerm: OFFER_TERM_NAMES, ClaimPrice: CLAIM_PRICE_NAMES, CostItem: COST_NAMES,
     AccountKind: ACCOUNT_KIND_NAMES, Movement: MOVEMENT_NAMES, BudgetLine: BUDGET_LINE_NAMES,
-    CaseAction: case_support.ACTION_NAMES,
+    CaseAction: case_support.ACTION_NAMES, AuctionStatus: AUCTION_STATUS_NAMES, AuctionKind: AUCTION_KIND_NAMES,
+    DepositStatus: DEPOSIT_STATUS_NAMES, Layer: LAYER_NAMES, ClaimKind: CLAIM_KIND_NAMES,
+    PaymentKind: PAYMENT_KIND_NAMES, SystemReason: SYSTEM_REASON_NAMES, RegistryStatus: REGISTRY_STATUS_NAMES,
+    HoldResolution: HOLD_RESOLUTION_NAMES,
     **{type(next(iter(table))): table for table in (
         case_support.STATE_NAMES, case_support.CHANNEL_NAMES, case_support.KIND_NAMES,
         case_support.LEGAL_STATUS_NAMES, case_support.CHECK_NAMES, case_support.GROUNDS_NAMES,
@@ -199,3 +251,12 @@ def label(member: Enum) -> str:
     """The member's label in the reader's language (its value in words if no table has it: a test forbids that)."""
     table = LABELS.get(type(member), {})
     return str(table.get(member, str(member.value).replace("_", " ")))
+
+
+def reason_text(reason: str | None) -> str:
+    """A stored reason for the reader: the platform's own (a SystemReason code) in their language, a person's
+    in the words they wrote."""
+    try:
+        return label(SystemReason(reason))
+    except ValueError:
+        return reason or ""

@@ -39,6 +39,25 @@ def api_refusal(error: Refusal):
     return response
 
 
+def api_http_error(error: http.HTTPException):
+    """What werkzeug refuses on an API path (no such path, another method, unreadable), as a refusal."""
+    from market.domain.errors import NotFound
+    from market.web.api.problems import BadRequest, MethodNotAllowed
+
+    if isinstance(error, http.MethodNotAllowed):
+        allowed = sorted(error.valid_methods or ())
+        response = api_refusal(MethodNotAllowed(allowed=", ".join(allowed)))
+        response.headers["Allow"] = ", ".join(allowed)
+        return response
+    if error.code == 404:
+        return api_refusal(NotFound())
+    if error.code == 400:
+        return api_refusal(BadRequest())
+    response = jsonify(error=(error.name or "error").lower().replace(" ", "_"), message=error.description, params={})
+    response.status_code = error.code or 500
+    return response
+
+
 def submitted(form: FlaskForm) -> bool:
     """`form.validate_on_submit()`, except while a refusal is being shown: then False (the page is shown again
     with the input kept, and the refusal under the field it names)."""
@@ -66,7 +85,10 @@ def page_refusal(error: Refusal):
     if not (form is not None and isinstance(field, str) and field in form):
         flash(error_message(error), "error")
     g.refusal = error
-    return current_app.dispatch_request()  # the same view again, in a unit of work of its own
+    response = current_app.make_response(current_app.dispatch_request())  # the same view, in a unit of work of its own
+    if response.status_code == 200:  # the page again, answering with what the refusal is (422, 409, 403 …)
+        response.status_code = error.kind.value
+    return response
 
 
 def init_app(app: Flask) -> None:

@@ -8,6 +8,7 @@
   var pollMs = Math.max(500, parseInt(d.pollMs, 10) || 2000);
   var lastSeq = parseInt(d.lastSeq, 10) || 0;
   var status = d.status;
+  var held = d.held === "1";  // on hold by a registry change: the clock is stopped
   var endsAt = Date.parse(d.endsAt);
   var startsAt = Date.parse(d.startsAt);
   var skew = Date.parse(d.serverTime) - Date.now();  // server clock minus ours
@@ -23,6 +24,7 @@
   function renderCountdown() {
     var el = field("countdown");
     if (!el) { return; }
+    if (held) { el.textContent = d.labelHeld; return; }
     var serverNow = Date.now() + skew;
     if (status !== "open" || serverNow >= endsAt) { el.textContent = d.labelEnded; return; }
     var target = serverNow < startsAt ? startsAt : endsAt;
@@ -80,7 +82,7 @@
     if (amount && document.activeElement !== amount && amount.dataset.touched !== "1") {
       amount.value = a.minimum_bid;
     }
-    if (a.status !== status) {
+    if (a.status !== status || Boolean(a.held) !== held) {
       // the round has moved on (closed, awarded...): show the result and the forms that go with it
       window.location.reload();
       return;

@@ -130,7 +130,7 @@ def test_a_winner_who_does_not_pay_loses_the_deposit_and_is_barred_from_the_reru
     assert run_due(session, clock())["auctions: payment deadlines"] == 1
     forfeit = session.scalar(sa.select(LedgerTransaction).where(
         LedgerTransaction.movement == Movement.DEPOSIT_FORFEITED))
-    assert "re-run" in forfeit.memo and forfeit.institution_id == winner.institution_id
+    assert forfeit.reference == f"auction:{auction.id}:forfeit" and forfeit.institution_id == winner.institution_id
     assert -balance(session, forfeited(auction.case_id)) == DEPOSIT
     assert session.scalar(sa.select(AuctionBar.institution_id)) == winner.institution_id
     case = _fresh(session, DisposalCase, auction.case_id)

@@ -6,10 +6,12 @@ import sqlalchemy as sa
 
 from market.demo import auctions as demo_auctions
 from market.demo import core as demo_core
+from market.demo.bidding_load import START, arrange_bidding_load
 from market.domain.auction import AuctionStatus, DepositStatus
 from market.domain.workflow import CaseState
-from market.models import Auction, DisposalCase, User
+from market.models import Auction, AuctionBidder, DisposalCase, User
 from market.services.auctions import pay_deposit
+from market.services.bidding import place_bid
 
 
 def test_the_demo_leaves_two_rounds_open_for_a_day_that_the_demo_banks_may_join(session, clock):
@@ -33,3 +35,13 @@ def test_the_demo_also_shows_an_awarded_round_and_a_failed_one_ready_for_its_rer
     assert statuses == ["awarded", "failed", "open", "open"]
     failed = session.scalar(sa.select(DisposalCase).where(DisposalCase.reference == "DC-AUC-DEMO-4"))
     assert failed.state == CaseState.AWAITING_CHANNEL and failed.failed_rounds == 1
+
+
+def test_the_bidding_load_opens_rounds_every_load_bidder_has_paid_into_and_may_bid_in(session, clock):
+    auction_ids, tokens = arrange_bidding_load(session, clock(), bidders=3, auctions=2)
+    assert len(auction_ids) == 2 and len(set(tokens)) == 3
+    bidders = session.scalars(sa.select(AuctionBidder).where(AuctionBidder.auction_id.in_(auction_ids))).all()
+    assert len(bidders) == 6 and all(b.deposit_status == DepositStatus.HELD for b in bidders)
+    for auction_id in auction_ids:
+        place_bid(session, auction_id, institution_id=bidders[0].institution_id, amount_fen=START, now=clock())
+    assert all(session.get(Auction, a).current_price_fen == START for a in auction_ids)

@@ -122,7 +122,7 @@ def test_a_bad_start_price_is_explained_on_the_form(client, session, clock, auth
     response = client.post(f"/auctions/open/{case.id}", data={
         "kind": "asset", "starting_price": "900000", "increment": "10000", "deposit": "90000",
         "ends_at": "2026-11-25T10:00"})
-    assert response.status_code == 200 and "70%" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "70%" in response.get_data(as_text=True)
 
 
 def test_banks_cannot_open_the_desk(client, session, auth):

@@ -11,11 +11,13 @@ from hypothesis import strategies as st
 
 import sim
 from sim import column_stats, path_figures
+from sim.budget_lines import column_of
 from sim.column_stats import Sketch, Tally, above, moments, order_statistics
+from sim.convergence import convergence
 from sim.fund_study import size_fund
 from sim.path_figures import PathFigures, PathStore
 from sim.runner import Plan, book_of
-from sim.sizing import centre_summary, describe, summarise
+from sim.sizing import budget_covering, centre_summary, describe, summarise, total_shape
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -84,7 +86,7 @@ def test_the_store_gives_back_every_piece_where_it_was_put_in_any_order(city):
     scenario = sim.load(city("jiyuan"))
     figures = size_fund(scenario, Plan(seed=2, engine="vector", paths=230, chunk_paths=50)).figures
     whole = figures.read()
-    again = PathStore(230, scenario.horizon_years)
+    again = PathStore(230, scenario.horizon_years, figures.read(0, 1).groups)
     for first in (200, 0, 150, 50, 100):  # as workers might finish them
         again.put(first, figures.read(first, first + 50))
     for a, b in zip((whole, *figures.chunks(17)), (again.read(), *again.chunks(17)), strict=False):
@@ -115,6 +117,7 @@ def test_a_summary_read_from_disk_in_small_chunks_equals_the_one_read_in_one_pie
         book=book_of(scenario),
         confidence=0.99,
     ) | centre_summary(scenario, sizing.figures)
+    again["convergence"] = convergence(sizing.figures, 0.99)
     assert again == sizing.summary
 
 
@@ -173,11 +176,24 @@ def test_a_summary_from_the_workers_sketches_equals_one_read_wholly_from_disk(ci
     scenario = sim.load(city("beijing"))
     plan = Plan(seed=4, engine="vector", paths=300, chunk_paths=100)
     sizing = size_fund(scenario, plan)
-    assert sizing.figures.tally is not None
-    unsketched = PathStore(300, scenario.horizon_years)
+    tally = sizing.figures.tally
+    assert tally is not None
+    groups = sizing.figures.read(0, 1).groups
+    assert groups and all(tally.moments[f"group {g}"].squares is not None for g in range(groups))
+    unsketched = PathStore(300, scenario.horizon_years, groups)
     for first in (0, 100, 200):
         unsketched.put(first, sizing.figures.read(first, first + 100))
     assert unsketched.tally is None
+    for line in sizing.summary["budget"]["lines"]:  # per budget line: the same budget and chart
+        column = column_of(line["line"])
+        assert budget_covering(sizing.figures, 0.99, column) == budget_covering(
+            unsketched, 0.99, column
+        )
+        shapes = total_shape(sizing.figures, 1e6, column), total_shape(unsketched, 1e6, column)
+        assert all(
+            np.array_equal(a, b)
+            for a, b in zip(*(vars(shape).values() for shape in shapes), strict=True)
+        )
     again = summarise(
         scenario,
         unsketched,
@@ -187,4 +203,5 @@ def test_a_summary_from_the_workers_sketches_equals_one_read_wholly_from_disk(ci
         book=book_of(scenario),
         confidence=0.99,
     ) | centre_summary(scenario, unsketched)
+    again["convergence"] = convergence(unsketched, 0.99)
     assert again == sizing.summary

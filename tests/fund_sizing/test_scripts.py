@@ -36,6 +36,37 @@ def test_each_example_city_is_sized_end_to_end(tmp_path, city, name, capsys):
     assert "budget ¥" in capsys.readouterr().out
 
 
+def test_the_sensitivity_moves_each_budget_line_on_its_own(tmp_path, city):
+    out = tmp_path / "beijing"
+    args = [
+        str(city("beijing")),
+        "--paths",
+        "200",
+        "--seed",
+        "4",
+        "--out",
+        str(out),
+        "--workers",
+        "1",
+    ]
+    assert size_fund_main([*args, "--sensitivity-paths", "200", "--no-progress"]) == 0
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    lines = summary["budget"]["lines"]
+    by_line = summary["sensitivity"]["by_line"]
+    # on as many futures as the main run, a line's base is the line's own recommended budget
+    assert [(s["line"], s["base_recommended_yuan"]) for s in by_line] == [
+        (line["line"], line["recommended_yuan"]) for line in lines
+    ]
+    assert len(lines) == 4 and all(len(s["inputs"]) == 5 for s in by_line)
+    ratios = {s["line"]: {i["input"]: i for i in s["inputs"]}["ratios"] for s in by_line}
+    interest = ratios["interest_subsidy"]  # compensation ratios do not move a subsidy
+    assert interest["recommended_low_yuan"] == interest["recommended_high_yuan"]
+    assert (
+        ratios["compensation"]["recommended_low_yuan"]
+        < ratios["compensation"]["recommended_high_yuan"]
+    )
+
+
 def test_the_event_engine_sizes_a_fund_too(tmp_path, city):
     out = tmp_path / "event"
     args = [str(city("jiyuan")), "--paths", "40", "--engine", "event", "--out", str(out)]
@@ -110,3 +141,23 @@ def test_bad_input_is_one_line_and_exit_status_2(tmp_path, run_script, city, cas
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert named in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_policy_variants_show_the_change_in_budget_chance_and_each_banks_share(
+    tmp_path, city, capsys
+):
+    base = city("xiangtan").read_text(encoding="utf-8")
+    assert "[compensation]\n" in base
+    variant = base.replace('name = "xiangtan"', 'name = "xiangtan-capped"').replace(
+        "[compensation]\n", "[compensation]\nannual_cap_yuan = 1000000\n"
+    )
+    (tmp_path / "variant.toml").write_text(variant, encoding="utf-8")
+    args = [city("xiangtan"), tmp_path / "variant.toml", "--paths", "300", "--workers", "1"]
+    assert compare_main([*map(str, args), "--out", str(tmp_path / "out")]) == 0
+    assert "Change against xiangtan:" in capsys.readouterr().out
+    with (tmp_path / "out" / "changes.csv").open(encoding="utf-8") as handle:
+        (change,) = list(csv.DictReader(handle))
+    assert change["scenario"] == "xiangtan-capped"
+    assert float(change["compensation_change_yuan"]) < 0
+    assert float(change["bank_all_es99_change_yuan"]) < 0
+    assert {"exhaustion_change", "bank_all_mean_change_yuan"} <= set(change)

@@ -4,6 +4,8 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import sim.compensation as twin
 from market.domain import loss as rule
@@ -164,3 +166,38 @@ def test_vectorised_largest_remainder_equals_the_scalar_split_ties_included():
             fractions = [Fraction(int(w), int(weights.sum())) for w in weights]
             for total, row in zip(totals.tolist(), split.tolist(), strict=True):
                 assert row == rule.largest_remainder(total, fractions), (total, weights)
+
+
+@st.composite
+def layer_shares(draw) -> LayerShares:
+    """Layer shares over any denominator (small ones split through a table, large ones directly)."""
+    denominator = draw(st.sampled_from([1, 2, 3, 7, 10, 100, 997, 1000, 16_384, 16_385, 10**6]))
+    cuts = sorted(draw(st.lists(st.integers(0, denominator), min_size=3, max_size=3)))
+    parts = np.diff([0, *cuts, denominator]).tolist()
+    passed = draw(st.lists(st.fractions(0, 1, max_denominator=1000), min_size=2, max_size=2))
+    return LayerShares(
+        *(Fraction(p, denominator) for p in parts), reguarantee=passed[0], reinsurance=passed[1]
+    )
+
+
+@st.composite
+def policies(draw) -> CompensationPolicy:
+    caps = st.none() | st.integers(0, 10**12)
+    ratio = {layer: draw(st.fractions(0, 1, max_denominator=1000)) for layer in LAYERS}
+    layer_caps = {layer: c for layer in LAYERS if (c := draw(caps)) is not None}
+    return CompensationPolicy(ratio, layer_caps, cap_per_loan_fen=draw(caps))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    shares=layer_shares(),
+    policy=policies(),
+    losses=st.lists(st.integers(0, 10**14), min_size=1, max_size=30),
+)
+def test_vectorised_claims_give_the_scalar_rules_fen_for_any_shares_and_losses(
+    shares, policy, losses
+):
+    vectorised = twin.compute_claims(np.array(losses, dtype=np.int64), shares, policy)
+    for loss, row in zip(losses, vectorised.tolist(), strict=True):
+        scalar = rule.compute_claims(loss, shares, policy).by_layer()
+        assert row == [scalar[layer] for layer in LAYERS]

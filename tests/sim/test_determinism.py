@@ -1,5 +1,6 @@
 """Seeds fix everything: same seed and engine give identical results, whoever computes which block."""
 
+import re
 import subprocess
 import sys
 from dataclasses import fields
@@ -11,8 +12,10 @@ import pytest
 import sim
 from market.domain.loss import LAYERS
 from sim import vector
+from sim.cli import format_summary
 from sim.portfolio import build_book
 from sim.results import PathTotals
+from sim.subsidy import LINES
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "sim" / "scenarios" / "example.toml"
@@ -67,6 +70,17 @@ def test_the_command_line_prints_a_summary():
         and "year 3" in done.stdout
         and "P(short)" in done.stdout
     )
+
+
+def test_the_summary_table_gives_each_subsidy_line_its_own_column():
+    result = sim.run(sim.load(ROOT / "sim" / "scenarios" / "beijing.toml"), 40, engine="vector")
+    header, *rows = format_summary(result, 0.95, 1.0).splitlines()[1:-1]
+    columns = re.split(r"\s{2,}", header.strip())
+    horizon = re.split(r"\s{2,}", rows[-1].strip())[1:]  # the "all" row, its label dropped
+    for j, line in enumerate(LINES):
+        column = columns.index(f"{line.replace('_', ' ')} subsidy")
+        mean = result.totals.subsidy_fen[:, :, j].sum(axis=1).mean()
+        assert horizon[column] == f"¥{round(mean / 100):,}"
 
 
 def _slice(totals: PathTotals, start: int, stop: int) -> PathTotals:

@@ -24,7 +24,9 @@ ROLES_BY_EMAIL = [None, "operator", "bank1", "bank2", "guarantor", "insurer", "a
 PUBLIC = {"main.index", "auth.login", "auth.language", "catalogue.index", "catalogue.show",
           "api.catalogue_listings", "api.openapi_json",
           # judicial auctions are public: anyone may watch; bidders show only as anonymous codes
-          "auctions.index", "auctions.show", "auctions.live"}
+          "auctions.index", "auctions.show", "auctions.live",
+          # a first-refusal holder's invitation: the one-time link is the credential (unknown links are 404)
+          "invitations.accept"}
 # Pages only some roles may open at all: endpoint prefix → roles allowed.
 ROLE_AREAS = {
     "bureau.": {"bureau", "operator"},  # the centre reads the fund figures too

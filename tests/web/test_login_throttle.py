@@ -9,6 +9,7 @@ import urllib.parse
 import urllib.request
 
 import pytest
+import sqlalchemy as sa
 
 from market import throttle
 from tests.conftest import make_test_app
@@ -122,3 +123,16 @@ def test_three_gunicorn_workers_share_the_limits(tmp_path, store):
         login = _browser(base)
         assert [login(email) for _ in range(6)] == [401] * 5 + [429]  # the account waits
         assert [login(f"other{n}@bank.test") for n in range(6)] == [401] * 5 + [429]
+
+
+def test_expired_counters_are_deleted_when_the_next_attempt_is_counted(app, monkeypatch):
+    now = [1_000_000.0]
+    monkeypatch.setattr(throttle.time, "time", lambda: now[0])
+    counters, table = throttle.DatabaseCounters(app.extensions["market.engine"]), throttle.ThrottleCounter.__table__
+    counters.incr("address:192.0.2.1", expiry=60)
+    counters.incr("address:192.0.2.2", expiry=600)
+    now[0] += 61
+    assert counters.incr("address:192.0.2.3", expiry=60) == 1
+    with app.extensions["market.engine"].connect() as connection:
+        kept = set(connection.scalars(sa.select(table.c.key)))
+    assert kept == {"address:192.0.2.2", "address:192.0.2.3"}

@@ -79,7 +79,7 @@ def test_each_event_shows_its_state_before_and_after(client, trail):
     assert _events_shown(html) == 1
     row = html.split('<tr id="event-')[1].split("</tr>")[0]
     assert "Valued" in row and "Notice published" in row
-    assert re.search(r"start_price_fen</dt><dd>¥[\d,]+\.\d\d</dd>", row)  # details read as the reader's money
+    assert re.search(r"Starting price</dt><dd>¥[\d,]+\.\d\d</dd>", row)  # details named, in the reader's money
 
 
 def test_actor_filters_take_an_email_or_a_role(client, trail):

@@ -1,6 +1,5 @@
 """Demo data: cases in every state walked there by the real services; bulk listings that look real and fast."""
 
-import time
 
 import sqlalchemy as sa
 
@@ -24,9 +23,7 @@ def test_the_demo_has_several_cases_in_every_state_and_loading_it_twice_changes_
 
 
 def test_bulk_listings_are_public_consistent_with_the_workflow_and_chained_in_the_audit_trail(session, clock):
-    started = time.perf_counter()
-    seed_listings(session, clock(), 1000)
-    assert time.perf_counter() - started < 10
+    seed_listings(session, clock(), 1000)  # its speed is scripts/bench_catalogue.py's to report, not a test's
     seed_listings(session, clock(), 50)  # a second batch gets fresh registry numbers and references
     cases = list(session.scalars(sa.select(DisposalCase)))
     assert len(cases) == 1050 and all(case.listed and case.state in PUBLIC_STATES for case in cases)

@@ -1,4 +1,5 @@
-"""The JSON API for banks' systems: /api/v1, bearer tokens, amounts as decimal yuan strings."""
+"""The JSON API for banks' systems: /api/v1, bearer tokens, amounts as decimal yuan strings; every body is
+declared once in pydantic models (market.web.api.contract)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from market.domain.errors import Refusal
 from market.models import User
 from market.services.accounts import Caller, caller_for_api_token
 from market.services.auctions import rounds_for, rounds_for_token
-from market.web.api.problems import BodyTooLarge, InvalidJson, Unauthorized
+from market.web.api.problems import BodyTooLarge, Unauthorized
 from market.web.context import db
 from market.web.refusals import api_refusal
 
@@ -76,13 +77,5 @@ def _identified(caller: Caller | None) -> Caller:
     return caller
 
 
-def json_body() -> dict:
-    """The request's JSON object, or a 400 that says what is wrong."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise InvalidJson()
-    return body
-
-
-# Area modules add their routes to `bp` and their paths to the OpenAPI document on import.
+# Area modules add their routes to `bp` on import; their declarations make the OpenAPI document.
 from market.web.api import auctions, cases, channels, idempotency, me, openapi, settlement  # noqa: E402,F401

@@ -26,7 +26,7 @@ KEY_MAX_LENGTH = 200
 
 
 def _request_hash() -> str:
-    parsed = request.get_json(silent=True)  # parsed once: the view's json_body() gets the same object
+    parsed = request.get_json(silent=True)  # parsed once: the declared body is validated from the same object
     if parsed is None:
         canonical = request.get_data() or b""
     else:

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from flask import jsonify
-
+from market.domain.roles import InstitutionKind, Role
 from market.web.api import api_user, bp
-from market.web.api.openapi import document
+from market.web.api.contract import Model, operation
+
+
+class Me(Model):
+    """The caller's identity and institution."""
+
+    email: str
+    role: Role
+    institution: str
+    institution_kind: InstitutionKind
 
 
 @bp.get("/me")
+@operation("me", {200: (Me, "The caller"), 401: "No or bad token"})
 def me():
-    """The caller's identity and institution."""
+    """The caller's identity"""
     user = api_user()
-    return jsonify(
-        email=user.email, role=user.role.value, institution=user.institution.name,
-        institution_kind=user.institution.kind.value,
-    )
-
-
-document("/me", "get", summary="The caller's identity", responses={"200": "The caller", "401": "No or bad token"})
+    return Me(email=user.email, role=user.role, institution=user.institution.name,
+              institution_kind=user.institution.kind)

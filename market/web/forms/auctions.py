@@ -85,3 +85,9 @@ class OpenAuctionForm(FlaskForm):
     ends_at = DateTimeLocalField(_l("Bidding ends (Beijing time)"), format="%Y-%m-%dT%H:%M",
                                  validators=[InputRequired()])
     submit = SubmitField(_l("Open the round"))
+
+
+class HolderInviteForm(FlaskForm):
+    """The operator issues a one-time registration link for a holder not yet on the platform."""
+
+    submit = SubmitField(_l("Invite to register"))

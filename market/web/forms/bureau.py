@@ -26,6 +26,7 @@ from wtforms.validators import (
 )
 
 from market.domain.ledger import BudgetLine
+from market.domain.levers import StopLossResume
 from market.domain.loss import Shortfall
 from market.domain.settlement import ClaimKind, ReviewDecision
 from market.web.forms.fields import YuanField, choices
@@ -137,6 +138,14 @@ class PolicyForm(FlaskForm):
     appraisal_subsidy_cap = YuanField(_l("Appraisal-fee subsidy: cap per firm per year (¥)"), validators=[Optional()])
     premium_subsidy = PercentField(_l("Guarantee-fee / premium subsidy: share (%)"), validators=[InputRequired()])
     premium_subsidy_cap = YuanField(_l("Premium subsidy: cap per firm per year (¥)"), validators=[Optional()])
+    annual_cap = YuanField(_l("Annual cap on compensation approved (¥, blank for none)"), validators=[Optional()])
+    stop_loss = PercentField(_l("Stop-loss line: a bank's losses over its loans (%, blank for none)"),
+                             validators=[Optional()])
+    stop_loss_resume = SelectField(_l("A bank past the line is compensated again"), default="year_end",
+                                   choices=choices(
+        (StopLossResume.YEAR_END.value, _l("When the year ends")),
+        (StopLossResume.BELOW.value, _l("When its losses fall back below the line")),
+    ))
     note = TextAreaField(_l("What changed and why"), validators=[DataRequired(), Length(max=2000)])
     submit = SubmitField(_l("Save as a new version"))
 
