@@ -1,5 +1,6 @@
 """The JSON API banks' systems bid through: bearer tokens, decimal yuan strings, Idempotency-Key."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -53,7 +54,7 @@ def test_a_watch_list_reads_just_the_auctions_asked_for_with_your_code_in_one_re
     first, second, _other = (open_round(session, clock, hours=h) for h in (30, 26, 28))
     claim_lot = open_round(session, clock, kind=AuctionKind.CLAIM)
     _guarantor, headers = bearer(session, make_user(session, Role.GUARANTOR))
-    code = client.post(f"/api/v1/auctions/{second.id}/deposit", headers=headers).get_json()["deposit"]["code"]
+    code = client.post(f"/api/v1/auctions/{second.id}/deposit", headers={**headers, "Idempotency-Key": str(uuid.uuid4())}).get_json()["deposit"]["code"]
     response = client.get(f"/api/v1/auctions?id={first.id}&id={second.id}&id={claim_lot.id}&id=999999",
                           headers=headers)
     assert response.status_code == 200
@@ -84,8 +85,8 @@ def test_without_a_token_the_api_answers_401(client, round_):
 
 def test_paying_the_deposit_answers_201_and_is_idempotent(client, session, round_):
     user, headers = bearer(session)
-    first = client.post(f"/api/v1/auctions/{round_.id}/deposit", headers=headers)
-    second = client.post(f"/api/v1/auctions/{round_.id}/deposit", headers=headers)
+    first = client.post(f"/api/v1/auctions/{round_.id}/deposit", headers={**headers, "Idempotency-Key": str(uuid.uuid4())})
+    second = client.post(f"/api/v1/auctions/{round_.id}/deposit", headers={**headers, "Idempotency-Key": str(uuid.uuid4())})
     assert first.status_code == second.status_code == 201
     assert first.get_json()["deposit"] == second.get_json()["deposit"]
     assert first.get_json()["deposit"]["amount"] == "105000.00"
@@ -98,7 +99,7 @@ def test_paying_the_deposit_answers_201_and_is_idempotent(client, session, round
 
 def test_a_bid_answers_201_with_the_bid_and_the_auction(client, session, round_):
     _user, headers = bearer(session)
-    code = client.post(f"/api/v1/auctions/{round_.id}/deposit", headers=headers).get_json()["deposit"]["code"]
+    code = client.post(f"/api/v1/auctions/{round_.id}/deposit", headers={**headers, "Idempotency-Key": str(uuid.uuid4())}).get_json()["deposit"]["code"]
     response = bid(client, round_.id, headers, "1050000.00", "k-1")
     assert response.status_code == 201
     body = response.get_json()
@@ -110,7 +111,7 @@ def test_a_bid_answers_201_with_the_bid_and_the_auction(client, session, round_)
 
 def test_the_same_key_and_body_replays_the_first_answer_and_another_body_is_refused(client, session, round_):
     _user, headers = bearer(session)
-    client.post(f"/api/v1/auctions/{round_.id}/deposit", headers=headers)
+    client.post(f"/api/v1/auctions/{round_.id}/deposit", headers={**headers, "Idempotency-Key": str(uuid.uuid4())})
     first = bid(client, round_.id, headers, "1050000", "same-key")
     again = bid(client, round_.id, headers, "1050000", "same-key")
     assert again.status_code == 201 and again.get_json() == first.get_json()
@@ -122,7 +123,7 @@ def test_the_same_key_and_body_replays_the_first_answer_and_another_body_is_refu
 def test_a_bid_whose_request_fails_midway_leaves_neither_the_bid_nor_the_key_so_a_retry_succeeds(
         client, session, round_, monkeypatch):
     _user, headers = bearer(session)
-    client.post(f"/api/v1/auctions/{round_.id}/deposit", headers=headers)
+    client.post(f"/api/v1/auctions/{round_.id}/deposit", headers={**headers, "Idempotency-Key": str(uuid.uuid4())})
     from market.web.api import auctions as api_auctions
 
     real_place_bid = api_auctions.place_bid
@@ -151,7 +152,7 @@ def test_a_bid_without_an_idempotency_key_is_refused_with_400(client, session, r
 ])
 def test_a_bad_amount_answers_422_with_its_reason(client, session, round_, amount, code):
     _user, headers = bearer(session)
-    client.post(f"/api/v1/auctions/{round_.id}/deposit", headers=headers)
+    client.post(f"/api/v1/auctions/{round_.id}/deposit", headers={**headers, "Idempotency-Key": str(uuid.uuid4())})
     response = bid(client, round_.id, headers, amount, f"bad-{code}-{amount}")
     assert response.status_code == 422 and response.get_json()["error"] == code
 
@@ -160,7 +161,7 @@ def test_an_outbid_or_late_bid_answers_409(client, session, clock, round_):
     _first, first_headers = bearer(session)
     _second, second_headers = bearer(session)
     for headers in (first_headers, second_headers):
-        client.post(f"/api/v1/auctions/{round_.id}/deposit", headers=headers)
+        client.post(f"/api/v1/auctions/{round_.id}/deposit", headers={**headers, "Idempotency-Key": str(uuid.uuid4())})
     assert bid(client, round_.id, first_headers, "1060000", "a").status_code == 201
     outbid = bid(client, round_.id, second_headers, "1060000", "b")
     assert outbid.status_code == 409 and outbid.get_json()["error"] == "outbid"
@@ -178,12 +179,12 @@ def test_a_bid_without_deposit_or_from_an_ineligible_or_barred_institution_answe
     no_deposit = bid(client, auction.id, headers, "1050000", "x")
     assert no_deposit.status_code == 403 and no_deposit.get_json()["error"] == "deposit_required"
     _operator, operator_headers = bearer(session, make_user(session, Role.OPERATOR))
-    assert client.post(f"/api/v1/auctions/{auction.id}/deposit", headers=operator_headers).status_code == 403
+    assert client.post(f"/api/v1/auctions/{auction.id}/deposit", headers={**operator_headers, "Idempotency-Key": str(uuid.uuid4())}).status_code == 403
     barred_user, barred_headers = bearer(session)
     session.add(AuctionBar(case_id=auction.case_id, institution_id=barred_user.institution_id,
                            auction_id=auction.id, barred_at=clock(), reason="test"))
     session.commit()
-    barred = client.post(f"/api/v1/auctions/{auction.id}/deposit", headers=barred_headers)
+    barred = client.post(f"/api/v1/auctions/{auction.id}/deposit", headers={**barred_headers, "Idempotency-Key": str(uuid.uuid4())})
     assert barred.status_code == 403 and barred.get_json()["error"] == "barred"
 
 
@@ -222,7 +223,7 @@ def test_a_hidden_maximum_set_through_the_api_bids_for_its_owner(client, session
     _a, a_headers = bearer(session)
     _b, b_headers = bearer(session)
     for headers in (a_headers, b_headers):
-        client.post(f"/api/v1/auctions/{round_.id}/deposit", headers=headers)
+        client.post(f"/api/v1/auctions/{round_.id}/deposit", headers={**headers, "Idempotency-Key": str(uuid.uuid4())})
     response = client.post(f"/api/v1/auctions/{round_.id}/proxy", json={"max_amount": "1080000"},
                            headers={**a_headers, "Idempotency-Key": "p1"})
     assert response.status_code == 200 and response.get_json()["auction"]["current_price"] == "1050000.00"

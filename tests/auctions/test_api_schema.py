@@ -102,6 +102,7 @@ def test_every_documented_status_of_the_auction_operations_can_be_produced(demo)
 
     deposit = "/auctions/{auction_id}/deposit"
     call("POST", deposit, "201", headers=bank, auction_id=open_id)
+    call("POST", deposit, "400", headers=bank, auction_id=open_id, key=False)
     call("POST", deposit, "401", auction_id=open_id)
     call("POST", deposit, "403", headers=operator, auction_id=open_id)
     call("POST", deposit, "404", headers=bank, auction_id=999_999)

@@ -78,7 +78,7 @@ def test_a_generated_client_bids_with_typed_models_and_reads_the_outbid_auction(
             auction = next(a for a in listed.auctions if a.kind == models.AuctionKind.ASSET)
 
             for who in ("bank2", "rival"):
-                paid = api.post_deposit.sync(auction.id, client=clients[who])
+                paid = api.post_deposit.sync(auction.id, client=clients[who], idempotency_key=str(uuid.uuid4()))
                 assert isinstance(paid, models.DepositPaid) and paid.deposit.code
 
             stale = api.get_auction.sync(auction.id, client=clients["rival"])

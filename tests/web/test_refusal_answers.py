@@ -1,6 +1,9 @@
+
 """One answer per audience: the API's JSON in the Accept-Language (English by default), the page again for people."""
 
 from __future__ import annotations
+
+import uuid
 
 from market.models import Auction
 from tests.auctions.test_api import bearer, bid
@@ -10,7 +13,7 @@ from tests.factories_auctions import make_operator, make_ready_case, open_round
 def test_an_api_refusal_names_its_code_and_parameters_and_speaks_english_by_default(client, session, clock):
     round_ = open_round(session, clock)
     _user, headers = bearer(session)
-    client.post(f"/api/v1/auctions/{round_.id}/deposit", headers=headers)
+    client.post(f"/api/v1/auctions/{round_.id}/deposit", headers={**headers, "Idempotency-Key": str(uuid.uuid4())})
     response = bid(client, round_.id, headers, "1000000", "too-low")
     assert response.status_code == 422
     assert response.get_json() == {
@@ -22,7 +25,7 @@ def test_an_api_refusal_names_its_code_and_parameters_and_speaks_english_by_defa
 def test_an_api_refusal_speaks_the_language_the_client_accepts(client, session, clock):
     round_ = open_round(session, clock)
     _user, headers = bearer(session)
-    client.post(f"/api/v1/auctions/{round_.id}/deposit", headers=headers)
+    client.post(f"/api/v1/auctions/{round_.id}/deposit", headers={**headers, "Idempotency-Key": str(uuid.uuid4())})
     response = bid(client, round_.id, {**headers, "Accept-Language": "zh-CN,zh;q=0.9"}, "1050050", "off-grid")
     assert response.status_code == 422 and response.get_json()["error"] == "not_multiple_of_increment"
     assert response.get_json()["message"] == "出价须为起拍价加上加价幅度¥10,000.00的整数倍。"

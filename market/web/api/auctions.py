@@ -250,12 +250,13 @@ def list_bids(auction_id: int, query: HistoryQuery):
 
 
 @bp.post("/auctions/<int:auction_id>/deposit")
-@operation("auctions", {201: (DepositPaid, "Registered; your bidder code"), 401: "No or bad token",
+@idempotent
+@operation("auctions", {201: (DepositPaid, "Registered; your bidder code"), **_WRITE,
                         403: "Not eligible or barred", 404: "No such auction", 409: "Bidding has ended"})
-def post_deposit(auction_id: int):
+def post_deposit(auction_id: int, headers: IdempotencyKey):
     """Pay the deposit and get a bidder code
 
-    Paying again changes nothing and answers the same."""
+    Like every POST it carries an Idempotency-Key; paying again, under any key, changes nothing."""
     user = api_user(write=True)
     session = db()
     get_visible(session, auction_id, api_caller())  # the caller api_user already resolved
