@@ -75,6 +75,7 @@ ACTION_NAMES = {
     "suspend": _l("Suspended"),
     "resume": _l("Resumed"),
     "first_refusal_holder_linked": _l("First-refusal holder linked to an institution"),
+    "first_refusal_holder_invited": _l("First-refusal holder invited to register"),
     "later_recovery": _l("Later recovery recorded"),
     "claims_paused": _l("No compensation drafted: the bank is over the stop-loss line"),
 }
