@@ -135,7 +135,8 @@ DETAIL_NAMES = {
     "via_first_refusal": _l("By first refusal"), "winner_code": _l("Winner (bidder code)"), "year": _l("Year"),
     "bank_id": _l("Bank"), "registry_change_id": _l("Registry change"), "status": _l("Status at the IP office"),
     "event_code": _l("IP office event"), "effective_on": _l("Effective on"), "registry_number": _l("Registry number"),
-    "remaining_seconds": _l("Time left when held (seconds)"),
+    "remaining_seconds": _l("Time left when held (seconds)"), "invitation_id": _l("Invitation"),
+    "expires_at": _l("Expires at"),
 }
 # Money written as a decimal string of yuan ("1234.50"), institutions by id, enums by their value.
 YUAN_STRINGS = {"amount", "asking_price", "min_annual_royalty", "pre_money", "price", "upfront"}
