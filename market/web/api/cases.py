@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from flask import request, url_for
 from flask_babel import gettext as _
@@ -46,7 +46,9 @@ def _blank(value: object) -> object:
 
 
 def _Filter(kind):  # noqa: N802 - a type
-    return Annotated[kind | None, BeforeValidator(_blank)]
+    # an empty value means the filter is not given, as on the catalogue page's form: declared, so clients
+    # (and schemathesis) know "" is accepted
+    return Annotated[kind | Literal[""] | None, BeforeValidator(_blank)]
 
 
 class CatalogueQuery(Model):
