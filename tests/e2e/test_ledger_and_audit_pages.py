@@ -125,7 +125,7 @@ def test_the_centre_filters_the_audit_trail_and_sees_the_chain_verified(live_ser
             expect(page.locator(".chain-status code.head-hash")).to_have_text(re.compile(r"^[0-9a-f]{64}$"))
 
             page.fill('input[name="case"]', str(arranged["walked"]))
-            page.select_option('select[name="action"]', "publish_notice")
+            page.select_option('select[name="action"]', "case:publish_notice")
             page.get_by_role("button", name="筛选").click()
             rows = page.locator("table.audit-events tbody tr")
             expect(rows).to_have_count(1)
