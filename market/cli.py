@@ -1,9 +1,10 @@
 """Command-line tools: flask --app market.app init-db | seed-demo | create-user | create-token | list-tokens |
-revoke-token | tick | audit-anchor | verify-audit | verify-ledger | export-calibration."""
+revoke-token | tick | deliver | audit-anchor | verify-audit | verify-ledger | export-calibration."""
 
 from __future__ import annotations
 
 import sys
+import time
 from contextlib import contextmanager
 
 import click
@@ -17,7 +18,7 @@ from market.demo.history import Truth as HistoryTruth
 from market.demo.history import seed_history
 from market.migrate import upgrade_to_head
 from market.models import Institution, IPKind, User
-from market.services import accounts, audit, calibration, ledger, tick
+from market.services import accounts, audit, calibration, delivery, ledger, tick
 
 
 @contextmanager
@@ -175,6 +176,20 @@ def tick_command() -> None:
     click.echo(", ".join(f"{name}: {count}" for name, count in moved.items()) or "nothing due")
 
 
+@click.command("deliver")
+@click.option("--every", type=click.FloatRange(min=0.1), default=None,
+              help="Keep delivering, waking every this many seconds (default: once, then exit).")
+def deliver_command(every: float | None) -> None:
+    """Send what the outboxes hold (webhooks, e-mail), with retries as each kind schedules. Safe from cron."""
+    while True:
+        with current_app.extensions["market.sessions"]() as session:
+            sent = delivery.deliver_due(session, _now(), current_app.config)
+        click.echo(", ".join(f"{name}: {count}" for name, count in sent.items()) or "nothing to deliver")
+        if every is None:
+            return
+        time.sleep(every)
+
+
 @click.command("audit-anchor")
 def audit_anchor() -> None:
     """Print the audit chain's anchor (event count, head hash, time; a MAC when MARKET_AUDIT_KEY is set).
@@ -223,7 +238,7 @@ def verify_ledger() -> None:
 
 def init_app(app: Flask) -> None:
     """Register the commands."""
-    for command in (init_db, seed_demo, create_user, create_token, list_tokens, revoke_token, tick_command,
+    for command in (init_db, seed_demo, create_user, create_token, list_tokens, revoke_token, tick_command, deliver_command,
                     audit_anchor, verify_audit, verify_ledger, export_calibration_command):
         app.cli.add_command(command)
 

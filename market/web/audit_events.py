@@ -184,7 +184,7 @@ def words(event: AuditEvent, institutions: dict[int, str]) -> EventWords:
         before=_state(event, event.from_state, institutions),
         after=_state(event, event.to_state, institutions),
         reason=reason_text(event.reason),
-        details=[(str(DETAIL_NAMES.get(key, key)), _value(event.entity_type, key, value, institutions))
+        details=[(str(DETAIL_NAMES.get(key, key)), value_words(event.entity_type, key, value, institutions))
                  for key, value in sorted((event.detail or {}).items())],
     )
 
@@ -207,9 +207,10 @@ def _member(enum: type[Enum] | None, value: object) -> str:
         return str(value)
 
 
-def _value(entity: str, key: str, value: object, institutions: dict[int, str]) -> str:
+def value_words(entity: str, key: str, value: object, institutions: dict[int, str]) -> str:
+    """One detail value in the reader's words: ¥ for fen, local time for *_at, labels for codes, names for ids."""
     if isinstance(value, list):
-        return _(", ").join(_value(entity, key, item, institutions) for item in value)
+        return _(", ").join(value_words(entity, key, item, institutions) for item in value)
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     if key.endswith("_fen") and isinstance(value, int):
