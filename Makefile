@@ -5,6 +5,8 @@ BIN     = $(VENV)/bin
 FLASK   = $(BIN)/flask --app market.app
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+# pytest-xdist workers for make test: one per core; each test file stays in one worker
+TEST_WORKERS ?= auto
 
 .PHONY: run test install browser lint bench clean-db
 
@@ -28,7 +30,7 @@ run: install
 
 ## make test: install, then run the whole suite (browser tests need chromium: installed when run as root)
 test: install browser
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 browser:
 	@sh scripts/install_browser.sh

@@ -15,7 +15,12 @@ from market.app import create_app
 from market.db import make_engine
 from market.migrate import upgrade_to_head
 
-PG_URL = os.environ.get("MARKET_TEST_DATABASE_URL")
+# Under pytest-xdist each worker gets its own PostgreSQL database, named after the given one and the worker
+# (created on first use, dropped at the end); a plain run uses the given database itself.
+_GIVEN_PG_URL = os.environ.get("MARKET_TEST_DATABASE_URL")
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+PG_URL = (sa.engine.make_url(_GIVEN_PG_URL).set(database=f"{sa.engine.make_url(_GIVEN_PG_URL).database}_{_WORKER}")
+          .render_as_string(hide_password=False) if _GIVEN_PG_URL and _WORKER else _GIVEN_PG_URL)
 START = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
 
 
@@ -35,9 +40,12 @@ class Clock:
 
 
 @pytest.fixture(scope="session")
-def database_template(tmp_path_factory):
+def database_template(tmp_path_factory, request):
     """Migrate once per run: an SQLite file to copy per test, or the PostgreSQL test database."""
     if PG_URL:
+        if PG_URL != _GIVEN_PG_URL:
+            _worker_database("create")
+            request.addfinalizer(lambda: _worker_database("drop"))
         engine = make_engine(PG_URL)
         upgrade_to_head(engine)
         engine.dispose()
@@ -47,6 +55,20 @@ def database_template(tmp_path_factory):
     upgrade_to_head(engine)
     engine.dispose()
     return path
+
+
+def _worker_database(verb: str) -> None:
+    """Create (afresh) or drop this xdist worker's database, through the given database's server."""
+    for engine in _PG_ENGINES.values():
+        engine.dispose()
+    _PG_ENGINES.clear()
+    name = sa.engine.make_url(PG_URL).database
+    admin = sa.create_engine(_GIVEN_PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if verb == "create":
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
 
 
 @pytest.fixture

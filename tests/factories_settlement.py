@@ -22,10 +22,10 @@ from market.models import CompensationClaim, DisposalCase, Institution, PolicyVe
 from market.services import compensation, fund, settlement
 from market.services.audit import Actor
 from market.services.ledger import record_movement
+from tests.conftest import PG_URL
 from tests.factories import make_case, make_institution, make_loan, make_user
 
 YUAN = 100
-PG_URL = os.environ.get("MARKET_TEST_DATABASE_URL")
 
 
 def worked_example_loan(session, **overrides):
