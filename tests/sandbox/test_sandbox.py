@@ -128,6 +128,8 @@ def test_the_operator_jumps_from_the_clock_page_and_a_bank_only_reads_it(client,
     assert client.post("/operator/sandbox/jump", data={"amount": "2", "unit": "days"}).status_code == 302
     assert b'data-field="sandbox-time">2026-11-24 10:00:00' in client.get("/operator/sandbox/").data
     assert client.post("/operator/sandbox/jump", data={"amount": "0", "unit": "days"}).status_code == 422
+    too_far = client.post("/operator/sandbox/jump", data={"amount": "4000", "unit": "days"})
+    assert too_far.status_code == 422 and b"at most 3660 days" in too_far.data
     auth.logout()
     auth.login(bank.email)
     page = client.get("/operator/sandbox/")
