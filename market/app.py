@@ -28,6 +28,7 @@ from market.web import (
     refusals,
     registry,
     request_limits,
+    sandbox,
     settlement,
     tokens,
 )
@@ -35,7 +36,7 @@ from market.web import (
 # One blueprint per audience, registered in this order.
 BLUEPRINTS = (auth.bp, main.bp, catalogue.bp, cases.bp, operator.bp, auctions.bp, channels.bp, bureau.bp,
               settlement.bp, ledger.bp, audit_trail.bp, tokens.bp, registry.bp, invitations.bp, notices.bp,
-              api.bp)
+              sandbox.bp, api.bp)
 
 PACKAGE = resources.files("market")
 
@@ -73,6 +74,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     i18n.init_app(app)
     refusals.init_app(app)
+    sandbox.init_app(app)
     request_limits.init_app(app)  # before the blueprints: their <int:...> ids use its converter
     csrf.exempt(api.bp)  # bearer-token clients
     for blueprint in BLUEPRINTS:

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 import click
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 from flask.cli import with_appcontext
 
 from market.db import unit_of_work
@@ -18,7 +18,7 @@ from market.demo.history import Truth as HistoryTruth
 from market.demo.history import seed_history
 from market.migrate import upgrade_to_head
 from market.models import Institution, IPKind, User
-from market.services import accounts, audit, calibration, delivery, ledger, tick
+from market.services import accounts, audit, calibration, delivery, ledger, sandbox, tick
 
 
 @contextmanager
@@ -29,7 +29,21 @@ def _unit_of_work():
 
 
 def _now():
-    return current_app.config["CLOCK"]()
+    """Server time: the CLOCK setting's, or in a sandbox the sandbox's clock (its anchor read once per command)."""
+    real = current_app.config["CLOCK"]()
+    if not current_app.config["SANDBOX"]:
+        return real
+    if "sandbox_anchor" not in g:
+        g.sandbox_anchor = _sandbox_anchor(real)
+    return g.sandbox_anchor.time_at(real)
+
+
+def _sandbox_anchor(real_now):
+    # Read in a unit of work of its own, before the command's: on SQLite a transaction holds the one write
+    # lock from its first read, so the anchor is never read from a second connection while the command's
+    # own transaction is open (the web's now() reads it in the request's transaction instead).
+    with _unit_of_work() as session:
+        return sandbox.clock_anchor(session, real_now, current_app.config["SANDBOX_FACTOR"])
 
 
 @click.command("init-db")
@@ -169,11 +183,24 @@ def _active_user(session, email: str) -> User:
 
 
 @click.command("tick")
-def tick_command() -> None:
+@click.option("--every", type=click.FloatRange(min=0.1), default=None,
+              help="Run again every SECONDS (real time) until stopped; a sandbox's schedule, where cron's minute "
+                   "is a whole day.")
+@click.option("--runs", type=click.IntRange(min=1), default=None, help="With --every: stop after N runs.")
+def tick_command(every: float | None, runs: int | None) -> None:
     """Advance whatever is due (notice periods, auction closes, payment deadlines). Safe from cron."""
-    with current_app.extensions["market.sessions"]() as session:
-        moved = tick.run_due(session, _now())  # each item advances in its own unit of work
-    click.echo(", ".join(f"{name}: {count}" for name, count in moved.items()) or "nothing due")
+    done = 0
+    while True:
+        g.pop("sandbox_anchor", None)  # a jump since the last run counts
+        at = _now()
+        with current_app.extensions["market.sessions"]() as session:
+            moved = tick.run_due(session, at)  # each item advances in its own unit of work
+        summary = ", ".join(f"{name}: {count}" for name, count in moved.items()) or "nothing due"
+        click.echo(f"[sandbox {at:%Y-%m-%d %H:%M} UTC] {summary}" if current_app.config["SANDBOX"] else summary)
+        done += 1
+        if every is None or (runs is not None and done >= runs):
+            return
+        time.sleep(every)
 
 
 @click.command("deliver")
@@ -182,6 +209,7 @@ def tick_command() -> None:
 def deliver_command(every: float | None) -> None:
     """Send what the outboxes hold (webhooks, e-mail), with retries as each kind schedules. Safe from cron."""
     while True:
+        g.pop("sandbox_anchor", None)  # a sandbox jump since the last pass counts
         with current_app.extensions["market.sessions"]() as session:
             sent = delivery.deliver_due(session, _now(), current_app.config)
         click.echo(", ".join(f"{name}: {count}" for name, count in sent.items()) or "nothing to deliver")

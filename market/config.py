@@ -7,6 +7,11 @@ import secrets
 import sys
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from market.domain.sandbox import DEFAULT_FACTOR, MAX_FACTOR
+
 
 def default_instance_dir() -> Path:
     """instance/ in a checkout; when the package is installed, $PREFIX/var/market-instance (where Flask
@@ -21,13 +26,53 @@ def default_instance_dir() -> Path:
 INSTANCE_DIR = Path(os.environ.get("MARKET_INSTANCE_DIR") or default_instance_dir())
 
 
-def default_database_url() -> str:
-    """The database from MARKET_DATABASE_URL, else an SQLite file under instance/."""
+def default_database_url(sandbox: bool = False) -> str:
+    """The database from MARKET_DATABASE_URL, else an SQLite file under instance/ (a sandbox's own file)."""
     url = os.environ.get("MARKET_DATABASE_URL")
     if url:
         return url
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{INSTANCE_DIR / 'market.sqlite3'}"
+    return f"sqlite:///{INSTANCE_DIR / ('sandbox.sqlite3' if sandbox else 'market.sqlite3')}"
+
+
+class SandboxRefused(RuntimeError):
+    """MARKET_SANDBOX=1 was asked for where it must not run (a production setting or database); the app
+    does not start."""
+
+
+SANDBOX_MARK = "sandbox"
+
+
+def sandbox_problem(database_url: str, environment: str) -> str | None:
+    """Why a sandbox may not run on this database in this environment, or None when it may.
+
+    A sandbox's clock runs fast and jumps, so it must never touch real data: it is refused with
+    MARKET_ENV=production, and on any database whose name (PostgreSQL's database, SQLite's file) does not
+    contain "sandbox", since any other database may be the production one.
+    """
+    if environment.strip().lower() == "production":
+        return "MARKET_SANDBOX=1 is refused with MARKET_ENV=production: a sandbox never runs as the real market."
+    try:
+        url = make_url(database_url)
+    except ArgumentError:
+        return "MARKET_SANDBOX=1 is refused: MARKET_DATABASE_URL is not a database URL."
+    name = Path(url.database or "").name
+    if SANDBOX_MARK not in name.lower():
+        return (f"MARKET_SANDBOX=1 is refused with the database {url.render_as_string(hide_password=True)}: a "
+                f"sandbox runs only on a database whose name contains \"{SANDBOX_MARK}\" (e.g. .../ipd_sandbox or "
+                f"sandbox.sqlite3), so it can never be pointed at the production database.")
+    return None
+
+
+def sandbox_settings(environ: dict[str, str]) -> dict:
+    """SANDBOX and SANDBOX_FACTOR from MARKET_SANDBOX (1 or 0) and MARKET_SANDBOX_FACTOR (default 1440)."""
+    switch = environ.get("MARKET_SANDBOX", "").strip()
+    if switch not in ("", "0", "1"):
+        raise SandboxRefused(f"MARKET_SANDBOX must be 1 (a sandbox) or 0 (the real market), not {switch!r}.")
+    text = environ.get("MARKET_SANDBOX_FACTOR", "").strip() or str(DEFAULT_FACTOR)
+    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_FACTOR):
+        raise SandboxRefused(f"MARKET_SANDBOX_FACTOR must be a whole number from 1 to {MAX_FACTOR}, not {text!r}.")
+    return {"SANDBOX": switch == "1", "SANDBOX_FACTOR": int(text)}
 
 
 def secret_key() -> str:
@@ -47,9 +92,17 @@ def secret_key() -> str:
 
 
 def load_config() -> dict:
-    """Settings for create_app when no explicit config is passed."""
+    """Settings for create_app when no explicit config is passed; raises SandboxRefused for a sandbox that may
+    not run here."""
+    sandbox = sandbox_settings(dict(os.environ))
+    database_url = default_database_url(sandbox["SANDBOX"])
+    if sandbox["SANDBOX"]:
+        problem = sandbox_problem(database_url, os.environ.get("MARKET_ENV", ""))
+        if problem:
+            raise SandboxRefused(problem)
     return {
-        "DATABASE_URL": default_database_url(),
+        "DATABASE_URL": database_url,
+        **sandbox,
         "SECRET_KEY": secret_key(),
         "SESSION_COOKIE_SECURE": os.environ.get("MARKET_HTTPS", "") == "1",
         # reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are believed (0: none)

@@ -10,6 +10,7 @@ from flask_login import UserMixin
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from market.domain.sandbox import DEFAULT_FACTOR
 from market.extensions import login_manager
 from market.models import User
 from market.services import accounts
@@ -31,7 +32,9 @@ DEFAULTS = {
     "RATELIMIT_STORAGE_URI": "",  # login throttling: a Redis URI (MARKET_REDIS_URL), or empty for the database
     "LOGIN_RATE_LIMIT": "10 per minute",  # login attempts per client address
     "TRUSTED_PROXIES": 0,  # proxies whose X-Forwarded-* headers are believed (ProxyFix)
-    "CLOCK": lambda: datetime.now(UTC),
+    "CLOCK": lambda: datetime.now(UTC),  # real time (tests inject one); a sandbox's time runs from it
+    "SANDBOX": False,  # MARKET_SANDBOX=1: the clock runs SANDBOX_FACTOR times faster and jumps (market/web/sandbox.py)
+    "SANDBOX_FACTOR": DEFAULT_FACTOR,
     "JSON_SORT_KEYS": False,
 }
 

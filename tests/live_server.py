@@ -22,10 +22,11 @@ T = TypeVar("T")
 
 @contextmanager
 def gunicorn_serving(tmp_path: Path, arrange: Callable[[str], T], workers: int = 2,
-                     environment: dict[str, str] | None = None) -> Iterator[tuple[str, T]]:
-    """Migrate a fresh database, let `arrange(database_url)` fill it, serve it with `workers` processes (and
-    `environment` added to this process's); yields (base_url, arranged)."""
-    database_url = f"sqlite:///{tmp_path / 'e2e.sqlite3'}"
+                     environment: dict[str, str] | None = None,
+                     database_name: str = "e2e.sqlite3") -> Iterator[tuple[str, T]]:
+    """Migrate a fresh database (the SQLite file `database_name`), let `arrange(database_url)` fill it, serve it
+    with `workers` processes (and `environment` added to this process's); yields (base_url, arranged)."""
+    database_url = f"sqlite:///{tmp_path / database_name}"
     env = {**os.environ, "MARKET_DATABASE_URL": database_url, "MARKET_INSTANCE_DIR": str(tmp_path),
            "MARKET_SECRET_KEY": "e2e-secret-key-not-for-production", "PYTHONPATH": str(ROOT), **(environment or {})}
     subprocess.run([str(BIN / "flask"), "--app", "market.app", "init-db"], env=env, cwd=ROOT, check=True,

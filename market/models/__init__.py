@@ -25,6 +25,7 @@ from market.models.core import (
 from market.models.documents import *  # noqa: F403
 from market.models.notices import *  # noqa: F403
 from market.models.registry import *  # noqa: F403
+from market.models.sandbox import *  # noqa: F403
 from market.models.settlement import *  # noqa: F403
 
 __all__ = [

@@ -90,6 +90,9 @@ ACTION_NAMES = {
     ("registry_hold", "hold_withdrawn"): _l("Hold ended: the round is withdrawn"),
     ("auction", "hold_resumed"): _l("Round resumed after a registry hold"),
     ("licence_round", "hold_resumed"): _l("Round resumed after a registry hold"),
+    ("sandbox_clock", "clock_started"): _l("Sandbox clock started"),
+    ("sandbox_clock", "clock_jumped"): _l("Sandbox clock jumped forward"),
+    ("sandbox_clock", "factor_changed"): _l("Sandbox clock's speed changed"),
 }
 
 # The states an object's events move between, by the enum of that object.
@@ -136,7 +139,8 @@ DETAIL_NAMES = {
     "bank_id": _l("Bank"), "registry_change_id": _l("Registry change"), "status": _l("Status at the IP office"),
     "event_code": _l("IP office event"), "effective_on": _l("Effective on"), "registry_number": _l("Registry number"),
     "remaining_seconds": _l("Time left when held (seconds)"), "invitation_id": _l("Invitation"),
-    "expires_at": _l("Expires at"),
+    "expires_at": _l("Expires at"), "factor": _l("Speed (× real time)"),
+    "sandbox_before_at": _l("Sandbox time before"), "sandbox_after_at": _l("Sandbox time after"),
 }
 # Money written as a decimal string of yuan ("1234.50"), institutions by id, enums by their value.
 YUAN_STRINGS = {"amount", "asking_price", "min_annual_royalty", "pre_money", "price", "upfront"}

@@ -23,7 +23,7 @@ ENTITY_NAMES = {
     "licence_offer": _l("Licence offer"), "licence": _l("Licence"), "conversion": _l("Debt-to-equity proposal"),
     "claim_listing": _l("Claim-transfer listing"), "claim": _l("Compensation claim"), "fund": _l("Fund"),
     "loan": _l("Loan"), "policy": _l("Compensation policy"), "ip_asset": _l("IP asset"),
-    "registry_hold": _l("Registry hold"),
+    "registry_hold": _l("Registry hold"), "sandbox_clock": _l("Sandbox clock"),
 }
 
 

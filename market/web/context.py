@@ -11,7 +11,9 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from market.db import unit_of_work
+from market.domain.sandbox import ClockAnchor
 from market.models import User
+from market.services import sandbox
 
 
 def db() -> so.Session:
@@ -49,8 +51,20 @@ def close_db(_exc: BaseException | None = None) -> None:
 
 
 def now() -> datetime:
-    """Server time (UTC); tests inject a clock through the CLOCK setting."""
-    return current_app.config["CLOCK"]()
+    """Server time (UTC): the CLOCK setting's (tests inject one), or in a sandbox the sandbox's clock."""
+    real = current_app.config["CLOCK"]()
+    if not current_app.config["SANDBOX"]:
+        return real
+    return sandbox_anchor().time_at(real)
+
+
+def sandbox_anchor() -> ClockAnchor:
+    """The sandbox clock's anchor, read once per request in the request's own transaction (so SQLite's single
+    writer is never waited for by the same request)."""
+    if "sandbox_anchor" not in g:
+        g.sandbox_anchor = sandbox.clock_anchor(db(), current_app.config["CLOCK"](),
+                                                current_app.config["SANDBOX_FACTOR"])
+    return g.sandbox_anchor
 
 
 def user() -> User:

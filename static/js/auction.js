@@ -11,7 +11,8 @@
   var held = d.held === "1";  // on hold by a registry change: the clock is stopped
   var endsAt = Date.parse(d.endsAt);
   var startsAt = Date.parse(d.startsAt);
-  var skew = Date.parse(d.serverTime) - Date.now();  // server clock minus ours
+  var rate = parseFloat(d.clockRate) || 1;  // a sandbox's clock runs `rate` times faster than ours
+  var serverAt = Date.parse(d.serverTime), localAt = Date.now();  // the server's time when we last heard it
   var failures = 0;
 
   function field(name) { return root.querySelector('[data-field="' + name + '"]'); }
@@ -25,7 +26,7 @@
     var el = field("countdown");
     if (!el) { return; }
     if (held) { el.textContent = d.labelHeld; return; }
-    var serverNow = Date.now() + skew;
+    var serverNow = serverAt + (Date.now() - localAt) * rate;
     if (status !== "open" || serverNow >= endsAt) { el.textContent = d.labelEnded; return; }
     var target = serverNow < startsAt ? startsAt : endsAt;
     var left = Math.max(0, Math.floor((target - serverNow) / 1000));
@@ -67,7 +68,8 @@
 
   function apply(data) {
     var a = data.auction;
-    skew = Date.parse(data.server_time) - Date.now();
+    serverAt = Date.parse(data.server_time);
+    localAt = Date.now();
     endsAt = Date.parse(a.ends_at);
     addBids(data.bids);
     setText("current_price", a.current_price ? a.current_price_text : d.labelNone);
