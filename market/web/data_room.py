@@ -3,7 +3,7 @@ inspection slots; the seller and the trading centre manage it from the same page
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -57,14 +57,15 @@ def _page(case_id: int, status: int = 200, **forms):
     manager = data_room.manages(viewer, case)
     operator = viewer is not None and viewer.role == Role.OPERATOR
     room = data_room.room_of(session, case.id)
+    closes_at = lot_questions.closes_at(session, case)
     context = {
         "case": case, "me": viewer, "manager": manager, "operator": operator, "room": room,
         "access": data_room.access_of(session, case, viewer), "access_kinds": RoomAccess, "nda_version": NDA_VERSION,
         "documents": data_room.documents(session, case.id),
         "questions": lot_questions.published(session, case.id),
         "my_questions": lot_questions.asked_by(session, case.id, viewer) if viewer else [],
-        "questions_close_at": lot_questions.closes_at(session, case.id),
-        "questions_open": lot_questions.is_open(case, lot_questions.closes_at(session, case.id), now()),
+        "questions_close_at": closes_at,
+        "questions_open": lot_questions.is_open(case, closes_at, now()),
         "slots": inspections.slots(session, case.id),
         "my_slots": inspections.booked_slot_ids(session, case.id, viewer.institution_id if viewer else None),
         "now": now(),
@@ -85,6 +86,8 @@ def _page(case_id: int, status: int = 200, **forms):
                        slot_form=with_choices(SlotForm(prefix="slot"), INSPECTION_KIND_NAMES),
                        attendance_form=with_choices(AttendanceForm(prefix="attendance"), ATTENDANCE_NAMES))
     context.update(forms)
+    if g.get("refusal") is not None:  # shown again for a refusal: page_refusal answers with the refusal's status
+        status = 200
     return render_template("data_room/show.html", **context), status
 
 

@@ -215,7 +215,7 @@ def lot_questions_published(case_id: int):
     """A lot's published questions and answers (who asked is never shown)"""
     session = db()
     case = data_room.lot_for(session, case_id, _reader())
-    closes = lot_questions.closes_at(session, case.id)
+    closes = lot_questions.closes_at(session, case)
     return Questions(open=lot_questions.is_open(case, closes, now()), closes_at=closes,
                      items=[_question(q) for q in lot_questions.published(session, case.id)])
 
@@ -227,7 +227,7 @@ def lot_questions_waiting(case_id: int):
     """A lot's questions waiting for an answer (trading centre)"""
     session = db()
     case = data_room.lot_for(session, case_id, api_user())
-    closes = lot_questions.closes_at(session, case.id)
+    closes = lot_questions.closes_at(session, case)
     return Questions(open=lot_questions.is_open(case, closes, now()), closes_at=closes,
                      items=[_question(q) for q in lot_questions.waiting(session, case.id)])
 
