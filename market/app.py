@@ -19,6 +19,7 @@ from market.web import (
     catalogue,
     channels,
     context,
+    data_room,
     i18n,
     invitations,
     ledger,
@@ -36,7 +37,7 @@ from market.web import (
 # One blueprint per audience, registered in this order.
 BLUEPRINTS = (auth.bp, main.bp, catalogue.bp, cases.bp, operator.bp, auctions.bp, channels.bp, bureau.bp,
               settlement.bp, ledger.bp, audit_trail.bp, tokens.bp, registry.bp, invitations.bp, notices.bp,
-              sandbox.bp, api.bp)
+              sandbox.bp, data_room.bp, api.bp)
 
 PACKAGE = resources.files("market")
 

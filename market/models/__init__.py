@@ -22,6 +22,7 @@ from market.models.core import (
     User,
     pledge_asset,
 )
+from market.models.data_room import *  # noqa: F403
 from market.models.documents import *  # noqa: F403
 from market.models.notices import *  # noqa: F403
 from market.models.registry import *  # noqa: F403

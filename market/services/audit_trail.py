@@ -16,11 +16,15 @@ from market.models import (
     ClaimListing,
     CompensationClaim,
     ConversionProposal,
+    DataRoom,
     DisposalCase,
+    InspectionSlot,
     Institution,
     Licence,
     LicenceRound,
+    LotQuestion,
     RegistryHold,
+    RoomDocument,
     User,
 )
 from market.services.audit import ChainReport, verify_chain
@@ -31,7 +35,8 @@ MAX_PER_PAGE = 200
 # own events and theirs.
 OF_A_CASE = {"case": DisposalCase, "auction": Auction, "licence_round": LicenceRound, "licence": Licence,
              "conversion": ConversionProposal, "claim_listing": ClaimListing, "claim": CompensationClaim,
-             "registry_hold": RegistryHold}
+             "registry_hold": RegistryHold, "data_room": DataRoom, "room_document": RoomDocument,
+             "lot_question": LotQuestion, "inspection_slot": InspectionSlot}
 
 
 @dataclass(frozen=True)

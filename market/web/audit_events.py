@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from market.domain.auction import AuctionKind, AuctionStatus, DepositStatus
 from market.domain.channels import ListingStatus, ProposalStatus, RoundStatus
 from market.domain.conversion import ConsentParty
+from market.domain.data_room import Attendance, DocumentCategory, InspectionKind
 from market.domain.ledger import BudgetLine
 from market.domain.licensing import LicenceKind
 from market.domain.loss import Layer
@@ -93,6 +94,21 @@ ACTION_NAMES = {
     ("sandbox_clock", "clock_started"): _l("Sandbox clock started"),
     ("sandbox_clock", "clock_jumped"): _l("Sandbox clock jumped forward"),
     ("sandbox_clock", "factor_changed"): _l("Sandbox clock's speed changed"),
+    ("room_document", "document_added"): _l("Document added to the data room"),
+    ("room_document", "document_withdrawn"): _l("Document withdrawn from the data room"),
+    ("data_room", "nda_accepted"): _l("NDA accepted"),
+    ("data_room", "approval_required"): _l("Seller's approval required for confidential documents"),
+    ("data_room", "approval_not_required"): _l("Seller's approval no longer required"),
+    ("data_room", "institution_approved"): _l("Institution approved for the data room"),
+    ("data_room", "approval_revoked"): _l("Data-room approval revoked"),
+    ("data_room", "questions_close_set"): _l("Question close set"),
+    ("lot_question", "question_asked"): _l("Question asked"),
+    ("lot_question", "question_answered"): _l("Question answered and published"),
+    ("inspection_slot", "slot_published"): _l("Inspection slot published"),
+    ("inspection_slot", "slot_cancelled"): _l("Inspection slot cancelled"),
+    ("inspection_slot", "slot_booked"): _l("Inspection booked"),
+    ("inspection_slot", "booking_cancelled"): _l("Inspection booking cancelled"),
+    ("inspection_slot", "attendance_recorded"): _l("Inspection attendance recorded"),
 }
 
 # The states an object's events move between, by the enum of that object.
@@ -141,6 +157,9 @@ DETAIL_NAMES = {
     "remaining_seconds": _l("Time left when held (seconds)"), "invitation_id": _l("Invitation"),
     "expires_at": _l("Expires at"), "factor": _l("Speed (× real time)"),
     "sandbox_before_at": _l("Sandbox time before"), "sandbox_after_at": _l("Sandbox time after"),
+    "category": _l("Category"), "confidential": _l("Confidential"),
+    "sha256": _l("SHA-256"), "filename": _l("File name"), "closes_at": _l("Closes at"),
+    "starts_at": _l("Starts at"), "capacity": _l("Places"), "attendance": _l("Attendance"),
 }
 # Money written as a decimal string of yuan ("1234.50"), institutions by id, enums by their value.
 YUAN_STRINGS = {"amount", "asking_price", "min_annual_royalty", "pre_money", "price", "upfront"}
@@ -148,9 +167,10 @@ INSTITUTION_IDS = {"aic_id", "bank_id", "buyer_id", "institution_id", "seller_id
 ENUM_OF_KEY: dict[str, type[Enum]] = {
     "layer": Layer, "line": BudgetLine, "grounds": SuspensionGrounds, "party": ConsentParty,
     "deposit_status": DepositStatus, "auction_status": AuctionStatus, "case_state": CaseState,
-    "status": RegistryStatus,
+    "status": RegistryStatus, "category": DocumentCategory, "attendance": Attendance,
 }
-KIND_OF_OBJECT: dict[str, type[Enum]] = {"auction": AuctionKind, "claim": ClaimKind, "licence_round": LicenceKind}
+KIND_OF_OBJECT: dict[str, type[Enum]] = {"auction": AuctionKind, "claim": ClaimKind, "licence_round": LicenceKind,
+                                         "inspection_slot": InspectionKind}
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from werkzeug.datastructures import MultiDict
 
 from market.domain.workflow import CaseState, Channel
 from market.models import IPKind
-from market.services import catalogue
+from market.services import catalogue, lot_questions
 from market.services.catalogue import CatalogueQuery
 from market.web.case_support import disposal_rules
 from market.web.context import db
@@ -60,4 +60,5 @@ def show(case_id: int):
     if case is None:
         abort(404)
     return render_template("catalogue/show.html", case=case, events=catalogue.public_timeline(db(), case_id),
-                           public_reasons=catalogue.PUBLIC_REASONS, rules=disposal_rules())
+                           public_reasons=catalogue.PUBLIC_REASONS, rules=disposal_rules(),
+                           questions=lot_questions.published(db(), case_id))

@@ -10,6 +10,7 @@ from market.domain.auction import AuctionKind, AuctionStatus, DepositStatus
 from market.domain.channels import ListingStatus, ProposalStatus, RoundStatus
 from market.domain.claim_transfer import ClaimPrice, SaleMode
 from market.domain.conversion import ConsentParty, ConversionAmount, ExitRoute
+from market.domain.data_room import Attendance, DocumentCategory, InspectionKind
 from market.domain.ledger import AccountKind, BudgetLine, Movement
 from market.domain.licensing import (
     LicenceAmount,
@@ -222,6 +223,22 @@ REGION_NAMES = {
     "南京": _l("Nanjing"), "广州": _l("Guangzhou"), "天津": _l("Tianjin"),
 }
 
+DOCUMENT_CATEGORY_NAMES = {
+    DocumentCategory.TITLE_CERTIFICATE: _l("Title certificate"),
+    DocumentCategory.REGISTRY_EXTRACT: _l("Registry extract"),
+    DocumentCategory.VALUATION_REPORT: _l("Valuation report"),
+    DocumentCategory.LICENCE: _l("Licence"),
+    DocumentCategory.ENCUMBRANCE: _l("Encumbrance"),
+    DocumentCategory.PLEDGE_REGISTRATION: _l("Pledge registration"),
+    DocumentCategory.OTHER: _l("Other document"),
+}
+INSPECTION_KIND_NAMES = {
+    InspectionKind.TECHNOLOGY_DEMONSTRATION: _l("Technology demonstration"),
+    InspectionKind.INVENTOR_SESSION: _l("Session with the inventors"),
+    InspectionKind.PHYSICAL_CARRIERS: _l("Viewing of physical carriers"),
+}
+ATTENDANCE_NAMES = {Attendance.ATTENDED: _l("Attended"), Attendance.ABSENT: _l("Did not attend")}
+
 
 def place_label(table: dict, value: str | None) -> str:
     """An industry or region in the reader's language (INDUSTRY_NAMES, REGION_NAMES), else as stored."""
@@ -238,7 +255,8 @@ LABELS: dict[type[Enum], dict] = {
     CaseAction: case_support.ACTION_NAMES, AuctionStatus: AUCTION_STATUS_NAMES, AuctionKind: AUCTION_KIND_NAMES,
     DepositStatus: DEPOSIT_STATUS_NAMES, Layer: LAYER_NAMES, ClaimKind: CLAIM_KIND_NAMES,
     PaymentKind: PAYMENT_KIND_NAMES, SystemReason: SYSTEM_REASON_NAMES, RegistryStatus: REGISTRY_STATUS_NAMES,
-    HoldResolution: HOLD_RESOLUTION_NAMES,
+    HoldResolution: HOLD_RESOLUTION_NAMES, DocumentCategory: DOCUMENT_CATEGORY_NAMES,
+    InspectionKind: INSPECTION_KIND_NAMES, Attendance: ATTENDANCE_NAMES,
     **{type(next(iter(table))): table for table in (
         case_support.STATE_NAMES, case_support.CHANNEL_NAMES, case_support.KIND_NAMES,
         case_support.LEGAL_STATUS_NAMES, case_support.CHECK_NAMES, case_support.GROUNDS_NAMES,

@@ -26,7 +26,9 @@ PUBLIC = {"main.index", "auth.login", "auth.language", "catalogue.index", "catal
           # judicial auctions are public: anyone may watch; bidders show only as anonymous codes
           "auctions.index", "auctions.show", "auctions.live",
           # a first-refusal holder's invitation: the one-time link is the credential (unknown links are 404)
-          "invitations.accept"}
+          "invitations.accept",
+          # a listed lot's data room and published questions: public documents open to all (others are 404)
+          "data_room.show", "data_room.download", "api.lot_documents", "api.lot_document", "api.lot_questions_published"}
 # Pages only some roles may open at all: endpoint prefix → roles allowed.
 ROLE_AREAS = {
     "bureau.": {"bureau", "operator"},  # the centre reads the fund figures too

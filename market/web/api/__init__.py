@@ -78,4 +78,14 @@ def _identified(caller: Caller | None) -> Caller:
 
 
 # Area modules add their routes to `bp` on import; their declarations make the OpenAPI document.
-from market.web.api import auctions, cases, channels, idempotency, me, openapi, sandbox, settlement  # noqa: E402,F401
+from market.web.api import (  # noqa: E402,F401
+    auctions,
+    cases,
+    channels,
+    data_room,
+    idempotency,
+    me,
+    openapi,
+    sandbox,
+    settlement,
+)
