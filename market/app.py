@@ -22,6 +22,7 @@ from market.web import (
     i18n,
     invitations,
     ledger,
+    mail_preferences,
     main,
     notices,
     operator,
@@ -35,7 +36,7 @@ from market.web import (
 # One blueprint per audience, registered in this order.
 BLUEPRINTS = (auth.bp, main.bp, catalogue.bp, cases.bp, operator.bp, auctions.bp, channels.bp, bureau.bp,
               settlement.bp, ledger.bp, audit_trail.bp, tokens.bp, registry.bp, invitations.bp, notices.bp,
-              api.bp)
+              mail_preferences.bp, api.bp)
 
 PACKAGE = resources.files("market")
 
