@@ -132,7 +132,7 @@ def collect(session: so.Session, now: datetime, render: Render) -> int:
         for group in mails(pending):
             words = render(language, [notices[item.entry_id] for item in group], user)
             message = MailMessage(user_id=user.id, recipient=user.email, language=language,
-                                  subject=words.subject[:300], text_body=words.text, html_body=words.html,
+                                  subject=_one_line(words.subject)[:300], text_body=words.text, html_body=words.html,
                                   created_at=now, next_attempt_at=now, attempts=0)
             session.add(message)
             session.flush()
@@ -140,6 +140,11 @@ def collect(session: so.Session, now: datetime, render: Render) -> int:
             written += 1
     session.flush()
     return written
+
+
+def _one_line(text: str) -> str:
+    """A header's value: a lot's title typed with a line break must not break the mail's headers."""
+    return " ".join(text.split())
 
 
 # --- sending --------------------------------------------------------------------------------------------------

@@ -45,12 +45,12 @@ def deliver(app, session, clock, **settings) -> int:
         return send_mail(session, clock(), {**app.config, **settings})
 
 
-def outbid(session, clock, auction, bidder, price_fen: int = 2_000_000) -> None:
+def outbid(session, clock, auction, bidder, price_fen: int = 2_000_000, title: str = "一种电池专利") -> None:
     """Tell the bidder's institution it was outbid on the round."""
     with unit_of_work(session):
         publish(session, NoticeType.OUTBID, about=About("auction", auction.id, auction.case_id), now=clock(),
                 institutions=[bidder.institution_id],
-                payload={"title": "一种电池专利", "price_fen": price_fen, "minimum_fen": price_fen + 10_000})
+                payload={"title": title, "price_fen": price_fen, "minimum_fen": price_fen + 10_000})
 
 
 def case_moved(session, clock, case, **kwargs) -> None:
@@ -76,6 +76,17 @@ def test_an_outbid_is_mailed_to_the_bidder_in_chinese_by_default(app, session, c
     assert f"https://ipd.test/auctions/{auction.id}" in text and "https://ipd.test/notices/mail/" in text
     assert "¥20,000.00" in received.html() and received.message["Content-Language"] == "zh-CN"
 
+
+
+def test_a_title_with_a_line_break_and_markup_stays_one_subject_line_and_plain_text_in_html(app, session, clock, sink):
+    auction = open_round(session, clock)
+    bidder, _ = make_bidder(session, clock, auction)
+    outbid(session, clock, auction, bidder, title="电池\r\nBcc: x@evil.test <b>专利</b>")
+    assert deliver(app, session, clock) == 1
+    [received] = sink.received
+    assert received.rcpt_tos == [bidder.email] and received.message["Bcc"] is None
+    assert received.message["Subject"] == "被超越出价：电池 Bcc: x@evil.test <b>专利</b>"
+    assert "&lt;b&gt;专利&lt;/b&gt;" in received.html() and "<b>专利</b>" in received.text()
 
 
 def test_a_user_who_switched_the_interface_to_english_is_mailed_in_english(app, session, clock, sink, client, auth):

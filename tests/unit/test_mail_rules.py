@@ -60,3 +60,17 @@ def test_mail_is_off_without_a_url_and_needs_a_from_address_with_one():
 
 def test_the_password_never_shows_in_the_servers_repr():
     assert "secret" not in repr(parse_smtp_url("smtps://user:secret@smtp.example.org"))
+
+
+def test_the_settings_refuse_a_wrong_smtp_url_at_start(monkeypatch):
+    from market.config import mail_settings
+
+    monkeypatch.setenv("MARKET_SMTP_URL", "smtps://relay.example.cn")
+    monkeypatch.delenv("MARKET_MAIL_FROM", raising=False)
+    with pytest.raises(ValueError, match="MARKET_MAIL_FROM"):
+        mail_settings()
+    monkeypatch.setenv("MARKET_MAIL_FROM", "ipd@ipx.example.cn")
+    assert mail_settings()["SMTP_URL"] == "smtps://relay.example.cn"
+    monkeypatch.setenv("MARKET_SMTP_URL", "imap://relay.example.cn")
+    with pytest.raises(ValueError, match="smtp://"):
+        mail_settings()
