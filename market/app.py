@@ -23,6 +23,7 @@ from market.web import (
     i18n,
     invitations,
     ledger,
+    mail_preferences,
     main,
     notices,
     operator,
@@ -37,7 +38,7 @@ from market.web import (
 # One blueprint per audience, registered in this order.
 BLUEPRINTS = (auth.bp, main.bp, catalogue.bp, cases.bp, operator.bp, auctions.bp, channels.bp, bureau.bp,
               settlement.bp, ledger.bp, audit_trail.bp, tokens.bp, registry.bp, invitations.bp, notices.bp,
-              sandbox.bp, data_room.bp, api.bp)
+              sandbox.bp, data_room.bp, mail_preferences.bp, api.bp)
 
 PACKAGE = resources.files("market")
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from market.domain.mail import smtp_server
 from market.domain.sandbox import DEFAULT_FACTOR, MAX_FACTOR
 
 
@@ -109,4 +110,14 @@ def load_config() -> dict:
         "TRUSTED_PROXIES": int(os.environ.get("MARKET_TRUSTED_PROXIES", "0")),
         "RATELIMIT_STORAGE_URI": os.environ.get("MARKET_REDIS_URL", ""),  # empty: the database
         "AUDIT_KEY": os.environ.get("MARKET_AUDIT_KEY", ""),  # signs audit anchors; never in the database
+        **mail_settings(),
     }
+
+
+def mail_settings() -> dict:
+    """E-mail of notices: MARKET_SMTP_URL (empty: no mail), MARKET_MAIL_FROM (required with it) and
+    MARKET_BASE_URL (the platform's address, for links in mail). A wrong URL stops the app at start."""
+    settings = {"SMTP_URL": os.environ.get("MARKET_SMTP_URL", ""), "MAIL_FROM": os.environ.get("MARKET_MAIL_FROM", ""),
+                "BASE_URL": os.environ.get("MARKET_BASE_URL", "")}
+    smtp_server(settings)
+    return settings

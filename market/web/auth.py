@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from market.security import SignedInUser
-from market.services import accounts
+from market.services import accounts, mail
 from market.web.context import db
 from market.web.forms.auth import LoginForm
 from market.web.i18n import LANGUAGES
@@ -69,11 +69,13 @@ def logout():
 
 @bp.route("/language/<lang>")
 def language(lang: str):
-    """Switch the interface language and go back."""
+    """Switch the interface language and go back; a logged-in user's mail follows it."""
     from flask import session
 
     if lang in LANGUAGES:
         session["lang"] = lang
+        if current_user.is_authenticated:
+            mail.remember_language(db(), current_user.record.id, lang)
     return redirect(_safe_next(request.args.get("next")))
 
 

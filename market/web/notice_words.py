@@ -7,6 +7,7 @@ times are worded as on every page (¥, Beijing time), states and codes by their 
 
 from __future__ import annotations
 
+from flask import url_for
 from flask_babel import lazy_gettext as _l
 
 from market.domain.case_states import CaseState
@@ -67,6 +68,24 @@ SENTENCES = {
     NoticeType.CLAIM_CLAWED_BACK: _l("%(amount_fen)s paid on case %(case_no)s was clawed back: %(reason)s"),
 }
 _ENUMS = {"from_state": CaseState, "to_state": CaseState, "status": RegistryStatus}
+
+
+# Where a notice's subject is read: the endpoint and its argument (the list links it, mail too).
+SUBJECT_PAGES = {
+    "case": ("cases.show", "case_id"),
+    "auction": ("auctions.show", "auction_id"),
+    "compensation_claim": ("settlement.claim", "claim_id"),
+    "licence_round": ("channels.round_page", "round_id"),
+    "licence": ("channels.licence_page", "licence_id"),
+    "claim_listing": ("channels.claim_page", "listing_id"),
+    "conversion_proposal": ("channels.proposal_page", "proposal_id"),
+}
+
+
+def subject_url(subject: str, subject_id: int) -> str:
+    """The page of the record a notice is about."""
+    endpoint, argument = SUBJECT_PAGES[subject]
+    return url_for(endpoint, **{argument: subject_id})
 
 
 def notice_name(notice: Notice) -> str:

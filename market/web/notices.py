@@ -11,30 +11,12 @@ from flask_login import current_user, login_required
 from market.models import UserNotice
 from market.services import notices
 from market.web.context import db, now, user
-from market.web.notice_words import notice_name, sentence
+from market.web.notice_words import notice_name, sentence, subject_url
 from market.web.paging import page_links
 from market.web.request_limits import query_number
 
 bp = Blueprint("notices", __name__, url_prefix="/notices")
 PER_PAGE = 30
-
-# Where a notice's subject is read: the endpoint and its argument.
-SUBJECT_PAGES = {
-    "case": ("cases.show", "case_id"),
-    "auction": ("auctions.show", "auction_id"),
-    "compensation_claim": ("settlement.claim", "claim_id"),
-    "licence_round": ("channels.round_page", "round_id"),
-    "licence": ("channels.licence_page", "licence_id"),
-    "claim_listing": ("channels.claim_page", "listing_id"),
-    "conversion_proposal": ("channels.proposal_page", "proposal_id"),
-}
-
-
-def subject_url(subject: str, subject_id: int) -> str:
-    """The page of the record a notice is about."""
-    endpoint, argument = SUBJECT_PAGES[subject]
-    return url_for(endpoint, **{argument: subject_id})
-
 
 @bp.app_context_processor
 def _unread():
