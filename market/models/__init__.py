@@ -23,6 +23,7 @@ from market.models.core import (
     pledge_asset,
 )
 from market.models.documents import *  # noqa: F403
+from market.models.qualification import *  # noqa: F403
 from market.models.registry import *  # noqa: F403
 from market.models.settlement import *  # noqa: F403
 
