@@ -24,6 +24,7 @@ from market.web import (
     ledger,
     main,
     operator,
+    qualification,
     refusals,
     registry,
     request_limits,
@@ -33,7 +34,7 @@ from market.web import (
 
 # One blueprint per audience, registered in this order.
 BLUEPRINTS = (auth.bp, main.bp, catalogue.bp, cases.bp, operator.bp, auctions.bp, channels.bp, bureau.bp,
-              settlement.bp, ledger.bp, audit_trail.bp, tokens.bp, registry.bp, invitations.bp, api.bp)
+              settlement.bp, ledger.bp, audit_trail.bp, tokens.bp, registry.bp, invitations.bp, qualification.bp, api.bp)
 
 PACKAGE = resources.files("market")
 

@@ -66,6 +66,14 @@ def conditions_of(session: so.Session, case_id: int) -> list[LotCondition]:
                                 .order_by(LotCondition.id)))
 
 
+def condition(session: so.Session, condition_id: int) -> LotCondition:
+    """A condition by id, or ConditionNotFound."""
+    found = session.get(LotCondition, condition_id) if 0 < condition_id <= 2**31 - 1 else None
+    if found is None:
+        raise ConditionNotFound()
+    return found
+
+
 def lot_requires_approval(session: so.Session, case_id: int) -> bool:
     """Whether the lot takes bids only from approved registrations (it has conditions of the operator's)."""
     count = session.scalar(sa.select(sa.func.count(LotCondition.id)).where(LotCondition.case_id == case_id)) or 0
@@ -146,26 +154,24 @@ def add_condition(session: so.Session, case_id: int, text: str, *, actor: Actor,
     check_reviewer(actor.role)
     case = _lot(session, case_id)
     check_conditions_editable(_registration_count(session, case.id))
-    condition = LotCondition(case_id=case.id, text=condition_text(text), created_at=now,
-                             created_by_user_id=actor.user.id if actor.user else None)
-    session.add(condition)
+    added = LotCondition(case_id=case.id, text=condition_text(text), created_at=now,
+                         created_by_user_id=actor.user.id if actor.user else None)
+    session.add(added)
     session.flush()
-    record_event(session, actor=actor, entity="lot_condition", entity_id=condition.id, action="condition_added",
-                 now=now, detail={"case_id": case.id, "condition": condition.text})
-    return condition
+    record_event(session, actor=actor, entity="lot_condition", entity_id=added.id, action="condition_added",
+                 now=now, detail={"case_id": case.id, "condition": added.text})
+    return added
 
 
 def remove_condition(session: so.Session, condition_id: int, *, actor: Actor, now: datetime) -> None:
     """The operator removes a condition (possible until the first registration)."""
     check_reviewer(actor.role)
-    condition = session.get(LotCondition, condition_id) if 0 < condition_id <= 2**31 - 1 else None
-    if condition is None:
-        raise ConditionNotFound()
-    _lot(session, condition.case_id)
-    check_conditions_editable(_registration_count(session, condition.case_id))
-    record_event(session, actor=actor, entity="lot_condition", entity_id=condition.id, action="condition_removed",
-                 now=now, detail={"case_id": condition.case_id, "condition": condition.text})
-    session.delete(condition)
+    removed = condition(session, condition_id)
+    _lot(session, removed.case_id)
+    check_conditions_editable(_registration_count(session, removed.case_id))
+    record_event(session, actor=actor, entity="lot_condition", entity_id=removed.id, action="condition_removed",
+                 now=now, detail={"case_id": removed.case_id, "condition": removed.text})
+    session.delete(removed)
     session.flush()
 
 
@@ -179,8 +185,8 @@ def attach_proof(session: so.Session, case_id: int, condition_id: int, *, filena
     case = _lot(session, case_id)
     institution = user.institution
     _check_may_register(session, case, institution)
-    condition = session.get(LotCondition, condition_id) if 0 < condition_id <= 2**31 - 1 else None
-    if condition is None or condition.case_id != case.id:
+    proven = condition(session, condition_id)
+    if proven.case_id != case.id:
         raise ConditionNotFound()
     registration = registration_for(session, case.id, institution.id)
     before = QualificationStatus(registration.status) if registration else None
@@ -193,9 +199,9 @@ def attach_proof(session: so.Session, case_id: int, condition_id: int, *, filena
         session.add(registration)
         session.flush()
     registration.status = after
-    proof = next((p for p in registration.proofs if p.condition_id == condition.id), None)
+    proof = next((p for p in registration.proofs if p.condition_id == proven.id), None)
     if proof is None:
-        registration.proofs.append(RegistrationProof(condition_id=condition.id, document_id=document.id,
+        registration.proofs.append(RegistrationProof(condition_id=proven.id, document_id=document.id,
                                                      attached_at=now))
     else:
         proof.document_id, proof.attached_at = document.id, now
@@ -203,7 +209,7 @@ def attach_proof(session: so.Session, case_id: int, condition_id: int, *, filena
     session.expire(registration, ["proofs"])
     record_event(session, actor=Actor.of(user), entity="lot_registration", entity_id=registration.id,
                  action="proof_attached", now=now, from_state=before.value if before else None, to_state=after.value,
-                 detail={"case_id": case.id, "condition": condition.text, "filename": document.filename,
+                 detail={"case_id": case.id, "condition": proven.text, "filename": document.filename,
                          "sha256": document.sha256})
     return registration
 

@@ -21,6 +21,7 @@ from market.domain.ledger import BudgetLine
 from market.domain.licensing import LicenceKind
 from market.domain.loss import Layer
 from market.domain.money import format_yuan
+from market.domain.qualification import QualificationStatus
 from market.domain.registry import HoldResolution, RegistryStatus
 from market.domain.settlement import ClaimKind, ClaimState
 from market.domain.workflow import REVIEW_CHECKS, CaseState, SuspensionGrounds
@@ -90,12 +91,22 @@ ACTION_NAMES = {
     ("registry_hold", "hold_withdrawn"): _l("Hold ended: the round is withdrawn"),
     ("auction", "hold_resumed"): _l("Round resumed after a registry hold"),
     ("licence_round", "hold_resumed"): _l("Round resumed after a registry hold"),
+    ("lot_condition", "condition_added"): _l("Condition for bidders added"),
+    ("lot_condition", "condition_removed"): _l("Condition for bidders removed"),
+    ("lot_registration", "proof_attached"): _l("Proof uploaded for a bidder registration"),
+    ("lot_registration", "registration_submitted"): _l("Bidder registration submitted"),
+    ("lot_registration", "registration_approved"): _l("Bidder registration approved"),
+    ("lot_registration", "registration_refused"): _l("Bidder registration refused"),
+    ("institution", "strike_recorded"): _l("Strike for a won lot left unpaid"),
+    ("institution", "bidding_banned"): _l("Banned from registering for new lots"),
+    ("institution", "ban_lifted"): _l("Ban on registering for new lots lifted"),
 }
 
 # The states an object's events move between, by the enum of that object.
 STATE_ENUMS: dict[str, type[Enum]] = {
     "case": CaseState, "auction": AuctionStatus, "licence_round": RoundStatus, "conversion": ProposalStatus,
     "claim_listing": ListingStatus, "claim": ClaimState, "ip_asset": LegalStatus, "registry_hold": HoldResolution,
+    "lot_registration": QualificationStatus,
 }
 ON_HOLD = _l("On hold")  # a registry hold's state before the operator ends it
 # Events whose before and after are institutions (by id): whose the claim is, who holds first refusal.
@@ -137,6 +148,9 @@ DETAIL_NAMES = {
     "event_code": _l("IP office event"), "effective_on": _l("Effective on"), "registry_number": _l("Registry number"),
     "remaining_seconds": _l("Time left when held (seconds)"), "invitation_id": _l("Invitation"),
     "expires_at": _l("Expires at"),
+    "condition": _l("Condition"), "filename": _l("File"), "sha256": _l("SHA-256"),
+    "credit_code": _l("Unified social credit code"), "proofs": _l("Proofs (SHA-256)"), "strikes": _l("Strikes counting"),
+    "limit": _l("Strike limit"), "window_months": _l("Window (months)"), "ban_id": _l("Ban"),
 }
 # Money written as a decimal string of yuan ("1234.50"), institutions by id, enums by their value.
 YUAN_STRINGS = {"amount", "asking_price", "min_annual_royalty", "pre_money", "price", "upfront"}
