@@ -13,7 +13,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from market.domain.auction import AuctionKind, NotEligible, may_buy_pledged_ip
-from market.domain.claim_transfer import may_buy_claims
+from market.domain.claim_transfer import may_buy_claims, may_see_claim_lots
 from market.domain.errors import NotFound, Refusal
 from market.domain.qualification import (
     Audience,
@@ -42,6 +42,7 @@ from market.models import (
     RegistrationProof,
     User,
 )
+from market.services.accounts import Caller
 from market.services.audit import Actor, record_event
 from market.services.cases import lock_case
 from market.services.documents import store_document
@@ -114,6 +115,21 @@ def registrations(session: so.Session, *, status: QualificationStatus | None = N
     if case_id is not None:
         query = query.where(LotRegistration.case_id == case_id)
     return list(session.scalars(query.order_by(LotRegistration.submitted_at, LotRegistration.id).limit(limit)))
+
+
+def visible_lot(session: so.Session, case_id: int, viewer: Caller) -> DisposalCase:
+    """The lot if the viewer may see it: the operator always; others once its notice is published, and a claim
+    lot only if they may buy claims. NotFound otherwise."""
+    case = session.get(DisposalCase, case_id) if 0 < case_id <= 2**31 - 1 else None
+    if case is None:
+        raise NotFound()
+    if may_review(viewer.role):
+        return case
+    if case.notice_published_at is None or (
+            is_claim_lot(session, case)
+            and not may_see_claim_lots(viewer.role, viewer.institution_kind, viewer.licensed_financial)):
+        raise NotFound()
+    return case
 
 
 def visible_registration(session: so.Session, registration_id: int, viewer: User) -> LotRegistration:

@@ -8,7 +8,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from market.domain.claim_transfer import may_see_claim_lots
 from market.domain.qualification import QualificationStatus, may_review
 from market.domain.roles import Role
 from market.models import DisposalCase, Institution
@@ -38,20 +37,8 @@ def _reviewer() -> Actor:
 
 
 def _lot(case_id: int) -> DisposalCase:
-    """The lot if the viewer may see it: published (or the operator), a claim lot only to those who may buy
-    claims; 404 otherwise."""
-    case = db().get(DisposalCase, case_id)
-    me = user()
-    if case is None:
-        abort(404)
-    if may_review(me.role):
-        return case
-    caller = current_user.caller
-    if case.notice_published_at is None or (
-            qualification.is_claim_lot(db(), case)
-            and not may_see_claim_lots(caller.role, caller.institution_kind, caller.licensed_financial)):
-        abort(404)
-    return case
+    """The lot if the viewer may see it (qualification.visible_lot); 404 otherwise."""
+    return qualification.visible_lot(db(), case_id, current_user.caller)
 
 
 def lot_context(case: DisposalCase, institution_id: int | None, winner_institution_id: int | None = None) -> dict:
