@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from market.domain.errors import Kind
+from market.domain.qualification import DEFAULT_STRIKE_RULES, StrikeRules
 from market.domain.registry import AssetOnHold
 from market.domain.roles import ROLE_OF_INSTITUTION, InstitutionKind, Role
 from market.domain.rules import (
@@ -129,6 +130,7 @@ class AuctionRules:
     max_proxy_increments: int = 500  # a hidden maximum may lie at most this many increments ahead
     code_length: int = 4
     filing_bank_exempt: bool = True  # arts. 17-18: the enforcing creditor needs no deposit
+    strikes: StrikeRules = DEFAULT_STRIKE_RULES  # unpaid wins that ban an institution from new lots
 
     @property
     def extension(self) -> timedelta:

@@ -26,6 +26,7 @@ from market.models.data_room import *  # noqa: F403
 from market.models.documents import *  # noqa: F403
 from market.models.mail import *  # noqa: F403
 from market.models.notices import *  # noqa: F403
+from market.models.qualification import *  # noqa: F403
 from market.models.registry import *  # noqa: F403
 from market.models.sandbox import *  # noqa: F403
 from market.models.settlement import *  # noqa: F403

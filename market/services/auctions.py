@@ -54,6 +54,7 @@ from market.services.accounts import Caller
 from market.services.audit import Actor, record_event
 from market.services.cases import lock_case, move_case
 from market.services.ledger import record_movement
+from market.services.qualification import qualification_problem
 
 
 class AuctionNotFound(NotFound):
@@ -380,7 +381,7 @@ def eligibility_problem(
     )
     if barred:
         return Barred()
-    return None
+    return qualification_problem(session, case, institution)  # bans and approved registrations (issue 21)
 
 
 def pay_deposit(

@@ -58,6 +58,7 @@ from market.services.audit import Actor, record_event
 from market.services.cases import lock_case, move_case
 from market.services.ledger import record_movement
 from market.services.registry_holds import held_by_register
+from market.services.strikes import record_strike
 
 
 class PaymentNotDue(RuleBroken):
@@ -211,6 +212,8 @@ def record_default(
         winner.deposit_status, winner.released_at = DepositStatus.FORFEITED, now
     session.add(AuctionBar(case_id=case.id, institution_id=winner.institution_id, auction_id=auction.id,
                            barred_at=now, reason=SystemReason.WINNER_DID_NOT_PAY))
+    record_strike(session, institution_id=winner.institution_id, case_id=case.id, auction_id=auction.id, now=now,
+                  actor=actor, rules=rules.strikes)  # platform-wide: enough strikes ban it from new lots
     auction.status = AuctionStatus.DEFAULTED
     move_case(session, case, playbook.defaulted, actor=actor, now=now, rules=rules.disposal,
               reason=SystemReason.WINNER_DID_NOT_PAY,

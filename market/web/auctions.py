@@ -67,6 +67,7 @@ from market.web.forms.auctions import (
     utc_to_beijing_input,
 )
 from market.web.forms.fields import choices
+from market.web.qualification import lot_context
 from market.web.refusals import submitted
 from market.web.request_limits import query_number
 
@@ -139,6 +140,8 @@ def show(auction_id: int):
         proxy_form=ProxyForm(), refusal_form=FirstRefusalForm(), payment_form=PaymentForm(),
         link_form=_holder_link_form() if me and me.role == Role.OPERATOR and holders else None,
         invite_form=HolderInviteForm(),
+        **lot_context(case, me.institution_id if me else None,
+                      auction.result.winner_institution_id if auction.result else None),
     )
 
 

@@ -22,6 +22,7 @@ from market.domain.ledger import BudgetLine
 from market.domain.licensing import LicenceKind
 from market.domain.loss import Layer
 from market.domain.money import format_yuan
+from market.domain.qualification import QualificationStatus
 from market.domain.registry import HoldResolution, RegistryStatus
 from market.domain.settlement import ClaimKind, ClaimState
 from market.domain.workflow import REVIEW_CHECKS, CaseState, SuspensionGrounds
@@ -109,12 +110,22 @@ ACTION_NAMES = {
     ("inspection_slot", "slot_booked"): _l("Inspection booked"),
     ("inspection_slot", "booking_cancelled"): _l("Inspection booking cancelled"),
     ("inspection_slot", "attendance_recorded"): _l("Inspection attendance recorded"),
+    ("lot_condition", "condition_added"): _l("Condition for bidders added"),
+    ("lot_condition", "condition_removed"): _l("Condition for bidders removed"),
+    ("lot_registration", "proof_attached"): _l("Proof uploaded for a bidder registration"),
+    ("lot_registration", "registration_submitted"): _l("Bidder registration submitted"),
+    ("lot_registration", "registration_approved"): _l("Bidder registration approved"),
+    ("lot_registration", "registration_refused"): _l("Bidder registration refused"),
+    ("institution", "strike_recorded"): _l("Strike for a won lot left unpaid"),
+    ("institution", "bidding_banned"): _l("Banned from registering for new lots"),
+    ("institution", "ban_lifted"): _l("Ban on registering for new lots lifted"),
 }
 
 # The states an object's events move between, by the enum of that object.
 STATE_ENUMS: dict[str, type[Enum]] = {
     "case": CaseState, "auction": AuctionStatus, "licence_round": RoundStatus, "conversion": ProposalStatus,
     "claim_listing": ListingStatus, "claim": ClaimState, "ip_asset": LegalStatus, "registry_hold": HoldResolution,
+    "lot_registration": QualificationStatus,
 }
 ON_HOLD = _l("On hold")  # a registry hold's state before the operator ends it
 # Events whose before and after are institutions (by id): whose the claim is, who holds first refusal.
@@ -160,6 +171,9 @@ DETAIL_NAMES = {
     "category": _l("Category"), "confidential": _l("Confidential"),
     "sha256": _l("SHA-256"), "filename": _l("File name"), "closes_at": _l("Closes at"),
     "starts_at": _l("Starts at"), "capacity": _l("Places"), "attendance": _l("Attendance"),
+    "condition": _l("Condition"),
+    "credit_code": _l("Unified social credit code"), "proofs": _l("Proofs (SHA-256)"), "strikes": _l("Strikes counting"),
+    "limit": _l("Strike limit"), "window_months": _l("Window (months)"), "ban_id": _l("Ban"),
 }
 # Money written as a decimal string of yuan ("1234.50"), institutions by id, enums by their value.
 YUAN_STRINGS = {"amount", "asking_price", "min_annual_royalty", "pre_money", "price", "upfront"}

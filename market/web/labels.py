@@ -20,6 +20,7 @@ from market.domain.licensing import (
     ReportingPeriod,
 )
 from market.domain.loss import Layer
+from market.domain.qualification import Audience, QualificationStatus
 from market.domain.reasons import SystemReason
 from market.domain.registry import HoldResolution, RegistryStatus
 from market.domain.roles import Role
@@ -208,6 +209,16 @@ SYSTEM_REASON_NAMES = {
     SystemReason.PLEDGEE_REFUSED_CONSENT: _l("The pledgee bank refused its consent (Civil Code art. 444)."),
     SystemReason.CLAIM_AUCTION_UNSOLD: _l("The claim-rights auction ended without a sale."),
 }
+QUALIFICATION_STATUS_NAMES = {
+    QualificationStatus.DRAFT: _l("Draft (not yet submitted)"),
+    QualificationStatus.PENDING: _l("Waiting for the trading centre"),
+    QualificationStatus.APPROVED: _l("Approved"),
+    QualificationStatus.REFUSED: _l("Refused"),
+}
+AUDIENCE_NAMES = {
+    Audience.REGISTERED_INSTITUTIONS: _l("Any institution registered on the platform that may buy pledged IP"),
+    Audience.LICENSED_FINANCIAL: _l("Licensed financial institutions only (a claim lot)"),
+}
 
 # Industries and regions are stored as the borrowers' records give them, in Chinese; a reader in English sees
 # these names for the values the platform knows (others as stored). Keys are the stored values.
@@ -257,6 +268,7 @@ LABELS: dict[type[Enum], dict] = {
     PaymentKind: PAYMENT_KIND_NAMES, SystemReason: SYSTEM_REASON_NAMES, RegistryStatus: REGISTRY_STATUS_NAMES,
     HoldResolution: HOLD_RESOLUTION_NAMES, DocumentCategory: DOCUMENT_CATEGORY_NAMES,
     InspectionKind: INSPECTION_KIND_NAMES, Attendance: ATTENDANCE_NAMES,
+    QualificationStatus: QUALIFICATION_STATUS_NAMES, Audience: AUDIENCE_NAMES,
     **{type(next(iter(table))): table for table in (
         case_support.STATE_NAMES, case_support.CHANNEL_NAMES, case_support.KIND_NAMES,
         case_support.LEGAL_STATUS_NAMES, case_support.CHECK_NAMES, case_support.GROUNDS_NAMES,

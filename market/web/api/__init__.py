@@ -84,6 +84,7 @@ from market.web.api import (  # noqa: E402,F401
     channels,
     data_room,
     idempotency,
+    lots,
     me,
     openapi,
     sandbox,

@@ -12,6 +12,7 @@ from pydantic import BeforeValidator, Field
 
 from market.domain.auction import DEFAULT_AUCTION_RULES, AuctionRules, AuctionStatus, DepositStatus
 from market.domain.errors import Kind, Refusal
+from market.domain.qualification import StrikeRules
 from market.models import Auction
 from market.services.accounts import Caller
 from market.services.auctions import (
@@ -48,11 +49,13 @@ __all__ = ["auction_rules", "auction_view", "iso"]
 
 
 def auction_rules() -> AuctionRules:
-    """The centre's auction settings (config AUCTION_RULES, else the SPC defaults)."""
+    """The centre's auction settings (config AUCTION_RULES, else the SPC defaults with DISPOSAL_RULES and
+    STRIKE_RULES)."""
     configured = current_app.config.get("AUCTION_RULES")
     if configured is not None:
         return configured
-    return replace(DEFAULT_AUCTION_RULES, disposal=disposal_rules())
+    return replace(DEFAULT_AUCTION_RULES, disposal=disposal_rules(),
+                   strikes=StrikeRules.from_setting(current_app.config.get("STRIKE_RULES")))
 
 
 def auction_view(view: Snapshot, server_time: datetime) -> AuctionView:

@@ -28,6 +28,7 @@ from spectree import Response, SecurityScheme, SpecTree
 from spectree.models import SecuritySchemeData, Server
 
 from market.domain.auction import AuctionKind, AuctionStatus
+from market.domain.documents import DocumentMissing
 from market.domain.errors import Kind, Refusal
 from market.domain.money import fen_to_decimal_string, parse_yuan
 from market.services.access import Forbidden
@@ -197,7 +198,8 @@ def operation(
 def refusal_for(error: ValidationError) -> Refusal:
     """The refusal a declaration's verdict stands for: a refusal raised while parsing (an amount), else one
     chosen from the JSON Schema of the field (text, whole number, date, time, flag, choice, ids)."""
-    if request.method == "POST" and not isinstance(request.get_json(silent=True), dict):
+    if request.method == "POST" and request.mimetype != "multipart/form-data" \
+            and not isinstance(request.get_json(silent=True), dict):
         return InvalidJson()
     first = error.errors()[0]
     cause = (first.get("ctx") or {}).get("error")
@@ -240,6 +242,8 @@ def _all_models() -> list[type[BaseModel]]:
 
 def _by_schema(name: str, schema: dict) -> BadInput:
     kind, fmt = schema.get("type"), schema.get("format")
+    if fmt == "binary":  # a file part of a multipart body
+        return DocumentMissing()
     if "enum" in schema:
         return NotChoice(field=name, values=list(schema["enum"]))
     if kind == "integer":

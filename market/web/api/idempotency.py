@@ -27,11 +27,19 @@ KEY_MAX_LENGTH = 200
 
 def _request_hash() -> str:
     parsed = request.get_json(silent=True)  # parsed once: the declared body is validated from the same object
-    if parsed is None:
+    if request.mimetype == "multipart/form-data":  # the parts, not the bytes (each send has its own boundary)
+        files = {name: [storage.filename, _digest(storage.stream)] for name, storage in request.files.items()}
+        canonical = json.dumps({"form": request.form.to_dict(flat=False), "files": files}, sort_keys=True).encode()
+    elif parsed is None:
         canonical = request.get_data() or b""
     else:
         canonical = json.dumps(parsed, sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(request.path.encode() + b"\n" + canonical).hexdigest()
+
+
+def _digest(stream) -> str:
+    stream.seek(0)  # the view has read it
+    return hashlib.sha256(stream.read()).hexdigest()
 
 
 def _statements(dialect) -> dict[str, sa.Executable]:
