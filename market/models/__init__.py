@@ -22,6 +22,7 @@ from market.models.core import (
     User,
     pledge_asset,
 )
+from market.models.confirmations import *  # noqa: F403
 from market.models.documents import *  # noqa: F403
 from market.models.registry import *  # noqa: F403
 from market.models.settlement import *  # noqa: F403
