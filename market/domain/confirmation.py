@@ -176,3 +176,8 @@ class ElectronicAcceptance:
 
 
 DEFAULT_SIGNER: Signer = ElectronicAcceptance()
+
+
+def may_read(*, sees_everything: bool, institution_id: int | None, seller_id: int, buyer_id: int) -> bool:
+    """Who may read a confirmation: the trading centre and the bureau, and the two parties to the sale."""
+    return sees_everything or institution_id in (seller_id, buyer_id)
