@@ -44,6 +44,7 @@ def make_operator(session) -> User:
 def open_round(
     session, clock, case: DisposalCase | None = None, *, start: int = START, increment: int = INCREMENT,
     deposit: int = DEPOSIT, hours: float = 24, kind: AuctionKind = AuctionKind.ASSET, operator: User | None = None,
+    second_bidder_offer: bool = False,
 ) -> Auction:
     """Open an auction round through the service (committed), bidding from now for `hours`."""
     case = case or make_ready_case(session, clock)
@@ -52,6 +53,7 @@ def open_round(
         return open_auction(
             session, case.id, starting_price_fen=start, increment_fen=increment, deposit_fen=deposit,
             ends_at=clock() + timedelta(hours=hours), actor=Actor.of(operator), now=clock(), kind=kind,
+            second_bidder_offer=second_bidder_offer,
         )
 
 
