@@ -14,6 +14,7 @@ from market.web import (
     auctions,
     audit_trail,
     auth,
+    award,
     bureau,
     cases,
     catalogue,
@@ -33,7 +34,7 @@ from market.web import (
 
 # One blueprint per audience, registered in this order.
 BLUEPRINTS = (auth.bp, main.bp, catalogue.bp, cases.bp, operator.bp, auctions.bp, channels.bp, bureau.bp,
-              settlement.bp, ledger.bp, audit_trail.bp, tokens.bp, registry.bp, invitations.bp, api.bp)
+              settlement.bp, ledger.bp, audit_trail.bp, tokens.bp, registry.bp, invitations.bp, award.bp, api.bp)
 
 PACKAGE = resources.files("market")
 

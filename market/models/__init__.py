@@ -4,6 +4,7 @@ from market.models.auctions import *  # noqa: F403
 from market.models.base import Base, UTCDateTime, utcnow
 from market.models.cases import DisposalCase, FirstRefusalHolder, case_asset
 from market.models.channels import *  # noqa: F403
+from market.models.confirmations import *  # noqa: F403
 from market.models.core import (
     PPM,
     ApiToken,
@@ -22,7 +23,6 @@ from market.models.core import (
     User,
     pledge_asset,
 )
-from market.models.confirmations import *  # noqa: F403
 from market.models.documents import *  # noqa: F403
 from market.models.registry import *  # noqa: F403
 from market.models.settlement import *  # noqa: F403

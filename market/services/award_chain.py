@@ -14,7 +14,13 @@ from datetime import datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from market.domain.auction import DEFAULT_AUCTION_RULES, AssetOnHold, AuctionRules, AuctionStatus, DepositStatus
+from market.domain.auction import (
+    DEFAULT_AUCTION_RULES,
+    AssetOnHold,
+    AuctionRules,
+    AuctionStatus,
+    DepositStatus,
+)
 from market.domain.award_chain import (
     DEFAULT_CHAIN_RULES,
     AwardChainRules,

@@ -49,6 +49,7 @@ from market.models import (
     FirstRefusalAnswer,
     FirstRefusalHolder,
 )
+from market.services import award_chain, sale_confirmations
 from market.services.auctions import (
     PLAYBOOKS,
     forget_loaded,
@@ -56,11 +57,10 @@ from market.services.auctions import (
     register_bidder,
     registration,
 )
-from market.services import award_chain, sale_confirmations
 from market.services.audit import Actor
+from market.services.award_chain import audit_round as _audit
 from market.services.cases import lock_case, move_case
 from market.services.ledger import record_movement
-from market.services.award_chain import audit_round as _audit
 from market.services.registry_holds import held_by_register
 
 

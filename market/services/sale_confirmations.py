@@ -87,6 +87,14 @@ def confirmation_for(session: so.Session, user: User, case_id: int) -> SaleConfi
     return confirmation
 
 
+def readable_confirmation(session: so.Session, user: User, case_id: int) -> SaleConfirmation | None:
+    """The case's confirmation if there is one the user may read, else None (for pages that link to it)."""
+    try:
+        return confirmation_for(session, user, case_id)
+    except (NotFound, ConfirmationNotReady):
+        return None
+
+
 def sign_confirmation(session: so.Session, case_id: int, *, user: User, now: datetime,
                       signer: Signer = DEFAULT_SIGNER) -> ConfirmationSignature:
     """An authorised user signs the case's confirmation for its institution; once both parties have, the signed
@@ -109,7 +117,7 @@ def sign_confirmation(session: so.Session, case_id: int, *, user: User, now: dat
     session.add(row)
     session.flush()  # UNIQUE(confirmation_id, party): one signature per party
     _audit(session, confirmation, "confirmation_signed", now, Actor.of(user), "unsigned", None,
-           {"party": party.value, "method": signature.method.value, "sha256": signature.document_sha256,
+           {"signing_party": party.value, "method": signature.method.value, "sha256": signature.document_sha256,
             "evidence_sha256": signature.evidence_sha256})
     if {s.party for s in confirmation.signatures} == set(Party):
         _complete(session, confirmation, now=now, actor=Actor.of(user))

@@ -18,7 +18,14 @@ from market.domain.award_chain import (
 )
 from market.domain.ledger import Movement, deposits_held
 from market.domain.workflow import CaseState
-from market.models import Auction, AuctionBar, AuctionBidder, AuditEvent, DisposalCase, LedgerTransaction
+from market.models import (
+    Auction,
+    AuctionBar,
+    AuctionBidder,
+    AuditEvent,
+    DisposalCase,
+    LedgerTransaction,
+)
 from market.services.audit import Actor
 from market.services.award_chain import (
     accept_second_offer,
@@ -27,11 +34,17 @@ from market.services.award_chain import (
     offer_to_second_bidder,
     second_offer,
 )
-from market.services.bidding import place_bid
-from market.services.closing import close_auction, record_payment, settle_if_due
+from market.services.closing import record_payment, settle_if_due
 from market.services.ledger import balance
 from market.services.tick import run_due
-from tests.factories_auctions import DEPOSIT, INCREMENT, START, make_bidder, make_operator, open_round
+from tests.factories_auctions import (
+    DEPOSIT,
+    INCREMENT,
+    START,
+    make_defaulted_round,
+    make_operator,
+    open_round,
+)
 
 DECISIONS, OFFERS = "auctions: second-bidder decisions", "auctions: second-bidder offers"
 
@@ -40,24 +53,6 @@ def _fresh(session, model, key):
     row = session.get(model, key)
     session.refresh(row)
     return row
-
-
-def _defaulted_round(session, clock, *, allowed=True, bidders=3):
-    """A round with `bidders` bidders (each one increment above the last) whose winner let the deadline pass."""
-    auction = open_round(session, clock, second_bidder_offer=allowed)
-    users = []
-    for n in range(bidders):
-        user, _bidder = make_bidder(session, clock, auction)
-        with unit_of_work(session):
-            place_bid(session, auction.id, institution_id=user.institution_id, amount_fen=START + n * INCREMENT,
-                      now=clock())
-        users.append(user)
-    clock.advance(hours=24)
-    with unit_of_work(session):
-        close_auction(session, auction.id, now=clock())
-    clock.advance(days=10, seconds=1)
-    run_due(session, clock())
-    return _fresh(session, Auction, auction.id), users
 
 
 def _operator(session):
@@ -70,7 +65,7 @@ def _actions(session, auction_id):
 
 
 def test_a_default_on_a_lot_that_allows_it_waits_for_the_centres_decision_instead_of_a_rerun(session, clock):
-    auction, (_third, _second, winner) = _defaulted_round(session, clock)
+    auction, (_third, _second, winner) = make_defaulted_round(session, clock)
     assert auction.status == AuctionStatus.SECOND_BIDDER_DECISION
     assert auction.second_bidder_decision_due_at == auction.payment_due_at + timedelta(hours=72)
     case = _fresh(session, DisposalCase, auction.case_id)
@@ -80,14 +75,14 @@ def test_a_default_on_a_lot_that_allows_it_waits_for_the_centres_decision_instea
 
 
 def test_a_lot_that_does_not_allow_it_falls_back_to_a_rerun_at_once(session, clock):
-    auction, _users = _defaulted_round(session, clock, allowed=False)
+    auction, _users = make_defaulted_round(session, clock, allowed=False)
     assert auction.status == AuctionStatus.DEFAULTED
     case = _fresh(session, DisposalCase, auction.case_id)
     assert case.state == CaseState.AWAITING_CHANNEL and case.failed_rounds == 1
 
 
 def test_with_no_other_bidder_there_is_no_one_to_offer_it_to(session, clock):
-    auction, _users = _defaulted_round(session, clock, bidders=1)
+    auction, _users = make_defaulted_round(session, clock, bidders=1)
     assert auction.status == AuctionStatus.DEFAULTED
 
 
@@ -97,7 +92,7 @@ def test_a_claim_rights_lot_cannot_announce_a_second_bidder_offer(session, clock
 
 
 def test_the_offer_goes_to_the_second_highest_bidder_at_its_own_last_bid(session, clock):
-    auction, (_third, second, _winner) = _defaulted_round(session, clock)
+    auction, (_third, second, _winner) = make_defaulted_round(session, clock)
     with unit_of_work(session):
         offer = offer_to_second_bidder(session, auction.id, actor=_operator(session), now=clock())
     assert (offer.institution_id, offer.price_fen) == (second.institution_id, START + INCREMENT)
@@ -107,7 +102,7 @@ def test_the_offer_goes_to_the_second_highest_bidder_at_its_own_last_bid(session
 
 
 def test_when_the_second_bidder_accepts_it_pays_its_deposit_again_and_must_pay_by_its_own_deadline(session, clock):
-    auction, (_third, second, _winner) = _defaulted_round(session, clock)
+    auction, (_third, second, _winner) = make_defaulted_round(session, clock)
     with unit_of_work(session):
         offer_to_second_bidder(session, auction.id, actor=_operator(session), now=clock())
     clock.advance(hours=5)
@@ -132,7 +127,7 @@ def test_when_the_second_bidder_accepts_it_pays_its_deposit_again_and_must_pay_b
 
 
 def test_only_the_second_bidder_answers_and_only_before_its_deadline(session, clock):
-    auction, (third, second, _winner) = _defaulted_round(session, clock)
+    auction, (third, second, _winner) = make_defaulted_round(session, clock)
     with unit_of_work(session):
         offer_to_second_bidder(session, auction.id, actor=_operator(session), now=clock())
     with pytest.raises(NotTheSecondBidder):
@@ -144,7 +139,7 @@ def test_only_the_second_bidder_answers_and_only_before_its_deadline(session, cl
 
 
 def test_an_unanswered_offer_lapses_on_the_tick_and_the_case_goes_back_for_a_rerun(session, clock):
-    auction, _users = _defaulted_round(session, clock)
+    auction, _users = make_defaulted_round(session, clock)
     with unit_of_work(session):
         offer_to_second_bidder(session, auction.id, actor=_operator(session), now=clock())
     clock.advance(hours=71)
@@ -161,7 +156,7 @@ def test_an_unanswered_offer_lapses_on_the_tick_and_the_case_goes_back_for_a_rer
 
 
 def test_without_the_centres_decision_in_time_the_tick_falls_back(session, clock):
-    auction, _users = _defaulted_round(session, clock)
+    auction, _users = make_defaulted_round(session, clock)
     clock.advance(hours=72)
     assert run_due(session, clock())[DECISIONS] == 1
     assert _fresh(session, Auction, auction.id).status == AuctionStatus.DEFAULTED
@@ -171,7 +166,7 @@ def test_without_the_centres_decision_in_time_the_tick_falls_back(session, clock
 
 
 def test_a_page_view_applies_the_lapsed_decision_like_the_tick(session, clock):
-    auction, _users = _defaulted_round(session, clock)
+    auction, _users = make_defaulted_round(session, clock)
     clock.advance(hours=72)
     with unit_of_work(session):
         assert settle_if_due(session, session.get(Auction, auction.id), clock())
@@ -179,7 +174,7 @@ def test_a_page_view_applies_the_lapsed_decision_like_the_tick(session, clock):
 
 
 def test_the_centre_may_choose_a_rerun_instead(session, clock):
-    auction, _users = _defaulted_round(session, clock)
+    auction, _users = make_defaulted_round(session, clock)
     with unit_of_work(session):
         decline_to_offer(session, auction.id, actor=_operator(session), now=clock())
     assert _fresh(session, Auction, auction.id).status == AuctionStatus.DEFAULTED
@@ -187,7 +182,7 @@ def test_the_centre_may_choose_a_rerun_instead(session, clock):
 
 
 def test_a_second_bidder_who_declines_sends_the_case_back_for_a_rerun(session, clock):
-    auction, (_third, second, _winner) = _defaulted_round(session, clock)
+    auction, (_third, second, _winner) = make_defaulted_round(session, clock)
     with unit_of_work(session):
         offer_to_second_bidder(session, auction.id, actor=_operator(session), now=clock())
     with unit_of_work(session):
@@ -198,7 +193,7 @@ def test_a_second_bidder_who_declines_sends_the_case_back_for_a_rerun(session, c
 
 
 def test_a_second_bidder_who_accepts_and_then_does_not_pay_loses_its_deposit_and_the_chain_ends(session, clock):
-    auction, (_third, second, _winner) = _defaulted_round(session, clock)
+    auction, (_third, second, _winner) = make_defaulted_round(session, clock)
     with unit_of_work(session):
         offer_to_second_bidder(session, auction.id, actor=_operator(session), now=clock())
     with unit_of_work(session):

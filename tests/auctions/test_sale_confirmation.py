@@ -24,13 +24,10 @@ from market.domain.documents import sha256_hex
 from market.domain.errors import NotFound
 from market.domain.roles import InstitutionKind, Role
 from market.models import AuditEvent, SaleConfirmation
-from market.services.audit import Actor
-from market.services.bidding import place_bid
-from market.services.closing import close_auction, record_payment
 from market.services.confirmation_pdf import render_confirmation
 from market.services.sale_confirmations import confirmation_for, sign_confirmation
 from tests.factories import make_institution, make_user
-from tests.factories_auctions import INCREMENT, START, make_bidder, make_operator, open_round
+from tests.factories_auctions import make_operator, make_sold_round, open_round
 
 PRICE = "¥1,060,000.00"
 
@@ -39,27 +36,8 @@ def _text(data: bytes) -> str:
     return "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages)
 
 
-def _sold(session, clock):
-    """A round sold to the second of two bidders at START + INCREMENT and paid; (case, seller user, buyer user)."""
-    auction = open_round(session, clock)
-    users = []
-    for n in range(2):
-        user, _bidder = make_bidder(session, clock, auction, name=f"买方银行{n}")
-        with unit_of_work(session):
-            place_bid(session, auction.id, institution_id=user.institution_id, amount_fen=START + n * INCREMENT,
-                      now=clock())
-        users.append(user)
-    clock.advance(hours=24)
-    with unit_of_work(session):
-        close_auction(session, auction.id, now=clock())
-        record_payment(session, auction.id, actor=Actor.of(make_operator(session)), now=clock())
-    case = auction.case
-    seller = make_user(session, Role.BANK, institution=case.bank)
-    return case, seller, users[1]
-
-
 def test_payment_generates_the_confirmation_with_the_lot_the_price_and_both_parties(session, clock):
-    case, seller, buyer = _sold(session, clock)
+    case, seller, buyer = make_sold_round(session, clock)
     confirmation = confirmation_for(session, seller, case.id)
     document = confirmation.document
     assert document.media_type == "application/pdf" and document.filename.endswith(".pdf")
@@ -88,7 +66,7 @@ def test_the_same_facts_render_the_same_bytes(clock):
 
 
 def test_both_parties_sign_and_the_signed_confirmation_records_each_signature(session, clock):
-    case, seller, buyer = _sold(session, clock)
+    case, seller, buyer = make_sold_round(session, clock)
     with unit_of_work(session):
         first = sign_confirmation(session, case.id, user=buyer, now=clock())
     assert (first.party, first.method) == (Party.BUYER, SignatureMethod.ELECTRONIC_ACCEPTANCE)
@@ -111,7 +89,7 @@ def test_both_parties_sign_and_the_signed_confirmation_records_each_signature(se
 
 
 def test_each_party_signs_once_and_no_one_else_signs(session, clock):
-    case, _seller, buyer = _sold(session, clock)
+    case, _seller, buyer = make_sold_round(session, clock)
     with unit_of_work(session):
         sign_confirmation(session, case.id, user=buyer, now=clock())
     with pytest.raises(AlreadySigned):
@@ -128,7 +106,7 @@ def test_each_party_signs_once_and_no_one_else_signs(session, clock):
 
 
 def test_an_inactive_user_of_a_party_is_not_authorised(session, clock):
-    case, seller, _buyer = _sold(session, clock)
+    case, seller, _buyer = make_sold_round(session, clock)
     seller.active = False
     session.flush()
     with pytest.raises(NotAPartyToTheSale):
