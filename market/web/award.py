@@ -84,7 +84,7 @@ def answer(auction_id: int):
 def confirmation(case_id: int):
     """The confirmation of sale: its fingerprint, who has signed, the signing step and the downloads."""
     me = user()
-    found = sale_confirmations.confirmation_for(db(), me, case_id)
+    found = _readable(case_id)
     return render_template("award/confirmation.html", confirmation=found, me=me, form=SignConfirmationForm(),
                            my_party=_party(found, me),
                            signed_parties={s.party for s in found.signatures})
@@ -104,17 +104,25 @@ def sign(case_id: int):
 @login_required
 def download(case_id: int):
     """The confirmation as generated (what each party signs)."""
-    return document_response(sale_confirmations.confirmation_for(db(), user(), case_id).document)
+    return document_response(_readable(case_id).document)
 
 
 @bp.route("/cases/<int:case_id>/confirmation-signed.pdf")
 @login_required
 def download_signed(case_id: int):
     """The confirmation signed by both parties."""
-    found = sale_confirmations.confirmation_for(db(), user(), case_id)
+    found = _readable(case_id)
     if found.signed_document is None:
         raise NotFound()
     return document_response(found.signed_document)
+
+
+def _readable(case_id: int) -> SaleConfirmation:
+    """The case's confirmation for a page or a download; 404 when there is none the user may read (yet)."""
+    found = sale_confirmations.readable_confirmation(db(), user(), case_id)
+    if found is None:
+        raise NotFound()
+    return found
 
 
 def _party(found: SaleConfirmation, me):

@@ -9,7 +9,13 @@ from market.domain.auction import AuctionStatus
 from market.domain.roles import Role
 from market.models import Auction
 from tests.factories import make_institution, make_user
-from tests.factories_auctions import INCREMENT, START, make_defaulted_round, make_operator, make_sold_round
+from tests.factories_auctions import (
+    INCREMENT,
+    START,
+    make_defaulted_round,
+    make_operator,
+    make_sold_round,
+)
 
 
 def test_the_operator_offers_the_lot_and_the_second_bidder_accepts_it_on_the_live_page(client, session, clock, auth):
