@@ -23,23 +23,23 @@ def test_the_centre_offers_the_lot_and_the_second_bidder_accepts_then_pays(clien
     centre = _headers(session, make_operator(session))
     bidder = _headers(session, second)
 
-    award = client.get(f"/api/v1/auctions/{auction.id}/award", headers=centre).get_json()
+    award = client.get(f"/api/v1/awards/{auction.id}", headers=centre).get_json()
     assert award["status"] == "second_bidder_decision" and award["second_bidder_offer_allowed"]
     assert award["second_bidder_decision_due_at"].endswith("Z")
 
-    offered = _post(client, f"/auctions/{auction.id}/second-bidder/offer", centre)
+    offered = _post(client, f"/awards/{auction.id}/second-bidder/offer", centre)
     assert offered.status_code == 200, offered.get_json()
     assert offered.get_json()["second_bidder_offer"]["price"] == "1060000.00"
 
-    seen = client.get(f"/api/v1/auctions/{auction.id}/award", headers=bidder).get_json()
+    seen = client.get(f"/api/v1/awards/{auction.id}", headers=bidder).get_json()
     assert seen["second_bidder_offer"]["to_you"] is True
-    others = client.get(f"/api/v1/auctions/{auction.id}/award", headers=_headers(session, third)).get_json()
+    others = client.get(f"/api/v1/awards/{auction.id}", headers=_headers(session, third)).get_json()
     assert others["second_bidder_offer"] is None  # only the centre and the bidder it is made to see it
 
-    accepted = _post(client, f"/auctions/{auction.id}/second-bidder/accept", bidder).get_json()
+    accepted = _post(client, f"/awards/{auction.id}/second-bidder/accept", bidder).get_json()
     assert (accepted["status"], accepted["price"], accepted["you_must_pay"]) == ("awarded", "1060000.00", True)
 
-    paid = _post(client, f"/auctions/{auction.id}/payment", centre).get_json()
+    paid = _post(client, f"/awards/{auction.id}/payment", centre).get_json()
     assert paid["status"] == "sold"
     confirmation = client.get(f"/api/v1/cases/{auction.case_id}/confirmation", headers=bidder).get_json()
     assert confirmation["price"] == "1060000.00" and confirmation["your_party"] == "buyer"
@@ -48,15 +48,15 @@ def test_the_centre_offers_the_lot_and_the_second_bidder_accepts_then_pays(clien
 def test_a_bidder_cannot_make_the_centres_decision_nor_answer_an_offer_made_to_another(client, session, clock):
     auction, (third, _second, _winner) = make_defaulted_round(session, clock)
     other = _headers(session, third)
-    assert _post(client, f"/auctions/{auction.id}/second-bidder/offer", other).status_code == 403
-    _post(client, f"/auctions/{auction.id}/second-bidder/offer", _headers(session, make_operator(session)))
-    refused = _post(client, f"/auctions/{auction.id}/second-bidder/accept", other)
+    assert _post(client, f"/awards/{auction.id}/second-bidder/offer", other).status_code == 403
+    _post(client, f"/awards/{auction.id}/second-bidder/offer", _headers(session, make_operator(session)))
+    refused = _post(client, f"/awards/{auction.id}/second-bidder/accept", other)
     assert (refused.status_code, refused.get_json()["error"]) == (403, "not_the_second_bidder")
 
 
 def test_the_centre_may_choose_a_rerun(client, session, clock):
     auction, _users = make_defaulted_round(session, clock)
-    answer = _post(client, f"/auctions/{auction.id}/second-bidder/rerun", _headers(session, make_operator(session)))
+    answer = _post(client, f"/awards/{auction.id}/second-bidder/rerun", _headers(session, make_operator(session)))
     assert answer.get_json()["status"] == "defaulted"
 
 

@@ -106,14 +106,14 @@ def _award(auction_id: int) -> AwardView:
         server_time=now())
 
 
-@bp.get("/auctions/<int:auction_id>/award")
+@bp.get("/awards/<int:auction_id>")
 @operation("award", {200: _AWARD, 401: "No or bad token", 404: "No such auction"})
 def get_award(auction_id: int):
     """Where a won round stands: payment, a winner's default, the second-bidder offer"""
     return _award(auction_id)
 
 
-@bp.post("/auctions/<int:auction_id>/payment")
+@bp.post("/awards/<int:auction_id>/payment")
 @idempotent
 @operation("award", {200: _AWARD, **write_errors()}, roles=OPERATOR)
 def post_payment(auction_id: int, headers: IdempotencyKey):
@@ -124,7 +124,7 @@ def post_payment(auction_id: int, headers: IdempotencyKey):
     return _award(auction_id)
 
 
-@bp.post("/auctions/<int:auction_id>/second-bidder/offer")
+@bp.post("/awards/<int:auction_id>/second-bidder/offer")
 @idempotent
 @operation("award", {200: _AWARD, **write_errors()}, roles=OPERATOR)
 def post_second_bidder_offer(auction_id: int, headers: IdempotencyKey):
@@ -133,7 +133,7 @@ def post_second_bidder_offer(auction_id: int, headers: IdempotencyKey):
     return _award(auction_id)
 
 
-@bp.post("/auctions/<int:auction_id>/second-bidder/rerun")
+@bp.post("/awards/<int:auction_id>/second-bidder/rerun")
 @idempotent
 @operation("award", {200: _AWARD, **write_errors()}, roles=OPERATOR)
 def post_second_bidder_rerun(auction_id: int, headers: IdempotencyKey):
@@ -143,7 +143,7 @@ def post_second_bidder_rerun(auction_id: int, headers: IdempotencyKey):
     return _award(auction_id)
 
 
-@bp.post("/auctions/<int:auction_id>/second-bidder/accept")
+@bp.post("/awards/<int:auction_id>/second-bidder/accept")
 @idempotent
 @operation("award", {200: _AWARD, **write_errors()})
 def post_second_bidder_accept(auction_id: int, headers: IdempotencyKey):
@@ -155,7 +155,7 @@ def post_second_bidder_accept(auction_id: int, headers: IdempotencyKey):
     return _award(auction_id)
 
 
-@bp.post("/auctions/<int:auction_id>/second-bidder/decline")
+@bp.post("/awards/<int:auction_id>/second-bidder/decline")
 @idempotent
 @operation("award", {200: _AWARD, **write_errors()})
 def post_second_bidder_decline(auction_id: int, headers: IdempotencyKey):
