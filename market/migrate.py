@@ -66,3 +66,34 @@ def allow_changes(op, tables: tuple[str, ...]) -> None:
         else:
             op.execute(f"DROP TRIGGER IF EXISTS {table}_no_change ON {table}")
             op.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")
+
+
+def replace_check(op, table: str, name: str, old_condition: str, new_condition: str) -> None:
+    """Replace a CHECK constraint (e.g. an enum column's list of values) on a table that others reference.
+
+    PostgreSQL drops and adds it. SQLite cannot alter a constraint, and Alembic's batch copy would drop a table
+    other tables' foreign keys point at, which SQLite refuses (the implicit DELETE) even when deferred, because
+    the copy was filled under another name. So the table is kept aside, dropped and re-created from its own
+    stored SQL with the new condition, and refilled under its own name, which settles the deferred checks.
+    """
+    if op.get_bind().dialect.name != "sqlite":
+        op.drop_constraint(op.f(name), table, type_="check")
+        op.create_check_constraint(op.f(name), table, new_condition)
+        return
+    bind = op.get_bind()
+    table_sql = bind.exec_driver_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).scalar_one()
+    old = f"CONSTRAINT {name} CHECK ({old_condition})"
+    if old not in table_sql:
+        raise RuntimeError(f"{table}: constraint {name} is not CHECK ({old_condition})")
+    others = [sql for (sql,) in bind.exec_driver_sql(
+        "SELECT sql FROM sqlite_master WHERE tbl_name = ? AND type IN ('index', 'trigger') AND sql IS NOT NULL",
+        (table,))]
+    op.execute("PRAGMA defer_foreign_keys = ON")  # until this transaction commits
+    op.execute(f"CREATE TABLE _kept_{table} AS SELECT * FROM {table}")
+    op.execute(f"DROP TABLE {table}")
+    op.execute(table_sql.replace(old, f"CONSTRAINT {name} CHECK ({new_condition})"))
+    op.execute(f"INSERT INTO {table} SELECT * FROM _kept_{table}")
+    op.execute(f"DROP TABLE _kept_{table}")
+    for sql in others:
+        op.execute(sql)

@@ -44,6 +44,7 @@ def make_operator(session) -> User:
 def open_round(
     session, clock, case: DisposalCase | None = None, *, start: int = START, increment: int = INCREMENT,
     deposit: int = DEPOSIT, hours: float = 24, kind: AuctionKind = AuctionKind.ASSET, operator: User | None = None,
+    second_bidder_offer: bool = False,
 ) -> Auction:
     """Open an auction round through the service (committed), bidding from now for `hours`."""
     case = case or make_ready_case(session, clock)
@@ -52,6 +53,7 @@ def open_round(
         return open_auction(
             session, case.id, starting_price_fen=start, increment_fen=increment, deposit_fen=deposit,
             ends_at=clock() + timedelta(hours=hours), actor=Actor.of(operator), now=clock(), kind=kind,
+            second_bidder_offer=second_bidder_offer,
         )
 
 
@@ -76,3 +78,50 @@ def name_holder(session, case: DisposalCase, institution: Institution | None, ra
     session.flush()
     session.refresh(case)
     return holder
+
+
+def make_defaulted_round(session, clock, *, allowed: bool = True, bidders: int = 3) -> tuple[Auction, list[User]]:
+    """A round with `bidders` bidders (each one increment above the last, the winner last) whose winner let the
+    payment deadline pass (the tick has run); its lot allows a second-bidder offer unless `allowed` is False."""
+    from market.services.bidding import place_bid
+    from market.services.closing import close_auction
+    from market.services.tick import run_due
+
+    auction = open_round(session, clock, second_bidder_offer=allowed)
+    users = []
+    for n in range(bidders):
+        user, _bidder = make_bidder(session, clock, auction)
+        with unit_of_work(session):
+            place_bid(session, auction.id, institution_id=user.institution_id, amount_fen=START + n * INCREMENT,
+                      now=clock())
+        users.append(user)
+    clock.advance(hours=24)
+    with unit_of_work(session):
+        close_auction(session, auction.id, now=clock())
+    clock.advance(days=10, seconds=1)
+    run_due(session, clock())
+    session.refresh(auction)
+    return auction, users
+
+
+def make_sold_round(session, clock) -> tuple[DisposalCase, User, User]:
+    """A round sold to the second of two bidders at START + INCREMENT and paid (so its confirmation of sale
+    exists); the case, a user of the seller (the filing bank) and the buyer's user."""
+    from market.services.bidding import place_bid
+    from market.services.closing import close_auction, record_payment
+
+    auction = open_round(session, clock)
+    users = []
+    for n in range(2):
+        user, _bidder = make_bidder(session, clock, auction, name=f"买方银行{n}")
+        with unit_of_work(session):
+            place_bid(session, auction.id, institution_id=user.institution_id, amount_fen=START + n * INCREMENT,
+                      now=clock())
+        users.append(user)
+    clock.advance(hours=24)
+    with unit_of_work(session):
+        close_auction(session, auction.id, now=clock())
+        record_payment(session, auction.id, actor=Actor.of(make_operator(session)), now=clock())
+    seller = make_user(session, Role.BANK, institution=auction.case.bank)
+    session.commit()
+    return auction.case, seller, users[1]

@@ -40,14 +40,17 @@ class AuctionStatus(enum.StrEnum):
 
     OPEN = "open"  # bidding (or waiting for starts_at)
     FIRST_REFUSAL = "first_refusal"  # bidding ended; holders named in the notice may match
-    AWARDED = "awarded"  # a winner must pay by the deadline
+    AWARDED = "awarded"  # a winner (or the second bidder who accepted the lot) must pay by the deadline
+    SECOND_BIDDER_DECISION = "second_bidder_decision"  # the winner defaulted; the centre may offer the second bidder
+    SECOND_BIDDER_OFFERED = "second_bidder_offered"  # the second bidder may accept at its own last bid
     SOLD = "sold"  # the winner paid
     DEFAULTED = "defaulted"  # the winner did not pay (悔拍)
     FAILED = "failed"  # no valid bid (流拍)
     CANCELLED = "cancelled"  # the case left the auction (withdrawn, suspended)
 
 
-LIVE_STATUSES = frozenset({AuctionStatus.OPEN, AuctionStatus.FIRST_REFUSAL, AuctionStatus.AWARDED})
+LIVE_STATUSES = frozenset({AuctionStatus.OPEN, AuctionStatus.FIRST_REFUSAL, AuctionStatus.AWARDED,
+                           AuctionStatus.SECOND_BIDDER_DECISION, AuctionStatus.SECOND_BIDDER_OFFERED})
 
 
 class ClockStep(enum.StrEnum):
@@ -56,11 +59,14 @@ class ClockStep(enum.StrEnum):
     CLOSE = "close"  # bidding has ended: a winner, first refusal, or a failed round
     END_FIRST_REFUSAL = "end_first_refusal"  # the holders' window has run out: award the round
     DEFAULT_WINNER = "default_winner"  # the winner did not pay by the deadline
+    END_SECOND_BIDDER_DECISION = "end_second_bidder_decision"  # the centre made no offer in time: fall back
+    END_SECOND_BIDDER_OFFER = "end_second_bidder_offer"  # the second bidder did not accept in time: fall back
 
 
 def clock_step_due(
     status: AuctionStatus, *, now: datetime, ends_at: datetime,
     first_refusal_ends_at: datetime | None, payment_due_at: datetime | None, held: bool = False,
+    second_bidder_decision_due_at: datetime | None = None, second_bidder_answer_due_at: datetime | None = None,
 ) -> ClockStep | None:
     """The step the clock owes a round at `now`, if any (the tick and every page view apply it); a round on
     hold by a registry change owes nothing until the operator resumes it."""
@@ -72,6 +78,10 @@ def clock_step_due(
         return ClockStep.END_FIRST_REFUSAL
     if status == AuctionStatus.AWARDED and now > payment_due_at:
         return ClockStep.DEFAULT_WINNER
+    if status == AuctionStatus.SECOND_BIDDER_DECISION and now >= second_bidder_decision_due_at:
+        return ClockStep.END_SECOND_BIDDER_DECISION
+    if status == AuctionStatus.SECOND_BIDDER_OFFERED and now >= second_bidder_answer_due_at:
+        return ClockStep.END_SECOND_BIDDER_OFFER
     return None
 
 

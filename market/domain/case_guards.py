@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 from fractions import Fraction
 
 from market.domain.case_errors import (
+    ActionNotAllowed,
     AgreedPriceMissing,
     AuctionRoundsExhausted,
     BuyerMissing,
@@ -184,6 +185,14 @@ def _auction_won(case, target, *, now, rules, price_fen=None, buyer_institution_
                                 buyer_institution_id=buyer_institution_id, payment_due_at=payment_due_at)
 
 
+def _second_bidder_accepted(case, target, *, now, rules, price_fen=None, buyer_institution_id=None,
+                            payment_due_at=None, **_):
+    if case.channel != Channel.AUCTION:
+        raise ActionNotAllowed(action=A.SECOND_BIDDER_ACCEPTED, state=case.state)
+    return _auction_won(case, target, now=now, rules=rules, price_fen=price_fen,
+                        buyer_institution_id=buyer_institution_id, payment_due_at=payment_due_at)
+
+
 def _buyer_paid(case, target, *, now, rules, **_):
     price = case.sale_price_fen if case.sale_price_fen is not None else case.recovery_fen
     if price is None:
@@ -298,6 +307,7 @@ GUARDS = {
     A.AUCTION_WON: _auction_won,
     A.BUYER_PAID: _buyer_paid,
     A.BUYER_DEFAULTED: _buyer_defaulted,
+    A.SECOND_BIDDER_ACCEPTED: _second_bidder_accepted,
     A.START_NEGOTIATED_SALE: _start_negotiated_sale,
     A.NEGOTIATED_SALE_AGREED: _negotiated_sale_agreed,
     A.NEGOTIATED_SALE_LAPSED: _negotiated_sale_lapsed,

@@ -57,6 +57,7 @@ class CaseAction(enum.StrEnum):
     AUCTION_WON = "auction_won"
     BUYER_PAID = "buyer_paid"
     BUYER_DEFAULTED = "buyer_defaulted"
+    SECOND_BIDDER_ACCEPTED = "second_bidder_accepted"  # after the winner's default, the second bidder buys
     START_NEGOTIATED_SALE = "start_negotiated_sale"
     NEGOTIATED_SALE_AGREED = "negotiated_sale_agreed"
     NEGOTIATED_SALE_LAPSED = "negotiated_sale_lapsed"

@@ -70,7 +70,9 @@ def holds(status: RegistryStatus) -> bool:
 
 # Which deadline of an auction round stops while it is held, by the round's status (domain.auction's
 # AuctionStatus values): the one the clock would act on next.
-AUCTION_CLOCK = {"open": "ends_at", "first_refusal": "first_refusal_ends_at", "awarded": "payment_due_at"}
+AUCTION_CLOCK = {"open": "ends_at", "first_refusal": "first_refusal_ends_at", "awarded": "payment_due_at",
+                 "second_bidder_decision": "second_bidder_decision_due_at",
+                 "second_bidder_offered": "second_bidder_answer_due_at"}
 
 
 def remaining_seconds(deadline: datetime, held_at: datetime) -> int:

@@ -6,6 +6,7 @@ Hand-offs (other areas call these through market.services.cases.move_case, which
               AUCTION_WON(price_fen, buyer_institution_id=None, buyer_name="")      -> awaiting payment
               BUYER_PAID                                    -> disposed (the recovery is the sale price)
               BUYER_DEFAULTED                               auction: counts as a failed round; negotiated sale: reopens it
+              SECOND_BIDDER_ACCEPTED(price_fen, buyer_institution_id, payment_due_at)  awaiting payment, a new buyer
   channels    START_LICENSING / START_CONVERSION / START_CLAIM_TRANSFER(due_at=None)
               LICENCE_GRANTED / CONVERSION_EXECUTED / CLAIM_TRANSFERRED(recovery_fen, buyer_institution_id=None,
               buyer_name="") -> disposed;  LICENSING_FAILED / CONVERSION_ABANDONED / CLAIM_TRANSFER_FAILED(reason)
@@ -103,6 +104,7 @@ TRANSITIONS: dict[tuple[CaseState, CaseAction], CaseState | None] = {
     (S.AUCTION, A.AUCTION_WON): S.AWAITING_PAYMENT,
     (S.AWAITING_PAYMENT, A.BUYER_PAID): S.DISPOSED,
     (S.AWAITING_PAYMENT, A.BUYER_DEFAULTED): None,
+    (S.AWAITING_PAYMENT, A.SECOND_BIDDER_ACCEPTED): S.AWAITING_PAYMENT,
     (S.NEGOTIATED_SALE, A.NEGOTIATED_SALE_AGREED): S.AWAITING_PAYMENT,
     (S.NEGOTIATED_SALE, A.NEGOTIATED_SALE_LAPSED): S.AWAITING_CHANNEL,
     (S.LICENSING, A.LICENCE_GRANTED): S.DISPOSED,

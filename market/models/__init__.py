@@ -4,6 +4,7 @@ from market.models.auctions import *  # noqa: F403
 from market.models.base import Base, UTCDateTime, utcnow
 from market.models.cases import DisposalCase, FirstRefusalHolder, case_asset
 from market.models.channels import *  # noqa: F403
+from market.models.confirmations import *  # noqa: F403
 from market.models.core import (
     PPM,
     ApiToken,

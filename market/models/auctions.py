@@ -14,12 +14,13 @@ from market.domain.auction import (
     Outcome,
     RefusalDecision,
 )
+from market.domain.award_chain import SecondOfferStatus
 from market.models.base import Base, Fen, UTCDateTime, enum_column, utcnow
 from market.models.cases import DisposalCase, FirstRefusalHolder
 from market.models.core import Institution
 
 __all__ = ["Auction", "AuctionBar", "AuctionBidder", "AuctionResult", "Bid", "FirstRefusalAnswer", "HolderInvitation",
-           "ProxyBid"]
+           "ProxyBid", "SecondBidderOffer"]
 
 
 class Auction(Base):
@@ -55,6 +56,10 @@ class Auction(Base):
     first_refusal_ends_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     payment_due_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     paid_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    # the award chain (domain.award_chain): announced in the notice, then the deadlines after a default
+    second_bidder_offer_allowed: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    second_bidder_decision_due_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    second_bidder_answer_due_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     opened_by_user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user_account.id"))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
 
@@ -222,3 +227,26 @@ class HolderInvitation(Base):
 
     holder: so.Mapped[FirstRefusalHolder] = so.relationship()
     auction: so.Mapped[Auction] = so.relationship()
+
+
+class SecondBidderOffer(Base):
+    """The one offer of a lot to its second-highest bidder at its own last bid, after the winner defaulted."""
+
+    __tablename__ = "second_bidder_offer"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    auction_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("auction.id"), unique=True)
+    bidder_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("auction_bidder.id"))
+    institution_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("institution.id"), index=True)
+    price_fen: so.Mapped[int] = so.mapped_column(Fen)
+    status: so.Mapped[SecondOfferStatus] = so.mapped_column(enum_column(SecondOfferStatus))
+    offered_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
+    offered_by_user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user_account.id"))
+    answer_due_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
+    answered_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    answered_by_user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user_account.id"))
+
+    bidder: so.Mapped[AuctionBidder] = so.relationship()
+    institution: so.Mapped[Institution] = so.relationship()
+
+    __table_args__ = (sa.CheckConstraint("price_fen > 0", name="price_positive"),)

@@ -34,6 +34,7 @@ from market.domain.auction import (
     may_buy_pledged_ip,
     minimum_bid_fen,
 )
+from market.domain.award_chain import check_lot_terms
 from market.domain.claim_transfer import may_buy_claims, may_see_claim_lots
 from market.domain.errors import NotFound
 from market.domain.ledger import Movement
@@ -331,12 +332,15 @@ def open_auction(
     starts_at: datetime | None = None,
     kind: AuctionKind = AuctionKind.ASSET,
     rules: AuctionRules = DEFAULT_AUCTION_RULES,
+    second_bidder_offer: bool = False,
 ) -> Auction:
-    """Open the next auction round of a case (the workflow checks notice, rounds and the start floor)."""
+    """Open the next auction round of a case (the workflow checks notice, rounds and the start floor);
+    `second_bidder_offer`: the lot's rules let the centre offer it to the second bidder if the winner defaults."""
     starts_at = starts_at or now
     if starts_at < now:
         raise OpensInPast()
     check_terms(Terms(starting_price_fen, increment_fen, deposit_fen, starts_at, ends_at), rules)
+    check_lot_terms(kind, second_bidder_offer)
     case = lock_case(session, case_id)
     if case is None:
         raise NotFound()
@@ -353,6 +357,7 @@ def open_auction(
         starts_at=starts_at, scheduled_end_at=ends_at, ends_at=ends_at,
         extension_seconds=int(rules.extension.total_seconds()), code_salt=secrets.token_hex(8),
         bid_count=0, proxy_count=0, opened_by_user_id=actor.user.id if actor.user else None, created_at=now,
+        second_bidder_offer_allowed=second_bidder_offer,
     )
     session.add(auction)
     session.flush()
@@ -360,7 +365,8 @@ def open_auction(
                  now=now, to_state=AuctionStatus.OPEN.value,
                  detail={"case_id": case_id, "round": auction.round_no, "kind": kind.value,
                          "start_fen": starting_price_fen, "increment_fen": increment_fen,
-                         "deposit_fen": deposit_fen, "ends_at": ends_at.isoformat()})
+                         "deposit_fen": deposit_fen, "ends_at": ends_at.isoformat(),
+                         "second_bidder_offer": second_bidder_offer})
     return auction
 
 

@@ -1,5 +1,7 @@
 """Ending a round exactly once: close, first refusal, award, payment, default (悔拍), and what the clock makes due.
 
+The steps after a default (the offer to the second bidder, its deadlines) are in market.services.award_chain.
+
 Each use case locks the auction row first (FOR UPDATE on PostgreSQL; BEGIN IMMEDIATE on SQLite),
 re-reads its status and returns quietly when someone else already did the work; so the tick, a page
 view and a second tick may race freely. UNIQUE(auction_result.auction_id) backs it up: one outcome
@@ -47,6 +49,7 @@ from market.models import (
     FirstRefusalAnswer,
     FirstRefusalHolder,
 )
+from market.services import award_chain, sale_confirmations
 from market.services.auctions import (
     PLAYBOOKS,
     forget_loaded,
@@ -54,7 +57,8 @@ from market.services.auctions import (
     register_bidder,
     registration,
 )
-from market.services.audit import Actor, record_event
+from market.services.audit import Actor
+from market.services.award_chain import audit_round as _audit
 from market.services.cases import lock_case, move_case
 from market.services.ledger import record_movement
 from market.services.registry_holds import held_by_register
@@ -169,9 +173,8 @@ def record_payment(
         raise PaymentOverdue()
     case = lock_case(session, auction.case_id)
     playbook = PLAYBOOKS[auction.kind]
-    result = auction.result
-    winner = session.get(AuctionBidder, result.winner_bidder_id)
-    price = result.price_fen
+    buyer = award_chain.buyer_of(session, auction)
+    winner, price = buyer.bidder, buyer.price_fen
     deposit = winner.deposit_fen if winner.deposit_status == DepositStatus.HELD else 0
     if deposit:
         record_movement(session, Movement.DEPOSIT_APPLIED, amount_fen=deposit, now=now, case_id=case.id,
@@ -186,6 +189,8 @@ def record_payment(
     case.recovery_fen, case.buyer_institution_id, case.disposed_at = price, winner.institution_id, now
     auction.status, auction.paid_at = AuctionStatus.SOLD, now
     _audit(session, auction, "auction_paid", now, actor, AuctionStatus.AWARDED, {"price_fen": price})
+    sale_confirmations.generate_confirmation(session, auction, case, buyer, deposit_applied_fen=deposit, now=now,
+                                             actor=actor)
     return auction
 
 
@@ -193,7 +198,8 @@ def record_default(
     session: so.Session, auction_id: int, *, now: datetime, actor: Actor | None = None,
     rules: AuctionRules = DEFAULT_AUCTION_RULES,
 ) -> bool:
-    """After the deadline: forfeit the winner's deposit, bar it from the re-run, count a failed round."""
+    """After the deadline: forfeit the buyer's deposit and bar it from the re-run; then the award chain goes on
+    (an offer to the second bidder where the lot allows one) or falls back to a re-auction."""
     actor = actor or Actor.system()
     auction = lock_auction(session, auction_id)
     if auction is None or auction.status != AuctionStatus.AWARDED or now <= auction.payment_due_at \
@@ -203,23 +209,25 @@ def record_default(
     playbook = PLAYBOOKS[auction.kind]
     if case.state != playbook.awarded_state:
         return False  # e.g. suspended: the operator resolves it; try again on a later tick
-    winner = session.get(AuctionBidder, auction.result.winner_bidder_id)
+    buyer = award_chain.buyer_of(session, auction)
+    winner = buyer.bidder
     if winner.deposit_status == DepositStatus.HELD and winner.deposit_fen > 0:
         record_movement(
             session, Movement.DEPOSIT_FORFEITED, amount_fen=winner.deposit_fen, now=now, case_id=case.id,
-            institution_id=winner.institution_id, reference=f"auction:{auction.id}:forfeit",
+            institution_id=winner.institution_id,
+            reference=f"auction:{auction.id}:{'second-forfeit' if buyer.second_bidder else 'forfeit'}",
         )
         winner.deposit_status, winner.released_at = DepositStatus.FORFEITED, now
     session.add(AuctionBar(case_id=case.id, institution_id=winner.institution_id, auction_id=auction.id,
                            barred_at=now, reason=SystemReason.WINNER_DID_NOT_PAY))
     record_strike(session, institution_id=winner.institution_id, case_id=case.id, auction_id=auction.id, now=now,
                   actor=actor, rules=rules.strikes)  # platform-wide: enough strikes ban it from new lots
-    auction.status = AuctionStatus.DEFAULTED
-    move_case(session, case, playbook.defaulted, actor=actor, now=now, rules=rules.disposal,
-              reason=SystemReason.WINNER_DID_NOT_PAY,
-              detail={"auction_id": auction.id, "round": auction.round_no, "forfeited_fen": winner.deposit_fen})
+    session.flush()  # the bar keeps the defaulter out of the second-bidder offer
+    chain = award_chain.after_default(session, auction, case, now=now, actor=actor, rules=rules,
+                                      second_bidder_defaulted=buyer.second_bidder)
     _audit(session, auction, "winner_defaulted", now, actor, AuctionStatus.AWARDED,
-           {"institution_id": winner.institution_id, "forfeited_fen": winner.deposit_fen})
+           {"institution_id": winner.institution_id, "forfeited_fen": winner.deposit_fen,
+            "second_bidder": buyer.second_bidder, **chain})
     return True
 
 
@@ -323,12 +331,6 @@ def _release_deposits(session, auction, *, now, keep: set[int]) -> int:
     return released
 
 
-def _audit(session, auction, action: str, now, actor, from_status, detail: dict) -> None:
-    record_event(session, actor=actor, entity="auction", entity_id=auction.id, action=action, now=now,
-                 from_state=from_status.value if from_status else None,
-                 to_state=AuctionStatus(auction.status).value, detail=detail)
-
-
 # ---- the clock ----------------------------------------------------------------------------------
 
 
@@ -358,7 +360,8 @@ def settle_if_due(session: so.Session, auction: Auction | sa.Row, now: datetime)
     step = clock_step_due(
         AuctionStatus(auction.status), now=now, ends_at=auction.ends_at,
         first_refusal_ends_at=auction.first_refusal_ends_at, payment_due_at=auction.payment_due_at,
-        held=auction.held_at is not None,
+        held=auction.held_at is not None, second_bidder_decision_due_at=auction.second_bidder_decision_due_at,
+        second_bidder_answer_due_at=auction.second_bidder_answer_due_at,
     )
     if step is None:
         return False
@@ -371,4 +374,6 @@ _CLOCK_STEPS = {
     ClockStep.CLOSE: close_auction,
     ClockStep.END_FIRST_REFUSAL: end_first_refusal,
     ClockStep.DEFAULT_WINNER: record_default,
+    ClockStep.END_SECOND_BIDDER_DECISION: award_chain.end_second_bidder_decision,
+    ClockStep.END_SECOND_BIDDER_OFFER: award_chain.end_second_bidder_offer,
 }

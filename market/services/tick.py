@@ -10,7 +10,7 @@ import sqlalchemy.orm as so
 
 from market.db import unit_of_work
 from market.domain.rules import RuleBroken
-from market.services import claim_transfer, closing, licensing, workflow_deadlines
+from market.services import award_chain, claim_transfer, closing, licensing, workflow_deadlines
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,8 @@ DUE_WORK = (
     DueWork("auctions: close ended rounds", closing.ended_rounds, closing.close_auction),
     DueWork("auctions: end first-refusal windows", closing.lapsed_first_refusals, closing.end_first_refusal),
     DueWork("auctions: payment deadlines", closing.unpaid_winners, closing.record_default),
+    DueWork("auctions: second-bidder decisions", award_chain.lapsed_decisions, award_chain.end_second_bidder_decision),
+    DueWork("auctions: second-bidder offers", award_chain.lapsed_offers, award_chain.end_second_bidder_offer),
     DueWork("negotiated_sales_lapsed", workflow_deadlines.lapsed_negotiated_sales,
             workflow_deadlines.lapse_negotiated_sale),
     DueWork("negotiated_sale_buyers_defaulted", workflow_deadlines.unpaid_negotiated_sales,

@@ -109,6 +109,17 @@ TEXTS = {
     "banned_from_bidding": N_("Your institution left won lots unpaid and may not register for new lots until the trading centre lifts the ban."),
     "reviewer_required": N_("Only the trading centre reviews registrations, writes a lot's conditions and lifts bans."),
     "ban_already_lifted": N_("This ban has already been lifted."),
+    "second_offer_not_for_claim_lots": N_("A claim-rights lot is sold within the claim transfer; it cannot be "
+                                          "offered to the second bidder. Untick the second-bidder offer."),
+    "second_offer_not_open": N_("The round is not waiting for a decision on a second-bidder offer (or the "
+                                "deadline for it has passed); reload the page to see where it stands."),
+    "second_offer_closed": N_("There is no open offer to answer: it was answered, or its deadline has passed."),
+    "not_the_second_bidder": N_("Only the second bidder the lot was offered to can answer the offer."),
+    "confirmation_not_ready": N_("There is no confirmation of sale yet: it is generated when the buyer has paid."),
+    "not_a_party_to_the_sale": N_("Only an active user of the seller or of the buyer signs the confirmation of sale."),
+    "already_signed": N_("Your institution has already signed this confirmation of sale."),
+    "document_changed": N_("The stored confirmation no longer matches the SHA-256 it was generated with; do not "
+                           "sign it, and tell the trading centre."),
     "invalid_amount": N_("%(field)s: “%(text)s” is not an amount; write digits (grouped by threes with commas if you like) and at most two decimals, e.g. 1,234.50."),
     "amount_missing": N_("%(field)s: enter an amount in yuan, e.g. 1,234.50."),
     "amount_not_text": N_("Send “%(field)s” as a decimal string in yuan, e.g. “1234.50”."),

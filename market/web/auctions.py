@@ -51,7 +51,10 @@ from market.services.auctions import (
 from market.services.audit import Actor
 from market.services.bidding import place_bid, set_proxy
 from market.services.closing import answer_first_refusal, record_payment, settle_if_due
-from market.web import auction_panels  # noqa: F401 (home-page panels register on import)
+from market.web import (
+    auction_panels,  # noqa: F401 (home-page panels register on import)
+    award,
+)
 from market.web.api.auctions import BidLine, auction_rules, auction_view
 from market.web.context import db, now, user
 from market.web.forms.auctions import (
@@ -139,7 +142,7 @@ def show(auction_id: int):
         deposit_form=DepositForm(), bid_form=BidForm(amount=view.minimum_bid_fen),
         proxy_form=ProxyForm(), refusal_form=FirstRefusalForm(), payment_form=PaymentForm(),
         link_form=_holder_link_form() if me and me.role == Role.OPERATOR and holders else None,
-        invite_form=HolderInviteForm(),
+        invite_form=HolderInviteForm(), **award.page_context(auction, me),
         **lot_context(case, me.institution_id if me else None,
                       auction.result.winner_institution_id if auction.result else None),
     )
@@ -311,6 +314,7 @@ def open_round(case_id: int):
             db(), case_id, starting_price_fen=form.starting_price.data, increment_fen=form.increment.data,
             deposit_fen=form.deposit.data, starts_at=starts_at, ends_at=ends_at, actor=Actor.of(user()),
             now=now(), kind=AuctionKind(form.kind.data), rules=auction_rules(),
+            second_bidder_offer=form.second_bidder_offer.data,
         )
         flash(_("Round %(round)s is open.", round=auction.round_no), "success")
         return redirect(url_for(".show", auction_id=auction.id))

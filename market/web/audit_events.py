@@ -15,7 +15,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from market.domain.auction import AuctionKind, AuctionStatus, DepositStatus
+from market.domain.award_chain import FallBack
 from market.domain.channels import ListingStatus, ProposalStatus, RoundStatus
+from market.domain.confirmation import Party as SaleParty
+from market.domain.confirmation import SignatureMethod
 from market.domain.conversion import ConsentParty
 from market.domain.data_room import Attendance, DocumentCategory, InspectionKind
 from market.domain.ledger import BudgetLine
@@ -40,6 +43,13 @@ ACTION_NAMES = {
     ("auction", "auction_won"): _l("Auction won"),
     ("auction", "auction_paid"): _l("Winner paid"),
     ("auction", "winner_defaulted"): _l("Winner did not pay"),
+    ("auction", "second_bidder_offered"): _l("Lot offered to the second bidder"),
+    ("auction", "second_bidder_accepted"): _l("Second bidder accepted the lot"),
+    ("auction", "second_bidder_declined"): _l("Second bidder declined the lot"),
+    ("auction", "award_chain_fell_back"): _l("Back to a re-auction"),
+    ("sale_confirmation", "confirmation_generated"): _l("Confirmation of sale generated"),
+    ("sale_confirmation", "confirmation_signed"): _l("Confirmation of sale signed"),
+    ("sale_confirmation", "confirmation_completed"): _l("Confirmation of sale signed by both parties"),
     ("auction", "auction_failed"): _l("No valid bid"),
     ("auction", "auction_cancelled"): _l("Auction round cancelled"),
     ("licence_round", "opened"): _l("Licence round opened"),
@@ -127,6 +137,7 @@ STATE_ENUMS: dict[str, type[Enum]] = {
     "claim_listing": ListingStatus, "claim": ClaimState, "ip_asset": LegalStatus, "registry_hold": HoldResolution,
     "lot_registration": QualificationStatus,
 }
+SIGNED_STATES = {"unsigned": _l("Awaiting signatures"), "signed": _l("Signed by both parties")}
 ON_HOLD = _l("On hold")  # a registry hold's state before the operator ends it
 # Events whose before and after are institutions (by id): whose the claim is, who holds first refusal.
 INSTITUTION_STATES = {("loan", "claim_transferred"), ("case", "first_refusal_holder_linked")}
@@ -174,6 +185,13 @@ DETAIL_NAMES = {
     "condition": _l("Condition"),
     "credit_code": _l("Unified social credit code"), "proofs": _l("Proofs (SHA-256)"), "strikes": _l("Strikes counting"),
     "limit": _l("Strike limit"), "window_months": _l("Window (months)"), "ban_id": _l("Ban"),
+    "second_bidder": _l("Second bidder"),
+    "second_bidder_price_fen": _l("Second bidder's last bid"), "decision_due_at": _l("Decide by"),
+    "answer_due_at": _l("Answer by"), "payment_due_at": _l("Pay by"), "fall_back": _l("Why a re-auction"),
+    "why": _l("Why a re-auction"), "second_bidder_offer": _l("Second-bidder offer allowed"),
+    "original_sha256": _l("SHA-256 of the original"),
+    "evidence_sha256": _l("SHA-256 of the signature record"), "method": _l("How signed"),
+    "signing_party": _l("Signed for"),
 }
 # Money written as a decimal string of yuan ("1234.50"), institutions by id, enums by their value.
 YUAN_STRINGS = {"amount", "asking_price", "min_annual_royalty", "pre_money", "price", "upfront"}
@@ -182,6 +200,8 @@ ENUM_OF_KEY: dict[str, type[Enum]] = {
     "layer": Layer, "line": BudgetLine, "grounds": SuspensionGrounds, "party": ConsentParty,
     "deposit_status": DepositStatus, "auction_status": AuctionStatus, "case_state": CaseState,
     "status": RegistryStatus, "category": DocumentCategory, "attendance": Attendance,
+    "fall_back": FallBack, "why": FallBack, "signing_party": SaleParty,
+    "method": SignatureMethod,
 }
 KIND_OF_OBJECT: dict[str, type[Enum]] = {"auction": AuctionKind, "claim": ClaimKind, "licence_round": LicenceKind,
                                          "inspection_slot": InspectionKind}
@@ -234,6 +254,8 @@ def _state(event: AuditEvent, value: str | None, institutions: dict[int, str]) -
         return institutions.get(int(value), value) if value.isdigit() else value
     if event.entity_type == "registry_hold" and value == "held":
         return str(ON_HOLD)
+    if event.entity_type == "sale_confirmation":
+        return str(SIGNED_STATES.get(value, value))
     enum = STATE_ENUMS.get(event.entity_type)
     return _member(enum, value)
 

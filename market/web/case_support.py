@@ -56,6 +56,7 @@ ACTION_NAMES = {
     "auction_won": _l("Auction won"),
     "buyer_paid": _l("Buyer paid"),
     "buyer_defaulted": _l("Buyer did not pay"),
+    "second_bidder_accepted": _l("Second bidder accepted the lot"),
     "start_negotiated_sale": _l("Negotiated sale opened"),
     "negotiated_sale_agreed": _l("Negotiated sale agreed"),
     "negotiated_sale_lapsed": _l("Negotiated sale lapsed"),

@@ -17,6 +17,7 @@ from market.models import User
 from market.services import case_queries, disposal, filing
 from market.services.audit import Actor
 from market.services.case_queries import state_counts
+from market.services.sale_confirmations import readable_confirmation
 from market.web import dashboards
 from market.web.case_support import STATE_NAMES, disposal_rules, register_filters, require
 from market.web.context import db, now, user
@@ -74,7 +75,8 @@ def show(case_id: int):
     me = user()
     case = case_queries.case_for(db(), me, case_id)
     return render_template("cases/show.html", me=me, case=case, events=case_queries.timeline(db(), case.id),
-                           rules=disposal_rules(), **_bank_forms(me, case))
+                           rules=disposal_rules(), confirmation=readable_confirmation(db(), me, case.id),
+                           **_bank_forms(me, case))
 
 
 @bp.route("/<int:case_id>/resubmit", methods=["POST"])

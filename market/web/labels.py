@@ -7,8 +7,11 @@ from enum import Enum
 from flask_babel import lazy_gettext as _l
 
 from market.domain.auction import AuctionKind, AuctionStatus, DepositStatus
+from market.domain.award_chain import FallBack, SecondOfferStatus
 from market.domain.channels import ListingStatus, ProposalStatus, RoundStatus
 from market.domain.claim_transfer import ClaimPrice, SaleMode
+from market.domain.confirmation import Party as SaleParty
+from market.domain.confirmation import SignatureMethod
 from market.domain.conversion import ConsentParty, ConversionAmount, ExitRoute
 from market.domain.data_room import Attendance, DocumentCategory, InspectionKind
 from market.domain.ledger import AccountKind, BudgetLine, Movement
@@ -179,6 +182,8 @@ AUCTION_STATUS_NAMES = {
     AuctionStatus.OPEN: _l("Bidding"),
     AuctionStatus.FIRST_REFUSAL: _l("First-refusal window"),
     AuctionStatus.AWARDED: _l("Awarded, awaiting payment"),
+    AuctionStatus.SECOND_BIDDER_DECISION: _l("Winner defaulted: offer to the second bidder?"),
+    AuctionStatus.SECOND_BIDDER_OFFERED: _l("Offered to the second bidder"),
     AuctionStatus.SOLD: _l("Sold"),
     AuctionStatus.DEFAULTED: _l("Winner did not pay"),
     AuctionStatus.FAILED: _l("No valid bid"),
@@ -199,6 +204,23 @@ CLAIM_KIND_NAMES = {
     ClaimKind.INTEREST_SUBSIDY: _l("Interest subsidy"),
     ClaimKind.APPRAISAL_SUBSIDY: _l("Appraisal-fee subsidy"),
     ClaimKind.PREMIUM_SUBSIDY: _l("Premium subsidy"),
+}
+SECOND_OFFER_STATUS_NAMES = {
+    SecondOfferStatus.OFFERED: _l("Offered"), SecondOfferStatus.ACCEPTED: _l("Accepted"),
+    SecondOfferStatus.DECLINED: _l("Declined"), SecondOfferStatus.LAPSED: _l("Not answered in time"),
+}
+FALL_BACK_NAMES = {
+    FallBack.NO_SECOND_OFFER: _l("No second-bidder offer possible"),
+    FallBack.CENTRE_DECLINED: _l("The trading centre chose a re-auction"),
+    FallBack.NO_DECISION: _l("The trading centre did not decide in time"),
+    FallBack.SECOND_BIDDER_DECLINED: _l("The second bidder declined"),
+    FallBack.SECOND_BIDDER_LAPSED: _l("The second bidder did not answer in time"),
+    FallBack.SECOND_BIDDER_DEFAULTED: _l("The second bidder did not pay"),
+}
+SALE_PARTY_NAMES = {SaleParty.SELLER: _l("Seller (pledgee bank)"), SaleParty.BUYER: _l("Buyer")}
+SIGNATURE_METHOD_NAMES = {
+    SignatureMethod.ELECTRONIC_ACCEPTANCE: _l("Electronic acceptance"),
+    SignatureMethod.QUALIFIED: _l("Qualified electronic signature"),
 }
 PAYMENT_KIND_NAMES = {PaymentKind.UPFRONT: _l("Upfront fee"), PaymentKind.ROYALTY: _l("Royalty")}
 SYSTEM_REASON_NAMES = {
@@ -269,6 +291,8 @@ LABELS: dict[type[Enum], dict] = {
     HoldResolution: HOLD_RESOLUTION_NAMES, DocumentCategory: DOCUMENT_CATEGORY_NAMES,
     InspectionKind: INSPECTION_KIND_NAMES, Attendance: ATTENDANCE_NAMES,
     QualificationStatus: QUALIFICATION_STATUS_NAMES, Audience: AUDIENCE_NAMES,
+    SecondOfferStatus: SECOND_OFFER_STATUS_NAMES, FallBack: FALL_BACK_NAMES,
+    SaleParty: SALE_PARTY_NAMES, SignatureMethod: SIGNATURE_METHOD_NAMES,
     **{type(next(iter(table))): table for table in (
         case_support.STATE_NAMES, case_support.CHANNEL_NAMES, case_support.KIND_NAMES,
         case_support.LEGAL_STATUS_NAMES, case_support.CHECK_NAMES, case_support.GROUNDS_NAMES,

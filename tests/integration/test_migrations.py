@@ -81,3 +81,33 @@ def test_a_sqlite_writer_waits_for_the_lock_instead_of_failing(app):
     with engine.begin() as waiter:  # must wait (retrying), not raise "database is locked"
         waiter.exec_driver_sql("SELECT 1")
         assert released.is_set()
+
+
+def test_a_check_on_a_referenced_sqlite_table_is_replaced_with_its_rows_indexes_and_references_kept(tmp_path):
+    from alembic.operations import Operations
+
+    from market.migrate import replace_check
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'check.sqlite3'}")
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE parent (id INTEGER PRIMARY KEY, status VARCHAR(32) NOT NULL, "
+                                   "CONSTRAINT ck_parent_status CHECK (status IN ('a', 'b')))")
+        connection.exec_driver_sql("CREATE INDEX ix_parent_status ON parent (status)")
+        connection.exec_driver_sql("CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL "
+                                   "REFERENCES parent (id))")
+        connection.exec_driver_sql("INSERT INTO parent VALUES (1, 'a')")
+        connection.exec_driver_sql("INSERT INTO child VALUES (1, 1)")
+    with engine.begin() as connection:
+        replace_check(Operations(MigrationContext.configure(connection)), "parent", "ck_parent_status",
+                      "status IN ('a', 'b')", "status IN ('a', 'b', 'c')")
+    with engine.begin() as connection:
+        connection.exec_driver_sql("INSERT INTO parent VALUES (2, 'c')")
+        assert connection.exec_driver_sql("SELECT parent_id FROM child").scalar() == 1
+        assert connection.exec_driver_sql("SELECT count(*) FROM sqlite_master WHERE name = 'ix_parent_status'"
+                                          ).scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+    with pytest.raises(sa.exc.IntegrityError), engine.begin() as connection:
+        connection.exec_driver_sql("INSERT INTO child VALUES (2, 99)")
+    with pytest.raises(sa.exc.IntegrityError), engine.begin() as connection:
+        connection.exec_driver_sql("INSERT INTO parent VALUES (3, 'd')")
+    engine.dispose()

@@ -80,6 +80,7 @@ def _identified(caller: Caller | None) -> Caller:
 # Area modules add their routes to `bp` on import; their declarations make the OpenAPI document.
 from market.web.api import (  # noqa: E402,F401
     auctions,
+    award,
     cases,
     channels,
     data_room,

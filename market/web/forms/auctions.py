@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, SelectField, SubmitField
+from wtforms import BooleanField, DateTimeLocalField, SelectField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Optional
 
 from market.domain.auction import AuctionKind
@@ -84,6 +84,9 @@ class OpenAuctionForm(FlaskForm):
                                    validators=[Optional()])
     ends_at = DateTimeLocalField(_l("Bidding ends (Beijing time)"), format="%Y-%m-%dT%H:%M",
                                  validators=[InputRequired()])
+    second_bidder_offer = BooleanField(_l("If the winner does not pay, the trading centre may offer the lot to the "
+                                          "second-highest bidder at its own last bid (asset lots; stated in the "
+                                          "notice)"))
     submit = SubmitField(_l("Open the round"))
 
 
@@ -91,3 +94,23 @@ class HolderInviteForm(FlaskForm):
     """The operator issues a one-time registration link for a holder not yet on the platform."""
 
     submit = SubmitField(_l("Invite to register"))
+
+
+class SecondOfferDecisionForm(FlaskForm):
+    """The operator's decision after a winner's default: offer the lot to the second bidder, or re-auction."""
+
+    offer = SubmitField(_l("Offer the lot to the second bidder"))
+    rerun = SubmitField(_l("Re-auction instead"))
+
+
+class SecondOfferAnswerForm(FlaskForm):
+    """The second bidder's answer to the offer."""
+
+    accept = SubmitField(_l("Accept and buy at my last bid"))
+    decline = SubmitField(_l("Decline"))
+
+
+class SignConfirmationForm(FlaskForm):
+    """An authorised user signs the confirmation of sale for its institution."""
+
+    submit = SubmitField(_l("Sign the confirmation for my institution"))
