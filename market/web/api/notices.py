@@ -72,7 +72,8 @@ def notice_item(entry: UserNotice) -> NoticeItem:
 
 @bp.get("/notices")
 @operation("notices", {200: (NoticePage, "Your notices, newest first"),
-                       400: "page or per_page is not a whole number from 1, or unread not a flag", **_ERRORS})
+                       400: "page or per_page is not a whole number from 1", **_ERRORS,
+                       422: "unread is not true or false; the message and `parameter` name it"})
 def list_notices(query: NoticesQuery):
     """Your notices: outbid, rounds closing and closed, payments, deposits, case moves, claims"""
     user = api_user()
