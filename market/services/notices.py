@@ -72,7 +72,8 @@ def publish_public(
     SELECT of one column of ids. Returns the notice's id.
 
     A second way to publish, for speed: with a public subject the visibility check `publish` makes per user
-    is always true, so the audience is every active user of the institutions, chosen in SQL."""
+    is always true, so the audience is every active user of the institutions, chosen in SQL. Whatever else
+    `publish` writes with a notice (an outbox for deliveries beyond the app) must be written here too."""
     connection = session.connection()
     notice_id = connection.execute(_INSERT_NOTICE, {
         "type": notice_type, "occurred_at": now, "subject": about.subject, "subject_id": about.subject_id,

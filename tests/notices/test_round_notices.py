@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from market.db import unit_of_work
 from market.domain.auction import AuctionKind, Outbid
@@ -205,3 +206,23 @@ def test_a_claim_lot_notice_reaches_no_user_who_may_not_see_claim_lots(session, 
         close_auction(session, auction.id, now=clock())
     assert NoticeType.ROUND_FAILED in types_received(session, bidder)
     assert received(session, banker, NoticeType.ROUND_FAILED) == []  # named, but claim lots are not for it
+
+
+def test_telling_the_outbid_bidder_costs_a_bid_three_statements_and_no_orm_loads(session, clock):
+    auction, first, second = _round_with_two_bidders(session, clock)
+    session.commit()
+    counts = []
+    for user, amount in ((first, START), (second, START + INCREMENT)):  # the second outbids the first
+        statements = []
+
+        def count(*args, statements=statements):
+            statements.append(args[2])
+
+        sa.event.listen(session.get_bind(), "before_cursor_execute", count)
+        try:
+            _bid(session, clock, auction, user, amount)
+        finally:
+            sa.event.remove(session.get_bind(), "before_cursor_execute", count)
+        counts.append([s for s in statements if not s.startswith(("BEGIN", "COMMIT"))])
+    added = counts[1][len(counts[0]):]
+    assert len(added) == 3 and all("notice" in statement for statement in added)
