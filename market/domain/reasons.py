@@ -15,3 +15,4 @@ class SystemReason(enum.StrEnum):
     NO_LICENCE_OFFERS = "no_licence_offers"  # a licence round closed with no offer
     PLEDGEE_REFUSED_CONSENT = "pledgee_refused_consent"  # Civil Code art. 444 (the bank's words are its event's)
     CLAIM_AUCTION_UNSOLD = "claim_auction_unsold"  # a claim-rights auction ended without a sale
+    LATER_RECOVERY = "later_recovery"  # money recovered after a claim was paid made part of it repayable

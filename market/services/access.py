@@ -71,6 +71,13 @@ def can_see_case(user: User, case: DisposalCase) -> bool:
                for model, name in CASE_PARTIES.get(user.role, ()))
 
 
+def case_party_ids(case: DisposalCase) -> list[int]:
+    """The institutions that carry a share of the case (CASE_PARTIES): its filing bank and its loan's layers."""
+    ids = {getattr(case if model is DisposalCase else case.loan, name)
+           for parties in CASE_PARTIES.values() for model, name in parties}
+    return sorted(i for i in ids if i is not None)
+
+
 def visible(session: so.Session, model, object_id: int, visibility: sa.ColumnElement[bool], what: str):
     """The record with this id if it passes its kind's visibility predicate (the one its lists filter by);
     NotFound otherwise."""

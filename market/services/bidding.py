@@ -36,8 +36,10 @@ from market.domain.auction import (
     minimum_bid_fen,
     next_proxy_bid,
 )
+from market.domain.notices import NoticeType
 from market.domain.rules import RuleBroken
 from market.models import Auction, AuctionBidder, Bid, ProxyBid, UTCDateTime
+from market.services import round_notices as notices
 from market.services.auctions import (
     MAX_ID,
     AuctionNotFound,
@@ -113,9 +115,11 @@ def place_bid(
     else:
         raise AuctionBusy()
     seq, live = placed
-    live, replies = _proxies_reply(session, auction_id, terms, live, now, rules.extension)
+    live, proxied = _proxies_reply(session, auction_id, terms, live, now, rules.extension)
     forget_loaded(session, auction_id, _LIVE_ATTRIBUTES)  # we wrote its live columns with core statements
-    return BidPlaced(seq, amount_fen, bidder.code, now, _with_state(snapshot(row), live, terms, bidder.code), replies)
+    _tell_bidders(session, row, terms, judged, live, leaders=(institution_id, *proxied), now=now)
+    return BidPlaced(seq, amount_fen, bidder.code, now, _with_state(snapshot(row), live, terms, bidder.code),
+                     len(proxied))
 
 
 def set_proxy(
@@ -152,8 +156,9 @@ def set_proxy(
         proxy.max_fen, proxy.set_at = max_fen, now
     session.flush()
     extension = timedelta(seconds=auction.extension_seconds)
-    live, _replies = _proxies_reply(session, auction_id, terms,
-                                    Live(state, auction.leader_code, auction.proxy_count), now, extension)
+    live, proxied = _proxies_reply(session, auction_id, terms,
+                                   Live(state, auction.leader_code, auction.proxy_count), now, extension)
+    _tell_bidders(session, auction, terms, state, live, leaders=proxied, now=now)
     view = _with_state(snapshot(auction), live, terms, bidder.code)
     session.expire(auction)
     return view
@@ -245,10 +250,11 @@ def _append(
 
 def _proxies_reply(
     session: so.Session, auction_id: int, terms: Terms, live: Live, now: datetime, extension: timedelta
-) -> tuple[Live, int]:
-    """Let hidden maxima answer, one increment at a time, until none can (we hold the auction row)."""
+) -> tuple[Live, tuple[int, ...]]:
+    """Let hidden maxima answer, one increment at a time, until none can (we hold the auction row); the
+    institutions they bid for, in order."""
     if not live.proxies:
-        return live, 0
+        return live, ()
     proxy = ProxyBid.__table__
     rows = session.execute(
         sa.select(proxy.c.id, proxy.c.max_fen, proxy.c.set_at, _bidder.c.id.label("bidder_id"),
@@ -257,10 +263,10 @@ def _proxies_reply(
         .where(proxy.c.auction_id == auction_id, proxy.c.max_fen >= minimum_bid_fen(terms, live.state))
     ).all()
     if not rows:
-        return live, 0
+        return live, ()
     bidders = {r.institution_id: Registration(r.bidder_id, r.institution_id, r.code) for r in rows}
     proxies = [Proxy(r.institution_id, r.max_fen, r.set_at, r.id) for r in rows]
-    replies = 0
+    replies: list[int] = []
     while (nxt := next_proxy_bid(terms, live.state, proxies)) is not None:
         proxy, amount = nxt
         placed = _append(session, auction_id, live.state, bidders[proxy.institution_id], amount, now, extension,
@@ -268,8 +274,24 @@ def _proxies_reply(
         if placed is None:  # cannot happen while we hold the row; refuse rather than guess
             raise RuntimeError("The auction changed while hidden maxima were answering.")
         _seq, live = placed
-        replies += 1
-    return live, replies
+        replies.append(proxy.institution_id)
+    return live, tuple(replies)
+
+
+def _tell_bidders(session: so.Session, auction: Auction | sa.Row, terms: Terms, before: BidState, live: Live, *,
+                  leaders: tuple[int, ...], now: datetime) -> None:
+    """In the bid's own transaction: every institution that held the lead before or during this call and does
+    not hold it now was outbid; a late bid that moved the end tells every registered bidder."""
+    final = live.state.leader_institution_id
+    outbid = {before.leader_institution_id, *leaders} - {final, None}
+    if outbid:
+        notices.tell_round(session, NoticeType.OUTBID, auction, outbid, now=now,
+                           price_fen=live.state.current_price_fen, minimum_fen=minimum_bid_fen(terms, live.state),
+                           ends_at=live.state.ends_at.isoformat())
+    if live.state.ends_at > before.ends_at:
+        bidders = sa.select(_bidder.c.institution_id).where(_bidder.c.auction_id == auction.id)
+        notices.tell_round(session, NoticeType.ROUND_EXTENDED, auction, bidders, now=now,
+                           price_fen=live.state.current_price_fen, ends_at=live.state.ends_at.isoformat())
 
 
 def _with_state(base: Snapshot, live: Live, terms: Terms, your_code: str | None) -> Snapshot:

@@ -10,10 +10,13 @@ import sqlalchemy.orm as so
 from market.db import is_postgresql
 from market.domain import workflow
 from market.domain.errors import NotFound
+from market.domain.notices import NoticeType
 from market.domain.rules import DEFAULT_RULES, DisposalRules
 from market.domain.workflow import CaseAction, CaseFacts
 from market.models import DisposalCase
+from market.services.access import case_party_ids
 from market.services.audit import Actor, record_event
+from market.services.notices import About, publish
 
 
 def case_facts(case: DisposalCase) -> CaseFacts:
@@ -69,6 +72,10 @@ def move_case(
         reason=reason,
         detail=detail,
     )
+    publish(session, NoticeType.CASE_STATE_CHANGED, about=About("case", case.id, case.id), now=now,
+            institutions=case_party_ids(case),
+            payload={"case_no": case.reference, "title": case.title, "action": action.value,
+                     "from_state": move.from_state.value, "to_state": move.to_state.value})
     return move
 
 

@@ -35,6 +35,7 @@ from market.domain.auction import (
     holders_who_may_match,
 )
 from market.domain.ledger import Movement
+from market.domain.notices import NoticeType
 from market.domain.reasons import SystemReason
 from market.domain.roles import Role
 from market.domain.rules import RuleBroken
@@ -62,6 +63,7 @@ from market.services.award_chain import audit_round as _audit
 from market.services.cases import lock_case, move_case
 from market.services.ledger import record_movement
 from market.services.registry_holds import held_by_register
+from market.services.round_notices import bidders, tell_round
 from market.services.strikes import record_strike
 
 
@@ -103,6 +105,9 @@ def close_auction(
             auction.first_refusal_ends_at = now + timedelta(hours=rules.disposal.first_refusal_hours)
             _audit(session, auction, "first_refusal_opened", now, actor, AuctionStatus.OPEN,
                    {"holders": [h.holder_id for h in holders], "price_fen": auction.current_price_fen})
+            tell_round(session, NoticeType.FIRST_REFUSAL_OPEN, auction, [h.institution_id for h in holders],
+                       now=now, price_fen=auction.current_price_fen,
+                       ends_at=auction.first_refusal_ends_at.isoformat())
         else:
             _award(session, auction, case, top, now=now, actor=actor, rules=rules, via_first_refusal=False)
     return True
@@ -211,6 +216,8 @@ def record_default(
         return False  # e.g. suspended: the operator resolves it; try again on a later tick
     buyer = award_chain.buyer_of(session, auction)
     winner = buyer.bidder
+    tell_round(session, NoticeType.PAYMENT_OVERDUE, auction, [winner.institution_id, case.bank_id], now=now,
+               amount_fen=buyer.price_fen, due_at=auction.payment_due_at.isoformat())
     if winner.deposit_status == DepositStatus.HELD and winner.deposit_fen > 0:
         record_movement(
             session, Movement.DEPOSIT_FORFEITED, amount_fen=winner.deposit_fen, now=now, case_id=case.id,
@@ -218,6 +225,8 @@ def record_default(
             reference=f"auction:{auction.id}:{'second-forfeit' if buyer.second_bidder else 'forfeit'}",
         )
         winner.deposit_status, winner.released_at = DepositStatus.FORFEITED, now
+        tell_round(session, NoticeType.DEPOSIT_FORFEITED, auction, [winner.institution_id], now=now,
+                   amount_fen=winner.deposit_fen)
     session.add(AuctionBar(case_id=case.id, institution_id=winner.institution_id, auction_id=auction.id,
                            barred_at=now, reason=SystemReason.WINNER_DID_NOT_PAY))
     record_strike(session, institution_id=winner.institution_id, case_id=case.id, auction_id=auction.id, now=now,
@@ -290,6 +299,14 @@ def _award(session, auction, case, winner: AuctionBidder, *, now, actor, rules, 
     _audit(session, auction, "auction_won", now, actor, previous,
            {"winner_code": winner.code, "price_fen": auction.current_price_fen,
             "deposit_status": winner.deposit_status.value, "via_first_refusal": via_first_refusal})
+    price, due_at = auction.current_price_fen, auction.payment_due_at.isoformat()
+    deposit = winner.deposit_fen if winner.deposit_status == DepositStatus.HELD else 0
+    tell_round(session, NoticeType.ROUND_WON, auction, [winner.institution_id], now=now, price_fen=price,
+               due_at=due_at)
+    tell_round(session, NoticeType.PAYMENT_DUE, auction, [winner.institution_id], now=now,
+               amount_fen=price - deposit, price_fen=price, deposit_fen=deposit, due_at=due_at)
+    tell_round(session, NoticeType.ROUND_LOST, auction, bidders(session, auction.id, excluding={winner.institution_id}),
+               now=now, price_fen=price)
 
 
 def _fail(session, auction, case, *, now, actor, rules) -> None:
@@ -300,6 +317,7 @@ def _fail(session, auction, case, *, now, actor, rules) -> None:
     move_case(session, case, PLAYBOOKS[auction.kind].failed, actor=actor, now=now, rules=rules.disposal,
               reason=SystemReason.NO_VALID_BID, detail={"auction_id": auction.id, "round": auction.round_no})
     _audit(session, auction, "auction_failed", now, actor, AuctionStatus.OPEN, {})
+    tell_round(session, NoticeType.ROUND_FAILED, auction, [case.bank_id, *bidders(session, auction.id)], now=now)
 
 
 def cancel_round(session: so.Session, auction: Auction, case: DisposalCase, *, now: datetime,
@@ -327,6 +345,8 @@ def _release_deposits(session, auction, *, now, keep: set[int]) -> int:
                         case_id=auction.case_id, institution_id=bidder.institution_id,
                         reference=f"auction:{auction.id}:refund:{bidder.institution_id}")
         bidder.deposit_status, bidder.released_at = DepositStatus.REFUNDED, now
+        tell_round(session, NoticeType.DEPOSIT_REFUNDED, auction, [bidder.institution_id], now=now,
+                   amount_fen=bidder.deposit_fen)
         released += 1
     return released
 

@@ -23,6 +23,7 @@ from market.domain.loss import (
     fen_share,
     interest_subsidy_fen,
 )
+from market.domain.notices import NoticeType
 from market.domain.roles import SEES_EVERYTHING, Role
 from market.domain.rules import RuleBroken
 from market.domain.settlement import (
@@ -44,6 +45,7 @@ from market.models import (
 )
 from market.services.access import Forbidden, NotFound, can_see_case, loan_visibility
 from market.services.audit import Actor, record_event
+from market.services.claim_notices import tell_claim
 from market.services.fund import (
     LOCAL,
     compensation_rule,
@@ -263,6 +265,7 @@ def draft_case_claims(
                      now=now, to_state=ClaimState.DRAFTED.value,
                      detail={"case_id": case.id, "layer": claim.layer.value, "claimed_fen": claim.claimed_fen,
                              "policy_version": policy.version})
+        tell_claim(session, NoticeType.CLAIM_DRAFTED, claim, now=now, amount_fen=claim.claimed_fen)
     return drafted
 
 
@@ -431,4 +434,18 @@ def review(
     record_event(session, actor=actor, entity="claim", entity_id=claim.id, action=f"claim_{decision.value}",
                  now=now, from_state=before.value, to_state=claim.state.value, reason=reason.strip(),
                  detail={"step": outcome.step, "amount_fen": outcome.amount_fen})
+    _tell_review(session, claim, decision, outcome.step, outcome.amount_fen, reason.strip(), now=now)
     return claim
+
+
+def _tell_review(session: so.Session, claim: CompensationClaim, decision: ReviewDecision, step: int,
+                 amount_fen: int, reason: str, *, now: datetime) -> None:
+    """One notice per review: the claimant hears the decision; a claim that waits for a second approval is
+    also for every bureau user (one of them must give it)."""
+    if claim.state == ClaimState.AWAITING_SECOND_APPROVAL:
+        tell_claim(session, NoticeType.CLAIM_FIRST_APPROVED, claim, now=now, amount_fen=amount_fen,
+                   roles=[Role.BUREAU], step=step)
+        return
+    notice_type = {ReviewDecision.REJECT: NoticeType.CLAIM_REJECTED, ReviewDecision.REDUCE: NoticeType.CLAIM_REDUCED,
+                   ReviewDecision.APPROVE: NoticeType.CLAIM_SECOND_APPROVED}[decision]
+    tell_claim(session, notice_type, claim, now=now, amount_fen=amount_fen, step=step, reason=reason or None)

@@ -13,6 +13,7 @@ from market.models import FirstRefusalAnswer, FirstRefusalHolder, Institution
 from market.services.audit import Actor, record_event
 from market.services.cases import lock_case
 from market.services.channels import require_operator
+from market.services.round_notices import tell_linked_holder
 
 
 def holder_institutions(session: so.Session) -> list[Institution]:
@@ -39,4 +40,5 @@ def link_holder(session: so.Session, holder_id: int, institution_id: int, *, act
                  now=now, from_state=str(before) if before else None, to_state=str(institution.id),
                  detail={"holder_id": holder.id, "holder": holder.name, "institution": institution.name})
     session.flush()
+    tell_linked_holder(session, holder.case_id, institution.id, now=now)
     return holder

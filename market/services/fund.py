@@ -23,6 +23,7 @@ from market.domain.loss import (
     Shortfall,
     pay_claims,
 )
+from market.domain.notices import NoticeType
 from market.domain.roles import Role
 from market.domain.rules import RuleBroken
 from market.domain.settlement import PPM, ClaimKind, ClaimState, state_after_payment
@@ -36,6 +37,7 @@ from market.models import (
     PolicyVersion,
 )
 from market.services.audit import Actor, record_event
+from market.services.claim_notices import tell_claim
 from market.services.ledger import balance, record_movement
 
 LOCAL = ZoneInfo("Asia/Shanghai")
@@ -323,6 +325,9 @@ def pay_queue(session: so.Session, *, actor: Actor, now: datetime) -> PaymentRun
                          now=now, from_state=before.value, to_state=claim.state.value,
                          detail={"paid_fen": payment.paid_fen, "pending_fen": payment.waiting_fen,
                                  "lapsed_fen": payment.lapsed_fen})
+        if payment.paid_fen:  # told once the claim's figures agree again (telling reads, which flushes)
+            tell_claim(session, NoticeType.CLAIM_PAID, claim, now=now, amount_fen=payment.paid_fen,
+                       waiting_fen=payment.waiting_fen)
     session.flush()
     return PaymentRun(paid_total, count, pending_total, lapsed_total)
 

@@ -32,6 +32,7 @@ from market.services import accounts
 from market.services.audit import Actor, record_event
 from market.services.cases import lock_case
 from market.services.channels import require_operator
+from market.services.round_notices import tell_linked_holder
 
 
 def invite_holder(session: so.Session, auction_id: int, holder_id: int, *, actor: Actor,
@@ -101,6 +102,7 @@ def accept_invitation(session: so.Session, token: str, *, email: str, password: 
                  detail={"holder_id": holder.id, "holder": holder.name, "institution": institution.name,
                          "invitation_id": invitation.id})
     session.flush()
+    tell_linked_holder(session, holder.case_id, institution.id, now=now)
     return user
 
 

@@ -35,6 +35,7 @@ from market.domain.licensing import (
     recordal_due_on,
 )
 from market.domain.money import fen_to_decimal_string
+from market.domain.notices import NoticeType
 from market.domain.reasons import SystemReason
 from market.domain.registry import AssetOnHold
 from market.domain.roles import Role
@@ -63,6 +64,7 @@ from market.services.channels import (
     user_id,
 )
 from market.services.ledger import record_movement
+from market.services.notices import About, publish
 from market.services.registry_holds import held_by_register
 
 
@@ -408,7 +410,18 @@ def sign_licences(session: so.Session, round_id: int, *, contract_refs: list[str
               detail={"licence_round_id": licence_round.id, "licence_ids": [lic.id for lic in licences]})
     _audit(session, actor, "licence_round", licence_round.id, "signed", now,
            licence_ids=[lic.id for lic in licences], signed_on=signed_on.isoformat())
+    for licence in licences:
+        _tell_recordal_due(session, licence, case, now=now)
     return licences
+
+
+def _tell_recordal_due(session: so.Session, licence: Licence, case: DisposalCase, *, now: datetime,
+                       missed: bool = False) -> None:
+    """The centre (which records it), the filing bank and the licensee hear when the licence must be recorded."""
+    publish(session, NoticeType.RECORDAL_DUE, about=About("licence", licence.id, case.id), now=now,
+            institutions=[case.bank_id, licence.licensee_institution_id], roles=[Role.OPERATOR],
+            payload={"case_no": case.reference, "title": case.title, "licensee": licence.licensee_name,
+                     "due_at": licence.recordal_due_on.isoformat(), "missed": missed})
 
 
 def abandon_licensing(session: so.Session, round_id: int, *, reason: str, actor: Actor,
@@ -604,4 +617,5 @@ def flag_missed_licence_recordal(session: so.Session, licence_id: int, *, now: d
     licence.recordal_missed_at = now
     _audit(session, Actor.system(), "licence", licence.id, "recordal_missed", now,
            due_on=licence.recordal_due_on.isoformat())
+    _tell_recordal_due(session, licence, session.get(DisposalCase, licence.case_id), now=now, missed=True)
     return True

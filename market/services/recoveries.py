@@ -21,6 +21,8 @@ from market.domain.errors import NotFound
 from market.domain.ledger import Movement
 from market.domain.loss import cap_for_institution_year, compute_claims, fen_share
 from market.domain.money import AmountZero
+from market.domain.notices import NoticeType
+from market.domain.reasons import SystemReason
 from market.domain.rules import RuleBroken
 from market.domain.settlement import (
     ClaimKind,
@@ -39,6 +41,7 @@ from market.models import (
 )
 from market.services.audit import Actor, record_event
 from market.services.cases import lock_case
+from market.services.claim_notices import tell_claim
 from market.services.compensation import used_in_year
 from market.services.fund import compensation_rule, lock_fund
 from market.services.ledger import record_movement
@@ -185,4 +188,7 @@ def _cut_approved(
         claim.state = ClaimState.PAID
     if claim.state == ClaimState.CLAWED_BACK:
         claim.pending_fen = 0
+    if clawback is not None:  # told once the claim's figures agree again (telling reads, which flushes)
+        tell_claim(session, NoticeType.CLAIM_CLAWED_BACK, claim, now=now, amount_fen=back,
+                   reason=SystemReason.LATER_RECOVERY.value, revision=statement.revision)
     return clawback

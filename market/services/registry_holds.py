@@ -17,11 +17,14 @@ import sqlalchemy.orm as so
 
 from market.domain.auction import AuctionStatus
 from market.domain.channels import RoundStatus
+from market.domain.notices import NoticeType
 from market.domain.registry import AUCTION_CLOCK, holds, remaining_seconds
+from market.domain.roles import Role
 from market.domain.workflow import SUSPENDABLE, TERMINAL, CaseAction, SuspensionGrounds
 from market.models import (
     Auction,
     DisposalCase,
+    LicenceOffer,
     LicenceRound,
     RegistryChange,
     RegistryHold,
@@ -30,6 +33,8 @@ from market.models import (
 from market.services.auctions import lock_auction
 from market.services.audit import Actor, record_event
 from market.services.cases import lock_case, move_case
+from market.services.notices import About, publish
+from market.services.round_notices import bidders, tell_round
 
 
 def current_changes(session: so.Session, asset_ids: Iterable[int]) -> dict[int, RegistryChange]:
@@ -101,7 +106,25 @@ def hold_case(session: so.Session, case: DisposalCase, change: RegistryChange, *
                                           "registry_number": registry_number, "status": change.status.value,
                                           "auction_id": hold.auction_id, "licence_round_id": hold.licence_round_id,
                                           "remaining_seconds": hold.remaining_seconds})
+    _tell_hold(session, case, change, auction, licence_round, now=now)
     return hold
+
+
+def _tell_hold(session: so.Session, case: DisposalCase, change: RegistryChange, auction: Auction | None,
+               licence_round: LicenceRound | None, *, now: datetime) -> None:
+    """The filing bank and the centre hear of the hold on the case; the round's bidders (or offerors) on the
+    round, which is what they may see."""
+    facts = {"case_no": case.reference, "title": case.title, "status": change.status.value,
+             "registry_number": change.asset.registry_number}
+    publish(session, NoticeType.CASE_ON_HOLD, about=About("case", case.id, case.id), now=now,
+            institutions=[case.bank_id], roles=[Role.OPERATOR], payload=facts)
+    if auction is not None:
+        tell_round(session, NoticeType.CASE_ON_HOLD, auction, bidders(session, auction.id), now=now, **facts)
+    if licence_round is not None:
+        offerors = session.scalars(sa.select(LicenceOffer.institution_id).where(
+            LicenceOffer.round_id == licence_round.id, LicenceOffer.institution_id.is_not(None)))
+        publish(session, NoticeType.CASE_ON_HOLD, about=About("licence_round", licence_round.id, case.id), now=now,
+                institutions=list(offerors), payload=facts)
 
 
 def held_by_register(session: so.Session, case: DisposalCase, *, now: datetime) -> bool:

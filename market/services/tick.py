@@ -10,7 +10,14 @@ import sqlalchemy.orm as so
 
 from market.db import unit_of_work
 from market.domain.rules import RuleBroken
-from market.services import award_chain, claim_transfer, closing, licensing, workflow_deadlines
+from market.services import (
+    award_chain,
+    claim_transfer,
+    closing,
+    licensing,
+    round_notices,
+    workflow_deadlines,
+)
 
 
 @dataclass(frozen=True)
@@ -27,6 +34,8 @@ class DueWork:
 
 
 DUE_WORK = (
+    DueWork("auctions: tell bidders of rounds closing within the hour", round_notices.rounds_closing_soon,
+            round_notices.tell_closing_soon),
     DueWork("auctions: close ended rounds", closing.ended_rounds, closing.close_auction),
     DueWork("auctions: end first-refusal windows", closing.lapsed_first_refusals, closing.end_first_refusal),
     DueWork("auctions: payment deadlines", closing.unpaid_winners, closing.record_default),

@@ -230,6 +230,7 @@ SYSTEM_REASON_NAMES = {
     SystemReason.NO_LICENCE_OFFERS: _l("No offers were received by the deadline."),
     SystemReason.PLEDGEE_REFUSED_CONSENT: _l("The pledgee bank refused its consent (Civil Code art. 444)."),
     SystemReason.CLAIM_AUCTION_UNSOLD: _l("The claim-rights auction ended without a sale."),
+    SystemReason.LATER_RECOVERY: _l("Money recovered after the payment made part of it repayable."),
 }
 QUALIFICATION_STATUS_NAMES = {
     QualificationStatus.DRAFT: _l("Draft (not yet submitted)"),

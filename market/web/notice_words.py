@@ -1,13 +1,17 @@
 """A notice in the reader's words: its type's name and one sentence from its payload (also used by e-mail).
 
 Payload keys by convention (what each service puts in): `title` (the lot), `case_no`, `round_no`, `price_fen`,
-`minimum_fen`, `amount_fen`, `ends_at`, `due_at`, `from_state`, `to_state`, `status`, `reason`. Amounts and
-times are worded as on every page (¥, Beijing time), states and codes by their labels.
+`minimum_fen`, `amount_fen`, `ends_at`, `due_at` (a moment, or a day as YYYY-MM-DD), `from_state`, `to_state`,
+`status`, `reason`; ids of what it is about (`auction_id`). Amounts and times are worded as on every page (¥,
+Beijing time), states and codes by their labels.
 """
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import url_for
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
 from market.domain.case_states import CaseState
@@ -111,6 +115,8 @@ def _words(subject: str, key: str, value: object) -> str:
             return value
     if key == "reason":
         return reason_text(str(value))
+    if key.endswith("_at") and isinstance(value, str) and len(value) == len("2026-01-31"):
+        return format_date(date.fromisoformat(value))  # a day (a recordal deadline), not a moment
     return value_words(subject, key, value, {})
 
 

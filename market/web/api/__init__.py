@@ -87,6 +87,7 @@ from market.web.api import (  # noqa: E402,F401
     idempotency,
     lots,
     me,
+    notices,
     openapi,
     sandbox,
     settlement,
