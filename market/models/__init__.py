@@ -26,6 +26,7 @@ from market.models.documents import *  # noqa: F403
 from market.models.notices import *  # noqa: F403
 from market.models.registry import *  # noqa: F403
 from market.models.settlement import *  # noqa: F403
+from market.models.webhooks import *  # noqa: F403
 
 __all__ = [
     "PPM", "ApiToken", "AuditEvent", "Base", "DisposalCase", "Enterprise", "FirstRefusalHolder", "IdempotencyRecord",

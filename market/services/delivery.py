@@ -14,6 +14,8 @@ from datetime import datetime
 
 import sqlalchemy.orm as so
 
+from market.services import webhooks
+
 
 @dataclass(frozen=True)
 class DeliveryKind:
@@ -23,7 +25,9 @@ class DeliveryKind:
     send: Callable[[so.Session, datetime, Mapping], int]  # send(session, now, app config) -> how many sent
 
 
-DELIVERIES: tuple[DeliveryKind, ...] = ()
+DELIVERIES: tuple[DeliveryKind, ...] = (
+    DeliveryKind("webhooks", webhooks.send_due),
+)
 
 
 def deliver_due(session: so.Session, now: datetime, config: Mapping) -> dict[str, int]:

@@ -18,7 +18,8 @@ import sqlalchemy.orm as so
 from market.domain.errors import NotFound
 from market.domain.notices import NoticeType
 from market.domain.roles import Role
-from market.models import Notice, NoticeInstitution, User, UserNotice
+from market.models import Notice, NoticeInstitution, User, UserNotice, WebhookEndpoint
+from market.services import webhooks
 
 
 @dataclass(frozen=True)
@@ -52,9 +53,13 @@ def publish(
     session.add(notice)
     session.flush()
     session.add_all(NoticeInstitution(notice_id=notice.id, institution_id=i) for i in institution_ids)
-    for user in _audience(session, about, institution_ids, tuple(roles)):
+    audience = _audience(session, about, institution_ids, tuple(roles))
+    for user in audience:
         session.add(UserNotice(notice_id=notice.id, user_id=user.id))
     session.flush()
+    # An institution's systems hear what its users may see: its webhooks get the notice when one of its
+    # users does (the outbox rows commit or roll back with the action).
+    webhooks.enqueue(session, notice, {user.institution_id for user in audience} & set(institution_ids))
     return notice
 
 
@@ -88,6 +93,11 @@ def _sees_auction(session: so.Session, user: User, auction_id: int) -> bool:
     return auction is not None and may_see(Caller.of(user), auction)
 
 
+def _sees_endpoint(session: so.Session, user: User, endpoint_id: int) -> bool:
+    return session.scalar(sa.select(WebhookEndpoint.institution_id).where(
+        WebhookEndpoint.id == endpoint_id)) == user.institution_id
+
+
 def _load(path: str):
     module, _, name = path.rpartition(".")
     return getattr(__import__(module, fromlist=[name]), name)
@@ -105,6 +115,7 @@ _VISIBILITY: dict[str, Callable[[so.Session, User, int], bool]] = {
     "claim_listing": _predicate("market.models.ClaimListing", "market.services.claim_transfer.listing_visibility"),
     "conversion_proposal": _predicate("market.models.ConversionProposal",
                                       "market.services.conversion.proposal_visibility"),
+    "webhook_endpoint": _sees_endpoint,  # the institution's own users
 }
 SUBJECTS = frozenset(_VISIBILITY)
 

@@ -27,6 +27,7 @@ SUBJECT_PAGES = {
     "licence": ("channels.licence_page", "licence_id"),
     "claim_listing": ("channels.claim_page", "listing_id"),
     "conversion_proposal": ("channels.proposal_page", "proposal_id"),
+    "webhook_endpoint": ("webhooks.show", "endpoint_id"),
 }
 
 

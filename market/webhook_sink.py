@@ -1,0 +1,95 @@
+"""A webhook receiver on loopback, as a bank's system would run one: it checks each delivery's signature, dedupes
+by event id and answers 2xx (or fails on purpose). Used by the tests, `scripts/load_bids.py --webhooks` and a
+sandbox; its check is the README's recipe (`market.domain.notices.verify`)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from market.domain.notices import SIGNATURE_HEADER, verify
+
+
+class WebhookSink:
+    """Receive deliveries at `url` in a background thread; `events` holds each event id's first body.
+
+    `fail_first`: answer 500 to that many deliveries before accepting; `delay_s`: take this long per delivery;
+    `on_event(body)`: called once per new event id (the receiver's own work, e.g. bid again); `clock`: the
+    receiver's time, which the signature's timestamp must be near."""
+
+    def __init__(self, secret: str = "", *, fail_first: int = 0, delay_s: float = 0.0,
+                 on_event: Callable[[dict], None] | None = None,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
+        self.secret = secret
+        self.clock = clock
+        self.fail_first = fail_first
+        self.delay_s = delay_s
+        self.on_event = on_event
+        self.events: dict[int, dict] = {}
+        self.received = 0  # every POST, duplicates and refusals included
+        self.refused = 0  # bad or missing signature
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        """Where to register the endpoint."""
+        return f"http://127.0.0.1:{self._server.server_address[1]}/hooks"
+
+    def __enter__(self) -> WebhookSink:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def wait_for(self, count: int, timeout_s: float = 30.0) -> bool:
+        """Wait until `count` distinct events arrived; whether they did in time."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if len(self.events) >= count:
+                return True
+            time.sleep(0.02)
+        return len(self.events) >= count
+
+    def _accept(self, header: str, body: bytes) -> int:
+        with self._lock:
+            self.received += 1
+            if self.secret and not verify(self.secret, header, body, self.clock()):
+                self.refused += 1
+                return 401
+            if self.fail_first > 0:
+                self.fail_first -= 1
+                return 500
+            event = json.loads(body)
+            new = event["id"] not in self.events
+            if new:
+                self.events[event["id"]] = event
+        if new and self.on_event is not None:
+            self.on_event(event)
+        return 204
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        sink = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - http.server's name
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if sink.delay_s:
+                    time.sleep(sink.delay_s)
+                status = sink._accept(self.headers.get(SIGNATURE_HEADER, ""), body)
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *_args):  # quiet
+                pass
+
+        return Handler
