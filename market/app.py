@@ -30,12 +30,13 @@ from market.web import (
     request_limits,
     settlement,
     tokens,
+    webhooks,
 )
 
 # One blueprint per audience, registered in this order.
 BLUEPRINTS = (auth.bp, main.bp, catalogue.bp, cases.bp, operator.bp, auctions.bp, channels.bp, bureau.bp,
               settlement.bp, ledger.bp, audit_trail.bp, tokens.bp, registry.bp, invitations.bp, notices.bp,
-              api.bp)
+              webhooks.bp, api.bp)
 
 PACKAGE = resources.files("market")
 

@@ -30,32 +30,54 @@ LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 class EndpointUrlRefused(Refusal):
-    """An endpoint URL the platform will not post to (`problem`: why, a code the catalogue words)."""
+    """An endpoint URL the platform will not post to; each subclass says why (`field`: the input it is in)."""
 
-    code, kind, fields = "webhook_url_refused", Kind.INVALID, ("problem",)
+    code, kind, fields = "webhook_url_refused", Kind.INVALID, ("field",)
+
+
+class UrlNotHttps(EndpointUrlRefused):
+    """Deliveries go over https only (plain http to this machine where a setting allows it)."""
+
+    code = "webhook_url_not_https"
+
+
+class UrlMalformed(EndpointUrlRefused):
+    """Not an http(s) URL with a host (a bad port, spaces, a fragment)."""
+
+    code = "webhook_url_malformed"
+
+
+class UrlWithCredentials(EndpointUrlRefused):
+    """A user name or password in the URL would be kept and logged: the signature authenticates instead."""
+
+    code = "webhook_url_credentials"
+
+
+class UrlPrivateAddress(EndpointUrlRefused):
+    """An address inside a private network (or this machine): the platform does not post into one."""
+
+    code = "webhook_url_private"
+
+
+class UrlTooLong(EndpointUrlRefused):
+    """Longer than the platform keeps."""
+
+    code, fields = "webhook_url_too_long", ("field", "limit")
 
 
 class NoEventTypes(Refusal):
     """An endpoint must ask for at least one type of event."""
 
-    code, kind = "webhook_no_event_types", Kind.INVALID
+    code, kind, fields = "webhook_no_event_types", Kind.INVALID, ("field",)
 
 
 class UnknownEventType(Refusal):
     """An event type that does not exist."""
 
-    code, kind, fields = "webhook_unknown_event_type", Kind.INVALID, ("value",)
+    code, kind, fields = "webhook_unknown_event_type", Kind.INVALID, ("field", "value")
 
 
-# Why a URL is refused (the `problem` of EndpointUrlRefused; each has its words in the catalogue).
-URL_NOT_HTTPS = "not_https"
-URL_MALFORMED = "malformed"
-URL_CREDENTIALS = "credentials"
-URL_PRIVATE_ADDRESS = "private_address"
-URL_TOO_LONG = "too_long"
-
-
-def check_endpoint_url(url: str, *, allow_http_loopback: bool = False) -> str:
+def check_endpoint_url(url: str, *, allow_http_loopback: bool = False, field: str = "url") -> str:
     """The URL, trimmed, if the platform may post to it; else EndpointUrlRefused saying why.
 
     https to a public host; plain http only to this machine (127.0.0.1, ::1, localhost) and only where the
@@ -64,24 +86,24 @@ def check_endpoint_url(url: str, *, allow_http_loopback: bool = False) -> str:
     """
     url = url.strip()
     if len(url) > URL_MAX_LENGTH:
-        raise EndpointUrlRefused(problem=URL_TOO_LONG)
+        raise UrlTooLong(field=field, limit=URL_MAX_LENGTH)
     try:
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
         parts.port  # noqa: B018 - a bad port raises here
     except ValueError:
-        raise EndpointUrlRefused(problem=URL_MALFORMED) from None
+        raise UrlMalformed(field=field) from None
     if parts.scheme not in ("https", "http") or not host or parts.fragment or any(c.isspace() for c in url):
-        raise EndpointUrlRefused(problem=URL_MALFORMED)
+        raise UrlMalformed(field=field)
     if parts.username or parts.password:
-        raise EndpointUrlRefused(problem=URL_CREDENTIALS)
+        raise UrlWithCredentials(field=field)
     loopback = _is_loopback(host)
     if loopback and allow_http_loopback:
         return url
     if parts.scheme != "https":
-        raise EndpointUrlRefused(problem=URL_NOT_HTTPS)
+        raise UrlNotHttps(field=field)
     if loopback or _is_internal_address(host):
-        raise EndpointUrlRefused(problem=URL_PRIVATE_ADDRESS)
+        raise UrlPrivateAddress(field=field)
     return url
 
 

@@ -50,16 +50,16 @@ class Settings:
 
 # --- an institution's endpoints -------------------------------------------------------------------------------
 
-def event_types_of(values: Iterable[str]) -> list[NoticeType]:
+def event_types_of(values: Iterable[str], field: str = "event_types") -> list[NoticeType]:
     """The event types named (each a NoticeType value), or the refusal of an unknown or empty list."""
     types = []
     for value in values:
         try:
             types.append(NoticeType(value))
         except ValueError:
-            raise rules.UnknownEventType(value=str(value)[:60]) from None
+            raise rules.UnknownEventType(field=field, value=str(value)[:60]) from None
     if not types:
-        raise rules.NoEventTypes()
+        raise rules.NoEventTypes(field=field)
     return sorted(set(types))
 
 
