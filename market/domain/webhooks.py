@@ -30,9 +30,9 @@ LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 class EndpointUrlRefused(Refusal):
-    """An endpoint URL the platform will not post to; each subclass says why (`field`: the input it is in)."""
+    """An endpoint URL the platform will not post to; each subclass says why."""
 
-    code, kind, fields = "webhook_url_refused", Kind.INVALID, ("field",)
+    code, kind = "webhook_url_refused", Kind.INVALID
 
 
 class UrlNotHttps(EndpointUrlRefused):
@@ -62,22 +62,22 @@ class UrlPrivateAddress(EndpointUrlRefused):
 class UrlTooLong(EndpointUrlRefused):
     """Longer than the platform keeps."""
 
-    code, fields = "webhook_url_too_long", ("field", "limit")
+    code, fields = "webhook_url_too_long", ("limit",)
 
 
 class NoEventTypes(Refusal):
     """An endpoint must ask for at least one type of event."""
 
-    code, kind, fields = "webhook_no_event_types", Kind.INVALID, ("field",)
+    code, kind = "webhook_no_event_types", Kind.INVALID
 
 
 class UnknownEventType(Refusal):
     """An event type that does not exist."""
 
-    code, kind, fields = "webhook_unknown_event_type", Kind.INVALID, ("field", "value")
+    code, kind, fields = "webhook_unknown_event_type", Kind.INVALID, ("value",)
 
 
-def check_endpoint_url(url: str, *, allow_http_loopback: bool = False, field: str = "url") -> str:
+def check_endpoint_url(url: str, *, allow_http_loopback: bool = False) -> str:
     """The URL, trimmed, if the platform may post to it; else EndpointUrlRefused saying why.
 
     https to a public host; plain http only to this machine (127.0.0.1, ::1, localhost) and only where the
@@ -86,24 +86,24 @@ def check_endpoint_url(url: str, *, allow_http_loopback: bool = False, field: st
     """
     url = url.strip()
     if len(url) > URL_MAX_LENGTH:
-        raise UrlTooLong(field=field, limit=URL_MAX_LENGTH)
+        raise UrlTooLong(limit=URL_MAX_LENGTH)
     try:
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
         parts.port  # noqa: B018 - a bad port raises here
     except ValueError:
-        raise UrlMalformed(field=field) from None
+        raise UrlMalformed() from None
     if parts.scheme not in ("https", "http") or not host or parts.fragment or any(c.isspace() for c in url):
-        raise UrlMalformed(field=field)
+        raise UrlMalformed()
     if parts.username or parts.password:
-        raise UrlWithCredentials(field=field)
+        raise UrlWithCredentials()
     loopback = _is_loopback(host)
     if loopback and allow_http_loopback:
         return url
     if parts.scheme != "https":
-        raise UrlNotHttps(field=field)
+        raise UrlNotHttps()
     if loopback or _is_internal_address(host):
-        raise UrlPrivateAddress(field=field)
+        raise UrlPrivateAddress()
     return url
 
 

@@ -25,7 +25,14 @@ from market.db import unit_of_work
 from market.domain import webhooks as rules
 from market.domain.errors import NotFound
 from market.domain.notices import SIGNATURE_HEADER, NoticeType, sign
-from market.models import Notice, UTCDateTime, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookSubscription
+from market.models import (
+    Notice,
+    UTCDateTime,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookSubscription,
+)
 
 CLAIM_BATCH = 50
 
@@ -50,16 +57,16 @@ class Settings:
 
 # --- an institution's endpoints -------------------------------------------------------------------------------
 
-def event_types_of(values: Iterable[str], field: str = "event_types") -> list[NoticeType]:
+def event_types_of(values: Iterable[str]) -> list[NoticeType]:
     """The event types named (each a NoticeType value), or the refusal of an unknown or empty list."""
     types = []
     for value in values:
         try:
             types.append(NoticeType(value))
         except ValueError:
-            raise rules.UnknownEventType(field=field, value=str(value)[:60]) from None
+            raise rules.UnknownEventType(value=str(value)[:60]) from None
     if not types:
-        raise rules.NoEventTypes(field=field)
+        raise rules.NoEventTypes()
     return sorted(set(types))
 
 

@@ -78,4 +78,4 @@ def _identified(caller: Caller | None) -> Caller:
 
 
 # Area modules add their routes to `bp` on import; their declarations make the OpenAPI document.
-from market.web.api import auctions, cases, channels, idempotency, me, openapi, settlement  # noqa: E402,F401
+from market.web.api import auctions, cases, channels, idempotency, me, openapi, settlement, webhooks  # noqa: E402,F401
