@@ -31,6 +31,7 @@ class WebhookSink:
         self.on_event = on_event
         self.events: dict[int, dict] = {}
         self.received = 0  # every POST, duplicates and refusals included
+        self.raw: list[tuple[dict[str, str], bytes]] = []  # each POST's headers and body, as received
         self.refused = 0  # bad or missing signature
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -59,9 +60,11 @@ class WebhookSink:
             time.sleep(0.02)
         return len(self.events) >= count
 
-    def _accept(self, header: str, body: bytes) -> int:
+    def _accept(self, headers: dict[str, str], body: bytes) -> int:
+        header = headers.get(SIGNATURE_HEADER, "")
         with self._lock:
             self.received += 1
+            self.raw.append((headers, body))
             if self.secret and not verify(self.secret, header, body, self.clock()):
                 self.refused += 1
                 return 401
@@ -84,7 +87,7 @@ class WebhookSink:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 if sink.delay_s:
                     time.sleep(sink.delay_s)
-                status = sink._accept(self.headers.get(SIGNATURE_HEADER, ""), body)
+                status = sink._accept(dict(self.headers.items()), body)
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
