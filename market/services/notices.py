@@ -59,7 +59,8 @@ def publish(
     session.flush()
     # An institution's systems hear what its users may see: its webhooks get the notice when one of its
     # users does (the outbox rows commit or roll back with the action).
-    webhooks.enqueue(session, notice, {user.institution_id for user in audience} & set(institution_ids))
+    webhooks.enqueue(session, notice_id=notice.id, notice_type=notice_type, occurred_at=now,
+                     institutions={user.institution_id for user in audience} & set(institution_ids))
     return notice
 
 

@@ -161,17 +161,20 @@ _endpoint = WebhookEndpoint.__table__
 _subscription = WebhookSubscription.__table__
 
 
-def enqueue(session: so.Session, notice: Notice, institution_ids: Iterable[int]) -> None:
-    """One outbox row per enabled endpoint of these institutions that receives the notice's type."""
-    ids = sorted(set(institution_ids))
-    if not ids:
-        return
+def enqueue(session: so.Session, *, notice_id: int, notice_type: NoticeType, occurred_at: datetime,
+            institutions: Iterable[int] | sa.Select) -> None:
+    """One outbox row per enabled endpoint of these institutions (ids, or a SELECT of one column of ids) that
+    receives the notice's type; each due at once."""
+    if not isinstance(institutions, sa.Select):
+        institutions = sorted(set(institutions))
+        if not institutions:
+            return
     endpoints_wanting = (
-        sa.select(_endpoint.c.id, sa.literal(notice.id, sa.Integer), sa.literal(notice.occurred_at, UTCDateTime),
+        sa.select(_endpoint.c.id, sa.literal(notice_id, sa.Integer), sa.literal(occurred_at, UTCDateTime),
                   sa.literal(0, sa.Integer))
         .join(_subscription, _subscription.c.endpoint_id == _endpoint.c.id)
-        .where(_endpoint.c.institution_id.in_(ids), _endpoint.c.enabled.is_(True),
-               _subscription.c.event_type == NoticeType(notice.type).value)
+        .where(_endpoint.c.institution_id.in_(institutions), _endpoint.c.enabled.is_(True),
+               _subscription.c.event_type == NoticeType(notice_type).value)
     )
     session.execute(sa.insert(_delivery).from_select(
         ["endpoint_id", "notice_id", "next_attempt_at", "attempts"], endpoints_wanting))

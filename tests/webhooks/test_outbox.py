@@ -209,3 +209,15 @@ def test_the_backoff_doubles_from_thirty_seconds_up_to_six_hours():
     assert [rules.retry_delay(n) for n in (1, 2, 3)] == [timedelta(seconds=30), timedelta(minutes=1),
                                                         timedelta(minutes=2)]
     assert rules.retry_delay(40) == timedelta(hours=6)
+
+
+def test_the_outbox_takes_the_institutions_as_a_select_too(session, clock, bank_case):
+    from market.models import Institution
+
+    wanted, _ = _endpoint(session, clock, bank_case.bank_id)
+    notice = _case_moved(session, clock, bank_case)
+    session.execute(sa.delete(WebhookDelivery))
+    with unit_of_work(session):  # as a publisher that picks the institutions in SQL would call it
+        webhooks.enqueue(session, notice_id=notice.id, notice_type=notice.type, occurred_at=clock(),
+                         institutions=sa.select(Institution.id).where(Institution.id == bank_case.bank_id))
+    assert [(d.endpoint_id, d.notice_id) for d in _deliveries(session)] == [(wanted.id, notice.id)]
