@@ -18,14 +18,16 @@ class WebhookSink:
     """Receive deliveries at `url` in a background thread; `events` holds each event id's first body.
 
     `fail_first`: answer 500 to that many deliveries before accepting; `delay_s`: take this long per delivery;
-    `on_event(body)`: called once per new event id (the receiver's own work, e.g. bid again); `clock`: the
-    receiver's time, which the signature's timestamp must be near."""
+    `on_event(event, path)`: called once per new event id with the path it was posted to (the receiver's own
+    work, e.g. bid again); `clock`: the receiver's time, which the signature's timestamp must be near; `port`:
+    where to listen (0: any free port); `keep_raw`: keep every POST's headers and body in `raw`."""
 
     def __init__(self, secret: str = "", *, fail_first: int = 0, delay_s: float = 0.0,
-                 on_event: Callable[[dict], None] | None = None,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
+                 on_event: Callable[[dict, str], None] | None = None,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC), port: int = 0, keep_raw: bool = True):
         self.secret = secret
         self.clock = clock
+        self.keep_raw = keep_raw
         self.fail_first = fail_first
         self.delay_s = delay_s
         self.on_event = on_event
@@ -34,7 +36,7 @@ class WebhookSink:
         self.raw: list[tuple[dict[str, str], bytes]] = []  # each POST's headers and body, as received
         self.refused = 0  # bad or missing signature
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -60,11 +62,12 @@ class WebhookSink:
             time.sleep(0.02)
         return len(self.events) >= count
 
-    def _accept(self, headers: dict[str, str], body: bytes) -> int:
+    def _accept(self, path: str, headers: dict[str, str], body: bytes) -> int:
         header = headers.get(SIGNATURE_HEADER, "")
         with self._lock:
             self.received += 1
-            self.raw.append((headers, body))
+            if self.keep_raw:
+                self.raw.append((headers, body))
             if self.secret and not verify(self.secret, header, body, self.clock()):
                 self.refused += 1
                 return 401
@@ -76,7 +79,7 @@ class WebhookSink:
             if new:
                 self.events[event["id"]] = event
         if new and self.on_event is not None:
-            self.on_event(event)
+            self.on_event(event, path)
         return 204
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
@@ -87,7 +90,7 @@ class WebhookSink:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 if sink.delay_s:
                     time.sleep(sink.delay_s)
-                status = sink._accept(dict(self.headers.items()), body)
+                status = sink._accept(self.path, dict(self.headers.items()), body)
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
