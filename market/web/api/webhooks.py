@@ -208,8 +208,8 @@ class Event(Model):
 # The payload of each event type, by the convention its services follow (market/web/notice_words.py).
 _TEXT, _WHOLE, _TIME = {"type": "string"}, {"type": "integer"}, {"type": "string", "format": "date-time"}
 PAYLOAD_KEYS: dict[NoticeType, tuple[str, ...]] = {
-    NoticeType.OUTBID: ("title", "round_no", "price_fen", "minimum_fen"),
-    NoticeType.ROUND_EXTENDED: ("title", "round_no", "ends_at"),
+    NoticeType.OUTBID: ("title", "round_no", "auction_id", "price_fen", "minimum_fen", "ends_at"),
+    NoticeType.ROUND_EXTENDED: ("title", "round_no", "auction_id", "price_fen", "ends_at"),
     NoticeType.ROUND_CLOSING_SOON: ("title", "round_no", "ends_at"),
     NoticeType.ROUND_WON: ("title", "round_no", "price_fen", "due_at"),
     NoticeType.ROUND_LOST: ("title", "round_no", "price_fen"),
@@ -243,7 +243,7 @@ def _payload_schema(notice_type: NoticeType) -> dict:
                                                     "description": "The same amount in decimal yuan"}
         elif key.endswith("_at"):
             properties[key] = _TIME
-        elif key in ("round_no", "failures"):
+        elif key in ("round_no", "auction_id", "failures"):
             properties[key] = _WHOLE
         else:
             properties[key] = _TEXT
