@@ -209,24 +209,32 @@ def send_due(session: so.Session, now: datetime, config: Mapping) -> int:
     """Post every delivery due at `now` to its enabled endpoint; how many were delivered (a 2xx answer)."""
     settings = Settings.of(config)
     started = time.monotonic()
+
+    def moment() -> datetime:  # `now`, moved on by the time this pass has taken
+        return now + timedelta(seconds=time.monotonic() - started)
+
+    # a batch fits in its claim even when every POST times out, so no other deliverer takes a row still queued here
+    limit = max(1, min(CLAIM_BATCH, int(settings.claim.total_seconds() // (settings.timeout_s + 1))))
     delivered = 0
     with requests.Session() as http:
-        while batch := claim_due(session, now, settings):
+        while batch := claim_due(session, moment(), settings, limit=limit, due_by=now):
             for claimed in batch:
-                moment = now + timedelta(seconds=time.monotonic() - started)
-                outcome = post(http, claimed, moment, settings.timeout_s)
+                sent_at = moment()
+                outcome = post(http, claimed, sent_at, settings.timeout_s)
                 with unit_of_work(session):
-                    delivered += record(session, claimed, outcome, now=moment, settings=settings)
+                    delivered += record(session, claimed, outcome, now=sent_at, settings=settings)
     return delivered
 
 
-def claim_due(session: so.Session, now: datetime, settings: Settings, limit: int = CLAIM_BATCH) -> list[Claimed]:
-    """Take up to `limit` due deliveries of enabled endpoints for this deliverer, in their own transaction."""
+def claim_due(session: so.Session, now: datetime, settings: Settings, limit: int = CLAIM_BATCH,
+              due_by: datetime | None = None) -> list[Claimed]:
+    """Take up to `limit` deliveries of enabled endpoints due by `due_by` (default `now`) for this deliverer,
+    in their own transaction; the claim runs from `now` for the settings' lease."""
     token = secrets.token_hex(16)
     with unit_of_work(session):
         due = session.execute(
             sa.select(_delivery.c.id).join(_endpoint, _endpoint.c.id == _delivery.c.endpoint_id)
-            .where(_delivery.c.delivered_at.is_(None), _delivery.c.next_attempt_at <= now,
+            .where(_delivery.c.delivered_at.is_(None), _delivery.c.next_attempt_at <= (due_by or now),
                    _endpoint.c.enabled.is_(True))
             .order_by(_delivery.c.next_attempt_at, _delivery.c.id).limit(limit)
             .with_for_update(of=_delivery, skip_locked=True)
