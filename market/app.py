@@ -35,12 +35,13 @@ from market.web import (
     sandbox,
     settlement,
     tokens,
+    webhooks,
 )
 
 # One blueprint per audience, registered in this order.
 BLUEPRINTS = (auth.bp, main.bp, catalogue.bp, cases.bp, operator.bp, auctions.bp, channels.bp, bureau.bp,
               settlement.bp, ledger.bp, audit_trail.bp, tokens.bp, registry.bp, invitations.bp, notices.bp,
-              sandbox.bp, data_room.bp, mail_preferences.bp, qualification.bp, award.bp, api.bp)
+              sandbox.bp, data_room.bp, mail_preferences.bp, qualification.bp, award.bp, webhooks.bp, api.bp)
 
 PACKAGE = resources.files("market")
 

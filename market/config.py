@@ -110,6 +110,11 @@ def load_config() -> dict:
         "TRUSTED_PROXIES": int(os.environ.get("MARKET_TRUSTED_PROXIES", "0")),
         "RATELIMIT_STORAGE_URI": os.environ.get("MARKET_REDIS_URL", ""),  # empty: the database
         "AUDIT_KEY": os.environ.get("MARKET_AUDIT_KEY", ""),  # signs audit anchors; never in the database
+        # webhooks (market/services/webhooks.py): plain http to this machine only where allowed (tests, sandbox)
+        "WEBHOOK_ALLOW_HTTP_LOOPBACK": os.environ.get("MARKET_WEBHOOK_ALLOW_HTTP_LOOPBACK", "") == "1",
+        "WEBHOOK_FAILURE_LIMIT": int(os.environ.get("MARKET_WEBHOOK_FAILURE_LIMIT", "8")),
+        "WEBHOOK_TIMEOUT": float(os.environ.get("MARKET_WEBHOOK_TIMEOUT", "5")),
+        "WEBHOOK_CLAIM_SECONDS": float(os.environ.get("MARKET_WEBHOOK_CLAIM_SECONDS", "60")),
         **mail_settings(),
     }
 

@@ -4,6 +4,7 @@
     .venv/bin/python scripts/load_bids.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres
     .venv/bin/python scripts/load_bids.py --bidders 50 --seconds 30 --workers 4 --worker-class gthread --threads 2
     .venv/bin/python scripts/load_bids.py --reference --json out/bids.json --postgres postgresql+psycopg://...
+    .venv/bin/python scripts/load_bids.py --webhooks            # bidders hear they were outbid by webhook
 
 With --reference each database is also served by scripts/reference_bids.py (the least a bid service on our
 stack does: Flask + SQLAlchemy Core, the same gunicorn settings and database kind), driven by the same
@@ -21,6 +22,12 @@ whole history through the API and checks: every 201 is in the history with its a
 the history is gapless and strictly increasing, price = the highest accepted bid, and the history holds
 nothing but the 201s. Prints accepted bids/s, p50/p99 latency and the invariants. Loopback only;
 requests are bounded in count and time and the script stops by itself.
+
+With --webhooks every bidder bank registers an endpoint for `auction.outbid` on a receiver in its client
+process (market.webhook_sink, loopback), `flask deliver --every 0.1` runs beside gunicorn, and a bidder that
+leads every lot it follows waits for its outbid event instead of looking again; the event's payload gives the
+next minimum, so it bids at once. The report gives the share of requests that were polls (looks) either way,
+and how long an outbid event took from the bid to the receiver.
 """
 
 from __future__ import annotations
@@ -62,8 +69,8 @@ def main() -> int:
     report = {}
     for name, admin_url in targets:
         ours = run_one(name, admin_url, args, OURS)
-        figures = {"accepted_per_s": ours["accepted_per_s"], "p50_ms": ours["p50_ms"], "p99_ms": ours["p99_ms"],
-                   "invariants_ok": ours["invariants_ok"]}
+        figures = {key: ours[key] for key in ("accepted_per_s", "p50_ms", "p99_ms", "invariants_ok", "poll_share",
+                                              "webhooks_heard", "webhook_p50_ms", "webhook_p99_ms") if key in ours}
         if args.reference:
             reference = run_one(name, admin_url, args, REFERENCE)
             figures |= {"reference_accepted_per_s": reference["accepted_per_s"],
@@ -104,6 +111,8 @@ def _arguments():
     parser.add_argument("--reference", action="store_true",
                         help="also run scripts/reference_bids.py under the same settings and report the ratio")
     parser.add_argument("--json", metavar="FILE", help="write the figures per database to FILE")
+    parser.add_argument("--webhooks", action="store_true",
+                        help="bidders learn they were outbid from a webhook receiver on loopback instead of polling")
     return parser.parse_args()
 
 
@@ -122,6 +131,42 @@ def arrange(database_url: str, bidders: int, auctions: int) -> tuple[list[int], 
         arranged = arrange_bidding_load(session, datetime.now(UTC), bidders=bidders, auctions=auctions)
     engine.dispose()
     return arranged
+
+
+def register_hooks(database_url: str, urls: list[str]) -> None:
+    """Bidder bank i (the i-th token) registers urls[i] for outbid events."""
+    import sqlalchemy as sa
+
+    from market.db import make_engine, make_session_factory, unit_of_work
+    from market.domain.notices import NoticeType
+    from market.models import User
+    from market.services import webhooks
+
+    engine = make_engine(database_url)
+    settings = webhooks.Settings(allow_http_loopback=True)
+    with make_session_factory(engine)() as session, unit_of_work(session):
+        for i, url in enumerate(urls):
+            bank = session.scalar(sa.select(User.institution_id).where(User.email == f"bidder{i:03d}@load.test"))
+            webhooks.register_endpoint(session, institution_id=bank, url=url, event_types=[NoticeType.OUTBID],
+                                       created_by_id=None, now=datetime.now(UTC), settings=settings)
+    engine.dispose()
+
+
+def start_deliverer(database_url: str, workdir: str) -> subprocess.Popen:
+    """`flask deliver`, waking every 100 ms, as production runs it beside the app."""
+    env = {**os.environ, "MARKET_DATABASE_URL": database_url, "MARKET_INSTANCE_DIR": workdir,
+           "MARKET_SECRET_KEY": "load-test-secret-not-for-production", "PYTHONPATH": str(ROOT),
+           "MARKET_WEBHOOK_ALLOW_HTTP_LOOPBACK": "1"}
+    with open(Path(workdir) / "deliver.log", "wb") as log:  # its errors, if any, without filling a pipe
+        return subprocess.Popen([str(BIN / "flask"), "--app", "market.app", "deliver", "--every", "0.1"],
+                                env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 # ---- the server ---------------------------------------------------------------------------------
@@ -266,14 +311,31 @@ LOTS_FOLLOWED = 3
 
 
 def bidder_process(port, jobs, auction_ids, deadline, max_requests, seed, poll_seconds, lots_followed, look_at,
-                   results):
-    """Run some bidders as threads in this process; send back what they saw and did."""
+                   results, hooks=None):
+    """Run some bidders as threads in this process; send back what they saw and did. `hooks`: (receiver port,
+    the global index of each job) when bidders hear of being outbid by webhook."""
+    import queue
     import threading
 
     accepted, latencies, statuses, lock = [], [], {}, threading.Lock()
-    budget, looks, waited = [max_requests], [0], [0.0]
+    budget, looks, waited, lags = [max_requests], [0], [0.0], []
+    inboxes = [queue.SimpleQueue() for _ in jobs]
+    sink = None
+    if hooks is not None:
+        from market.webhook_sink import WebhookSink
 
-    def bidder(token: str, rng: random.Random) -> None:
+        hook_port, indexes = hooks
+        local = {index: k for k, index in enumerate(indexes)}
+
+        def outbid(event: dict, path: str) -> None:
+            occurred = datetime.fromisoformat(event["occurred_at"].replace("Z", "+00:00"))
+            with lock:
+                lags.append((datetime.now(UTC) - occurred).total_seconds())
+            inboxes[local[int(path.rsplit("/", 1)[1])]].put(event)
+
+        sink = WebhookSink(port=hook_port, on_event=outbid, keep_raw=False).__enter__()
+
+    def bidder(token: str, rng: random.Random, inbox) -> None:
         # A bank's system follows a few lots: it bids on one it does not lead, and when outbid it bids
         # again at once from the fresh state the 409 carries. Leading every lot as far as it knows, it
         # looks again (at its whole watch list in one request, or with --look lot at one lot), and
@@ -298,13 +360,31 @@ def bidder_process(port, jobs, auction_ids, deadline, max_requests, seed, poll_s
             for state in connection.request("GET", watch_list, headers=auth)[1]["auctions"]:
                 known[state["id"]] = state
 
+        def heard(event: dict) -> None:  # an outbid webhook: the lot's next minimum, without asking
+            auction_id = event["subject"]["id"]
+            if auction_id in known and "minimum" in event["payload"]:
+                known[auction_id] = {**known[auction_id], "leader": "(outbid)",
+                                     "minimum_bid": event["payload"]["minimum"]}
+
         while time.time() < deadline:
             with lock:
                 if budget[0] <= 0:
                     return
                 budget[0] -= 1
+            while hooks is not None and not inbox.empty():
+                heard(inbox.get())
             free = [a for a in lots if not leads(a)]
             auction_id = retry or (rng.choice(free) if free else rng.choice(lots))
+            if hooks is not None and auction_id in known and leads(auction_id):
+                started = time.perf_counter()
+                try:  # every followed lot is ours as far as we know: wait to hear otherwise
+                    heard(inbox.get(timeout=max(0.0, min(1.0, deadline - time.time()))))
+                except queue.Empty:
+                    pass
+                with lock:
+                    waited[0] += time.perf_counter() - started
+                    budget[0] += 1
+                continue
             if auction_id not in known or leads(auction_id):  # unknown, or we led it when we last looked
                 look(auction_id)
                 free = [a for a in lots if not leads(a)]
@@ -340,13 +420,16 @@ def bidder_process(port, jobs, auction_ids, deadline, max_requests, seed, poll_s
                 known.pop(auction_id, None)
             retry = auction_id if status == 409 and body and body.get("error") == "outbid" else None
 
-    threads = [threading.Thread(target=bidder, args=(token, random.Random(seed + i))) for i, token in enumerate(jobs)]
+    threads = [threading.Thread(target=bidder, args=(token, random.Random(seed + i), inboxes[i]))
+               for i, token in enumerate(jobs)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    if sink is not None:
+        sink.__exit__(None, None, None)
     times = os.times()
-    results.put((accepted, latencies, statuses, looks[0], waited[0], times.user + times.system))
+    results.put((accepted, latencies, statuses, looks[0], waited[0], times.user + times.system, lags))
 
 
 # ---- one run ------------------------------------------------------------------------------------
@@ -371,15 +454,27 @@ def run_one(name: str, admin_url: str | None, args, app: str = OURS) -> dict:
         print(f"   arranging {args.auctions} auctions, {args.bidders} bidders with paid deposits ...",
               flush=True)
         auction_ids, tokens = arrange(database_url, args.bidders, args.auctions)
+        hook_ports, deliverer = None, None
+        hooks = args.webhooks and app == OURS  # the reference service raises no events
+        if hooks:
+            hook_ports = [free_port() for _ in range(client_processes(args, tokens))]
+            register_hooks(database_url, [f"http://127.0.0.1:{hook_ports[i % len(hook_ports)]}/hooks/{i}"
+                                          for i in range(len(tokens))])
         server, port = start_server(database_url, workdir, args.workers, args.worker_class, args.threads, app)
+        if hooks:
+            deliverer = start_deliverer(database_url, workdir)
         try:
             kind = f"gthread x{args.threads}" if args.worker_class == "gthread" else "sync"
             print(f"   gunicorn: {args.workers} {kind} workers on 127.0.0.1:{port}; bidding for {args.seconds:.0f} s",
                   flush=True)
             before, server_cpu = os.getloadavg()[0], process_tree_cpu(server.pid)
             database_cpu = process_tree_cpu(name="postgres") if admin_url else 0.0
-            accepted, latencies, statuses, looks, waiting, wall, client_cpu = load(port, auction_ids, tokens, args)
+            deliverer_cpu = process_tree_cpu(deliverer.pid) if deliverer else 0.0
+            accepted, latencies, statuses, looks, waiting, wall, client_cpu, lags = load(
+                port, auction_ids, tokens, args, hook_ports)
             server_cpu = process_tree_cpu(server.pid) - server_cpu
+            if deliverer:  # the deliverer's CPU is the app's too
+                server_cpu += process_tree_cpu(deliverer.pid) - deliverer_cpu
             database_cpu = process_tree_cpu(name="postgres") - database_cpu if admin_url else 0.0
             print(f"   machine load average (1 min) before/after: {before:.1f} / {os.getloadavg()[0]:.1f} "
                   f"on {os.cpu_count()} cores (other work on the machine skews the wall-clock figures)")
@@ -390,11 +485,22 @@ def run_one(name: str, admin_url: str | None, args, app: str = OURS) -> dict:
                       + f" = {per_bid * 1000:.1f} ms per accepted bid; an otherwise idle {os.cpu_count()}-core "
                       f"machine could take about {os.cpu_count() / per_bid:.0f} accepted bids/s")
             print(f"   bidders: {args.bidders}, each following {args.lots} lots and looking again by "
-                  f"{args.look}; they spent {waiting:.0%} of their time waiting {args.poll_seconds:g} s to look again "
-                  "because they led every lot they follow (offered load, not the server, limits a run where "
+                  f"{args.look}; they spent {waiting:.0%} of their time "
+                  + ("waiting for an outbid event" if hooks else f"waiting {args.poll_seconds:g} s to look again")
+                  + " because they led every lot they follow (offered load, not the server, limits a run where "
                   "this is high and the CPU is not all used)")
             figures = check_and_report(port, tokens[0], auction_ids, accepted, latencies, statuses, looks, wall)
+            figures["poll_share"] = round(looks / (looks + len(latencies)), 3) if looks + len(latencies) else None
+            print(f"   polls: {looks} of {looks + len(latencies)} requests ({figures['poll_share']:.0%}) were looks at "
+                  "lots the bidder led" + (f"; {len(lags)} outbid webhooks heard, bid to receiver p50 "
+                                          f"{_at(lags, 0.5) * 1000:.0f} ms, p99 {_at(lags, 0.99) * 1000:.0f} ms"
+                                          if hooks else ""))
+            if hooks:
+                figures |= {"webhooks_heard": len(lags), "webhook_p50_ms": round(_at(lags, 0.5) * 1000, 1),
+                            "webhook_p99_ms": round(_at(lags, 0.99) * 1000, 1)}
         finally:
+            if deliverer:
+                stop_server(deliverer)
             stop_server(server)
     finally:
         if database:
@@ -406,24 +512,36 @@ def run_one(name: str, admin_url: str | None, args, app: str = OURS) -> dict:
     return figures
 
 
-def load(port, auction_ids, tokens, args):
+def client_processes(args, tokens) -> int:
+    """How many client processes the bidders are spread over (bidder i runs in process i % that)."""
+    return max(1, min(args.clients, len(tokens)))
+
+
+def _at(ordered: list[float], q: float) -> float:
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+def load(port, auction_ids, tokens, args, hook_ports=None):
     """Spread the bidders over a few client processes (so the client's GIL does not skew latency)."""
     context = mp.get_context("fork")
     results = context.Queue()
-    processes = max(1, min(args.clients, len(tokens)))
+    processes = client_processes(args, tokens)
     started = time.time()
     deadline = started + args.seconds
     workers = [context.Process(target=bidder_process, args=(port, tokens[i::processes], auction_ids, deadline,
                                                              args.max_requests // processes, 1000 * i, args.poll_seconds,
-                                                             args.lots, args.look, results))
+                                                             args.lots, args.look, results,
+                                                             None if hook_ports is None else
+                                                             (hook_ports[i], list(range(i, len(tokens), processes)))))
                for i in range(processes)]
     for worker in workers:
         worker.start()
-    accepted, latencies, statuses, looks, waited, client_cpu = [], [], {}, 0, 0.0, 0.0
+    accepted, latencies, statuses, looks, waited, client_cpu, lags = [], [], {}, 0, 0.0, 0.0, []
     for _ in workers:
-        part_accepted, part_latencies, part_statuses, part_looks, part_waited, part_cpu = results.get(
+        part_accepted, part_latencies, part_statuses, part_looks, part_waited, part_cpu, part_lags = results.get(
             timeout=args.seconds + 120)
         client_cpu += part_cpu
+        lags += part_lags
         looks += part_looks
         waited += part_waited
         accepted += part_accepted
@@ -433,7 +551,7 @@ def load(port, auction_ids, tokens, args):
     for worker in workers:
         worker.join(timeout=30)
     wall = time.time() - started
-    return accepted, latencies, statuses, looks, waited / (len(tokens) * wall), wall, client_cpu
+    return accepted, latencies, statuses, looks, waited / (len(tokens) * wall), wall, client_cpu, sorted(lags)
 
 
 def check_and_report(port, token, auction_ids, accepted, latencies, statuses, looks, wall) -> dict:

@@ -38,6 +38,7 @@ class NoticeType(StrEnum):
     CLAIM_REDUCED = "compensation.reduced"
     CLAIM_REJECTED = "compensation.rejected"
     CLAIM_CLAWED_BACK = "compensation.clawed_back"
+    WEBHOOK_DISABLED = "webhook.disabled"  # an institution's endpoint failed too often in a row and was switched off
 
 
 # Notices a flood of would annoy: e-mail sends one digest per subject (e.g. per round for outbid), not one each.

@@ -31,6 +31,7 @@ from market.models.qualification import *  # noqa: F403
 from market.models.registry import *  # noqa: F403
 from market.models.sandbox import *  # noqa: F403
 from market.models.settlement import *  # noqa: F403
+from market.models.webhooks import *  # noqa: F403
 
 __all__ = [
     "PPM", "ApiToken", "AuditEvent", "Base", "DisposalCase", "Enterprise", "FirstRefusalHolder", "IdempotencyRecord",

@@ -15,6 +15,7 @@ from datetime import datetime
 import sqlalchemy.orm as so
 
 from market import mailer
+from market.services import webhooks
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class DeliveryKind:
 
 DELIVERIES: tuple[DeliveryKind, ...] = (
     DeliveryKind("mail", mailer.send_mail),
+    DeliveryKind("webhooks", webhooks.send_due),
 )
 
 

@@ -18,7 +18,8 @@ import sqlalchemy.orm as so
 from market.domain.errors import NotFound
 from market.domain.notices import NoticeType
 from market.domain.roles import Role
-from market.models import Notice, NoticeInstitution, User, UserNotice
+from market.models import Notice, NoticeInstitution, User, UserNotice, WebhookEndpoint
+from market.services import webhooks
 
 
 @dataclass(frozen=True)
@@ -52,9 +53,14 @@ def publish(
     session.add(notice)
     session.flush()
     session.add_all(NoticeInstitution(notice_id=notice.id, institution_id=i) for i in institution_ids)
-    for user in _audience(session, about, institution_ids, tuple(roles)):
+    audience = _audience(session, about, institution_ids, tuple(roles))
+    for user in audience:
         session.add(UserNotice(notice_id=notice.id, user_id=user.id))
     session.flush()
+    # An institution's systems hear what its users may see: its webhooks get the notice when one of its
+    # users does (the outbox rows commit or roll back with the action).
+    webhooks.enqueue(session, notice_id=notice.id, notice_type=notice_type, occurred_at=now,
+                     institutions={user.institution_id for user in audience} & set(institution_ids))
     return notice
 
 
@@ -67,13 +73,13 @@ def publish_public(
     institutions: Sequence[int] | sa.Select,
     payload: dict,
 ) -> int:
-    """`publish` for a subject every user may see (an asset lot is public), in three core statements and no
+    """`publish` for a subject every user may see (an asset lot is public), in four core statements and no
     ORM loads: the bid path raises its outbid and extension notices with it. `institutions`: ids, or a
     SELECT of one column of ids. Returns the notice's id.
 
     A second way to publish, for speed: with a public subject the visibility check `publish` makes per user
-    is always true, so the audience is every active user of the institutions, chosen in SQL. Whatever else
-    `publish` writes with a notice (an outbox for deliveries beyond the app) must be written here too."""
+    is always true, so the audience is every active user of the institutions, chosen in SQL; their webhook
+    outbox rows are written as `publish` writes them."""
     connection = session.connection()
     notice_id = connection.execute(_INSERT_NOTICE, {
         "type": notice_type, "occurred_at": now, "subject": about.subject, "subject_id": about.subject_id,
@@ -91,6 +97,7 @@ def publish_public(
     connection.execute(sa.insert(_user_notice).from_select(
         ["notice_id", "user_id"], sa.select(sa.literal(notice_id, sa.Integer), _user.c.id).where(
             _user.c.active.is_(True), _user.c.institution_id.in_(ids))))
+    webhooks.enqueue(session, notice_id=notice_id, notice_type=notice_type, occurred_at=now, institutions=ids)
     return notice_id
 
 
@@ -129,6 +136,11 @@ def _sees_auction(session: so.Session, user: User, auction_id: int) -> bool:
     return auction is not None and may_see(Caller.of(user), auction)
 
 
+def _sees_endpoint(session: so.Session, user: User, endpoint_id: int) -> bool:
+    return session.scalar(sa.select(WebhookEndpoint.institution_id).where(
+        WebhookEndpoint.id == endpoint_id)) == user.institution_id
+
+
 def _load(path: str):
     module, _, name = path.rpartition(".")
     return getattr(__import__(module, fromlist=[name]), name)
@@ -146,6 +158,7 @@ _VISIBILITY: dict[str, Callable[[so.Session, User, int], bool]] = {
     "claim_listing": _predicate("market.models.ClaimListing", "market.services.claim_transfer.listing_visibility"),
     "conversion_proposal": _predicate("market.models.ConversionProposal",
                                       "market.services.conversion.proposal_visibility"),
+    "webhook_endpoint": _sees_endpoint,  # the institution's own users
 }
 SUBJECTS = frozenset(_VISIBILITY)
 

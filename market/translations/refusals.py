@@ -350,4 +350,16 @@ TEXTS = {
                                      "after the dot)."),
     "registry_csv_duplicate": N_("Row %(line)s repeats row %(first_line)s (same number, event and date); delete "
                                  "one of them."),
+    "webhook_url_refused": N_("The platform does not post to this address."),
+    "webhook_url_not_https": N_("Webhooks are delivered over https only: give an https:// address."),
+    "webhook_url_malformed": N_("Give the endpoint as a full address such as https://api.bank.cn/ipd/hooks (no "
+                                "spaces, no #fragment)."),
+    "webhook_url_credentials": N_("Leave the user name and password out of the address: each delivery is signed "
+                                  "with the endpoint's secret instead."),
+    "webhook_url_private": N_("The address is inside a private network; give one the platform can reach on the "
+                              "internet."),
+    "webhook_url_too_long": N_("The address is longer than %(limit)s characters."),
+    "webhook_no_event_types": N_("Choose at least one type of event to receive."),
+    "webhook_unknown_event_type": N_("“%(value)s” is not an event type; the event types are listed in the API "
+                                     "document."),
 }

@@ -43,6 +43,7 @@ NOTICE_NAMES = {
     NoticeType.CLAIM_REDUCED: _l("Compensation claim reduced"),
     NoticeType.CLAIM_REJECTED: _l("Compensation claim rejected"),
     NoticeType.CLAIM_CLAWED_BACK: _l("Compensation clawed back"),
+    NoticeType.WEBHOOK_DISABLED: _l("Webhook endpoint switched off"),
 }
 
 SENTENCES = {
@@ -70,6 +71,9 @@ SENTENCES = {
                                  "%(reason)s"),
     NoticeType.CLAIM_REJECTED: _l("The compensation claim on case %(case_no)s was rejected: %(reason)s"),
     NoticeType.CLAIM_CLAWED_BACK: _l("%(amount_fen)s paid on case %(case_no)s was clawed back: %(reason)s"),
+    NoticeType.WEBHOOK_DISABLED: _l("Deliveries to %(url)s failed %(failures)s times in a row (last: %(last_error)s), "
+                                    "so the endpoint was switched off. Events wait for it: enable it again on its "
+                                    "page once your system answers."),
 }
 _ENUMS = {"from_state": CaseState, "to_state": CaseState, "status": RegistryStatus}
 
@@ -83,6 +87,7 @@ SUBJECT_PAGES = {
     "licence": ("channels.licence_page", "licence_id"),
     "claim_listing": ("channels.claim_page", "listing_id"),
     "conversion_proposal": ("channels.proposal_page", "proposal_id"),
+    "webhook_endpoint": ("webhooks.show", "endpoint_id"),
 }
 
 

@@ -208,7 +208,7 @@ def test_a_claim_lot_notice_reaches_no_user_who_may_not_see_claim_lots(session, 
     assert received(session, banker, NoticeType.ROUND_FAILED) == []  # named, but claim lots are not for it
 
 
-def test_telling_the_outbid_bidder_costs_a_bid_three_statements_and_no_orm_loads(session, clock):
+def test_telling_the_outbid_bidder_costs_a_bid_four_statements_and_no_orm_loads(session, clock):
     auction, first, second = _round_with_two_bidders(session, clock)
     session.commit()
     counts = []
@@ -225,4 +225,4 @@ def test_telling_the_outbid_bidder_costs_a_bid_three_statements_and_no_orm_loads
             sa.event.remove(session.get_bind(), "before_cursor_execute", count)
         counts.append([s for s in statements if not s.startswith(("BEGIN", "COMMIT"))])
     added = counts[1][len(counts[0]):]
-    assert len(added) == 3 and all("notice" in statement for statement in added)
+    assert len(added) == 4 and all("notice" in statement or "webhook" in statement for statement in added)

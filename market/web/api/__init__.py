@@ -91,4 +91,5 @@ from market.web.api import (  # noqa: E402,F401
     openapi,
     sandbox,
     settlement,
+    webhooks,
 )

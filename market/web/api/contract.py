@@ -268,7 +268,7 @@ _DOCUMENT: dict | None = None
 
 def document() -> dict:
     """The OpenAPI 3.1 document: spectree's, with paths relative to the server URL, ids' ranges, the named
-    ErrorCode enum and the query parameters' styles."""
+    ErrorCode enum, the query parameters' styles, and the `webhooks` the platform posts."""
     global _DOCUMENT
     if _DOCUMENT is not None:
         return _DOCUMENT
@@ -291,6 +291,11 @@ def document() -> dict:
     schemas["ErrorCode"] = {"title": "ErrorCode", "type": "string", "enum": error_codes()}
     schemas["Error"]["properties"]["error"] = {"$ref": "#/components/schemas/ErrorCode",
                                                "description": "A stable code"}
+    # What the platform posts to institutions' endpoints (spectree knows only the routes it serves).
+    from market.web.api.webhooks import event_schemas, webhooks_section
+
+    schemas.update({name: schema for name, schema in event_schemas().items() if name not in schemas})
+    spec["webhooks"] = webhooks_section()
     _DOCUMENT = spec
     return spec
 
