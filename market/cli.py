@@ -41,7 +41,8 @@ def init_db() -> None:
 @click.command("seed-demo")
 @click.option("--listings", type=int, default=0, help="Also bulk-create N public listings (speed checks).")
 @click.option("--history", type=click.IntRange(min=0), default=0,
-              help="Also add N disposed and settled cases spread over past years (calibration history).")
+              help="Also make the calibration history N disposed and settled cases spread over past years "
+                   "(only the cases missing are added).")
 @click.option("--truth", type=click.Path(exists=True, dir_okay=False), default=None,
               help="TOML of the parameters the history is made from (default: market/demo/history.py Truth).")
 def seed_demo(listings: int, history: int, truth: str | None) -> None:
@@ -52,13 +53,14 @@ def seed_demo(listings: int, history: int, truth: str | None) -> None:
         raise click.UsageError(f"--truth {truth}: {error}") from None
     with _unit_of_work() as session:
         created = seed(session, now=_now(), listings_count=listings)
-        if history:
-            seed_history(session, _now(), history, parameters)
+        added = seed_history(session, _now(), history, parameters) if history else 0
     click.echo("Demo data loaded." if created else "The demo data was already there; none was loaded.")
     if listings:
         click.echo(f"{listings} extra listings added.")
-    if history:
-        click.echo(f"{history} past disposed cases added (calibration history).")
+    if added:
+        click.echo(f"{added} past disposed cases added; the calibration history has {history} cases.")
+    elif history:
+        click.echo(f"The calibration history already has at least {history} cases; none were added.")
 
 
 def calibration_options(command):
