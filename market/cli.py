@@ -14,7 +14,7 @@ from flask.cli import with_appcontext
 from market.db import unit_of_work
 from market.demo import seed
 from market.demo.history import Truth as HistoryTruth
-from market.demo.history import seed_history
+from market.demo.history import history_size
 from market.migrate import upgrade_to_head
 from market.models import Institution, IPKind, User
 from market.services import accounts, audit, calibration, ledger, tick
@@ -52,8 +52,9 @@ def seed_demo(listings: int, history: int, truth: str | None) -> None:
     except (ValueError, TypeError, OSError) as error:
         raise click.UsageError(f"--truth {truth}: {error}") from None
     with _unit_of_work() as session:
-        created = seed(session, now=_now(), listings_count=listings)
-        added = seed_history(session, _now(), history, parameters) if history else 0
+        before = history_size(session)
+        created = seed(session, now=_now(), listings_count=listings, history_cases=history, truth=parameters)
+        added = history_size(session) - before
     click.echo("Demo data loaded." if created else "The demo data was already there; none was loaded.")
     if listings:
         click.echo(f"{listings} extra listings added.")
