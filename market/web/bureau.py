@@ -353,14 +353,18 @@ def new_policy():
 def policy_csv():
     """Every policy version, as CSV."""
     versions = db().scalars(sa.select(PolicyVersion).order_by(PolicyVersion.version)).all()
-    columns = ["version", "created_at", "note", *_POLICY_FORM_FIELDS.values(), "shortfall"]
+    columns = ["version", "created_at", "note", *_POLICY_FORM_FIELDS.values(), "shortfall", "stop_loss_resume",
+               "size_band_edges", "size_band_ratios", "bank_ratios"]
     rows = []
     for v in versions:
         row = [v.version, v.created_at.isoformat(), v.note]
         for column in _POLICY_FORM_FIELDS.values():
             value = getattr(v, column)
             row.append(yuan(value) if column.endswith("_fen") else (value or 0) / 10_000)
-        row.append(v.shortfall.value)
+        row += [v.shortfall.value, v.stop_loss_resume.value,
+                "; ".join(yuan(edge) for edge in v.size_band_edges_fen or []),
+                "; ".join(str(ppm / 10_000) for ppm in v.size_band_ratios_ppm or []),
+                "; ".join(f"{bank}:{ppm / 10_000}" for bank, ppm in sorted((v.bank_ratios_ppm or {}).items()))]
         rows.append(row)
     return csv_response("policy-versions.csv", columns, rows)
 

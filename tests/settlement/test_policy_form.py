@@ -37,6 +37,8 @@ def test_the_bureau_sets_ratios_by_loan_size_and_by_bank_in_a_new_policy_version
     assert policy.bank_ratios_ppm == {str(banks["北京银行"]): 250_000}
     page = client.get("/bureau/policy").get_data(as_text=True)
     assert "北京银行 25.00%" in page and "40.00%" in page and "20.00%" in page
+    csv = client.get("/bureau/policy.csv").get_data(as_text=True)
+    assert "5000000.00; 10000000.00" in csv and "40.0; 30.0; 20.0" in csv and f"{banks['北京银行']}:25.0" in csv
     again = client.get("/bureau/policy/new").get_data(as_text=True)  # the next version starts from these
     assert 'name="size_bands-1-ratio" type="text" value="30"' in again and 'name="above_ratio" type="text" value="20"' in again
     assert f'<option selected value="{banks["北京银行"]}">' in again
