@@ -15,7 +15,7 @@ from flask.cli import with_appcontext
 from market.db import unit_of_work
 from market.demo import seed
 from market.demo.history import Truth as HistoryTruth
-from market.demo.history import seed_history
+from market.demo.history import history_size
 from market.migrate import upgrade_to_head
 from market.models import Institution, IPKind, User
 from market.services import accounts, audit, calibration, delivery, ledger, sandbox, tick
@@ -56,7 +56,8 @@ def init_db() -> None:
 @click.command("seed-demo")
 @click.option("--listings", type=int, default=0, help="Also bulk-create N public listings (speed checks).")
 @click.option("--history", type=click.IntRange(min=0), default=0,
-              help="Also add N disposed and settled cases spread over past years (calibration history).")
+              help="Also make the calibration history N disposed and settled cases spread over past years "
+                   "(only the cases missing are added).")
 @click.option("--truth", type=click.Path(exists=True, dir_okay=False), default=None,
               help="TOML of the parameters the history is made from (default: market/demo/history.py Truth).")
 def seed_demo(listings: int, history: int, truth: str | None) -> None:
@@ -66,14 +67,16 @@ def seed_demo(listings: int, history: int, truth: str | None) -> None:
     except (ValueError, TypeError, OSError) as error:
         raise click.UsageError(f"--truth {truth}: {error}") from None
     with _unit_of_work() as session:
-        created = seed(session, now=_now(), listings_count=listings)
-        if history:
-            seed_history(session, _now(), history, parameters)
+        before = history_size(session)
+        created = seed(session, now=_now(), listings_count=listings, history_cases=history, truth=parameters)
+        added = history_size(session) - before
     click.echo("Demo data loaded." if created else "The demo data was already there; none was loaded.")
     if listings:
         click.echo(f"{listings} extra listings added.")
-    if history:
-        click.echo(f"{history} past disposed cases added (calibration history).")
+    if added:
+        click.echo(f"{added} past disposed cases added; the calibration history has {history} cases.")
+    elif history:
+        click.echo(f"The calibration history already has at least {history} cases; none were added.")
 
 
 def calibration_options(command):

@@ -5,6 +5,10 @@ The marketplace reads its disposed cases into the plain records below (market/se
 an interval (an exact binomial interval for proportions, a bootstrap for the rest), the number of
 observations and of cases behind it and their date range. A quantity fitted from fewer than MIN_CASES
 cases is flagged and does not replace the scenario's own assumption unless forced.
+
+The rounds of one case are not independent observations (the same asset, the same market), so where a
+case gives a quantity more than one observation the interval resamples whole cases (a cluster
+bootstrap), never single rounds.
 """
 
 from __future__ import annotations
@@ -35,6 +39,12 @@ class RoundRecord:
     price_share: float | None  # hammer price / appraisal when sold
     days: float  # bidding opened -> the price paid (sold) or the round closed (failed)
     days_since_previous: float  # the notice or the previous round's close -> bidding opened
+    defaulted: bool = False  # it had a winner who did not pay (the round counts as failed; its bid still tells)
+
+    @property
+    def had_valid_bid(self) -> bool:
+        """Some bidder valued the asset at the start price or more (sold, or won by a winner who defaulted)."""
+        return self.sold or self.defaulted
 
 
 @dataclass(frozen=True)
@@ -114,20 +124,40 @@ def _span(cases: Sequence[CaseRecord]) -> tuple[date | None, date | None]:
 
 
 def mean_interval(
-    values: Sequence[float], rng: np.random.Generator, level: float = LEVEL
+    values: Sequence[float], rng: np.random.Generator, level: float = LEVEL, clusters: Sequence | None = None
 ) -> tuple[float, tuple[float, float]]:
-    """The sample mean and its bootstrap (BCa) interval; a constant sample's interval is the point."""
+    """The sample mean and its bootstrap (BCa) interval; a constant sample's interval is the point.
+
+    With `clusters` (one label per value: the case it came from), when some case gave more than one
+    value, whole cases are resampled (`cluster_mean_interval`).
+    """
     data = np.asarray(values, dtype=float)
     mean = float(data.mean())
     if data.size < 2 or np.ptp(data) == 0:
         return mean, (mean, mean)
+    if clusters is not None and len(set(clusters)) < len(clusters):
+        return mean, cluster_mean_interval(data, clusters, rng, level)[1]
     result = stats.bootstrap((data,), np.mean, confidence_level=level, n_resamples=RESAMPLES,
                              method="BCa", rng=rng)
     return mean, _finite(result.confidence_interval, mean)
 
 
+def cluster_mean_interval(
+    values: Sequence[float], clusters: Sequence, rng: np.random.Generator, level: float = LEVEL
+) -> tuple[float, tuple[float, float]]:
+    """The mean over all observations, with a cluster bootstrap interval: whole clusters (cases) are drawn
+    with replacement and the mean of their observations taken, so correlated rounds of one case widen it."""
+    data = np.asarray(values, dtype=float)
+    label: dict = {}
+    group = np.array([label.setdefault(c, len(label)) for c in clusters])
+    sums = np.bincount(group, weights=data)
+    counts = np.bincount(group).astype(float)
+    return ratio_interval(sums, counts, rng, level, method="BCa")
+
+
 def ratio_interval(
-    numerator: Sequence[float], denominator: Sequence[float], rng: np.random.Generator, level: float = LEVEL
+    numerator: Sequence[float], denominator: Sequence[float], rng: np.random.Generator, level: float = LEVEL,
+    method: str = "percentile",
 ) -> tuple[float, tuple[float, float]]:
     """Σ numerator ÷ Σ denominator over cases, with a paired bootstrap interval (cases resampled)."""
     top, bottom = np.asarray(numerator, dtype=float), np.asarray(denominator, dtype=float)
@@ -139,7 +169,7 @@ def ratio_interval(
         return a.sum(axis=axis) / b.sum(axis=axis)
 
     result = stats.bootstrap((top, bottom), ratio, paired=True, vectorized=True, confidence_level=level,
-                             n_resamples=RESAMPLES, method="percentile", rng=rng)
+                             n_resamples=RESAMPLES, method=method, rng=rng)
     return value, _finite(result.confidence_interval, value)
 
 
@@ -177,17 +207,30 @@ def value_sigma_mle(start_shares: np.ndarray, bidders: np.ndarray, failed: np.nd
 
 
 def _sigma_interval(
-    rounds: Sequence[RoundRecord], rng: np.random.Generator, level: float
+    rounds: Sequence[RoundRecord], cases: Sequence, rng: np.random.Generator, level: float
 ) -> tuple[float, tuple[float, float]]:
+    """sigma's maximum likelihood and a percentile bootstrap over whole cases (`cases`: each round's case)."""
     starts = np.array([r.start_share for r in rounds])
     counts = np.array([r.bidders for r in rounds], dtype=float)
-    failed = np.array([not r.sold for r in rounds])
+    failed = np.array([not r.had_valid_bid for r in rounds])
     value = value_sigma_mle(starts, counts, failed)
     if failed.all() or not failed.any():
         return value, (value, value)  # the likelihood has no interior maximum to resample
-    result = stats.bootstrap((starts, counts, failed), value_sigma_mle, paired=True, vectorized=False,
+    label: dict = {}
+    group = np.array([label.setdefault(c, len(label)) for c in cases])
+    rows_of = [np.flatnonzero(group == g) for g in range(len(label))]
+
+    def sigma_of_cases(chosen: np.ndarray) -> float:
+        rows = np.concatenate([rows_of[g] for g in chosen])
+        return value_sigma_mle(starts[rows], counts[rows], failed[rows])
+
+    result = stats.bootstrap((np.arange(len(rows_of)),), sigma_of_cases, vectorized=False,
                              confidence_level=level, n_resamples=SIGMA_RESAMPLES, method="percentile", rng=rng)
     return value, _finite(result.confidence_interval, value)
+
+
+def _by_case(method: str) -> str:
+    return f"cluster {method} (whole cases resampled)"
 
 
 class _Fitter:
@@ -199,16 +242,24 @@ class _Fitter:
     def mean(self, name, label, key, unit, estimator, pairs: list[tuple[float, CaseRecord]], **extra) -> None:
         if not pairs:
             return
-        value, interval = mean_interval([v for v, _ in pairs], self.rng, self.level)
+        clusters = [id(c) for _, c in pairs]
+        value, interval = mean_interval([v for v, _ in pairs], self.rng, self.level, clusters)
+        method = f"bootstrap BCa, {RESAMPLES} resamples"
         self.add(name, label, key, unit, estimator, value, interval,
-                  f"bootstrap BCa, {RESAMPLES} resamples", [c for _, c in pairs], **extra)
+                 _by_case(method) if len(set(clusters)) < len(clusters) else method, [c for _, c in pairs], **extra)
 
     def proportion(self, name, label, unit, hits: list[tuple[bool, CaseRecord]], key=None) -> None:
+        """A share of observations: exact binomial when each case gives one, else a cluster bootstrap."""
         if not hits:
             return
-        value, interval = proportion_interval(sum(h for h, _ in hits), len(hits), self.level)
-        self.add(name, label, key, unit, "share of observations", value, interval,
-                  "exact binomial (Clopper-Pearson)", [c for _, c in hits])
+        clusters = [id(c) for _, c in hits]
+        if len(set(clusters)) < len(clusters) and len({h for h, _ in hits}) > 1:
+            value, interval = cluster_mean_interval([float(h) for h, _ in hits], clusters, self.rng, self.level)
+            method = _by_case(f"bootstrap BCa, {RESAMPLES} resamples")
+        else:
+            value, interval = proportion_interval(sum(h for h, _ in hits), len(hits), self.level)
+            method = "exact binomial (Clopper-Pearson)"
+        self.add(name, label, key, unit, "share of observations", value, interval, method, [c for _, c in hits])
 
     def add(self, name, label, key, unit, estimator, value, interval, method, cases, **extra) -> None:
         """Record one quantity fitted from the observations of `cases` (one entry per observation)."""
@@ -236,15 +287,19 @@ def _fit_auctions(fitter: _Fitter, rounds: list[tuple[RoundRecord, CaseRecord]],
                 "sample mean (the Poisson mean's maximum likelihood)", [(r.bidders, c) for r, c in rounds])
     informative = [(r, c) for r, c in rounds if r.bidders > 0]
     if informative:
-        value, interval = _sigma_interval([r for r, _ in informative], fitter.rng, fitter.level)
+        value, interval = _sigma_interval([r for r, _ in informative], [id(c) for _, c in informative],
+                                          fitter.rng, fitter.level)
         fitter.add("value_sigma", "spread of bidders' values (sigma of log value ÷ appraisal)",
-                    "auction.value_sigma", "rounds with bidders",
-                    "maximum likelihood of the rounds' failures given their bidders and start prices", value,
-                    interval, f"bootstrap percentile, {SIGMA_RESAMPLES} resamples", [c for _, c in informative])
-    fitter.proportion("first_round_fails", "probability the first auction fails", "first rounds",
-                      [(not r.sold, c) for r, c in rounds if r.round_no == 1])
+                   "auction.value_sigma", "rounds with bidders",
+                   "maximum likelihood of which rounds had no valid bid, given their bidders and start prices",
+                   value, interval, _by_case(f"bootstrap percentile, {SIGMA_RESAMPLES} resamples"),
+                   [c for _, c in informative])
+    fitter.proportion("first_round_fails", "probability the first auction fails (no valid bid, or the winner "
+                      "did not pay)", "first rounds", [(not r.sold, c) for r, c in rounds if r.round_no == 1])
     fitter.proportion("rerun_fails", "probability a re-auction fails", "re-auctions",
                       [(not r.sold, c) for r, c in rounds if r.round_no > 1])
+    fitter.proportion("winner_defaults", "probability a round's winner does not pay (the round is re-run)",
+                      "rounds won", [(r.defaulted, c) for r, c in rounds if r.had_valid_bid])
     fitter.mean("price_first_auction", "sale price ÷ appraisal, first auction", None, "rounds sold",
                 "sample mean", [(r.price_share, c) for r, c in rounds if r.sold and r.round_no == 1])
     fitter.mean("price_reauction", "sale price ÷ appraisal, re-auction", None, "rounds sold",
@@ -325,6 +380,13 @@ def _midnight(day: date) -> datetime:
 def _notes(cases: Sequence[CaseRecord], fitter: _Fitter) -> tuple[str, ...]:
     """What the simulator's model cannot express about these cases, said rather than forced."""
     notes = []
+    defaults = sum(r.defaulted for c in cases for r in c.rounds)
+    if defaults:
+        notes.append(
+            f"{defaults} auction winners did not pay; the simulator has no winner default, so bidders_mean and "
+            "value_sigma are fitted from the bids (a defaulted round had a valid bid) and the failure "
+            "probabilities above, which count those rounds as failed, are reported beside them."
+        )
     fallbacks = {c.channel for c in cases if c.channel in FALLBACK_CHANNELS}
     if len(fallbacks) > 1:
         notes.append(

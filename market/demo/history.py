@@ -2,11 +2,16 @@
 
 Each case is filed by a bank, reviewed, valued and noticed; its auction rounds draw their bidders from the
 simulator's own bidder model (sim/auction.py: a Poisson number of bidders, values appraisal × lognormal(0,
-sigma)) and bid, close, fail, re-run and are paid through the auction services; after the last failed round
-a negotiated sale (a fresh draw of buyers at the last start price) is agreed or lapses, and then the case is
-converted or licensed for a share of its appraisal; finally it is settled (the proceeds paid out). Every step
-runs on a past clock, so `export-calibration` can be checked against the parameters that made the history
-(`flask seed-demo --history N --truth PARAMS.toml`, tests/calibration/).
+sigma)) and bid, close, fail, re-run and are paid through the auction services; some winners do not pay
+(their deposit is forfeited, they are barred and the round is re-run). After the last failed round a
+negotiated sale (a fresh draw of buyers at the last start price) is agreed or lapses, and then the case is
+licensed or converted for a share of its appraisal through the desk services (history_channels.py); some
+cases go to a licence or conversion straight after the notice. Finally each case is settled (the proceeds
+paid out). Every step runs on a past clock, so `export-calibration` can be checked against the parameters
+that made the history (`flask seed-demo --history N --truth PARAMS.toml`, tests/calibration/).
+
+Seeding is idempotent like the other demo areas: `seed_history(..., cases=N)` makes the history N cases
+long, adding only those missing.
 """
 
 from __future__ import annotations
@@ -24,8 +29,8 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from market.demo import core
+from market.demo.history_channels import Desk, convert_claim, license_asset
 from market.domain.filing import Filing
-from market.domain.ledger import Movement
 from market.domain.roles import InstitutionKind
 from market.domain.rules import DEFAULT_RULES, min_first_start_fen, min_next_start_fen
 from market.domain.settlement import CostSettings
@@ -47,17 +52,14 @@ from market.services import disposal, filing, settlement
 from market.services.auctions import open_auction, pay_deposit
 from market.services.audit import Actor
 from market.services.bidding import place_bid
-from market.services.closing import close_auction, record_payment
-from market.services.ledger import record_movement
+from market.services.closing import close_auction, record_default, record_payment
+from market.services.strikes import ban_in_force
 from sim.auction import Bidding, bidder_counts, value_at
 
 MARKER = "HIST-"  # contract-number prefix of the loans this module adds
 BIDDER_POOL = 16  # institutions that bid in the history (a round's bidders are a sample of them)
 KINDS = (IPKind.PATENT, IPKind.TRADEMARK, IPKind.COPYRIGHT)
-FALLBACK_ACTIONS = {
-    "conversion": (CaseAction.START_CONVERSION, CaseAction.CONVERSION_EXECUTED, Movement.CONVERSION_PRICE),
-    "licence": (CaseAction.START_LICENSING, CaseAction.LICENCE_GRANTED, Movement.LICENCE_INCOME),
-}
+SHARES = ("winner_defaults", "direct_share", "licence_share", "fallback_share", "patent_share", "trademark_share")
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,9 @@ class Truth:
     years: float = 5.0  # cases are filed over this many years, ending about two years ago
     bidders_mean: float = 2.0
     value_sigma: float = 0.5
-    fallback: str = "conversion"  # or "licence"
+    winner_defaults: float = 0.08  # the chance a round's winner does not pay (the round is re-run without it)
+    direct_share: float = 0.1  # cases licensed or converted straight after the notice, without an auction
+    licence_share: float = 0.5  # of the licences and conversions, the share that are licences
     fallback_share: float = 0.15  # mean recovery ÷ appraisal of a conversion or licence
     fallback_share_sd: float = 0.05
     costs_rate: float = 0.03  # the centre's commission on the proceeds; no other costs
@@ -77,7 +81,7 @@ class Truth:
     notice_days: float = 35.0  # at least the rules' 30
     renotice_days: float = 15.0
     bidding_days: float = 2.0  # at least one day
-    fallback_days: float = 120.0
+    fallback_days: float = 120.0  # at least two (a licence round takes offers for a day)
     settle_days: float = 20.0
     patent_share: float = 0.6
     trademark_share: float = 0.25  # the rest are copyrights
@@ -93,13 +97,14 @@ class Truth:
             if key not in names:
                 near = difflib.get_close_matches(key, names, n=1)
                 raise ValueError(f"unknown key {key}" + (f" (did you mean {near[0]}?)" if near else ""))
-            if key != "fallback" and (isinstance(value, bool) or not isinstance(value, int | float)):
+            if isinstance(value, bool) or not isinstance(value, int | float):
                 raise ValueError(f"{key} must be a number")
+            if key in SHARES and not 0 <= value <= 1:
+                raise ValueError(f"{key} must be between 0 and 1")
         truth = cls(**data)
-        if truth.fallback not in FALLBACK_ACTIONS:
-            raise ValueError(f"fallback must be one of {sorted(FALLBACK_ACTIONS)}")
-        if truth.notice_days < DEFAULT_RULES.notice_days or truth.bidding_days < 1:
-            raise ValueError(f"notice_days must be at least {DEFAULT_RULES.notice_days}, bidding_days at least 1")
+        if truth.notice_days < DEFAULT_RULES.notice_days or truth.bidding_days < 1 or truth.fallback_days < 2:
+            raise ValueError(f"notice_days must be at least {DEFAULT_RULES.notice_days}, bidding_days at least 1, "
+                             "fallback_days at least 2")
         return truth
 
     @property
@@ -108,31 +113,41 @@ class Truth:
         return Bidding(self.bidders_mean, value_sigma=self.value_sigma)
 
 
+def history_size(session: so.Session) -> int:
+    """How many cases the calibration history has."""
+    return session.scalar(sa.select(sa.func.count(Loan.id)).where(Loan.contract_number.like(f"{MARKER}%")))
+
+
 def seed_history(session: so.Session, now: datetime, cases: int, truth: Truth = Truth()) -> int:
-    """Add `cases` disposed and settled cases made from `truth` (the core demo is loaded first if missing)."""
+    """Make the history `cases` cases long from `truth`, adding only the cases missing (the core demo is
+    loaded first if missing); the number added (0 when it was already that long)."""
     core.seed(session, now)
-    world = _World(session, truth)
-    rng = np.random.default_rng((truth.seed, world.taken))  # a second history continues, not repeats, the first
+    taken = history_size(session)
+    if taken >= cases:
+        return 0
+    world = _World(session, truth, taken)
+    rng = np.random.default_rng((truth.seed, taken))  # a longer history continues, not repeats, the first
     start = now - timedelta(days=truth.years * 365 + 730)
-    for number in range(cases):
+    for number in range(cases - taken):
         filed_at = start + timedelta(days=float(rng.uniform(0, truth.years * 365)))
         _Case(session, world, truth, rng, number, filed_at).walk()
     session.flush()
-    return cases
+    return cases - taken
 
 
 class _World:
     """The operator, filing banks, borrowers and bidders the history draws on."""
 
-    def __init__(self, session: so.Session, truth: Truth):
+    def __init__(self, session: so.Session, truth: Truth, taken: int):
         self.session = session
         self.operator = Actor.of(session.scalar(sa.select(User).where(User.email == "operator@demo.test")))
+        self.aic = Actor.of(session.scalar(sa.select(User).where(User.email == "aic@demo.test")))
         banks = session.scalars(sa.select(User).join(Institution, User.institution_id == Institution.id).where(Institution.kind == InstitutionKind.BANK)
                                 .order_by(User.id)).all()
         self.banks = [Actor.of(user) for user in banks]
         self.enterprises = list(session.scalars(sa.select(Enterprise).order_by(Enterprise.id).limit(20)))
         self.bidders = self._bidder_pool()
-        self.taken = session.scalar(sa.select(sa.func.count(Loan.id)).where(Loan.contract_number.like(f"{MARKER}%")))
+        self.taken = taken
         self.costs = CostSettings(commission_ppm=round(truth.costs_rate * PPM), appraisal_ppm=0,
                                   appraisal_min_fen=0, tax_ppm=0)
 
@@ -156,6 +171,8 @@ class _Case:
         self.session, self.world, self.truth, self.rng = session, world, truth, rng
         self.number, self.clock = world.taken + number, filed_at
         self.operator = world.operator
+        self.bank = world.banks[self.number % len(world.banks)]
+        self.barred: set[int] = set()  # winners who did not pay may not bid again on this case
 
     def days(self, mean: float, least: float = 0.0) -> timedelta:
         """A duration: the least plus an exponential, so the mean is `mean` (cut at ten times the mean)."""
@@ -168,6 +185,9 @@ class _Case:
         case = self.session.get(DisposalCase, case_id)
         self.clock = case.notice_ends_at + self.days(self.truth.notice_days, DEFAULT_RULES.notice_days) \
             - timedelta(days=DEFAULT_RULES.notice_days)
+        if self.rng.random() < self.truth.direct_share:  # the centre licenses or converts without auctioning
+            self._fallback(case_id, appraisal, after=timedelta(0))
+            return self._settle(case_id)
         start = min_first_start_fen(appraisal)
         for round_no in range(1, DEFAULT_RULES.failed_rounds_before_negotiated_sale + 1):
             if round_no > 1:
@@ -181,8 +201,7 @@ class _Case:
         self._settle(case_id)
 
     def _file_to_notice(self) -> tuple[int, int]:
-        truth, rng, world = self.truth, self.rng, self.world
-        bank = world.banks[self.number % len(world.banks)]
+        truth, rng, world, bank = self.truth, self.rng, self.world, self.bank
         principal = int(5_000_000_00 * math.exp(0.6 * rng.standard_normal())) // 100_000 * 100_000 + 100_000
         appraisal = int(principal * 2 * math.exp(0.3 * rng.standard_normal())) // 100_000 * 100_000 + 100_000
         kind = KINDS[int(np.searchsorted(np.cumsum([truth.patent_share, truth.trademark_share]), rng.random()))]
@@ -221,9 +240,11 @@ class _Case:
 
     def _buyers(self, appraisal: int) -> list[tuple[float, int]]:
         """The simulator's bidders for one round or sale: (value in fen, institution), highest first."""
-        count = min(int(bidder_counts(self.rng, self.truth.bidding, 1)[0]), BIDDER_POOL)
+        # a winner who left a lot unpaid is barred from the case's re-runs, and banned after enough strikes
+        pool = [b for b in self.world.bidders if b not in self.barred and ban_in_force(self.session, b) is None]
+        count = min(int(bidder_counts(self.rng, self.truth.bidding, 1)[0]), len(pool))
         values = value_at(self.rng.random(count), self.truth.bidding) * appraisal
-        who = self.rng.choice(self.world.bidders, size=count, replace=False)
+        who = self.rng.choice(pool, size=count, replace=False)
         return sorted(zip(values.tolist(), who.tolist(), strict=True), reverse=True)
 
     def _round(self, case_id: int, start: int, appraisal: int) -> bool:
@@ -242,6 +263,11 @@ class _Case:
         close_auction(self.session, auction.id, now=ends)
         self.clock = ends
         if not auction.bid_count:
+            return False
+        if self.rng.random() < self.truth.winner_defaults:  # the tick finds the payment overdue a minute later
+            self.clock = auction.payment_due_at + timedelta(minutes=1)
+            self.barred.add(auction.result.winner_institution_id)
+            record_default(self.session, auction.id, now=self.clock)
             return False
         self.clock = ends + timedelta(days=float(self.rng.uniform(0.5, DEFAULT_RULES.winner_payment_days - 1)))
         record_payment(self.session, auction.id, actor=self.operator, now=self.clock)
@@ -277,17 +303,23 @@ class _Case:
                              now=self.clock)
         return False
 
-    def _fallback(self, case_id: int, appraisal: int) -> None:
-        start, done, movement = FALLBACK_ACTIONS[self.truth.fallback]
+    def _fallback(self, case_id: int, appraisal: int, after: timedelta = timedelta(days=1)) -> None:
+        """A licence or a conversion (one the claim's face cannot cover is licensed) for a beta share of the
+        appraisal, opened `after` the step before it and taking the fallback's days."""
         mean, sd = self.truth.fallback_share, self.truth.fallback_share_sd
         concentration = mean * (1 - mean) / sd**2 - 1
-        recovery = int(self.rng.beta(mean * concentration, (1 - mean) * concentration) * appraisal)
-        self.clock += timedelta(days=1)
-        disposal.take_action(self.session, case_id, start, actor=self.operator, now=self.clock)
-        self.clock += self.days(self.truth.fallback_days, 1)
-        record_movement(self.session, movement, amount_fen=recovery, now=self.clock, case_id=case_id,
-                        memo="历史处置案例的转股 / 许可价款")
-        disposal.take_action(self.session, case_id, done, actor=self.operator, now=self.clock, recovery_fen=recovery)
+        recovery = max(100, int(self.rng.beta(mean * concentration, (1 - mean) * concentration) * appraisal))
+        licensed = self.rng.random() < self.truth.licence_share
+        opened = self.clock + after
+        self.clock = opened + self.days(self.truth.fallback_days, 2)
+        case = self.session.get(DisposalCase, case_id)
+        desk = Desk(self.operator, self.bank, self.world.aic)
+        if licensed or recovery > case.principal_outstanding_fen + case.unpaid_interest_fen:
+            license_asset(self.session, desk, case_id, number=self.number, upfront_fen=recovery, opened=opened,
+                          done=self.clock)
+        else:
+            convert_claim(self.session, desk, case_id, number=self.number, price_fen=recovery, opened=opened,
+                          done=self.clock)
 
     def _settle(self, case_id: int) -> None:
         self.clock += self.days(self.truth.settle_days, 1)
@@ -297,20 +329,25 @@ class _Case:
 def expected(truth: Truth) -> dict[str, float]:
     """What export-calibration should find for a history made from `truth` (the quantities with one true value).
 
-    A round at start share s with Poisson(λ) bidders of lognormal(0, σ) values fails with probability
-    exp(-λ (1 - Φ(ln s / σ))); the negotiated sale is one more draw at the last start price.
+    A round at start share s with Poisson(λ) bidders of lognormal(0, σ) values has no valid bid with
+    probability q = exp(-λ (1 - Φ(ln s / σ))), and fails with q + (1 - q) d when a winner defaults with
+    probability d; the negotiated sale is one more draw at the last start price (its buyer always pays).
     """
     first = float(DEFAULT_RULES.min_start_share)
     second = first * float(1 - DEFAULT_RULES.max_price_cut)
 
-    def fails(share: float) -> float:
+    def no_bid(share: float) -> float:
         above = 1 - NormalDist().cdf(math.log(share) / truth.value_sigma)
         return math.exp(-truth.bidders_mean * above)
+
+    def fails(share: float) -> float:
+        return no_bid(share) + (1 - no_bid(share)) * truth.winner_defaults
 
     return {
         "first_round_fails": fails(first),
         "rerun_fails": fails(second),
-        "negotiated_sale_sells": 1 - fails(second),
+        "winner_defaults": truth.winner_defaults,
+        "negotiated_sale_sells": 1 - no_bid(second),
         "bidders_per_round": truth.bidders_mean,
         "value_sigma": truth.value_sigma,
         "fallback_share": truth.fallback_share,

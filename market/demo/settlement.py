@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from market.demo.history import MARKER as HISTORY_MARKER
 from market.domain.ledger import BudgetLine, Movement
 from market.domain.loss import Layer, Shortfall
 from market.domain.roles import InstitutionKind
@@ -286,9 +287,12 @@ class _Story:
         s.flush()
 
     def _draft_for_other_settled_cases(self) -> None:
-        """Cases settled before there was a policy get their claims drafted now."""
+        """Cases settled before there was a policy get their claims drafted now (not the calibration history's:
+        those closed years ago, before the fund)."""
         s = self.session
-        for case in s.scalars(sa.select(DisposalCase).where(DisposalCase.state.in_(SETTLED_STATES))):
+        history = sa.select(Loan.id).where(Loan.contract_number.like(f"{HISTORY_MARKER}%"))
+        for case in s.scalars(sa.select(DisposalCase).where(DisposalCase.state.in_(SETTLED_STATES),
+                                                            DisposalCase.loan_id.not_in(history))):
             statement = latest_statement(s, case.id)
             if statement is not None:
                 compensation.draft_case_claims(s, case, statement, now=self._recent(1))

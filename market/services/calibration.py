@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from market.domain.auction import AuctionKind, Outcome
+from market.domain.auction import AuctionKind, AuctionStatus, Outcome
 from market.domain.roles import Role
 from market.domain.workflow import CaseState
 from market.models import (
@@ -100,8 +100,8 @@ def _rounds(session: so.Session, ids: list[int]) -> dict[int, list[sa.Row]]:
     found: dict[int, list[sa.Row]] = defaultdict(list)
     for chunk in _chunks(ids):
         query = (
-            sa.select(Auction.case_id, Auction.round_no, Auction.starting_price_fen, Auction.starts_at,
-                      Auction.closed_at, Auction.paid_at, AuctionResult.outcome, AuctionResult.price_fen,
+            sa.select(Auction.case_id, Auction.round_no, Auction.status, Auction.starting_price_fen, Auction.starts_at,
+                      Auction.closed_at, Auction.payment_due_at, Auction.paid_at, AuctionResult.outcome, AuctionResult.price_fen,
                       bidders.label("bidders"))
             .join(AuctionResult, AuctionResult.auction_id == Auction.id)
             .where(Auction.case_id.in_(chunk), Auction.kind == AuctionKind.ASSET)
@@ -137,13 +137,16 @@ def _record(case: DisposalCase, defaulted_on: date | None, statement: Settlement
     round_records, previous = [], notice_at
     for row in rounds:
         sold = row.outcome == Outcome.WON and row.paid_at is not None
-        ended = row.paid_at if sold else (row.closed_at or row.starts_at)
+        defaulted = row.outcome == Outcome.WON and row.status == AuctionStatus.DEFAULTED
+        # a round ends when the price is paid, when it closes without a winner, or when its winner's
+        # payment falls due unpaid (the re-run is reckoned from then)
+        ended = row.paid_at if sold else row.payment_due_at if defaulted else (row.closed_at or row.starts_at)
         round_records.append(RoundRecord(
             round_no=row.round_no, start_share=row.starting_price_fen / appraised, bidders=int(row.bidders),
             sold=sold, price_share=row.price_fen / appraised if sold else None, days=_days(ended, row.starts_at),
-            days_since_previous=_days(row.starts_at, previous) if previous else 0.0,
+            days_since_previous=_days(row.starts_at, previous) if previous else 0.0, defaulted=defaulted,
         ))
-        previous = row.closed_at or row.starts_at
+        previous = ended if defaulted else (row.closed_at or row.starts_at)
     negotiated, negotiated_days = _negotiated(events)
     fallback_start = next((e.occurred_at for e in events if e.action in FALLBACK_STARTS), None)
     opened = [e.occurred_at for e in events if e.to_state in CHANNEL_STATES and e.from_state != e.to_state]

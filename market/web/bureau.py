@@ -9,10 +9,10 @@ from flask_login import login_required
 
 from market.domain.ledger import BudgetLine
 from market.domain.money import format_yuan
-from market.domain.roles import Role
+from market.domain.roles import InstitutionKind, Role
 from market.domain.settlement import ClaimKind, ClaimState, ReviewDecision
 from market.domain.workflow import Channel
-from market.models import ClaimPayment, Clawback, CompensationClaim, PolicyVersion
+from market.models import ClaimPayment, Clawback, CompensationClaim, Institution, PolicyVersion
 from market.services import compensation, fund, statistics
 from market.services.audit import Actor
 from market.services.statistics import Quarter
@@ -308,11 +308,19 @@ _POLICY_FORM_FIELDS = {
 }
 
 
+def _bank_names(session) -> list[tuple[int, str]]:
+    """The banks a policy may give a ratio of their own, by name."""
+    return list(session.execute(sa.select(Institution.id, Institution.name)
+                                .where(Institution.kind == InstitutionKind.BANK).order_by(Institution.name)).all())
+
+
 @bp.route("/policy")
 def policy():
     """The current policy and every earlier version."""
     versions = db().scalars(sa.select(PolicyVersion).order_by(PolicyVersion.version.desc())).all()
-    return render_template("bureau/policy.html", versions=versions, pct=_pct, is_bureau=user().role == Role.BUREAU)
+    bank_names = {str(bank_id): name for bank_id, name in _bank_names(db())}
+    return render_template("bureau/policy.html", versions=versions, pct=_pct, bank_names=bank_names,
+                           is_bureau=user().role == Role.BUREAU)
 
 
 @bp.route("/policy/new", methods=["GET", "POST"])
@@ -326,10 +334,14 @@ def new_policy():
             getattr(form, name).data = getattr(current, column)
         form.shortfall.data = current.shortfall.value
         form.stop_loss_resume.data = current.stop_loss_resume.value
+        form.show_levers(current.size_band_edges_fen or [], current.size_band_ratios_ppm or [],
+                         current.bank_ratios_ppm or {})
+    form.offer_banks(_bank_names(db()))
     if submitted(form):
         settings = {column: getattr(form, name).data for name, column in _POLICY_FORM_FIELDS.items()}
         settings["shortfall"] = form.shortfall.data
         settings["stop_loss_resume"] = form.stop_loss_resume.data
+        settings |= form.size_band_settings() | form.bank_ratio_settings()
         version = fund.add_policy_version(db(), actor=Actor.of(user()), now=now(), note=form.note.data, **settings)
         flash(_("Policy version %(v)s saved; new claims are computed under it.", v=version.version), "success")
         return redirect(url_for("bureau.policy"))
@@ -341,14 +353,18 @@ def new_policy():
 def policy_csv():
     """Every policy version, as CSV."""
     versions = db().scalars(sa.select(PolicyVersion).order_by(PolicyVersion.version)).all()
-    columns = ["version", "created_at", "note", *_POLICY_FORM_FIELDS.values(), "shortfall"]
+    columns = ["version", "created_at", "note", *_POLICY_FORM_FIELDS.values(), "shortfall", "stop_loss_resume",
+               "size_band_edges", "size_band_ratios", "bank_ratios"]
     rows = []
     for v in versions:
         row = [v.version, v.created_at.isoformat(), v.note]
         for column in _POLICY_FORM_FIELDS.values():
             value = getattr(v, column)
             row.append(yuan(value) if column.endswith("_fen") else (value or 0) / 10_000)
-        row.append(v.shortfall.value)
+        row += [v.shortfall.value, v.stop_loss_resume.value,
+                "; ".join(yuan(edge) for edge in v.size_band_edges_fen or []),
+                "; ".join(str(ppm / 10_000) for ppm in v.size_band_ratios_ppm or []),
+                "; ".join(f"{bank}:{ppm / 10_000}" for bank, ppm in sorted((v.bank_ratios_ppm or {}).items()))]
         rows.append(row)
     return csv_response("policy-versions.csv", columns, rows)
 

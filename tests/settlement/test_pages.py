@@ -183,10 +183,12 @@ def test_the_bureau_sets_an_annual_cap_and_a_stop_loss_line_in_the_policy(app, s
     _login(client, first, session)
     form = client.get("/bureau/policy/new").get_data(as_text=True)
     assert 'name="stop_loss"' in form and 'name="annual_cap"' in form
+    assert 'name="size_bands-0-edge" type="text" value="5000000.00"' in form
     data = {"ratio_bank": "30", "ratio_guarantor": "30", "ratio_insurer": "30", "ratio_agency": "30",
             "annual_budget": "0", "subsidy_budget": "0", "shortfall": "wait", "interest_subsidy": "40",
             "appraisal_subsidy": "50", "premium_subsidy": "50", "annual_cap": "1,500,000,000",
-            "stop_loss": "3", "stop_loss_resume": "below", "note": "Guangzhou 2025 levers"}
+            "stop_loss": "3", "stop_loss_resume": "below", "note": "Guangzhou 2025 levers",
+            "size_bands-0-edge": "5000000.00", "size_bands-0-ratio": "40", "above_ratio": "20"}
     assert client.post("/bureau/policy/new", data=data).status_code == 302
     from market.services.fund import current_policy
 
@@ -194,7 +196,7 @@ def test_the_bureau_sets_an_annual_cap_and_a_stop_loss_line_in_the_policy(app, s
     session.commit()
     assert (policy.annual_cap_fen, policy.stop_loss_ppm, policy.stop_loss_resume.value) == (
         1_500_000_000 * YUAN, 30_000, "below")
-    assert policy.size_band_ratios_ppm == [400_000, 200_000]  # kept from the version before
+    assert policy.size_band_ratios_ppm == [400_000, 200_000]  # as the form showed them from the version before
     page = client.get("/bureau/policy").get_data(as_text=True)
     assert "3.00%" in page and "40.00%" in page  # the stop-loss line, the first band's ratio
     assert client.post("/bureau/policy/new", data={**data, "stop_loss_resume": "never"}).status_code == 422

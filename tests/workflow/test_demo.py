@@ -7,7 +7,7 @@ from market.demo import seed
 from market.demo.core import DEMO_PASSWORD
 from market.demo.listings import seed_listings
 from market.domain.workflow import PUBLIC_STATES, CaseFacts, CaseState, deadline
-from market.models import DisposalCase, User
+from market.models import CompensationClaim, DisposalCase, Loan, User
 from market.services import audit
 from market.services.cases import case_facts
 
@@ -57,7 +57,19 @@ def test_every_page_of_every_demo_case_renders(client, session, clock):
 def test_seed_demo_says_the_demo_was_already_there_when_it_loads_nothing(app):
     runner = app.test_cli_runner()
     with app.app_context():
-        assert "Demo data loaded." in runner.invoke(args=["seed-demo"]).output
-        again = runner.invoke(args=["seed-demo", "--listings", "3"]).output
+        first = runner.invoke(args=["seed-demo", "--history", "2"]).output
+        again = runner.invoke(args=["seed-demo", "--listings", "3", "--history", "2"]).output
+    assert "Demo data loaded." in first and "2 past disposed cases added" in first
     assert "Demo data loaded." not in again
-    assert "already there" in again and "3 extra listings added." in again
+    assert "already there" in again and "3 extra listings added." in again and "none were added" in again
+
+
+def test_the_demos_calibration_history_closed_before_the_fund_and_has_no_claims(session, clock):
+    seed(session, now=clock(), history_cases=2)
+
+    history = sa.select(Loan.id).where(Loan.contract_number.like("HIST-%"))
+    assert session.scalar(sa.select(sa.func.count()).select_from(history.subquery())) == 2
+    assert session.scalar(sa.select(sa.func.count(CompensationClaim.id))
+                          .join(DisposalCase, DisposalCase.id == CompensationClaim.case_id)
+                          .where(DisposalCase.loan_id.in_(history))) == 0
+    assert session.scalar(sa.select(sa.func.count(CompensationClaim.id))) > 0  # the demo's own cases have theirs

@@ -9,6 +9,8 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    FieldList,
+    FormField,
     IntegerField,
     RadioField,
     SelectField,
@@ -111,6 +113,50 @@ class ReviewForm(FlaskForm):
     submit = SubmitField(_l("Record the decision"))
 
 
+SIZE_BAND_ROWS = 4  # rows shown for loan-size bands (blank rows are ignored)
+BANK_RATIO_ROWS = 3  # rows shown for ratios by bank, beyond those the policy already names
+
+
+class SizeBandForm(FlaskForm):
+    """One loan-size band: loans up to its edge get its ratio (a row of the policy form)."""
+
+    class Meta:
+        csrf = False  # part of the policy form, which carries the token
+
+    edge = YuanField(_l("Loans up to (¥)"), validators=[Optional()])
+    ratio = PercentField(_l("Compensation ratio (%)"), validators=[Optional()])
+
+    def validate(self, extra_validators=None):
+        """A band needs both its edge and its ratio (a blank row is no band)."""
+        if not super().validate(extra_validators):
+            return False
+        if (self.edge.data is None) != (self.ratio.data is None):
+            missing = self.edge if self.edge.data is None else self.ratio
+            missing.errors.append(_l("Give both the band's upper edge and its ratio, or leave the row blank."))
+            return False
+        return True
+
+
+class BankRatioForm(FlaskForm):
+    """One lending bank's own ratio (a row of the policy form); the view fills the banks in."""
+
+    class Meta:
+        csrf = False
+
+    bank = SelectField(_l("Bank"), choices=[], default="")
+    ratio = PercentField(_l("Compensation ratio (%)"), validators=[Optional()])
+
+    def validate(self, extra_validators=None):
+        """A row names a bank and its ratio, or neither."""
+        if not super().validate(extra_validators):
+            return False
+        if bool(self.bank.data) != (self.ratio.data is not None):
+            missing = self.ratio if self.bank.data else self.bank
+            missing.errors.append(_l("Choose the bank and give its ratio, or leave the row blank."))
+            return False
+        return True
+
+
 class PolicyForm(FlaskForm):
     """A new version of the fund's policy."""
 
@@ -146,8 +192,56 @@ class PolicyForm(FlaskForm):
         (StopLossResume.YEAR_END.value, _l("When the year ends")),
         (StopLossResume.BELOW.value, _l("When its losses fall back below the line")),
     ))
+    size_bands = FieldList(FormField(SizeBandForm), min_entries=SIZE_BAND_ROWS, max_entries=20)
+    above_ratio = PercentField(_l("Loans above the last edge: compensation ratio (%)"), validators=[Optional()])
+    bank_ratios = FieldList(FormField(BankRatioForm), min_entries=BANK_RATIO_ROWS, max_entries=100)
     note = TextAreaField(_l("What changed and why"), validators=[DataRequired(), Length(max=2000)])
     submit = SubmitField(_l("Save as a new version"))
+
+    def offer_banks(self, banks: list[tuple[int, str]]) -> None:
+        """The banks each ratio-by-bank row may name (id, name): set before the form is validated."""
+        options = choices(("", _l("(no bank)")), *((str(bank_id), name) for bank_id, name in banks))
+        for row in self.bank_ratios:
+            row.bank.choices = options
+
+    def validate(self, extra_validators=None):
+        """The fields, then the ratio above the last band (Optional() ends a blank field's own checks) and
+        each bank named at most once."""
+        valid = super().validate(extra_validators)
+        if self.above_ratio.data is None and any(row.edge.data is not None for row in self.size_bands):
+            self.above_ratio.errors.append(_l("Give the ratio for loans above the last edge."))
+            valid = False
+        named = set()
+        for row in self.bank_ratios:
+            if row.bank.data and row.bank.data in named:
+                row.bank.errors.append(_l("This bank already has a ratio above."))
+                valid = False
+            named.add(row.bank.data)
+        return valid
+
+    def size_band_settings(self) -> dict:
+        """The bands typed, as the policy version's columns (no band rows: no bands, whatever is above)."""
+        bands = [(row.edge.data, row.ratio.data) for row in self.size_bands if row.edge.data is not None]
+        if not bands and self.above_ratio.data is None:
+            return {"size_band_edges_fen": [], "size_band_ratios_ppm": []}
+        return {"size_band_edges_fen": [edge for edge, _ in bands],
+                "size_band_ratios_ppm": [ratio for _, ratio in bands] + [self.above_ratio.data]}
+
+    def bank_ratio_settings(self) -> dict:
+        """The ratios by bank typed, as the policy version's column (institution id -> ppm)."""
+        return {"bank_ratios_ppm": {row.bank.data: row.ratio.data for row in self.bank_ratios if row.bank.data}}
+
+    def show_levers(self, edges_fen: list[int], ratios_ppm: list[int], bank_ratios_ppm: dict[str, int]) -> None:
+        """Fill the band and bank rows from a policy version (with blank rows to add more)."""
+        while len(self.size_bands) < len(edges_fen) + 1:
+            self.size_bands.append_entry()
+        for row, edge, ratio in zip(self.size_bands, edges_fen, ratios_ppm, strict=False):
+            row.edge.data, row.ratio.data = edge, ratio
+        self.above_ratio.data = ratios_ppm[-1] if ratios_ppm else None
+        while len(self.bank_ratios) < len(bank_ratios_ppm) + BANK_RATIO_ROWS:
+            self.bank_ratios.append_entry()
+        for row, (bank, ratio) in zip(self.bank_ratios, bank_ratios_ppm.items(), strict=False):
+            row.bank.data, row.ratio.data = bank, ratio
 
 
 class ContributionForm(FlaskForm):
