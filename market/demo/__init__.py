@@ -6,12 +6,22 @@ from datetime import datetime
 
 import sqlalchemy.orm as so
 
-from market.demo import auctions, cases, channels, core, listings, loan_book, settlement
+from market.demo import (
+    auctions,
+    cases,
+    channels,
+    confirmation,
+    core,
+    listings,
+    loan_book,
+    lots,
+    settlement,
+)
 from market.demo.history import Truth, seed_history
 
 # Each area has seed(session, now) -> bool (True when it created something). Order matters: the loan book
 # comes last, sized against the defaulted loans the others add.
-AREAS = (core, cases, auctions, channels, settlement, loan_book)
+AREAS = (core, cases, auctions, lots, confirmation, channels, settlement, loan_book)
 
 
 def seed(session: so.Session, *, now: datetime, listings_count: int = 0, history_cases: int = 0,
