@@ -35,8 +35,8 @@ def seed(session: so.Session, now: datetime) -> bool:
     operator = Actor.of(people["operator"])
     opened_at = now - timedelta(days=8)
     appraisal = 1_800_000 * YUAN
-    case = noticed_case(session, 11, MARKER, "“智联云”工业物联网平台软件V3.2著作权及配套商标", IPKind.COPYRIGHT,
-                        "2023SR0456789", "北京智联云工业互联网科技有限公司", "软件和信息服务", appraisal,
+    case = noticed_case(session, 11, MARKER, "供应链协同平台V3.2计算机软件著作权", IPKind.COPYRIGHT,
+                        "2023SR0456789", "北京链通云软件科技有限公司", "软件和信息服务", appraisal,
                         people["bank2"].institution, notice_ended_at=opened_at - timedelta(hours=1))
     start, increment = appraisal * 7 // 10, 10_000 * YUAN
     auction = open_auction(session, case.id, starting_price_fen=start, increment_fen=increment, deposit_fen=start // 10,

@@ -42,8 +42,8 @@ def seed(session: so.Session, now: datetime) -> bool:
     if len(people) < 4:
         return False  # the core demo (institutions and accounts) comes first
     operator, seller = Actor.of(people["operator"]), Actor.of(people["bank3"])
-    case = noticed_case(session, 10, MARKER, "一种可吸收镁合金心血管支架及其制备方法（专利组合3件）", IPKind.PATENT,
-                        "ZL202210334455.6", "苏州微创介入医疗科技有限公司", "生物医药", 2_400_000 * YUAN,
+    case = noticed_case(session, 10, MARKER, "一种医用骨科植入物及其专利组合（3件）", IPKind.PATENT,
+                        "ZL202210334455.6", "苏州骨康医疗器械科技有限公司", "生物医药", 2_400_000 * YUAN,
                         people["bank3"].institution, notice_ended_at=now + timedelta(days=12))
     clock = case.notice_published_at + timedelta(hours=2)  # 18 days ago: the notice has just been published
     qualification.add_condition(session, case.id, CONDITION, actor=operator, now=clock)
@@ -51,14 +51,14 @@ def seed(session: so.Session, now: datetime) -> bool:
                            confidential=False, filename="估值报告摘要.pdf", actor=operator, now=clock,
                            data=demo_pdf("资产评估报告（摘要）", [
                                f"评估报告编号：{case.valuation_report_ref}",
-                               "评估对象：一种可吸收镁合金心血管支架及其制备方法等3件发明专利",
+                               "评估对象：一种医用骨科植入物等3件发明专利",
                                "评估方法：收益法（许可费节省法），以市场法校核",
                                f"评估价值：人民币{case.appraised_value_fen // YUAN:,}元",
                                "评估基准日前12个月内无许可、转让交易记录。"]))
     data_room.add_document(session, case.id, category=DocumentCategory.TITLE_CERTIFICATE, title="专利证书及登记簿副本",
                            confidential=True, filename="专利证书.pdf", actor=seller, now=clock + timedelta(hours=3),
                            data=demo_pdf("专利证书及登记簿副本", [
-                               "专利号：ZL202210334455.6", "专利权人：苏州微创介入医疗科技有限公司",
+                               "专利号：ZL202210334455.6", "专利权人：苏州骨康医疗器械科技有限公司",
                                "法律状态：专利权维持；已于2024年3月1日办理专利权质押登记（质权人：江苏银行苏州分行）",
                                "本文件仅供签署保密协议并经同意的意向受让方查阅。"]))
     demo_day = now.replace(hour=2, minute=0, second=0, microsecond=0)  # 10:00 Beijing time

@@ -12,7 +12,8 @@ from market.services.fund import LOCAL
 # Columns that say when something is due, ends or expires: they may lie ahead of the clock.
 AHEAD = {"expires_on", "expires_at", "maturity_date", "due_at", "notice_ends_at", "negotiated_sale_ends_at",
          "payment_due_at", "scheduled_end_at", "ends_at", "first_refusal_ends_at", "offer_deadline",
-         "recordal_due_on", "lockup_until", "starts_on"}
+         "recordal_due_on", "lockup_until", "starts_on",
+         "inspection_slot.starts_at"}  # a slot is published for a visit to come (an auction's start is not)
 
 
 def _banks(session, quarter):
@@ -53,7 +54,7 @@ def test_fifty_more_listings_keep_every_bank_npl_within_range_nothing_after_the_
             assert 5_000 <= bank.npl_ratio_ppm <= 100_000, (bank.bank_name, bank.npl_ratio_ppm)
         for table in Base.metadata.sorted_tables:
             for column in table.columns:
-                if column.name in AHEAD:
+                if column.name in AHEAD or f"{table.name}.{column.name}" in AHEAD:
                     continue
                 if isinstance(column.type, UTCDateTime):
                     bound = clock()
