@@ -23,6 +23,7 @@ class NoticeType(StrEnum):
     ROUND_WON = "auction.won"
     ROUND_LOST = "auction.lost"
     ROUND_FAILED = "auction.failed"
+    SECOND_BIDDER_OFFERED = "auction.second_bidder_offered"
     PAYMENT_DUE = "payment.due"
     PAYMENT_OVERDUE = "payment.overdue"
     DEPOSIT_REFUNDED = "deposit.refunded"

@@ -37,6 +37,7 @@ from market.domain.award_chain import (
     second_bidder,
 )
 from market.domain.ledger import Movement
+from market.domain.notices import NoticeType
 from market.domain.reasons import SystemReason
 from market.domain.roles import Role
 from market.domain.workflow import CaseAction
@@ -46,6 +47,7 @@ from market.services.auctions import PLAYBOOKS, AuctionNotFound, lock_auction
 from market.services.audit import Actor, record_event
 from market.services.cases import lock_case, move_case
 from market.services.ledger import record_movement
+from market.services.round_notices import tell_round
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,8 @@ def offer_to_second_bidder(session: so.Session, auction_id: int, *, actor: Actor
     session.flush()  # UNIQUE(auction_id): one offer per round, whatever a racing request believed
     auction.status = AuctionStatus.SECOND_BIDDER_OFFERED
     auction.second_bidder_answer_due_at = offer.answer_due_at
+    tell_round(session, NoticeType.SECOND_BIDDER_OFFERED, auction, [offer.institution_id], now=now,
+               price_fen=offer.price_fen, due_at=offer.answer_due_at.isoformat())
     audit_round(session, auction, "second_bidder_offered", now, actor, AuctionStatus.SECOND_BIDDER_DECISION,
                 {"institution_id": offer.institution_id, "price_fen": offer.price_fen,
                  "answer_due_at": offer.answer_due_at.isoformat()})
@@ -186,6 +190,9 @@ def accept_second_offer(session: so.Session, auction_id: int, *, actor: Actor, n
               rules=rules.disposal, price_fen=offer.price_fen, buyer_institution_id=offer.institution_id,
               payment_due_at=auction.payment_due_at,
               detail={"auction_id": auction.id, "price_fen": offer.price_fen})
+    tell_round(session, NoticeType.PAYMENT_DUE, auction, [offer.institution_id], now=now,
+               amount_fen=offer.price_fen - bidder.deposit_fen, price_fen=offer.price_fen,
+               deposit_fen=bidder.deposit_fen, due_at=auction.payment_due_at.isoformat())
     audit_round(session, auction, "second_bidder_accepted", now, actor, AuctionStatus.SECOND_BIDDER_OFFERED,
                 {"institution_id": offer.institution_id, "price_fen": offer.price_fen,
                  "deposit_status": bidder.deposit_status.value, "payment_due_at": auction.payment_due_at.isoformat()})

@@ -28,6 +28,7 @@ NOTICE_NAMES = {
     NoticeType.ROUND_WON: _l("You won"),
     NoticeType.ROUND_LOST: _l("Round closed: not won"),
     NoticeType.ROUND_FAILED: _l("Round failed (流拍)"),
+    NoticeType.SECOND_BIDDER_OFFERED: _l("Lot offered to you as second bidder"),
     NoticeType.PAYMENT_DUE: _l("Payment due"),
     NoticeType.PAYMENT_OVERDUE: _l("Payment overdue"),
     NoticeType.DEPOSIT_REFUNDED: _l("Deposit refunded"),
@@ -54,6 +55,8 @@ SENTENCES = {
     NoticeType.ROUND_WON: _l("You won %(title)s at %(price_fen)s; pay by %(due_at)s."),
     NoticeType.ROUND_LOST: _l("Bidding on %(title)s closed at %(price_fen)s; another bidder won."),
     NoticeType.ROUND_FAILED: _l("Bidding on %(title)s closed without a valid bid."),
+    NoticeType.SECOND_BIDDER_OFFERED: _l("The winner of %(title)s did not pay: you may buy it at your last bid of "
+                                         "%(price_fen)s; accept by %(due_at)s."),
     NoticeType.PAYMENT_DUE: _l("%(amount_fen)s for %(title)s is due by %(due_at)s."),
     NoticeType.PAYMENT_OVERDUE: _l("The payment for %(title)s was due by %(due_at)s and has not arrived."),
     NoticeType.DEPOSIT_REFUNDED: _l("Your deposit of %(amount_fen)s for %(title)s was refunded."),

@@ -17,6 +17,7 @@ from market.domain.award_chain import (
     SecondOfferStatus,
 )
 from market.domain.ledger import Movement, deposits_held
+from market.domain.notices import NoticeType
 from market.domain.workflow import CaseState
 from market.models import (
     Auction,
@@ -45,6 +46,7 @@ from tests.factories_auctions import (
     make_operator,
     open_round,
 )
+from tests.factories_notices import received
 
 DECISIONS, OFFERS = "auctions: second-bidder decisions", "auctions: second-bidder offers"
 
@@ -99,6 +101,18 @@ def test_the_offer_goes_to_the_second_highest_bidder_at_its_own_last_bid(session
     assert offer.answer_due_at == clock() + timedelta(hours=72)
     assert _fresh(session, Auction, auction.id).status == AuctionStatus.SECOND_BIDDER_OFFERED
     assert _actions(session, auction.id)[-1] == "second_bidder_offered"
+
+
+def test_the_second_bidder_is_told_of_the_offer_and_then_of_the_payment_due(session, clock):
+    auction, (third, second, winner) = make_defaulted_round(session, clock)
+    with unit_of_work(session):
+        offer_to_second_bidder(session, auction.id, actor=_operator(session), now=clock())
+    [told] = received(session, second, NoticeType.SECOND_BIDDER_OFFERED)
+    assert told.payload["price_fen"] == START + INCREMENT and received(session, third, NoticeType.SECOND_BIDDER_OFFERED) == []
+    with unit_of_work(session):
+        accept_second_offer(session, auction.id, actor=Actor.of(second), now=clock())
+    [due] = received(session, second, NoticeType.PAYMENT_DUE)
+    assert due.payload["amount_fen"] == START + INCREMENT - DEPOSIT
 
 
 def test_when_the_second_bidder_accepts_it_pays_its_deposit_again_and_must_pay_by_its_own_deadline(session, clock):

@@ -214,6 +214,7 @@ PAYLOAD_KEYS: dict[NoticeType, tuple[str, ...]] = {
     NoticeType.ROUND_WON: ("title", "round_no", "price_fen", "due_at"),
     NoticeType.ROUND_LOST: ("title", "round_no", "price_fen"),
     NoticeType.ROUND_FAILED: ("title", "round_no"),
+    NoticeType.SECOND_BIDDER_OFFERED: ("title", "price_fen", "due_at"),
     NoticeType.PAYMENT_DUE: ("title", "amount_fen", "due_at"),
     NoticeType.PAYMENT_OVERDUE: ("title", "due_at"),
     NoticeType.DEPOSIT_REFUNDED: ("title", "amount_fen"),
