@@ -14,8 +14,10 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import repeat
 
 import requests
 import sqlalchemy as sa
@@ -35,6 +37,7 @@ from market.models import (
 )
 
 CLAIM_BATCH = 50
+POSTING_THREADS = 8  # deliveries of one batch posted at once: a slow receiver does not hold up the others
 
 
 @dataclass(frozen=True)
@@ -216,11 +219,13 @@ def send_due(session: so.Session, now: datetime, config: Mapping) -> int:
     # a batch fits in its claim even when every POST times out, so no other deliverer takes a row still queued here
     limit = max(1, min(CLAIM_BATCH, int(settings.claim.total_seconds() // (settings.timeout_s + 1))))
     delivered = 0
-    with requests.Session() as http:
+    with requests.Session() as http, ThreadPoolExecutor(POSTING_THREADS) as posting:
+        http.mount("https://", requests.adapters.HTTPAdapter(pool_maxsize=POSTING_THREADS))
+        http.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=POSTING_THREADS))
         while batch := claim_due(session, moment(), settings, limit=limit, due_by=now):
-            for claimed in batch:
-                sent_at = moment()
-                outcome = post(http, claimed, sent_at, settings.timeout_s)
+            sent_at = moment()
+            outcomes = posting.map(post, repeat(http), batch, repeat(sent_at), repeat(settings.timeout_s))
+            for claimed, outcome in zip(batch, outcomes, strict=True):  # recorded one by one, in order
                 with unit_of_work(session):
                     delivered += record(session, claimed, outcome, now=sent_at, settings=settings)
     return delivered
