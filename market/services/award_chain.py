@@ -94,6 +94,7 @@ def after_default(session: so.Session, auction: Auction, case: DisposalCase, *, 
                                candidate=found):
         auction.status = AuctionStatus.SECOND_BIDDER_DECISION
         auction.second_bidder_decision_due_at = decision_due(auction.payment_due_at, chain_rules)
+        case.due_at = auction.second_bidder_decision_due_at  # the case's next step is the centre's decision
         return {"second_bidder_price_fen": found.price_fen,
                 "decision_due_at": auction.second_bidder_decision_due_at.isoformat()}
     why = FallBack.SECOND_BIDDER_DEFAULTED if second_bidder_defaulted else FallBack.NO_SECOND_OFFER
@@ -135,6 +136,7 @@ def offer_to_second_bidder(session: so.Session, auction_id: int, *, actor: Actor
     session.flush()  # UNIQUE(auction_id): one offer per round, whatever a racing request believed
     auction.status = AuctionStatus.SECOND_BIDDER_OFFERED
     auction.second_bidder_answer_due_at = offer.answer_due_at
+    session.get(DisposalCase, auction.case_id).due_at = offer.answer_due_at  # now the second bidder's answer
     tell_round(session, NoticeType.SECOND_BIDDER_OFFERED, auction, [offer.institution_id], now=now,
                price_fen=offer.price_fen, due_at=offer.answer_due_at.isoformat())
     audit_round(session, auction, "second_bidder_offered", now, actor, AuctionStatus.SECOND_BIDDER_DECISION,

@@ -103,6 +103,17 @@ def test_the_offer_goes_to_the_second_highest_bidder_at_its_own_last_bid(session
     assert _actions(session, auction.id)[-1] == "second_bidder_offered"
 
 
+def test_while_the_chain_runs_the_case_is_due_when_its_next_step_is(session, clock):
+    auction, (_third, second, _winner) = make_defaulted_round(session, clock)
+    assert _fresh(session, DisposalCase, auction.case_id).due_at == auction.second_bidder_decision_due_at
+    with unit_of_work(session):
+        offer = offer_to_second_bidder(session, auction.id, actor=_operator(session), now=clock())
+    assert _fresh(session, DisposalCase, auction.case_id).due_at == offer.answer_due_at
+    with unit_of_work(session):
+        accept_second_offer(session, auction.id, actor=Actor.of(second), now=clock())
+    assert _fresh(session, DisposalCase, auction.case_id).due_at == _fresh(session, Auction, auction.id).payment_due_at
+
+
 def test_the_second_bidder_is_told_of_the_offer_and_then_of_the_payment_due(session, clock):
     auction, (third, second, winner) = make_defaulted_round(session, clock)
     with unit_of_work(session):
