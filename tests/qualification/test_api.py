@@ -93,3 +93,15 @@ def test_a_bank_cannot_decide_or_list_registrations(client, session, clock):
     assert client.get("/api/v1/lots/registrations", headers=headers).status_code == 403
     assert client.post("/api/v1/lots/registrations/1/decision", headers=headers,
                        json={"approve": True}).status_code == 403
+
+
+def test_an_upload_with_a_part_whose_name_cannot_be_read_is_still_answered(client, session, clock):
+    case, condition = _lot(session, clock)
+    body = (b'--XX\r\nContent-Disposition: form-data; name="\r*"\r\n\r\n{}\r\n'
+            b'--XX\r\nContent-Disposition: form-data; name="proof"; filename="licence.pdf"\r\n\r\n' + PDF + b'\r\n'
+            b'--XX\r\nContent-Disposition: form-data; name="condition_id"\r\n\r\n' + str(condition.id).encode()
+            + b'\r\n--XX--\r\n')
+    answer = client.post(f"/api/v1/lots/{case.id}/registration/proofs", data=body,
+                         headers=_headers(session, make_user(session), "odd-part"),
+                         content_type="multipart/form-data; boundary=XX")
+    assert answer.status_code == 201, answer.get_json()  # the unreadable part is ignored, not a server error

@@ -28,8 +28,11 @@ KEY_MAX_LENGTH = 200
 def _request_hash() -> str:
     parsed = request.get_json(silent=True)  # parsed once: the declared body is validated from the same object
     if request.mimetype == "multipart/form-data":  # the parts, not the bytes (each send has its own boundary)
-        files = {name: [storage.filename, _digest(storage.stream)] for name, storage in request.files.items()}
-        canonical = json.dumps({"form": request.form.to_dict(flat=False), "files": files}, sort_keys=True).encode()
+        # a part whose name werkzeug cannot read comes back named None: names are compared as text
+        form = sorted([str(name), values] for name, values in request.form.lists())
+        files = sorted([str(name), storage.filename or "", _digest(storage.stream)]
+                       for name, storage in request.files.items(multi=True))
+        canonical = json.dumps({"form": form, "files": files}).encode()
     elif parsed is None:
         canonical = request.get_data() or b""
     else:
