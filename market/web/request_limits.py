@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import Flask, request
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.datastructures import FileStorage
 from werkzeug.routing import IntegerConverter, Map
 
 from market.domain.errors import Refusal
@@ -47,7 +48,16 @@ def query_number(name: str, default: int, *, minimum: int = 0, refusal: Refusal 
 
 
 class ShallowJson(DefaultJSONProvider):
-    """Flask's JSON, except that a document nested too deeply to read is a decoding error like any other."""
+    """Flask's JSON, except that a document nested too deeply to read is a decoding error like any other, and
+    an uploaded file is written as its name (spectree lists a refused form's values, files too, in the error
+    it builds before the contract's hook answers with our refusal instead)."""
+
+    @staticmethod
+    def default(o):
+        """What the standard encoder cannot write: an uploaded file by its name, else as Flask writes it."""
+        if isinstance(o, FileStorage):
+            return o.filename or ""
+        return DefaultJSONProvider.default(o)
 
     def loads(self, s: str | bytes, **kwargs):
         """Parse JSON; nesting beyond Python's recursion limit raises ValueError, not RecursionError."""

@@ -105,3 +105,12 @@ def test_an_upload_with_a_part_whose_name_cannot_be_read_is_still_answered(clien
                          headers=_headers(session, make_user(session), "odd-part"),
                          content_type="multipart/form-data; boundary=XX")
     assert answer.status_code == 201, answer.get_json()  # the unreadable part is ignored, not a server error
+
+
+def test_an_upload_without_its_condition_is_refused_naming_the_field(client, session, clock):
+    case, _condition = _lot(session, clock)
+    answer = client.post(f"/api/v1/lots/{case.id}/registration/proofs",
+                         headers=_headers(session, make_user(session), "no-condition"),
+                         data={"proof": (io.BytesIO(PDF), "licence.pdf")}, content_type="multipart/form-data")
+    assert answer.status_code == 422, answer.get_data(as_text=True)
+    assert "condition_id" in answer.get_json()["message"], answer.get_json()
