@@ -107,6 +107,8 @@ def catalogue_fields(reference: str, assets: list[IPAsset], enterprise: Enterpri
 
 
 def _filtered(query: CatalogueQuery) -> list[sa.ColumnElement[bool]]:
+    if any("\x00" in text for text in (query.industry or "", query.region or "", query.q)):
+        return [sa.false()]  # no stored text holds a NUL (PostgreSQL cannot store one), so nothing matches
     conditions: list[sa.ColumnElement[bool]] = [DisposalCase.listed.is_(True)]
     if query.kind:
         conditions.append(DisposalCase.primary_kind == query.kind)

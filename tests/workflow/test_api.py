@@ -27,6 +27,14 @@ def test_the_catalogue_answers_a_filtered_page_without_a_token(client, session, 
     assert prices == sorted(prices, reverse=True)
 
 
+@pytest.mark.parametrize("query", ["q=%00", "industry=a%00b", "region=%00"])
+def test_a_search_with_a_nul_character_finds_nothing_instead_of_failing(client, session, clock, query):
+    seed_listings(session, clock(), 3)
+    response = client.get(f"/api/v1/catalogue?{query}")
+    assert response.status_code == 200 and response.get_json()["total"] == 0
+    assert client.get(f"/catalogue?{query}").status_code == 200  # the page reads the same query
+
+
 @pytest.mark.parametrize(("query", "parameter"), [
     ("kind=spaceship", "kind"), ("state=filed", "state"), ("channel=lottery", "channel"),
     ("min_price=abc", "min_price"), ("max_price=1.234", "max_price"), ("min_price=10&max_price=5", "max_price"),
