@@ -7,8 +7,9 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 # pytest-xdist workers for make test: one per core; each test file stays in one worker
 TEST_WORKERS ?= auto
-# past disposed cases the demo carries for the bureau's calibration (seed-demo --history): about 10 s of CPU
-DEMO_HISTORY ?= 120
+# past disposed cases the demo carries for the bureau's calibration (seed-demo --history): about 35 s of CPU,
+# once (a second seed-demo adds none); enough that every quantity of export-calibration has 30 cases
+DEMO_HISTORY ?= 400
 
 .PHONY: run test install browser lint bench clean-db
 
