@@ -45,8 +45,10 @@ from market.models import (
     LegalStatus,
     Loan,
     LoanStatus,
+    Notice,
     Pledge,
     User,
+    UserNotice,
 )
 from market.services import disposal, filing, settlement
 from market.services.auctions import open_auction, pay_deposit
@@ -132,7 +134,19 @@ def seed_history(session: so.Session, now: datetime, cases: int, truth: Truth = 
         filed_at = start + timedelta(days=float(rng.uniform(0, truth.years * 365)))
         _Case(session, world, truth, rng, number, filed_at).walk()
     session.flush()
+    _mark_notices_read(session)
     return cases - taken
+
+
+def _mark_notices_read(session: so.Session) -> None:
+    """The notices the history raised are years old: its people read them then (a demo user's list is not
+    buried under a thousand stale ones)."""
+    history_cases = sa.select(DisposalCase.id).join(Loan, Loan.id == DisposalCase.loan_id).where(
+        Loan.contract_number.like(f"{MARKER}%"))
+    old_notices = sa.select(Notice.id).where(Notice.case_id.in_(history_cases))
+    session.execute(sa.update(UserNotice).where(UserNotice.read_at.is_(None), UserNotice.notice_id.in_(old_notices))
+                    .values(read_at=sa.select(Notice.occurred_at).where(Notice.id == UserNotice.notice_id)
+                            .scalar_subquery()))
 
 
 class _World:

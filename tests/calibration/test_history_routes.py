@@ -7,7 +7,15 @@ import sqlalchemy as sa
 from market.demo.history import Truth, history_size
 from market.domain.auction import AuctionStatus
 from market.domain.workflow import Channel
-from market.models import Auction, AuctionBar, DisposalCase, EquityPosition, Licence, Loan
+from market.models import (
+    Auction,
+    AuctionBar,
+    DisposalCase,
+    EquityPosition,
+    Licence,
+    Loan,
+    UserNotice,
+)
 from market.services.calibration import disposed_cases
 from market.services.ledger import check_ledger
 
@@ -29,6 +37,14 @@ def test_a_history_has_winners_who_did_not_pay_and_licences_and_conversions_thro
     records = disposed_cases(session)
     assert sum(r.defaulted for c in records for r in c.rounds) == len(defaulted)
     assert any(c.channel in ("licensing", "conversion") and not c.rounds for c in records)  # straight after notice
+
+
+def test_the_notices_a_history_raised_are_read_already(history, session):
+    history(6, EVERY_ROUTE)
+
+    raised = session.scalar(sa.select(sa.func.count(UserNotice.id)))
+    unread = session.scalar(sa.select(sa.func.count(UserNotice.id)).where(UserNotice.read_at.is_(None)))
+    assert raised > 0 and unread == 0  # its people read them years ago: a demo list is not buried in them
 
 
 def test_seeding_the_history_again_adds_nothing_and_says_so(app, session):
